@@ -1,0 +1,59 @@
+# postbakke: `make demo` and `make test` work on a fresh Debian machine.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+PYTHON ?= python3
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+TESSDATA := ocr_models/tessdata
+DEMO := demo-data
+DEMO_HOME := $(DEMO)/arbejdsmappe
+
+.PHONY: all demo test fast lint install sysdeps clean
+
+all: test
+
+## Debian packages: Tesseract with its Danish model, and venv for Python.
+sysdeps:
+	@if ! command -v tesseract >/dev/null || ! tesseract --list-langs 2>/dev/null | grep -qx dan \
+	   || ! $(PYTHON) -c 'import venv, ensurepip' 2>/dev/null; then \
+		echo "Installerer Debian-pakker: tesseract-ocr tesseract-ocr-dan python3-venv"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+			tesseract-ocr tesseract-ocr-dan tesseract-ocr-osd python3-venv >/dev/null; \
+	fi
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+## The Danish model from Debian's package, copied into the project's OCR assets.
+$(TESSDATA)/dan.traineddata:
+	mkdir -p $(TESSDATA)
+	src=$$(dirname "$$(find /usr/share/tesseract-ocr -name dan.traineddata | head -1)"); \
+		cp "$$src/dan.traineddata" "$$src/osd.traineddata" $(TESSDATA)/
+
+install: sysdeps $(VENV)/.installed
+	@$(MAKE) --no-print-directory $(TESSDATA)/dan.traineddata
+
+lint: install
+	$(BIN)/ruff check postbakke tests
+
+test: install lint
+	$(BIN)/pytest -q
+
+## The inner loop: everything but the real-OCR tests.
+fast: install
+	$(BIN)/pytest -q -m "not slow"
+
+demo: install
+	rm -rf $(DEMO)
+	$(BIN)/python -m postbakke.samples $(DEMO)/bakke --seed 2026 --letters 12
+	export POSTBAKKE_HOME=$(DEMO_HOME); \
+	$(BIN)/postbakke enrolment import $(DEMO)/bakke/registers/enrolment.csv && \
+	$(BIN)/postbakke staff import $(DEMO)/bakke/registers/staff.csv && \
+	$(BIN)/postbakke scan --tray Postrum --date 2026-11-25 $(DEMO)/bakke/breve; \
+	$(BIN)/postbakke summary
+
+clean:
+	rm -rf $(DEMO) postbakke-data .pytest_cache

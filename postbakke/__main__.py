@@ -1,0 +1,3 @@
+from postbakke.cli import main
+
+main()

@@ -1,0 +1,222 @@
+"""The command line: parse, call one function, print (in Danish).
+
+The single error boundary: a PostbakkeError becomes one line on stderr and its
+exit code; `--debug` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from postbakke.config import Settings, load_settings
+from postbakke.errors import ExitCode, PostbakkeError
+from postbakke.models import VerdictKind
+from postbakke.privacy import Pseudonymiser, load_or_create_secret
+from postbakke.registers import read_enrolment_csv, read_staff_csv
+from postbakke.store import EXPORT_FIELDS, Store
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+VERDICT_DA = {"leak": "læk", "legitimate": "legitim", "review": "til gennemsyn"}
+
+
+class Context:
+    def __init__(self, debug: bool) -> None:
+        self.debug = debug
+        self._settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings()
+        return self._settings
+
+    def store(self) -> Store:
+        return Store(self.settings.db_path)
+
+
+def handle_errors(func: F) -> F:
+    """Turn our typed errors into one Danish line and an exit code."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        ctx = click.get_current_context().find_object(Context)
+        try:
+            return func(*args, **kwargs)
+        except PostbakkeError as error:
+            if ctx is not None and ctx.debug:
+                raise
+            click.echo(f"Fejl: {error}", err=True)
+            sys.exit(int(error.exit_code))
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group()
+@click.option("--debug", is_flag=True, help="Vis hele fejlsporet (traceback) ved fejl.")
+@click.version_option(package_name="postbakke")
+@click.pass_context
+def cli(click_ctx: click.Context, debug: bool) -> None:
+    """postbakke: find de papirbreve, der kunne være sendt med Digital Post."""
+    click_ctx.obj = Context(debug)
+    logging.basicConfig(
+        level=logging.INFO if debug else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+@cli.group()
+def enrolment() -> None:
+    """Tilmeldingsregistret for Digital Post."""
+
+
+@enrolment.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.pass_obj
+@handle_errors
+def enrolment_import(obj: Context, file: Path) -> None:
+    """Indlæs registret fra FILE.csv (erstatter det hidtidige register)."""
+    settings = obj.settings
+    pseudonymiser = Pseudonymiser(load_or_create_secret(settings.home))
+    entries = read_enrolment_csv(file, pseudonymiser)
+    store = obj.store()
+    store.replace_enrolment(entries, file.name)
+    enrolled = sum(1 for e in entries if e.status.value == "tilmeldt")
+    click.echo(
+        f"Tilmeldingsregister indlæst: {len(entries)} modtagere "
+        f"({enrolled} tilmeldt, {len(entries) - enrolled} fritaget)."
+    )
+
+
+@cli.group()
+def staff() -> None:
+    """Medarbejderkartoteket."""
+
+
+@staff.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.pass_obj
+@handle_errors
+def staff_import(obj: Context, file: Path) -> None:
+    """Indlæs medarbejderne fra FILE.csv (erstatter det hidtidige kartotek)."""
+    members = read_staff_csv(file)
+    obj.store().replace_staff(members, file.name)
+    departments = len({m.department for m in members})
+    click.echo(f"Medarbejdere indlæst: {len(members)} i {departments} afdelinger.")
+
+
+def _print_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    cells = [[("" if v is None else str(v)) for v in row] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(header)]
+    click.echo("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip())
+    click.echo("  ".join("-" * w for w in widths))
+    for row in cells:
+        click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--tray", help="Bakkens navn (fx afdelingen, hvis brevet ikke siger det).")
+@click.option(
+    "--date", "scanned_on", type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Dato for bakken (ÅÅÅÅ-MM-DD); standard er i dag.",
+)
+@click.pass_obj
+@handle_errors
+def scan(obj: Context, paths: tuple[Path, ...], tray: str | None, scanned_on: Any) -> None:
+    """Læs scannede breve (PDF, TIFF, PNG, JPEG eller mapper med dem)."""
+    from postbakke import pipeline  # OpenCV and Tesseract load only for the commands that read
+
+    day: date = scanned_on.date() if scanned_on else date.today()
+    store = obj.store()
+    ctx = pipeline.ScanContext.open(obj.settings, store)
+    if not ctx.registers.by_pseudonym:
+        click.echo("Advarsel: tilmeldingsregistret er tomt; kør 'postbakke enrolment import'.",
+                   err=True)
+    summary = pipeline.ScanSummary()
+    for outcome in pipeline.scan(paths, ctx, tray, day):
+        summary.outcomes.append(outcome)
+        if outcome.status == "failed":
+            click.echo(f"Sprunget over: {outcome.source}: {outcome.reason}", err=True)
+        elif outcome.status == "duplicate":
+            click.echo(f"{outcome.source}: allerede scannet, intet tilføjet.")
+        else:
+            for letter in outcome.letters:
+                click.echo(
+                    f"{outcome.source}: {VERDICT_DA[letter.verdict]} ({letter.reason})"
+                    f"{' - CPR synligt i rudefeltet!' if letter.window_cpr else ''}"
+                )
+    new = [o for o in summary.outcomes if o.status == "new"]
+    click.echo(
+        f"I alt: {len(new)} nye filer, {len(summary.letters)} breve: "
+        f"{summary.count(VerdictKind.LEAK)} læk, {summary.count(VerdictKind.LEGITIMATE)} "
+        f"legitime, {summary.count(VerdictKind.REVIEW)} til gennemsyn; "
+        f"{len(summary.failed)} fejlede."
+    )
+    if summary.failed:
+        sys.exit(int(ExitCode.FILES_FAILED))
+
+
+@cli.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "jsonl"]), default="table",
+    show_default=True, help="Udskriftsformat.",
+)
+@click.pass_obj
+@handle_errors
+def letters(obj: Context, fmt: str) -> None:
+    """Vis de scannede breve."""
+    rows = list(obj.store().letters())
+    if fmt == "jsonl":
+        for row in rows:
+            click.echo(json.dumps({k: row[k] for k in EXPORT_FIELDS}, ensure_ascii=False))
+    elif fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(EXPORT_FIELDS)
+        for row in rows:
+            values = dict(row)
+            values["pages"] = ",".join(str(p) for p in row["pages"])
+            values["window_cpr"] = "true" if row["window_cpr"] else "false"
+            writer.writerow(["" if values[k] is None else values[k] for k in EXPORT_FIELDS])
+        click.echo(buffer.getvalue(), nl=False)
+    else:
+        _print_table(
+            ["Nr", "Fil", "Sider", "Afdeling", "Afsender", "Modtager", "Vurdering", "Årsag"],
+            [
+                (r["id"], r["source"], ",".join(map(str, r["pages"])), r["department"],
+                 r["sender"], r["recipient_masked"], VERDICT_DA[r["verdict"]], r["reason"])
+                for r in rows
+            ],
+        )
+
+
+@cli.command()
+@click.pass_obj
+@handle_errors
+def summary(obj: Context) -> None:
+    """Opgørelse pr. afdeling: breve, læk, legitime og til gennemsyn."""
+    rows = obj.store().department_summary()
+    if not rows:
+        click.echo("Ingen breve er scannet endnu.")
+        return
+    total = [sum(r[i] for r in rows) for i in range(1, 6)]
+    _print_table(
+        ["Afdeling", "Breve", "Læk", "Legitime", "Til gennemsyn", "CPR i rude"],
+        [*rows, ("I alt", *total)],
+    )
+
+
+def main() -> None:
+    cli(prog_name="postbakke")

@@ -1,0 +1,248 @@
+"""Fields + registers -> who the letter is to and who sent it, with the evidence.
+
+Past this stage no CPR number exists in clear: the printed IDs are turned into
+pseudonyms here and only those travel on.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from datetime import date
+
+from rapidfuzz import fuzz
+
+from postbakke.models import (
+    Fields,
+    FoundId,
+    IdKind,
+    MatchMethod,
+    Reason,
+    RecipientBlock,
+    RecipientMatch,
+    SenderMatch,
+)
+from postbakke.privacy import Pseudonymiser
+from postbakke.registers import EnrolmentEntry, StaffMember, cpr_birth_date
+
+# An ID read below this confidence (OCR confidence times repair/checksum
+# penalties, see ids.py) is not enough to accuse anyone on its own.
+SURE_ID_CONFIDENCE = 0.6
+# A found register entry whose name scores below this against the printed
+# recipient name is a different person/company than the address says
+# (token_set_ratio; OCR noise on a right name scored >= 75 on generated scans).
+NAME_CONTRADICTS = 55
+# Fuzzy name+address match without a printed ID: name and street must both be
+# this close (token_sort_ratio / ratio, 0-100). High on purpose: a namesake at
+# another address must never match.
+NAME_MATCH = 88
+STREET_MATCH = 85
+# A staff name read from a signature matches a directory entry at this score
+# when no other entry comes within SENDER_MARGIN of it.
+SENDER_NAME_MATCH = 85
+SENDER_MARGIN = 5
+DEPARTMENT_MATCH = 85
+CHILD_AGE = 15
+
+
+def normalise(text: str) -> str:
+    """Lower-case, no punctuation, single spaces; æøå kept (they matter in names)."""
+    text = unicodedata.normalize("NFC", text).lower()
+    text = re.sub(r"[^\wæøå ]+", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _age_on(birth: date, day: date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+@dataclass
+class Registers:
+    """The registers as the matcher needs them: by pseudonym and by postcode."""
+
+    by_pseudonym: dict[str, EnrolmentEntry]
+    by_postcode: dict[str, list[EnrolmentEntry]]
+    staff: list[StaffMember]
+
+    @classmethod
+    def build(cls, entries: list[EnrolmentEntry], staff: list[StaffMember]) -> Registers:
+        by_postcode: dict[str, list[EnrolmentEntry]] = defaultdict(list)
+        for entry in entries:
+            by_postcode[entry.postcode].append(entry)
+        return cls({e.pseudonym: e for e in entries}, dict(by_postcode), staff)
+
+    @property
+    def departments(self) -> list[str]:
+        return sorted({m.department for m in self.staff})
+
+
+def _name_score(block: RecipientBlock, entry: EnrolmentEntry) -> float:
+    """How well the printed name (or c/o / Att. line) agrees with the register's name."""
+    register_name = normalise(entry.name)
+    printed = [normalise(t) for t in (block.name, block.attention) if t]
+    return max((fuzz.token_set_ratio(p, register_name) for p in printed), default=100.0)
+
+
+def _is_child(entry_birth: str | None, letter_date: date) -> bool:
+    if not entry_birth:
+        return False
+    return _age_on(date.fromisoformat(entry_birth), letter_date) < CHILD_AGE
+
+
+def _by_printed_id(
+    found: FoundId,
+    block: RecipientBlock,
+    registers: Registers,
+    pseudonymiser: Pseudonymiser,
+    letter_date: date,
+) -> RecipientMatch:
+    pseudonym = pseudonymiser.pseudonym(found.digits)
+    sure = found.label is not None and found.confidence >= SURE_ID_CONFIDENCE
+    child = False
+    if found.kind is IdKind.CPR:
+        child = _age_on(cpr_birth_date(found.digits), letter_date) < CHILD_AGE
+    base = RecipientMatch(
+        kind=found.kind, pseudonym=pseudonym, masked=found.masked,
+        printed_id=True, id_sure=sure, child_under_15=child,
+    )
+    entry = registers.by_pseudonym.get(pseudonym)
+    if entry is None:
+        evidence = f"{found.kind.value.upper()} {found.masked} står ikke i tilmeldingsregistret"
+        if found.kind is IdKind.CPR and not sure:
+            return replace(base, problem=Reason.LOW_CONFIDENCE, evidence=evidence)
+        return replace(base, evidence=evidence)
+    score = _name_score(block, entry)
+    if score < NAME_CONTRADICTS:
+        return replace(
+            base, problem=Reason.AMBIGUOUS,
+            evidence=f"id peger på {entry.name}, men adressefeltet siger {block.name}",
+        )
+    corroborated = bool(block.name) and score >= NAME_MATCH
+    if not sure and not corroborated:
+        return replace(
+            base, problem=Reason.LOW_CONFIDENCE,
+            evidence=f"usikker læsning af {found.masked}",
+        )
+    return replace(
+        base, method=MatchMethod.ID, enrolment=entry.status,
+        evidence=f"{found.kind.value.upper()} {found.masked} fundet i registret",
+        child_under_15=child or _is_child(entry.birth_date, letter_date),
+    )
+
+
+def name_address_candidates(block: RecipientBlock, registers: Registers) -> list[EnrolmentEntry]:
+    """Register entries whose name, street and postcode all agree with the printed address."""
+    if not (block.name and block.street and block.postcode):
+        return []
+    street = normalise(block.street)
+    names = [normalise(t) for t in (block.name, block.attention) if t]
+    found = []
+    for entry in registers.by_postcode.get(block.postcode, []):
+        if fuzz.ratio(street, normalise(entry.street)) < STREET_MATCH:
+            continue
+        register_name = normalise(entry.name)
+        if max(fuzz.token_sort_ratio(n, register_name) for n in names) >= NAME_MATCH:
+            found.append(entry)
+    return found
+
+
+def match_recipient(
+    fields: Fields, registers: Registers, pseudonymiser: Pseudonymiser, letter_date: date
+) -> RecipientMatch:
+    if fields.low_confidence and not fields.recipient_ids:
+        return RecipientMatch(problem=Reason.LOW_CONFIDENCE, evidence="siden kunne ikke læses")
+    ids = list(fields.recipient_ids)
+    labelled = [f for f in ids if f.label is not None]
+    if labelled:
+        ids = labelled
+    distinct = {(f.kind, f.digits) for f in ids}
+    if len(distinct) > 1:
+        kinds = {k for k, _ in distinct}
+        masked = ", ".join(sorted({f.masked for f in ids}))
+        return RecipientMatch(
+            kind=kinds.pop() if len(kinds) == 1 else None, printed_id=True,
+            problem=Reason.AMBIGUOUS, evidence=f"flere mulige modtagere: {masked}",
+        )
+    if ids:
+        best = max(ids, key=lambda f: f.confidence)
+        return _by_printed_id(best, fields.recipient_block, registers, pseudonymiser, letter_date)
+    candidates = name_address_candidates(fields.recipient_block, registers)
+    if len(candidates) > 1:
+        return RecipientMatch(
+            problem=Reason.AMBIGUOUS,
+            evidence=f"{len(candidates)} personer i registret passer på navn og adresse",
+        )
+    if len(candidates) == 1:
+        entry = candidates[0]
+        return RecipientMatch(
+            kind=entry.kind, pseudonym=entry.pseudonym, masked=entry.masked,
+            method=MatchMethod.NAME_ADDRESS, enrolment=entry.status,
+            child_under_15=_is_child(entry.birth_date, letter_date),
+            evidence="fundet på navn og adresse",
+        )
+    if fields.low_confidence:
+        return RecipientMatch(problem=Reason.LOW_CONFIDENCE, evidence="siden kunne ikke læses")
+    return RecipientMatch(evidence="intet id og ingen entydig navn/adresse i registret")
+
+
+def _match_department(text: str | None, departments: list[str]) -> str | None:
+    if not text:
+        return None
+    target = normalise(text)
+    scored = [(fuzz.token_set_ratio(target, normalise(d)), d) for d in departments]
+    scored = [s for s in scored if s[0] >= DEPARTMENT_MATCH]
+    if not scored:
+        return None
+    scored.sort(reverse=True)
+    if len(scored) > 1 and scored[0][0] - scored[1][0] < SENDER_MARGIN:
+        return None
+    return scored[0][1]
+
+
+def _unique_best(scored: list[tuple[float, StaffMember]]) -> StaffMember | None:
+    scored = sorted(scored, key=lambda s: s[0], reverse=True)
+    if not scored or scored[0][0] < SENDER_NAME_MATCH:
+        return None
+    if len(scored) > 1 and scored[0][0] - scored[1][0] < SENDER_MARGIN:
+        return None
+    return scored[0][1]
+
+
+def match_sender(fields: Fields, registers: Registers, tray: str | None) -> SenderMatch:
+    """Signature, case worker, e-mail, then initials against the staff directory.
+
+    The department is the sender's; else the letterhead's; else the tray's.
+    """
+    staff = registers.staff
+    member: StaffMember | None = None
+    method: str | None = None
+    for printed in (fields.sender_name, fields.caseworker_name):
+        if member is None and printed:
+            name = normalise(printed)
+            member = _unique_best(
+                [(fuzz.token_sort_ratio(name, normalise(m.name)), m) for m in staff]
+            )
+            method = "name" if member else None
+    if member is None and fields.sender_email:
+        email = fields.sender_email.lower()
+        member = next((m for m in staff if m.email and m.email == email), None)
+        method = "email" if member else None
+    if member is None and fields.sender_initials:
+        initials = fields.sender_initials.upper()
+        same = [m for m in staff if m.initials and m.initials == initials]
+        if len(same) == 1:
+            member, method = same[0], "initials"
+    if member is not None:
+        return SenderMatch(name=member.name, department=member.department, method=method)
+    department = next(
+        filter(None, (_match_department(t, registers.departments) for t in fields.letterhead_lines)),
+        None,
+    )
+    if department:
+        return SenderMatch(department=department, method="letterhead")
+    if tray:
+        return SenderMatch(department=_match_department(tray, registers.departments) or tray,
+                           method="tray")
+    return SenderMatch()

@@ -1,0 +1,283 @@
+"""The frozen types that flow through the pipeline.
+
+file -> Page (words with boxes) -> Letter (pages) -> Fields -> Match -> Verdict.
+
+All positions are in millimetres from the top-left corner of the upright page,
+whatever the source (a PDF text layer in points, an OCR'd raster in pixels), so
+that the later stages can speak of "the window zone" in the units a letter's
+layout is specified in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from postbakke.privacy import masked_id
+
+A4_WIDTH_MM = 210.0
+A4_HEIGHT_MM = 297.0
+
+
+class IdKind(StrEnum):
+    CPR = "cpr"
+    CVR = "cvr"
+
+
+class Enrolment(StrEnum):
+    ENROLLED = "tilmeldt"
+    EXEMPT = "fritaget"
+
+
+class MatchMethod(StrEnum):
+    ID = "id"
+    NAME_ADDRESS = "name_address"
+    MANUAL = "manual"
+
+
+class VerdictKind(StrEnum):
+    LEAK = "leak"
+    LEGITIMATE = "legitimate"
+    REVIEW = "review"
+
+
+class Reason(StrEnum):
+    """The short codes of domain.md's verdict table (plus the never-a-leak cases)."""
+
+    ENROLLED = "enrolled"
+    EXEMPT = "exempt"
+    COMPANY_OBLIGED = "company_obliged"
+    CPR_NOT_IN_REGISTER = "cpr_not_in_register"
+    NO_RECIPIENT = "no_recipient"
+    AMBIGUOUS = "ambiguous"
+    LOW_CONFIDENCE = "low_confidence"
+    CHILD_UNDER_15 = "child_under_15"
+    PHYSICAL_ENCLOSURE = "physical_enclosure"
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """One word as read from a page, with its box in mm and a confidence 0-100."""
+
+    text: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    conf: float = 100.0
+
+    @property
+    def xc(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def yc(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+    @property
+    def height(self) -> float:
+        return self.y1 - self.y0
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """Words on one baseline that belong together (no wide horizontal gap)."""
+
+    words: tuple[Word, ...]
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+    @property
+    def x0(self) -> float:
+        return min(w.x0 for w in self.words)
+
+    @property
+    def x1(self) -> float:
+        return max(w.x1 for w in self.words)
+
+    @property
+    def y0(self) -> float:
+        return min(w.y0 for w in self.words)
+
+    @property
+    def y1(self) -> float:
+        return max(w.y1 for w in self.words)
+
+    @property
+    def conf(self) -> float:
+        """Lowest word confidence: one misread digit spoils a whole number."""
+        return min(w.conf for w in self.words)
+
+
+# Two words further apart than this on one baseline belong to different
+# columns (the recipient block and the info column are ~80 mm apart; a normal
+# word space is 1-3 mm in 10-12 pt type).
+COLUMN_GAP_MM = 12.0
+
+
+def group_lines(words: Iterable[Word], column_gap_mm: float = COLUMN_GAP_MM) -> list[Line]:
+    """Group words into lines by vertical overlap, split where columns part.
+
+    Used for both text-layer and OCR pages so that every later stage sees the
+    same structure whatever the source.
+    """
+    rows: list[list[Word]] = []
+    for word in sorted(words, key=lambda w: (w.yc, w.x0)):
+        if rows:
+            row = rows[-1]
+            ref = row[0]
+            overlap = min(ref.y1, word.y1) - max(ref.y0, word.y0)
+            if overlap > 0.5 * min(ref.height, word.height):
+                row.append(word)
+                continue
+        rows.append([word])
+    lines: list[Line] = []
+    for row in rows:
+        row.sort(key=lambda w: w.x0)
+        current = [row[0]]
+        for word in row[1:]:
+            if word.x0 - current[-1].x1 > column_gap_mm:
+                lines.append(Line(tuple(current)))
+                current = [word]
+            else:
+                current.append(word)
+        lines.append(Line(tuple(current)))
+    lines.sort(key=lambda ln: (ln.y0, ln.x0))
+    return lines
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One upright page of a scanned file, 1-based number within that file."""
+
+    number: int
+    words: tuple[Word, ...]
+    width_mm: float = A4_WIDTH_MM
+    height_mm: float = A4_HEIGHT_MM
+    method: str = "text"  # "text" (PDF text layer) or "ocr"
+    rotation: int = 0  # degrees the scan was turned to make it upright
+    skew_deg: float = 0.0
+    image_path: str | None = None  # the cleaned page image kept for review, if any
+    error: str | None = None  # why this page could not be read (e.g. OCR time limit)
+
+    @property
+    def lines(self) -> list[Line]:
+        return group_lines(self.words)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(line.text for line in self.lines)
+
+    @property
+    def mean_conf(self) -> float:
+        if not self.words:
+            return 0.0
+        return sum(w.conf for w in self.words) / len(self.words)
+
+
+@dataclass(frozen=True, slots=True)
+class Letter:
+    """One letter: some pages of one scanned file."""
+
+    source: str  # file name, no folder
+    pages: tuple[Page, ...]
+
+    @property
+    def page_numbers(self) -> list[int]:
+        return [p.number for p in self.pages]
+
+
+@dataclass(frozen=True, slots=True)
+class FoundId:
+    """A CPR or CVR number found on a page.
+
+    `digits` is the number in clear and must never reach the store, a log or a
+    report: `__repr__` masks it so that a traceback or log line cannot leak it.
+    """
+
+    kind: IdKind
+    digits: str = field(repr=False)
+    label: str | None  # the label that named it: "cpr", "cvr", or None (unlabelled)
+    confidence: float  # 0..1: OCR confidence, lowered by repairs and checksum hints
+    repaired: bool = False  # an OCR confusion (O/0, l/1, ...) was repaired
+    zone: str | None = None  # where on the page: "window", "info", "subject", "body", ...
+    y_mm: float | None = None
+
+    @property
+    def masked(self) -> str:
+        return masked_id(self.kind.value, self.digits)
+
+    def __repr__(self) -> str:
+        return (
+            f"FoundId(kind={self.kind.value!r}, masked={self.masked!r}, label={self.label!r}, "
+            f"confidence={self.confidence:.2f}, repaired={self.repaired}, zone={self.zone!r})"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RecipientBlock:
+    """The address as it shows through the envelope window."""
+
+    name: str | None = None
+    attention: str | None = None  # the "c/o ..." or "Att.: ..." line
+    street: str | None = None
+    postcode: str | None = None
+    city: str | None = None
+    confidence: float = 0.0
+
+    @property
+    def is_complete(self) -> bool:
+        return bool(self.name and self.street and self.postcode)
+
+
+@dataclass(frozen=True, slots=True)
+class Fields:
+    """What extraction read off a letter, before any register is consulted."""
+
+    recipient_ids: tuple[FoundId, ...] = ()
+    recipient_block: RecipientBlock = RecipientBlock()
+    window_cpr: bool = False
+    sender_name: str | None = None  # the signature under "Med venlig hilsen"
+    caseworker_name: str | None = None  # "Sagsbehandler: ..." in the info column
+    sender_email: str | None = None
+    sender_initials: str | None = None
+    letterhead_lines: tuple[str, ...] = ()
+    subject: str | None = None
+    physical_enclosure: bool = False  # "Vedlagt: sundhedskort" and the like
+    low_confidence: bool = False  # the page read too badly to be sure of anything
+
+
+def page_numbers_text(numbers: Sequence[int]) -> str:
+    return ",".join(str(n) for n in numbers)
+
+
+@dataclass(frozen=True, slots=True)
+class RecipientMatch:
+    """Who the letter is to, as far as the registers tell, and how sure that is."""
+
+    kind: IdKind | None = None
+    pseudonym: str | None = None  # of the register ID (or of the printed ID if not in it)
+    masked: str | None = None
+    method: MatchMethod | None = None  # None: not found in the register
+    enrolment: Enrolment | None = None
+    printed_id: bool = False  # a recipient ID was printed on the letter
+    id_sure: bool = False  # that ID was labelled and read with high confidence
+    problem: Reason | None = None  # AMBIGUOUS or LOW_CONFIDENCE: the tool cannot be sure
+    child_under_15: bool = False
+    evidence: str = ""  # why, in a few words (kept for the reviewer)
+
+
+@dataclass(frozen=True, slots=True)
+class SenderMatch:
+    name: str | None = None  # as in the staff directory
+    department: str | None = None
+    method: str | None = None  # "email", "name", "initials", "letterhead", "tray"
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    kind: VerdictKind
+    reason: Reason

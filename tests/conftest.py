@@ -1,0 +1,41 @@
+"""Shared fixtures: a fresh workspace, the CLI runner, ID helpers for fictional people."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from postbakke.cli import cli
+
+CVR_WEIGHTS = (2, 7, 6, 5, 4, 3, 2, 1)
+
+
+def valid_cvr(rng: random.Random) -> str:
+    """A random 8-digit number that passes the CVR modulus-11 check."""
+    while True:
+        digits = [rng.randint(1, 9)] + [rng.randint(0, 9) for _ in range(7)]
+        if sum(w * d for w, d in zip(CVR_WEIGHTS, digits, strict=True)) % 11 == 0:
+            return "".join(map(str, digits))
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "arbejdsmappe"
+    monkeypatch.setenv("POSTBAKKE_HOME", str(home))
+    monkeypatch.setenv("POSTBAKKE_SECRET", "test-hemmelighed")
+    monkeypatch.delenv("POSTBAKKE_OWN_CVR", raising=False)
+    return home
+
+
+@pytest.fixture
+def run(workspace: Path):
+    """Run the CLI in the workspace; returns click's Result."""
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(cli, list(args), catch_exceptions=False)
+
+    return invoke
