@@ -52,7 +52,7 @@ demo: install
 	export POSTBAKKE_HOME=$(DEMO_HOME); \
 	$(BIN)/postbakke enrolment import $(DEMO)/bakke/registers/enrolment.csv && \
 	$(BIN)/postbakke staff import $(DEMO)/bakke/registers/staff.csv && \
-	$(BIN)/postbakke scan --tray Postrum --date 2026-11-25 $(DEMO)/bakke/breve; \
+	$(BIN)/postbakke scan --tray Postrum --date 2026-11-25 $(DEMO)/bakke/tray; \
 	$(BIN)/postbakke summary
 
 clean:

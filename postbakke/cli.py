@@ -136,10 +136,10 @@ def _print_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> Non
 @handle_errors
 def scan(obj: Context, paths: tuple[Path, ...], tray: str | None, scanned_on: Any) -> None:
     """Læs scannede breve (PDF, TIFF, PNG, JPEG eller mapper med dem)."""
+    store = obj.store()
     from postbakke import pipeline  # OpenCV and Tesseract load only for the commands that read
 
     day: date = scanned_on.date() if scanned_on else date.today()
-    store = obj.store()
     ctx = pipeline.ScanContext.open(obj.settings, store)
     if not ctx.registers.by_pseudonym:
         click.echo("Advarsel: tilmeldingsregistret er tomt; kør 'postbakke enrolment import'.",

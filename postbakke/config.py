@@ -46,9 +46,11 @@ class Settings:
         return self.home / "sider"
 
 
-def _line_of(error: tomllib.TOMLDecodeError) -> str:
+def _line_of(error: tomllib.TOMLDecodeError, text: str) -> str:
     found = re.search(r"line (\d+)", str(error))
-    return found.group(1) if found else "?"
+    if found:
+        return found.group(1)
+    return str(max(1, len(text.splitlines())))  # "at end of document"
 
 
 def _parse_cvrs(values: object, where: str) -> frozenset[str]:
@@ -73,13 +75,13 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     data: dict = {}
     if path.exists():
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as error:
-            raise ConfigError(
-                f"{path}:{_line_of(error)}: ugyldig TOML ({error})"
-            ) from error
+            text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError as error:
             raise ConfigError(f"{path}: filen er ikke UTF-8") from error
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"{path}:{_line_of(error, text)}: ugyldig TOML ({error})") from error
     municipality = data.get("municipality", {})
     if not isinstance(municipality, dict):
         raise ConfigError(f"{path}: [municipality] skal være en tabel")

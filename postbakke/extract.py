@@ -44,7 +44,9 @@ _INFO_LABEL = re.compile(
 _GREETING = re.compile(r"(?:venlig\s+hilsen|mvh\b|hilsen\s*$)", re.IGNORECASE)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _CASEWORKER = re.compile(r"^(?:sagsbehandler|kontaktperson)\s*:?\s*(.+)$", re.IGNORECASE)
-_INITIALS = re.compile(r"^(?:initialer|vores ref\.?|ref\.?)\s*:?\s*([A-ZÆØÅ]{2,5})\b", re.IGNORECASE)
+_INITIALS = re.compile(
+    r"^(?:initialer|vores ref\.?|ref\.?)\s*:?\s*([A-ZÆØÅ]{2,5})\b", re.IGNORECASE
+)
 _SALUTATION = re.compile(r"^(?:kære|hej|til)\b", re.IGNORECASE)
 _ENCLOSURE = re.compile(
     r"(?:vedlagt|bilag|vedhæftet)[^\n]{0,60}(?:sundhedskort|sygesikringskort|kørekort|pas\b"
@@ -80,11 +82,14 @@ def zone_of(line: Line, page_number: int) -> str:
 
 def _in_visible_window(line: Line) -> bool:
     middle = (line.y0 + line.y1) / 2
-    return line.x0 <= WINDOW_RIGHT_MM and VISIBLE_WINDOW_TOP_MM <= middle <= VISIBLE_WINDOW_BOTTOM_MM
+    return (
+        line.x0 <= WINDOW_RIGHT_MM
+        and VISIBLE_WINDOW_TOP_MM <= middle <= VISIBLE_WINDOW_BOTTOM_MM
+    )
 
 
 def _rows(lines: list[Line], page_number: int) -> list[tuple[str, list[Line]]]:
-    """Lines of one zone that share a baseline, joined: a label and its value may be columns apart."""
+    """Lines of one zone on one baseline: a label and its value may be columns apart."""
     rows: list[tuple[str, list[Line]]] = []
     for line in sorted(lines, key=lambda ln: (ln.y0, ln.x0)):
         zone = zone_of(line, page_number)

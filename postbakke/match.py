@@ -236,9 +236,9 @@ def match_sender(fields: Fields, registers: Registers, tray: str | None) -> Send
             member, method = same[0], "initials"
     if member is not None:
         return SenderMatch(name=member.name, department=member.department, method=method)
+    departments = registers.departments
     department = next(
-        filter(None, (_match_department(t, registers.departments) for t in fields.letterhead_lines)),
-        None,
+        filter(None, (_match_department(t, departments) for t in fields.letterhead_lines)), None
     )
     if department:
         return SenderMatch(department=department, method="letterhead")

@@ -78,7 +78,10 @@ def test_cpr_failing_old_checksum_is_accepted(tmp_path, run, workspace):
 
 def test_reimport_replaces_the_register(tmp_path, run, workspace):
     run("enrolment", "import", str(write(tmp_path, "a.csv", GOOD)))
-    smaller = "id,status,name,street,postcode,city\n1506781235,tilmeldt,Grethe Jensen,Bakkevej 12,8450,Hammel\n"
+    smaller = (
+        "id,status,name,street,postcode,city\n"
+        "1506781235,tilmeldt,Grethe Jensen,Bakkevej 12,8450,Hammel\n"
+    )
     run("enrolment", "import", str(write(tmp_path, "b.csv", smaller)))
     entries = Store(workspace / "postbakke.db").enrolment_entries()
     assert [(e.masked, e.status.value) for e in entries] == [("150678-XXXX", "tilmeldt")]

@@ -1,0 +1,1565 @@
+"""Fictional sample letters with known truth: the test fixtures and `make demo`'s tray.
+
+Everything here is invented: people are random combinations of common Danish
+first and last names with random (valid) CPR numbers, streets are made up,
+companies are made up with valid modulus-11 CVR numbers. Only the municipality
+(Favrskov Kommune, its CVR and switchboard number) and the postcodes are real,
+because the reader must learn to ignore exactly those.
+
+The generator is deterministic from a seed: `random.Random` for every choice,
+a seeded numpy `Generator` for scan noise, and reportlab's invariant mode so a
+text PDF is byte-identical between runs.
+
+Layout zones (mm from the top-left corner of A4), which the reader relies on:
+
+- letterhead            y 12-35   municipality, department, address, "Tlf. 89 64 10 10",
+                                  sometimes "CVR-nr. 29189714" (own CVR, never a recipient)
+- recipient block       x 22-100, y 53-78 (text), inside the window zone x 20-100, y 50-85
+- info column (classic) x 125-195, y 50-80; (compact) x 145-195, y 50-78
+- info block  (block)   x 20-100, y 92-119, right-aligned labels ending at x 50
+- subject (bold)        y 110 (classic), 108 (compact), 130 (block)
+- footer                y 283-290 ("Side k af N" right-aligned at x 190)
+Pages 2..N have a small letterhead at y 15 and no recipient block.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import tempfile
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+
+# --------------------------------------------------------------------------- constants
+
+REFERENCE_DATE = date(2026, 11, 25)  # the letters' date; "child under 15" is judged at this date
+CHILD_AGE_LIMIT = 15
+
+MUNICIPALITY_NAME = "Favrskov Kommune"
+MUNICIPALITY_CVR = "29189714"
+MUNICIPALITY_STREET = "Skovvej 20"
+MUNICIPALITY_POSTTOWN = "8382 Hinnerup"
+MUNICIPALITY_PHONE = "89 64 10 10"
+MUNICIPALITY_WEB = "www.favrskov.dk"
+EMAIL_DOMAIN = "favrskov.dk"
+
+DEPARTMENTS = [
+    "Jobcenter",
+    "Teknik og Miljø",
+    "Børn og Familie",
+    "Borgerservice",
+    "Social og Sundhed",
+]
+COMPANY_DEPARTMENTS = ["Jobcenter", "Teknik og Miljø", "Borgerservice", "Social og Sundhed"]
+
+LAYOUTS = ("classic", "block", "compact")
+ID_PLACEMENTS = ("info", "subject", "none", "window")
+CPR_FORMS = ("hyphen", "plain", "space")
+CVR_FORMS = ("plain", "spaced")
+
+TRAY_DIR = "tray"  # make_tray writes the letters here, apart from registers/ and truth.json
+SCAN_DPI = 300
+SCAN_NOISE_SIGMA = 8.0  # grey levels; mild, like an office MFP at 300 dpi
+SCAN_MAX_SKEW_DEG = 2.0
+UPSIDE_DOWN_SHARE = 1 / 6
+JPEG_QUALITY = 85
+
+# Window zone and text placement, in mm from the top-left corner.
+WINDOW_ZONE = (20.0, 50.0, 100.0, 85.0)  # x0, y0, x1, y1
+WINDOW_X = 22.0
+WINDOW_FIRST_BASELINE = 57.0
+WINDOW_LEADING = 4.8
+INFO_ZONE_CLASSIC = (125.0, 50.0, 195.0, 100.0)
+PAGE_W_MM = 210.0
+PAGE_H_MM = 297.0
+BODY_X0 = 20.0
+BODY_X1 = 190.0
+BODY_MAX_Y = 272.0  # body text must end above the footer
+
+# --------------------------------------------------------------------------- name pools
+
+MALE_FIRST = [
+    "Jens",
+    "Peter",
+    "Lars",
+    "Michael",
+    "Henrik",
+    "Søren",
+    "Thomas",
+    "Niels",
+    "Anders",
+    "Rasmus",
+    "Mads",
+    "Jørgen",
+    "Christian",
+    "Martin",
+    "Frederik",
+    "Mikkel",
+    "Jesper",
+    "Morten",
+    "Kasper",
+    "Bent",
+    "Poul",
+    "Ole",
+    "Hans",
+    "Emil",
+    "Bjørn",
+    "Torben",
+    "Kåre",
+]
+FEMALE_FIRST = [
+    "Anne",
+    "Kirsten",
+    "Mette",
+    "Hanne",
+    "Anna",
+    "Helle",
+    "Susanne",
+    "Lene",
+    "Maria",
+    "Marianne",
+    "Camilla",
+    "Inge",
+    "Lone",
+    "Pia",
+    "Louise",
+    "Charlotte",
+    "Bodil",
+    "Karen",
+    "Ida",
+    "Sofie",
+    "Signe",
+    "Birthe",
+    "Åse",
+    "Grethe",
+    "Søs",
+    "Dorthe",
+    "Bente",
+]
+LAST_NAMES = [
+    "Nielsen",
+    "Jensen",
+    "Hansen",
+    "Pedersen",
+    "Andersen",
+    "Christensen",
+    "Larsen",
+    "Sørensen",
+    "Rasmussen",
+    "Jørgensen",
+    "Petersen",
+    "Madsen",
+    "Kristensen",
+    "Olsen",
+    "Thomsen",
+    "Poulsen",
+    "Johansen",
+    "Møller",
+    "Mortensen",
+    "Knudsen",
+    "Jakobsen",
+    "Mikkelsen",
+    "Østergaard",
+    "Lauridsen",
+    "Bøgh",
+    "Kjær",
+    "Holm",
+    "Frandsen",
+    "Dahl",
+    "Skov",
+    "Thygesen",
+    "Brøndum",
+    "Vestergaard",
+    "Søndergaard",
+    "Nørgaard",
+    "Lund",
+    "Bach",
+]
+STREET_STEMS = [
+    "Kær",
+    "Bøge",
+    "Mølleå",
+    "Lærke",
+    "Hjørne",
+    "Rønne",
+    "Fløj",
+    "Søndre",
+    "Nørre",
+    "Grøn",
+    "Tjørne",
+    "Ege",
+    "Fjeldhøj",
+    "Pæone",
+    "Åløkke",
+    "Hvidtjørn",
+    "Skærmyssel",
+    "Præstø",
+    "Ræveholt",
+    "Ørnebjerg",
+    "Gåsetårn",
+    "Bækkelund",
+    "Hørmark",
+    "Tværå",
+]
+STREET_ENDINGS = [
+    "vej",
+    "vænget",
+    "bakken",
+    "toften",
+    "gade",
+    "stien",
+    "have",
+    "parken",
+    "høj",
+    "løkken",
+    "engen",
+    "kæret",
+]
+FLOORS = ["st. tv.", "st. th.", "1. tv.", "1. th.", "2. tv.", "2. th.", "3. mf."]
+POSTTOWNS = [
+    ("8370", "Hadsten"),
+    ("8450", "Hammel"),
+    ("8382", "Hinnerup"),
+    ("8850", "Bjerringbro"),
+    ("8881", "Thorsø"),
+    ("8860", "Ulstrup"),
+    ("8870", "Langå"),
+    ("8380", "Trige"),
+    ("8471", "Sabro"),
+]
+COMPANY_STEMS = [
+    "Bøgely",
+    "Nørrelund",
+    "Skærbæk",
+    "Kildegård",
+    "Ådalens",
+    "Højmark",
+    "Fjordglimt",
+    "Lyngå",
+    "Hvidkær",
+    "Østerå",
+    "Granhøj",
+    "Rødkilde",
+    "Tvillingehøj",
+    "Søholm",
+    "Mølleåens",
+    "Lærkehøj",
+]
+COMPANY_TRADES = [
+    "VVS",
+    "Tømrer og Snedker",
+    "Entreprise",
+    "Maskinstation",
+    "Rengøring",
+    "El-service",
+    "Anlæg",
+    "Transport",
+    "Malerfirma",
+    "Tagdækning",
+    "Vognmandsforretning",
+    "Auto",
+    "Consult",
+    "Byg",
+    "Køleteknik",
+]
+ATTENTIONS = [
+    "Att.: Bogholderiet",
+    "Att.: Økonomiafdelingen",
+    "Att.: Direktionen",
+    "Att.: Lønkontoret",
+]
+TITLES = {
+    "Jobcenter": ["Jobkonsulent", "Sagsbehandler", "Virksomhedskonsulent"],
+    "Teknik og Miljø": ["Ingeniør", "Byggesagsbehandler", "Miljømedarbejder"],
+    "Børn og Familie": ["Socialrådgiver", "Familierådgiver", "Sagsbehandler"],
+    "Borgerservice": ["Borgerservicemedarbejder", "Sagsbehandler", "Specialkonsulent"],
+    "Social og Sundhed": ["Visitator", "Socialrådgiver", "Sygeplejerske"],
+}
+ENCLOSURES = ["sundhedskort", "nyt sygesikringsbevis", "parkeringskort", "affaldsmærkater"]
+
+MONTHS_DA = [
+    "januar",
+    "februar",
+    "marts",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "december",
+]
+WEEKDAYS_DA = ["mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag"]
+
+# --------------------------------------------------------------------------- letter texts
+
+# (subject, opening paragraph) per department, for persons ("du") and companies ("I").
+PERSON_TOPICS: dict[str, list[tuple[str, str]]] = {
+    "Jobcenter": [
+        (
+            "Indkaldelse til samtale",
+            "Du indkaldes hermed til en samtale i Jobcenter Favrskov {moede} kl. {kl}. Samtalen "
+            "handler om din jobsituation og om, hvilke muligheder du har for at komme i arbejde "
+            "eller uddannelse.",
+        ),
+        (
+            "Afgørelse om kontanthjælp",
+            "Vi har behandlet din ansøgning om kontanthjælp. Du er berettiget til kontanthjælp fra "
+            "{fra}, og ydelsen bliver udbetalt bagud den sidste hverdag i måneden.",
+        ),
+        (
+            "Partshøring",
+            "Inden vi træffer afgørelse i din sag, vil vi gerne give dig mulighed for at komme med "
+            "dine bemærkninger til de oplysninger, vi har fået fra din læge og din arbejdsgiver.",
+        ),
+        (
+            "Afgørelse om sygedagpenge",
+            "Vi har vurderet, at du fortsat opfylder betingelserne for at modtage sygedagpenge. "
+            "Din sag bliver fulgt op igen inden for otte uger.",
+        ),
+    ],
+    "Teknik og Miljø": [
+        (
+            "Byggetilladelse til carport",
+            "Du får hermed byggetilladelse til at opføre en carport på din ejendom, som "
+            "beskrevet i din ansøgning. Tilladelsen bortfalder, hvis byggeriet ikke er "
+            "påbegyndt inden et år.",
+        ),
+        (
+            "Påbud om tømning af bundfældningstank",
+            "Ved kommunens tilsyn blev det konstateret, at bundfældningstanken på din ejendom ikke "
+            "er blevet tømt som foreskrevet. Du påbydes derfor at få tanken tømt senest {frist}.",
+        ),
+        (
+            "Afgørelse om tilslutning til kloak",
+            "Favrskov Kommune har besluttet, at din ejendom skal tilsluttes det offentlige "
+            "spildevandsanlæg. Tilslutningen skal være gennemført senest {frist}.",
+        ),
+        (
+            "Partshøring",
+            "Kommunen har modtaget en klage over støj fra din varmepumpe. Inden vi beslutter, om "
+            "der skal gøres noget, vil vi gerne høre dine bemærkninger.",
+        ),
+    ],
+    "Børn og Familie": [
+        (
+            "Afgørelse om økonomisk friplads",
+            "Du har søgt om økonomisk friplads til dit barns plads i dagtilbud. Vi har "
+            "beregnet, at du er berettiget til en friplads på 60 procent fra {fra}.",
+        ),
+        (
+            "Indkaldelse til møde om dit barn",
+            "Vi vil gerne invitere dig til et møde om dit barns trivsel {moede} kl. {kl} på "
+            "Rådhuset i Hinnerup.",
+        ),
+        (
+            "Afgørelse om tilskud til privat pasning",
+            "Vi har godkendt din ansøgning om tilskud til privat pasning. Tilskuddet udbetales "
+            "månedsvis fra {fra}.",
+        ),
+    ],
+    "Borgerservice": [
+        (
+            "Afgørelse om tilskud til briller",
+            "Du har søgt om helbredstillæg til briller. Vi har bevilget et tilskud på 85 procent "
+            "af din egenbetaling, og beløbet bliver udbetalt til din NemKonto.",
+        ),
+        (
+            "Afgørelse om personligt tillæg",
+            "Vi har behandlet din ansøgning om personligt tillæg til udgifter til tandbehandling. "
+            "Du får bevilget tillægget som beskrevet nedenfor.",
+        ),
+        (
+            "Afgørelse om lån til betaling af ejendomsskat",
+            "Du har søgt om lån til betaling af ejendomsskat. Vi har godkendt din ansøgning, og "
+            "lånet bliver tinglyst som pant i din ejendom.",
+        ),
+    ],
+    "Social og Sundhed": [
+        (
+            "Afgørelse om hjemmehjælp",
+            "Vi har vurderet dit behov for hjælp i hjemmet. Du får bevilget hjælp til rengøring "
+            "hver anden uge fra {fra}.",
+        ),
+        (
+            "Bevilling af hjælpemiddel",
+            "Du har søgt om en rollator. Vi har bevilget hjælpemidlet, og det bliver leveret fra "
+            "kommunens hjælpemiddeldepot inden for tre uger.",
+        ),
+        (
+            "Afgørelse om madservice",
+            "Vi har bevilget dig madservice med levering af en hovedret fem dage om ugen fra "
+            "{fra}.",
+        ),
+        (
+            "Indkaldelse til visitationssamtale",
+            "Vi vil gerne besøge dig {moede} kl. {kl} for at tale om, hvilken hjælp du har brug "
+            "for i hverdagen.",
+        ),
+    ],
+}
+COMPANY_TOPICS: dict[str, list[tuple[str, str]]] = {
+    "Jobcenter": [
+        (
+            "Afgørelse om løntilskud",
+            "Vi har godkendt jeres ansøgning om løntilskud til ansættelse af en ledig medarbejder. "
+            "Løntilskuddet gælder fra {fra} og i seks måneder frem.",
+        ),
+        (
+            "Refusion af sygedagpenge",
+            "Vi har modtaget jeres anmodning om refusion af sygedagpenge for en medarbejder. "
+            "Refusionen bliver udbetalt til jeres NemKonto inden for 14 dage.",
+        ),
+        (
+            "Aftale om virksomhedspraktik",
+            "Hermed sender vi aftalen om virksomhedspraktik, som vi talte om ved vores møde. "
+            "Praktikken begynder {moede} og varer fire uger.",
+        ),
+    ],
+    "Teknik og Miljø": [
+        (
+            "Påbud om oprydning",
+            "Ved kommunens tilsyn på jeres adresse blev der fundet oplag af affald og udtjente "
+            "maskiner på det fri areal. I påbydes at fjerne affaldet senest {frist}.",
+        ),
+        (
+            "Miljøgodkendelse",
+            "Favrskov Kommune meddeler hermed miljøgodkendelse af jeres virksomhed på de vilkår, "
+            "der er beskrevet nedenfor.",
+        ),
+        (
+            "Byggetilladelse til tilbygning til lagerhal",
+            "I får hermed byggetilladelse til en tilbygning på 240 kvadratmeter til jeres "
+            "lagerhal, som beskrevet i jeres ansøgning.",
+        ),
+        (
+            "Opkrævning af gebyr for erhvervsaffald",
+            "I modtager hermed opkrævning af gebyr for erhvervsaffald for 2026. Beløbet på "
+            "1.245,00 kr. skal være betalt senest {frist}.",
+        ),
+    ],
+    "Borgerservice": [
+        (
+            "Opkrævning af ejendomsskat",
+            "I modtager hermed opkrævning af ejendomsskat for jeres erhvervsejendom. Første rate "
+            "forfalder til betaling {frist}.",
+        ),
+        (
+            "Kvittering for indbetaling",
+            "Vi bekræfter hermed, at vi har modtaget jeres indbetaling. Der er ikke flere "
+            "udeståender på jeres konto hos kommunen.",
+        ),
+    ],
+    "Social og Sundhed": [
+        (
+            "Kontrakt om levering af hjælpemidler",
+            "Hermed sender vi kontrakten om levering af hjælpemidler til kommunens borgere, som "
+            "aftalt efter udbuddet.",
+        ),
+        (
+            "Opfølgning på tilsynsbesøg",
+            "Tak for et godt tilsynsbesøg. I dette brev samler vi op på de punkter, vi aftalte at "
+            "følge op på.",
+        ),
+    ],
+}
+PERSON_MIDDLE = [
+    "Afgørelsen er truffet efter de gældende regler på området. Vi har lagt vægt på de "
+    "oplysninger, du selv har givet os, og på oplysningerne i din sag.",
+    "Hvis dine forhold ændrer sig, skal du give os besked hurtigst muligt. Det gælder for "
+    "eksempel, hvis du flytter, får arbejde eller ændrer din indkomst.",
+    "Du er velkommen til at tage en bisidder med. Hvis du er forhindret, beder vi dig give "
+    "besked senest dagen før.",
+    "Har du bemærkninger, beder vi om at modtage dem senest 14 dage efter, at du har modtaget "
+    "dette brev. Hører vi ikke fra dig, træffer vi afgørelse på det foreliggende grundlag.",
+]
+COMPANY_MIDDLE = [
+    "Afgørelsen er truffet på baggrund af de oplysninger, I har indsendt, og kommunens tilsyn.",
+    "Vi gør opmærksom på, at afgørelsen kan blive offentliggjort på kommunens hjemmeside.",
+    "Har I bemærkninger, beder vi om at modtage dem senest 14 dage efter, at I har modtaget "
+    "dette brev.",
+]
+PERSON_CONTACT = (
+    "Hvis du har spørgsmål, er du velkommen til at kontakte mig på telefon {tlf} eller på "
+    "e-mail {email}."
+)
+COMPANY_CONTACT = (
+    "Hvis I har spørgsmål, er I velkomne til at kontakte mig på telefon {tlf} eller på "
+    "e-mail {email}."
+)
+PERSON_CONTINUATION = [
+    "Klagevejledning: Hvis du ikke er enig i afgørelsen, kan du klage. Klagen skal være "
+    "modtaget senest fire uger efter, at du har modtaget afgørelsen. Du sender klagen til "
+    "Favrskov Kommune, som genvurderer sagen. Fastholder vi afgørelsen, sender vi klagen "
+    "videre til Ankestyrelsen.",
+    "Du har ret til at se de dokumenter, der indgår i din sag. Hvis du ønsker aktindsigt, kan "
+    "du kontakte sagsbehandleren.",
+    "Favrskov Kommune behandler oplysninger om dig for at kunne behandle din sag. Du kan læse "
+    "mere om dine rettigheder, og om hvordan vi behandler personoplysninger, på "
+    "favrskov.dk/persondata.",
+    "Vidste du, at du kan læse post fra kommunen i Digital Post på borger.dk og i appen "
+    "Digital Post? Så får du dine breve hurtigere.",
+    "Du kan til enhver tid lade dig repræsentere eller bistå af andre, for eksempel et "
+    "familiemedlem eller en advokat.",
+    "Efter retssikkerhedsloven har du pligt til at medvirke til at få de oplysninger frem, der "
+    "er nødvendige for at behandle din sag. Hvis du ikke medvirker, kan det få betydning for "
+    "afgørelsen.",
+    "Begrundelse: Vi har vurderet din sag ud fra de oplysninger, der var til stede på "
+    "tidspunktet for afgørelsen, herunder lægelige oplysninger og oplysninger fra dine "
+    "tidligere sager i kommunen. Vi har ikke fundet grundlag for at fravige de almindelige "
+    "regler.",
+]
+COMPANY_CONTINUATION = [
+    "Klagevejledning: Hvis I ikke er enige i afgørelsen, kan I klage. Klagen skal være "
+    "modtaget senest fire uger efter, at afgørelsen er meddelt. I sender klagen til Favrskov "
+    "Kommune, som genvurderer sagen, før den eventuelt sendes videre til klageinstansen.",
+    "I har ret til at se de dokumenter, der indgår i sagen. Hvis I ønsker aktindsigt, kan I "
+    "kontakte sagsbehandleren.",
+    "I kan læse mere om, hvordan Favrskov Kommune behandler oplysninger, på "
+    "favrskov.dk/persondata.",
+    "Virksomheder skal modtage post fra det offentlige i Digital Post. I kan læse jeres post "
+    "på virk.dk eller i jeres eget system.",
+    "Vi gør opmærksom på, at afgørelsen ikke fritager jer for at indhente de tilladelser, der "
+    "måtte være nødvendige efter anden lovgivning.",
+]
+
+
+# --------------------------------------------------------------------------- world
+
+
+@dataclass
+class Person:
+    name: str
+    cpr: str  # 10 digits, no separator
+    street: str
+    postcode: str
+    city: str
+    status: str | None  # "tilmeldt", "fritaget", or None = not in the register
+
+
+@dataclass
+class Company:
+    name: str
+    cvr: str  # 8 digits
+    street: str
+    postcode: str
+    city: str
+    status: str | None
+    attention: str | None = None  # "Att.: Bogholderiet"
+
+
+@dataclass
+class StaffMember:
+    name: str
+    initials: str
+    email: str
+    phone: str  # "89 64 23 17"
+    department: str
+    title: str = "Sagsbehandler"  # printed under the signature; not part of the staff CSV
+
+
+@dataclass
+class World:
+    municipality_name: str = MUNICIPALITY_NAME
+    municipality_cvr: str = MUNICIPALITY_CVR
+    municipality_address: str = f"{MUNICIPALITY_STREET}, {MUNICIPALITY_POSTTOWN}"
+    municipality_phone: str = MUNICIPALITY_PHONE
+    persons: list[Person] = field(default_factory=list)
+    companies: list[Company] = field(default_factory=list)
+    staff: list[StaffMember] = field(default_factory=list)
+    departments: list[str] = field(default_factory=lambda: list(DEPARTMENTS))
+
+
+def cpr_checksum_ok(cpr: str) -> bool:
+    """The old modulus-11 rule (weights 4,3,2,7,6,5,4,3,2,1); no longer required."""
+    weights = (4, 3, 2, 7, 6, 5, 4, 3, 2, 1)
+    return sum(w * int(d) for w, d in zip(weights, cpr, strict=True)) % 11 == 0
+
+
+def cvr_checksum_ok(cvr: str) -> bool:
+    weights = (2, 7, 6, 5, 4, 3, 2, 1)
+    return (
+        len(cvr) == 8
+        and cvr[0] != "0"
+        and sum(w * int(d) for w, d in zip(weights, cvr, strict=True)) % 11 == 0
+    )
+
+
+def cpr_birth_date(cpr: str) -> date:
+    """Birth date with the century from the 7th digit (domain.md)."""
+    day, month, yy, d7 = int(cpr[0:2]), int(cpr[2:4]), int(cpr[4:6]), int(cpr[6])
+    if d7 <= 3:
+        year = 1900 + yy
+    elif d7 in (4, 9):
+        year = 2000 + yy if yy <= 36 else 1900 + yy
+    else:
+        year = 2000 + yy if yy <= 57 else 1800 + yy
+    return date(year, month, day)
+
+
+def _seventh_digits(year: int) -> list[int]:
+    """The 7th CPR digits that give `year` its century."""
+    yy = year % 100
+    if 1858 <= year <= 1899:
+        return [5, 6, 7, 8]
+    if 1900 <= year <= 1999:
+        return [0, 1, 2, 3] + ([4, 9] if yy >= 37 else [])
+    if 2000 <= year <= 2036:
+        return [4, 9, 5, 6, 7, 8]
+    if 2037 <= year <= 2057:
+        return [5, 6, 7, 8]
+    raise ValueError(f"no CPR century for {year}")
+
+
+def _make_cpr(rng: random.Random, birth: date, male: bool, mod11: bool) -> str:
+    """A CPR number for `birth`; the last digit is odd for men, even for women."""
+    prefix = birth.strftime("%d%m") + f"{birth.year % 100:02d}"
+    digits7 = _seventh_digits(birth.year)
+    while True:
+        body = prefix + f"{rng.choice(digits7)}{rng.randrange(10)}{rng.randrange(10)}"
+        if mod11:
+            weights = (4, 3, 2, 7, 6, 5, 4, 3, 2)
+            last = -sum(w * int(d) for w, d in zip(weights, body, strict=True)) % 11
+            if last == 10:
+                continue
+        else:
+            last = rng.randrange(10)
+        if last % 2 != (1 if male else 0):
+            continue
+        cpr = body + str(last)
+        if cpr_checksum_ok(cpr) == mod11:
+            return cpr
+
+
+def _random_date(rng: random.Random, first: date, last: date) -> date:
+    return first + timedelta(days=rng.randrange((last - first).days + 1))
+
+
+def _random_name(rng: random.Random, male: bool) -> str:
+    first = rng.choice(MALE_FIRST if male else FEMALE_FIRST)
+    if rng.random() < 0.25:  # a middle name, as in "Anne Mette Holm"
+        second = rng.choice(MALE_FIRST if male else FEMALE_FIRST)
+        if second != first:
+            first = f"{first} {second}"
+    return f"{first} {rng.choice(LAST_NAMES)}"
+
+
+def _random_street(rng: random.Random) -> str:
+    street = f"{rng.choice(STREET_STEMS)}{rng.choice(STREET_ENDINGS)} {rng.randint(1, 120)}"
+    if rng.random() < 0.2:
+        street += rng.choice("ABC")
+    if rng.random() < 0.25:
+        street += f", {rng.choice(FLOORS)}"
+    return street
+
+
+def _mod11_cvr(rng: random.Random) -> str:
+    while True:
+        cvr = str(rng.randint(10_000_000, 99_999_999))
+        if cvr_checksum_ok(cvr) and cvr != MUNICIPALITY_CVR:
+            return cvr
+
+
+def _initials(name: str) -> str:
+    return "".join(part[0] for part in name.split()).lower()
+
+
+def make_world(seed: int, n_persons: int = 60, n_companies: int = 15) -> World:
+    """A fictional population of Favrskov: citizens, companies and municipal staff.
+
+    Statuses are assigned by count, not by chance, so that every case the letter
+    mix needs exists whatever the seed: namesake pairs (same name, different
+    address, only one of them in the register), adults missing from the
+    register, exempt adults, and (from 20 persons up) two children under 15.
+    """
+    if n_persons < 8 or n_companies < 2:
+        raise ValueError("make_world needs at least 8 persons and 2 companies")
+    rng = random.Random(f"world-{seed}")
+    used_names: set[str] = set()
+    used_cprs: set[str] = set()
+    used_addresses: set[tuple[str, str]] = set()
+
+    def new_address() -> tuple[str, str, str]:
+        while True:
+            street = _random_street(rng)
+            postcode, city = rng.choice(POSTTOWNS)
+            if (street, postcode) not in used_addresses:
+                used_addresses.add((street, postcode))
+                return street, postcode, city
+
+    def new_person(adult: bool, name: str | None = None, male: bool | None = None) -> Person:
+        if male is None:
+            male = rng.random() < 0.5
+        if name is None:
+            while True:
+                name = _random_name(rng, male)
+                if name not in used_names:
+                    break
+        used_names.add(name)
+        mod11 = rng.random() >= 0.15  # ~15 % of numbers issued without modulus 11
+        while True:
+            if adult:
+                birth = _random_date(rng, date(1938, 1, 1), date(2007, 12, 31))
+            else:
+                birth = _random_date(rng, date(2012, 6, 1), date(2019, 12, 31))
+            if not mod11:  # cpr.dk issues numbers without modulus 11 on 1 January
+                birth = birth.replace(month=1, day=1)
+            cpr = _make_cpr(rng, birth, male, mod11)
+            if cpr not in used_cprs:
+                used_cprs.add(cpr)
+                break
+        street, postcode, city = new_address()
+        return Person(name, cpr, street, postcode, city, status=None)
+
+    n_children = 2 if n_persons >= 20 else 0
+    n_pairs = max(1, n_persons // 20)
+    n_unregistered = max(2, round(n_persons * 0.07))
+    n_plain = n_persons - n_children - 2 * n_pairs
+    persons: list[Person] = []
+
+    # Namesake pairs: the first is in the register, the second is not.
+    for _ in range(n_pairs):
+        male = rng.random() < 0.5
+        while True:
+            name = _random_name(rng, male)
+            if name not in used_names:
+                break
+        first = new_person(True, name, male)
+        second = new_person(True, name, male)
+        first.status = "tilmeldt"
+        persons += [first, second]
+    plain = [new_person(True) for _ in range(n_plain)]
+    registered = plain[n_unregistered:]
+    n_exempt = max(2, round(len(registered) * 0.11))
+    for i, person in enumerate(registered):
+        person.status = "fritaget" if i < n_exempt else "tilmeldt"
+    persons += plain
+    persons += [new_person(False) for _ in range(n_children)]
+    rng.shuffle(persons)
+
+    companies: list[Company] = []
+    used_company_names: set[str] = set()
+    used_cvrs: set[str] = set()
+    n_company_unregistered = max(1, round(n_companies / 3))
+    for i in range(n_companies):
+        while True:
+            suffix = "ApS" if rng.random() < 0.7 else "A/S"
+            cname = f"{rng.choice(COMPANY_STEMS)} {rng.choice(COMPANY_TRADES)} {suffix}"
+            if cname not in used_company_names:
+                used_company_names.add(cname)
+                break
+        while True:
+            cvr = _mod11_cvr(rng)
+            if cvr not in used_cvrs:
+                used_cvrs.add(cvr)
+                break
+        street, postcode, city = new_address()
+        attention = rng.choice(ATTENTIONS) if rng.random() < 0.4 else None
+        status = None if i < n_company_unregistered else "tilmeldt"
+        companies.append(Company(cname, cvr, street, postcode, city, status, attention))
+    rng.shuffle(companies)
+
+    staff: list[StaffMember] = []
+    used_initials: set[str] = set()
+    used_phones: set[str] = {MUNICIPALITY_PHONE}
+    for department in DEPARTMENTS:
+        for _ in range(3):
+            male = rng.random() < 0.4
+            while True:
+                name = _random_name(rng, male)
+                if name not in used_names:
+                    used_names.add(name)
+                    break
+            initials = _initials(name)
+            if initials in used_initials:
+                initials = initials[:-1] + name.split()[-1][:2].lower()
+            n = 2
+            base = initials
+            while initials in used_initials:
+                initials = f"{base}{n}"
+                n += 1
+            used_initials.add(initials)
+            # A third of the direct numbers pass the CVR modulus-11 check on purpose:
+            # "89 64 23 17" next to "Direkte tlf." must never become a recipient CVR.
+            want_cvr_like = len(staff) % 3 == 0
+            while True:
+                digits = f"8964{rng.randrange(10000):04d}"
+                phone = " ".join(digits[i : i + 2] for i in range(0, 8, 2))
+                if phone not in used_phones and cvr_checksum_ok(digits) == want_cvr_like:
+                    used_phones.add(phone)
+                    break
+            staff.append(
+                StaffMember(
+                    name=name,
+                    initials=initials,
+                    email=f"{initials}@{EMAIL_DOMAIN}",
+                    phone=phone,
+                    department=department,
+                    title=rng.choice(TITLES[department]),
+                )
+            )
+    return World(persons=persons, companies=companies, staff=staff)
+
+
+def format_cpr(cpr: str, form: str = "hyphen") -> str:
+    if form == "hyphen":
+        return f"{cpr[:6]}-{cpr[6:]}"
+    if form == "space":
+        return f"{cpr[:6]} {cpr[6:]}"
+    if form == "plain":
+        return cpr
+    raise ValueError(f"unknown CPR form {form!r}")
+
+
+def format_cvr(cvr: str, form: str = "plain") -> str:
+    if form == "plain":
+        return cvr
+    if form == "spaced":
+        return " ".join(cvr[i : i + 2] for i in range(0, 8, 2))
+    raise ValueError(f"unknown CVR form {form!r}")
+
+
+def write_registers(world: World, out_dir: Path) -> tuple[Path, Path]:
+    """enrolment.csv (only those with a status) and staff.csv, as in contract.md."""
+    import csv
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    enrolment = out_dir / "enrolment.csv"
+    staff = out_dir / "staff.csv"
+    with enrolment.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["id", "status", "name", "street", "postcode", "city"])
+        for p in world.persons:
+            if p.status is not None:
+                writer.writerow([format_cpr(p.cpr), p.status, p.name, p.street, p.postcode, p.city])
+        for c in world.companies:
+            if c.status is not None:
+                writer.writerow([c.cvr, c.status, c.name, c.street, c.postcode, c.city])
+    with staff.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["name", "initials", "email", "phone", "department"])
+        for s in world.staff:
+            writer.writerow([s.name, s.initials, s.email, s.phone, s.department])
+    return enrolment, staff
+
+
+# --------------------------------------------------------------------------- letters
+
+
+@dataclass
+class LetterSpec:
+    layout: str  # "classic", "block", "compact"
+    recipient: Person | Company
+    sender: StaffMember
+    department: str
+    subject: str  # the topic; with id_placement "subject" a "Vedr. ..." line comes first
+    id_placement: str  # "info", "subject", "none", "window"
+    id_form: str  # CPR: "hyphen", "plain", "space"; CVR: "plain", "spaced"
+    n_pages: int = 1  # 1-3
+    enclosure: bool = False  # "Vedlagt: sundhedskort": a physical enclosure
+    attention: str | None = None  # "c/o ..." (person) or "Att.: ..." (company) window line
+    case_number: str = "27.12.04-G01-3-26"
+    letter_date: date = REFERENCE_DATE
+    own_cvr: str = "none"  # where the municipality's CVR is printed: none/letterhead/footer/both
+    salutation: bool = False  # "Kære <name>" opening the body
+    p_number: str | None = None  # a 10-digit P-nr. in a company letter's body (looks like a CPR)
+    pages_text: list[list[str]] = field(default_factory=list)  # paragraphs per page
+    category: str = ""  # which case of the mix this letter stands for
+
+
+@dataclass
+class LetterTruth:
+    file: str  # file name, no folder (the export's `source`)
+    pages: list[int]  # 1-based pages within that file
+    recipient_kind: str | None  # "cpr", "cvr" or None
+    recipient_id: str | None  # digits in clear: test data only
+    recipient_name: str
+    department: str
+    sender: str
+    verdict: str
+    reason: str
+    window_cpr: bool
+    degradation: str  # "text", or e.g. "scan300-skew-1.5-noise-upside-down"
+    layout: str
+    match: str | None = None  # "id", "name_address" or None, as in the letters export
+    enrolment: str | None = None  # the matched register status
+    id_placement: str = "none"
+    category: str = ""
+
+
+def _date_da(d: date) -> str:
+    return f"{d.day}. {MONTHS_DA[d.month - 1]} {d.year}"
+
+
+def _case_number(rng: random.Random) -> str:
+    # KLE number, facet, running number, year: "27.12.04-G01-3-26"
+    kle = f"{rng.randint(0, 32):02d}.{rng.randint(0, 40):02d}.{rng.randint(0, 20):02d}"
+    facet = rng.choice(["G01", "G02", "K07", "P20", "A00", "P19"])
+    return f"{kle}-{facet}-{rng.randint(1, 999)}-26"
+
+
+def _p_number(rng: random.Random) -> str:
+    """A P-number whose first six digits form a valid date: a CPR look-alike."""
+    day, month, year = rng.randint(10, 19), rng.randint(1, 12), rng.randint(0, 99)
+    return f"{day}{month:02d}{year:02d}{rng.randint(0, 9999):04d}"
+
+
+def _body_pages(
+    rng: random.Random,
+    recipient: Person | Company,
+    department: str,
+    opening: str,
+    sender: StaffMember,
+    n_pages: int,
+    salutation: bool,
+    p_number: str | None,
+) -> list[list[str]]:
+    is_person = isinstance(recipient, Person)
+    meeting = REFERENCE_DATE + timedelta(days=rng.randint(8, 30))
+    fill = {
+        "moede": f"{WEEKDAYS_DA[meeting.weekday()]} den {_date_da(meeting)}",
+        "kl": rng.choice(["9.00", "10.00", "10.30", "13.00", "14.15"]),
+        "fra": _date_da(date(2026, rng.choice([9, 10, 11]), 1)),
+        "frist": _date_da(REFERENCE_DATE + timedelta(days=rng.choice([30, 45, 60]))),
+    }
+    first: list[str] = []
+    if salutation:
+        first.append(f"Kære {recipient.name}")
+    first.append(opening.format(**fill))
+    middle = PERSON_MIDDLE if is_person else COMPANY_MIDDLE
+    first += rng.sample(middle, rng.randint(1, 2))
+    if p_number:
+        first.append(
+            f"Afgørelsen gælder jeres produktionsenhed med P-nr. {p_number} på adressen "
+            f"{recipient.street}, {recipient.postcode} {recipient.city}."
+        )
+    contact = (PERSON_CONTACT if is_person else COMPANY_CONTACT).format(
+        tlf=sender.phone, email=sender.email
+    )
+    pages = [first]
+    pool = list(PERSON_CONTINUATION if is_person else COMPANY_CONTINUATION)
+    rng.shuffle(pool)
+    for _ in range(1, n_pages):
+        k = rng.randint(3, 4)
+        if len(pool) < k:
+            pool = list(PERSON_CONTINUATION if is_person else COMPANY_CONTINUATION)
+            rng.shuffle(pool)
+        pages.append([pool.pop() for _ in range(k)])
+    pages[-1].append(contact)
+    return pages
+
+
+# The default mix: (category, weight). See make_letter_specs.
+LETTER_MIX: list[tuple[str, int]] = [
+    ("person_enrolled_id", 8),  # CPR in info or subject, tilmeldt -> leak/enrolled
+    ("company_enrolled", 4),  # CVR printed, tilmeldt -> leak/enrolled
+    ("person_exempt_id", 3),  # CPR printed, fritaget -> legitimate/exempt
+    ("company_unregistered", 3),  # CVR printed, not in register -> leak/company_obliged
+    ("person_noid_registered", 4),  # no ID, unique name+address -> by status
+    ("person_cpr_unregistered", 2),  # CPR printed, not in register -> review/cpr_not_in_register
+    ("person_noid_namesake", 2),  # no ID, namesake elsewhere in register -> review/no_recipient
+    ("person_window_cpr", 1),  # CPR in the window block (CPR-loven § 54), in register
+]
+
+
+def _mix_counts(n: int) -> list[str]:
+    """Categories for n letters in LETTER_MIX proportions, each at least once if n allows."""
+    if n <= len(LETTER_MIX):
+        return [name for name, _ in LETTER_MIX[:n]]
+    total = sum(w for _, w in LETTER_MIX)
+    counts = {name: max(1, round(w * n / total)) for name, w in LETTER_MIX}
+    while sum(counts.values()) > n:
+        biggest = max(counts, key=lambda k: counts[k])
+        counts[biggest] -= 1
+    while sum(counts.values()) < n:
+        counts[LETTER_MIX[0][0]] += 1
+    return [name for name, _ in LETTER_MIX for _ in range(counts[name])]
+
+
+def make_letter_specs(world: World, seed: int, n: int) -> list[LetterSpec]:
+    """A realistic day's tray of n letters: mostly leaks, some exempt, some for review."""
+    rng = random.Random(f"letters-{seed}")
+    name_counts = Counter(p.name for p in world.persons)
+    registered_names = Counter(p.name for p in world.persons if p.status is not None)
+    adults = [p for p in world.persons if not _is_child(p.cpr, REFERENCE_DATE)]
+    pools: dict[str, list[Person] | list[Company]] = {
+        "person_enrolled_id": [p for p in adults if p.status == "tilmeldt"],
+        "person_exempt_id": [p for p in adults if p.status == "fritaget"],
+        "person_cpr_unregistered": [
+            p for p in adults if p.status is None and name_counts[p.name] == 1
+        ],
+        "person_noid_registered": [
+            p for p in adults if p.status is not None and name_counts[p.name] == 1
+        ],
+        "person_noid_namesake": [
+            p for p in adults if p.status is None and registered_names[p.name] >= 1
+        ],
+        "person_window_cpr": [p for p in adults if p.status is not None],
+        "company_enrolled": [c for c in world.companies if c.status == "tilmeldt"],
+        "company_unregistered": [c for c in world.companies if c.status is None],
+    }
+    for name, pool in pools.items():
+        if not pool:
+            raise ValueError(f"the world has no recipient for {name}")
+    queues: dict[str, list[Person | Company]] = {}
+
+    def draw(category: str) -> Person | Company:
+        if not queues.get(category):
+            queue: list[Person | Company] = list(pools[category])
+            rng.shuffle(queue)
+            queues[category] = queue
+        return queues[category].pop()
+
+    categories = _mix_counts(n)
+    rng.shuffle(categories)
+    layouts = list(LAYOUTS[: min(n, 3)])
+    layouts += rng.choices(LAYOUTS, weights=[2, 1, 1], k=n - len(layouts))
+    rng.shuffle(layouts)
+    n_multi = max(1, round(n * 0.15)) if n >= 4 else 0
+    multi = set(rng.sample(range(n), n_multi))
+
+    specs: list[LetterSpec] = []
+    for i, category in enumerate(categories):
+        recipient = draw(category)
+        is_person = isinstance(recipient, Person)
+        if category == "person_window_cpr":
+            placement = "window"
+        elif category in ("person_noid_registered", "person_noid_namesake"):
+            placement = "none"
+        else:
+            placement = "info" if rng.random() < 0.65 else "subject"
+        if is_person:
+            id_form = rng.choices(CPR_FORMS, weights=[6, 2, 2])[0]
+            department = rng.choice(DEPARTMENTS)
+            topics = PERSON_TOPICS[department]
+        else:
+            id_form = rng.choices(CVR_FORMS, weights=[7, 3])[0]
+            department = rng.choice(COMPANY_DEPARTMENTS)
+            topics = COMPANY_TOPICS[department]
+        sender = rng.choice([s for s in world.staff if s.department == department])
+        subject, opening = rng.choice(topics)
+        n_pages = rng.choice([2, 3]) if i in multi else 1
+        if isinstance(recipient, Company):
+            attention = recipient.attention
+        elif rng.random() < 0.15:
+            attention = "c/o " + _random_name(rng, rng.random() < 0.5)
+        else:
+            attention = None
+        salutation = is_person and rng.random() < 0.5
+        p_number = _p_number(rng) if not is_person and rng.random() < 0.3 else None
+        own_cvr = rng.choices(["none", "letterhead", "footer", "both"], weights=[4, 2, 3, 1])[0]
+        pages_text = _body_pages(
+            rng, recipient, department, opening, sender, n_pages, salutation, p_number
+        )
+        specs.append(
+            LetterSpec(
+                layout=layouts[i],
+                recipient=recipient,
+                sender=sender,
+                department=department,
+                subject=subject,
+                id_placement=placement,
+                id_form=id_form,
+                n_pages=n_pages,
+                enclosure=False,
+                attention=attention,
+                case_number=_case_number(rng),
+                letter_date=REFERENCE_DATE,
+                own_cvr=own_cvr,
+                salutation=salutation,
+                p_number=p_number,
+                pages_text=pages_text,
+                category=category,
+            )
+        )
+    return specs
+
+
+# --------------------------------------------------------------------------- verdict
+
+
+def _is_child(cpr: str, on: date) -> bool:
+    birth = cpr_birth_date(cpr)
+    age = on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+    return age < CHILD_AGE_LIMIT
+
+
+def expected_verdict(spec: LetterSpec) -> tuple[str, str]:
+    """(verdict, reason) per domain.md's table, from what the letter shows and the register.
+
+    The recipient is identified by a printed ID (info, subject or window), or
+    else by name+address, which the world guarantees to be unique for everyone
+    in the register. Namesakes elsewhere never make a match.
+    """
+    if spec.enclosure:
+        # Never a leak (domain.md), but no reason code is agreed for it yet.
+        raise NotImplementedError("no reason code for physical enclosures yet")
+    r = spec.recipient
+    printed = spec.id_placement != "none"
+    if isinstance(r, Person):
+        identified = printed or r.status is not None
+        if identified and _is_child(r.cpr, spec.letter_date):
+            return "legitimate", "child_under_15"
+        if r.status is None:
+            return ("review", "cpr_not_in_register") if printed else ("review", "no_recipient")
+    elif r.status is None:
+        return ("leak", "company_obliged") if printed else ("review", "no_recipient")
+    if r.status == "tilmeldt":
+        return "leak", "enrolled"
+    if r.status == "fritaget":
+        return "legitimate", "exempt"
+    raise ValueError(f"unknown status {r.status!r}")
+
+
+def letter_truth(spec: LetterSpec, file: str, degradation: str) -> LetterTruth:
+    verdict, reason = expected_verdict(spec)
+    r = spec.recipient
+    printed = spec.id_placement != "none"
+    kind = "cpr" if isinstance(r, Person) else "cvr"
+    digits = r.cpr if isinstance(r, Person) else r.cvr
+    known = printed or r.status is not None
+    if r.status is not None:
+        match: str | None = "id" if printed else "name_address"
+    else:
+        match = None
+    return LetterTruth(
+        file=file,
+        pages=list(range(1, spec.n_pages + 1)),
+        recipient_kind=kind if known else None,
+        recipient_id=digits if known else None,
+        recipient_name=r.name,
+        department=spec.department,
+        sender=spec.sender.name,
+        verdict=verdict,
+        reason=reason,
+        window_cpr=isinstance(r, Person) and spec.id_placement == "window",
+        degradation=degradation,
+        layout=spec.layout,
+        match=match,
+        enrolment=r.status,
+        id_placement=spec.id_placement,
+        category=spec.category,
+    )
+
+
+# --------------------------------------------------------------------------- rendering
+
+_FONTS = {
+    "classic": ("Helvetica", "Helvetica-Bold"),
+    "block": ("Helvetica", "Helvetica-Bold"),
+    "compact": ("Times-Roman", "Times-Bold"),
+}
+
+
+def _printed_id(spec: LetterSpec) -> str:
+    r = spec.recipient
+    if isinstance(r, Person):
+        return format_cpr(r.cpr, spec.id_form)
+    return format_cvr(r.cvr, spec.id_form)
+
+
+def _id_label(spec: LetterSpec) -> str:
+    """The label before an ID in the info column/block, varying with the layout."""
+    if isinstance(spec.recipient, Person):
+        return {"classic": "CPR-nr.:", "block": "CPR-nr.", "compact": "Cpr.nr.:"}[spec.layout]
+    return {"classic": "CVR-nr.:", "block": "CVR-nr.", "compact": "CVR-nr.:"}[spec.layout]
+
+
+def render_letter_pdf(world: World, spec: LetterSpec, path: Path) -> None:
+    """Draw the letter as an A4 PDF with a text layer (reportlab), byte-stable per spec."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.lib.utils import simpleSplit
+    from reportlab.pdfgen import canvas
+
+    if spec.layout not in LAYOUTS:
+        raise ValueError(f"unknown layout {spec.layout!r}")
+    if spec.id_placement not in ID_PLACEMENTS:
+        raise ValueError(f"unknown id_placement {spec.id_placement!r}")
+    pages_text = spec.pages_text or _body_pages(
+        random.Random(f"body-{spec.case_number}-{spec.recipient.name}"),
+        spec.recipient,
+        spec.department,
+        PERSON_TOPICS["Borgerservice"][0][1]
+        if isinstance(spec.recipient, Person)
+        else COMPANY_TOPICS["Borgerservice"][0][1],
+        spec.sender,
+        spec.n_pages,
+        spec.salutation,
+        spec.p_number,
+    )
+    if len(pages_text) != spec.n_pages:
+        raise ValueError("pages_text must have one entry per page")
+    regular, bold = _FONTS[spec.layout]
+    layout = spec.layout
+    c = canvas.Canvas(str(path), pagesize=A4, invariant=1)
+    c.setTitle(f"{world.municipality_name} – {spec.subject}")
+    c.setAuthor(world.municipality_name)
+
+    def text(x_mm: float, y_mm: float, s: str, font: str, size: float, align: str = "left") -> None:
+        """Draw s with its baseline y_mm from the top; align left/right/center at x_mm."""
+        c.setFont(font, size)
+        y = (PAGE_H_MM - y_mm) * mm
+        if align == "right":
+            c.drawRightString(x_mm * mm, y, s)
+        elif align == "center":
+            c.drawCentredString(x_mm * mm, y, s)
+        else:
+            c.drawString(x_mm * mm, y, s)
+
+    def width_mm(s: str, font: str, size: float) -> float:
+        return c.stringWidth(s, font, size) / mm
+
+    def fit(lines: list[str], font: str, size: float, max_w: float) -> float:
+        while size > 6 and max(width_mm(s, font, size) for s in lines) > max_w:
+            size -= 0.25
+        return size
+
+    own_cvr_line = f"CVR-nr. {world.municipality_cvr}"
+    head_cvr = spec.own_cvr in ("letterhead", "both")
+    foot_cvr = spec.own_cvr in ("footer", "both")
+    phone_line = f"Tlf. {world.municipality_phone}"
+
+    for page_no in range(1, spec.n_pages + 1):
+        # ---- letterhead
+        if page_no == 1:
+            if layout == "classic":
+                text(20, 19, world.municipality_name, bold, 18)
+                text(20, 25.5, spec.department, regular, 12)
+                text(20, 30.5, world.municipality_address, regular, 8)
+                extra = f"   ·   {own_cvr_line}" if head_cvr else ""
+                text(20, 34.5, f"{phone_line}   ·   {MUNICIPALITY_WEB}{extra}", regular, 8)
+            elif layout == "block":
+                text(20, 19, world.municipality_name, bold, 16)
+                text(20, 25, spec.department, regular, 11)
+                right = [MUNICIPALITY_STREET, MUNICIPALITY_POSTTOWN, phone_line]
+                if head_cvr:
+                    right.append(own_cvr_line)
+                for k, s in enumerate(right):
+                    text(190, 17 + 4.2 * k, s, regular, 8, "right")
+            else:  # compact: right-aligned letterhead
+                text(190, 19, world.municipality_name, bold, 16, "right")
+                text(190, 25, spec.department, regular, 11, "right")
+                text(190, 30, world.municipality_address, regular, 8, "right")
+                extra = f" · {own_cvr_line}" if head_cvr else ""
+                text(190, 34, f"{phone_line}{extra}", regular, 8, "right")
+        else:
+            small = f"{world.municipality_name} · {spec.department} · Sagsnr. {spec.case_number}"
+            if layout == "compact":
+                text(190, 15, small, regular, 8, "right")
+            else:
+                text(20, 15, small, regular, 8)
+
+        # ---- recipient block, info, subject (page 1 only)
+        if page_no == 1:
+            r = spec.recipient
+            window = [r.name]
+            if spec.attention:
+                window.append(spec.attention)
+            window += [r.street, f"{r.postcode} {r.city}"]
+            if spec.id_placement == "window":
+                label = "CPR-nr." if isinstance(r, Person) else "CVR-nr."
+                window.append(f"{label} {_printed_id(spec)}")
+            wsize = fit(
+                window, regular, 10.5 if layout == "compact" else 10, WINDOW_ZONE[2] - WINDOW_X - 1
+            )
+            for k, s in enumerate(window):
+                text(WINDOW_X, WINDOW_FIRST_BASELINE + WINDOW_LEADING * k, s, regular, wsize)
+
+            s_ = spec.sender
+            if layout == "block":
+                rows = [
+                    ("Dato", _date_da(spec.letter_date)),
+                    ("Sagsnr.", spec.case_number),
+                    ("Sagsbehandler", s_.name),
+                    ("Telefon", s_.phone),
+                    ("E-mail", s_.email),
+                ]
+                if spec.id_placement == "info":
+                    rows.append((_id_label(spec), _printed_id(spec)))
+                for k, (label, value) in enumerate(rows):
+                    y = 96 + 4.6 * k
+                    text(50, y, label, bold, 9, "right")
+                    text(53, y, value, regular, 9)
+                subject_y = 130.0
+            else:
+                info = [
+                    f"Dato: {_date_da(spec.letter_date)}",
+                    f"Sagsnr.: {spec.case_number}",
+                    f"Sagsbehandler: {s_.name}",
+                    f"Direkte tlf.: {s_.phone}",
+                    f"E-mail: {s_.email}",
+                ]
+                if spec.id_placement == "info":
+                    info.append(f"{_id_label(spec)} {_printed_id(spec)}")
+                if layout == "classic":
+                    x0, size, step = 125.0, fit(info, regular, 9, 70), 4.6
+                    subject_y = 110.0
+                else:
+                    x0, size, step = 145.0, fit(info, regular, 8.5, 48), 4.0
+                    subject_y = 108.0
+                for k, s in enumerate(info):
+                    text(x0, 54 + step * k, s, regular, size)
+
+            subject_lines = [spec.subject]
+            if spec.id_placement == "subject":
+                if isinstance(r, Person):
+                    subject_lines.insert(0, f"Vedr. {r.name}, cpr.nr. {_printed_id(spec)}")
+                else:
+                    subject_lines.insert(0, f"Vedr. {r.name}, CVR-nr. {_printed_id(spec)}")
+            ssize = fit(subject_lines, bold, 11, BODY_X1 - BODY_X0)
+            for k, s in enumerate(subject_lines):
+                text(BODY_X0, subject_y + 5.5 * k, s, bold, ssize)
+            y = subject_y + 5.5 * (len(subject_lines) - 1) + 10
+        else:
+            y = 30.0
+
+        # ---- body
+        size, leading, gap = (10.5, 4.8, 3.0) if layout == "compact" else (10.0, 4.8, 3.0)
+        for paragraph in pages_text[page_no - 1]:
+            for line in simpleSplit(paragraph, regular, size, (BODY_X1 - BODY_X0) * mm):
+                text(BODY_X0, y, line, regular, size)
+                y += leading
+            y += gap
+        if page_no == spec.n_pages:
+            y += 2
+            text(BODY_X0, y, "Med venlig hilsen", regular, size)
+            y += 12
+            for s in (
+                spec.sender.name,
+                spec.sender.title,
+                f"{world.municipality_name}, {spec.department}",
+            ):
+                text(BODY_X0, y, s, regular, size)
+                y += leading
+            if spec.enclosure:
+                y += 4
+                item = ENCLOSURES[sum(map(ord, spec.case_number)) % len(ENCLOSURES)]
+                text(BODY_X0, y, f"Vedlagt: {item}", regular, size)
+                y += leading
+        if y > BODY_MAX_Y:
+            raise ValueError(f"page {page_no} of the letter overflows ({y:.0f} mm)")
+
+        # ---- footer
+        parts = [world.municipality_name, MUNICIPALITY_STREET, MUNICIPALITY_POSTTOWN, phone_line]
+        if foot_cvr:
+            parts.append(f"CVR {world.municipality_cvr}")
+        footer = " · ".join(parts)
+        if layout == "block":
+            text(20, 284, footer, regular, 7.5)
+        else:
+            text(105, 284, footer, regular, 7.5, "center")
+        text(190, 290, f"Side {page_no} af {spec.n_pages}", regular, 8, "right")
+        c.showPage()
+    c.save()
+
+
+# --------------------------------------------------------------------------- scanning
+
+
+def render_scan(
+    pdf_path: Path,
+    out_path: Path,
+    dpi: int = SCAN_DPI,
+    skew_deg: float = 0.0,
+    noise: float = 0.0,
+    upside_down: bool = False,
+    seed: int = 0,
+) -> None:
+    """Raster a PDF like a mailroom scanner would, in grayscale, and degrade it.
+
+    skew_deg turns the page counter-clockwise around its centre (OpenCV's sign),
+    filling with white; noise is the Gaussian sigma in grey levels and also adds
+    a few salt-and-pepper specks; upside_down turns every page 180 degrees.
+    The output format follows the suffix: .png and .jpg hold one page, .tif and
+    .pdf (image only, no text layer) hold all pages.
+    """
+    import cv2
+    import pypdfium2 as pdfium
+    from PIL import Image
+
+    out_path = Path(out_path)
+    suffix = out_path.suffix.lower()
+    rng = np.random.default_rng(seed)
+    images: list[Image.Image] = []
+    pdf = pdfium.PdfDocument(str(pdf_path))
+    try:
+        for index in range(len(pdf)):
+            page = pdf[index]
+            pil = page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
+            page.close()
+            arr: np.ndarray = np.asarray(pil, dtype=np.uint8)
+            if upside_down:
+                arr = np.ascontiguousarray(arr[::-1, ::-1])
+            if skew_deg:
+                h, w = arr.shape
+                matrix = cv2.getRotationMatrix2D((w / 2, h / 2), skew_deg, 1.0)
+                arr = cv2.warpAffine(
+                    arr,
+                    matrix,
+                    (w, h),
+                    flags=cv2.INTER_LINEAR,
+                    borderMode=cv2.BORDER_CONSTANT,
+                    borderValue=255,
+                )
+            if noise > 0:
+                arr = _add_noise(arr, noise, rng)
+            images.append(Image.fromarray(arr, mode="L"))
+    finally:
+        pdf.close()
+    if not images:
+        raise ValueError(f"{pdf_path} has no pages")
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    if suffix in (".png", ".jpg", ".jpeg"):
+        if len(images) > 1:
+            raise ValueError(f"{suffix} holds one page; this letter has {len(images)}")
+        if suffix == ".png":
+            images[0].save(out_path, dpi=(dpi, dpi))
+        else:
+            images[0].save(out_path, quality=JPEG_QUALITY, dpi=(dpi, dpi))
+    elif suffix in (".tif", ".tiff"):
+        images[0].save(
+            out_path,
+            save_all=True,
+            append_images=images[1:],
+            compression="tiff_deflate",
+            dpi=(dpi, dpi),
+        )
+    elif suffix == ".pdf":
+        images[0].save(out_path, save_all=True, append_images=images[1:], resolution=float(dpi))
+    else:
+        raise ValueError(f"unsupported scan format {suffix!r}")
+
+
+def _add_noise(arr: np.ndarray, sigma: float, rng: np.random.Generator) -> np.ndarray:
+    """Paper grey, Gaussian sensor noise and a few dust specks."""
+    h, w = arr.shape
+    out = arr.astype(np.float32) * 0.94 + 6.0  # white paper scans at ~245, black at ~6
+    out += rng.normal(0.0, sigma, size=arr.shape).astype(np.float32)
+    n_specks = 150
+    ys = rng.integers(0, h - 3, n_specks)
+    xs = rng.integers(0, w - 3, n_specks)
+    sizes = rng.integers(1, 4, n_specks)
+    dark = rng.random(n_specks) < 0.7
+    for y, x, s, d in zip(ys, xs, sizes, dark, strict=True):
+        out[y : y + s, x : x + s] = 20.0 if d else 255.0
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def scan_degradation(dpi: int, skew_deg: float, noise: float, upside_down: bool) -> str:
+    label = f"scan{dpi}-skew{skew_deg:.1f}"
+    if noise > 0:
+        label += "-noise"
+    if upside_down:
+        label += "-upside-down"
+    return label
+
+
+# --------------------------------------------------------------------------- tray
+
+
+def make_tray(
+    out_dir: Path,
+    seed: int,
+    n_letters: int,
+    scanned_share: float = 0.5,
+    world: World | None = None,
+    dpi: int = SCAN_DPI,
+) -> list[LetterTruth]:
+    """A day's out-tray: one letter per file under out_dir/tray/, plus registers and truth.
+
+    Writes out_dir/tray/brev-NNN.{pdf,png,tif,jpg}, out_dir/registers/enrolment.csv,
+    out_dir/registers/staff.csv and out_dir/truth.json (a list of LetterTruth dicts).
+    Text-layer letters are PDFs; scans are mixed among .png, .tif, .jpg and image-only
+    .pdf (multi-page letters only as .tif or .pdf).
+    """
+    out_dir = Path(out_dir)
+    tray = out_dir / TRAY_DIR
+    tray.mkdir(parents=True, exist_ok=True)
+    if world is None:
+        world = make_world(seed)
+    write_registers(world, out_dir / "registers")
+    specs = make_letter_specs(world, seed, n_letters)
+    rng = random.Random(f"tray-{seed}")
+    n_scanned = round(n_letters * scanned_share)
+    scanned = sorted(rng.sample(range(n_letters), n_scanned))
+    n_upside = round(n_scanned * UPSIDE_DOWN_SHARE)
+    if n_scanned >= 3:
+        n_upside = max(1, n_upside)
+    upside = set(rng.sample(scanned, n_upside))
+    formats = [".png", ".tif", ".jpg", ".pdf"]
+    rng.shuffle(formats)
+    truths: list[LetterTruth] = []
+    with tempfile.TemporaryDirectory(prefix="postbakke-samples-") as tmp:
+        k = 0
+        for i, spec in enumerate(specs):
+            stem = f"brev-{i + 1:03d}"
+            if i not in scanned:
+                name = f"{stem}.pdf"
+                render_letter_pdf(world, spec, tray / name)
+                truths.append(letter_truth(spec, name, "text"))
+                continue
+            suffix = formats[k % len(formats)]
+            k += 1
+            if spec.n_pages > 1 and suffix in (".png", ".jpg"):
+                suffix = ".tif" if suffix == ".png" else ".pdf"
+            source = Path(tmp) / f"{stem}.pdf"
+            render_letter_pdf(world, spec, source)
+            skew = round(rng.uniform(-SCAN_MAX_SKEW_DEG, SCAN_MAX_SKEW_DEG), 2)
+            is_upside = i in upside
+            name = f"{stem}{suffix}"
+            render_scan(
+                source,
+                tray / name,
+                dpi=dpi,
+                skew_deg=skew,
+                noise=SCAN_NOISE_SIGMA,
+                upside_down=is_upside,
+                seed=seed * 1000 + i,
+            )
+            degradation = scan_degradation(dpi, skew, SCAN_NOISE_SIGMA, is_upside)
+            truths.append(letter_truth(spec, name, degradation))
+    (out_dir / "truth.json").write_text(
+        json.dumps([asdict(t) for t in truths], ensure_ascii=False, indent=2) + "\n",
+        encoding="utf-8",
+    )
+    return truths
+
+
+def load_truth(path: Path) -> list[LetterTruth]:
+    """Read truth.json back into LetterTruth objects."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    return [LetterTruth(**item) for item in data]
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m postbakke.samples OUT`: a day's tray of fictional letters for the demo."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m postbakke.samples",
+        description="Lav en bakke med fiktive breve, registre og facit (truth.json).",
+    )
+    parser.add_argument("out", type=Path, help="mappe der skal skrives til")
+    parser.add_argument("--seed", type=int, default=2026, help="frø for tilfældighederne")
+    parser.add_argument("--letters", type=int, default=12, help="antal breve")
+    parser.add_argument("--scanned-share", type=float, default=0.5,
+                        help="andel af brevene der er scannede billeder")
+    args = parser.parse_args(argv)
+    truths = make_tray(args.out, args.seed, args.letters, args.scanned_share)
+    scanned = sum(1 for t in truths if t.degradation != "text")
+    print(
+        f"Bakke lavet i {args.out / TRAY_DIR}: {len(truths)} breve "
+        f"({len(truths) - scanned} med tekstlag, {scanned} scannede)."
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+"""Workspace settings and the secret key."""
+
+from __future__ import annotations
+
+import stat
+
+import pytest
+
+from postbakke.config import load_settings
+from postbakke.errors import ConfigError
+from postbakke.privacy import load_or_create_secret
+
+
+def test_defaults_without_a_settings_file(tmp_path):
+    settings = load_settings({"POSTBAKKE_HOME": str(tmp_path)})
+    assert settings.db_path == tmp_path / "postbakke.db"
+    assert settings.own_cvrs == frozenset()
+    assert settings.retention_days == 30
+
+
+def test_own_cvr_from_file_and_environment_override(tmp_path):
+    (tmp_path / "postbakke.toml").write_text(
+        '[municipality]\nname = "Favrskov Kommune"\ncvr = ["29189714"]\n', encoding="utf-8"
+    )
+    assert load_settings({"POSTBAKKE_HOME": str(tmp_path)}).own_cvrs == {"29189714"}
+    env = {"POSTBAKKE_HOME": str(tmp_path), "POSTBAKKE_OWN_CVR": "29 18 97 14, 55133018"}
+    assert load_settings(env).own_cvrs == {"29189714", "55133018"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('[municipality]\ncvr = ["29189714"\n', ":2: ugyldig TOML"),
+        ('[municipality]\ncvr = ["12345678"]\n', "ikke et gyldigt CVR-nummer"),
+        ("retention_days = -3\n", "retention_days"),
+    ],
+)
+def test_invalid_settings_are_reported_in_danish(tmp_path, text, expected):
+    (tmp_path / "postbakke.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"POSTBAKKE_HOME": str(tmp_path)})
+    assert expected in str(caught.value)
+
+
+def test_secret_is_created_once_with_mode_0600(tmp_path):
+    first = load_or_create_secret(tmp_path, env={})
+    assert load_or_create_secret(tmp_path, env={}) == first
+    assert stat.S_IMODE((tmp_path / "secret.key").stat().st_mode) == 0o600
+    assert load_or_create_secret(tmp_path, env={"POSTBAKKE_SECRET": "x"}) == "x"
+
+
+def test_bad_settings_file_is_one_line_at_the_cli(run, workspace):
+    workspace.mkdir(parents=True)
+    (workspace / "postbakke.toml").write_text("[municipality\n", encoding="utf-8")
+    from click.testing import CliRunner
+
+    from postbakke.cli import cli
+
+    result = CliRunner().invoke(cli, ["scan", "x.pdf"])
+    assert result.exit_code == 5
+    assert result.output.startswith("Fejl: ") and result.output.count("\n") == 1

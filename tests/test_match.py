@@ -1,0 +1,137 @@
+"""Recipient and sender matching against the registers."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from postbakke.match import Registers, match_recipient, match_sender
+from postbakke.models import (
+    Enrolment,
+    Fields,
+    FoundId,
+    IdKind,
+    MatchMethod,
+    Reason,
+    RecipientBlock,
+)
+from postbakke.privacy import Pseudonymiser
+from postbakke.registers import EnrolmentEntry, StaffMember, cpr_birth_date
+from postbakke.verdict import decide
+
+PSEUDO = Pseudonymiser("k")
+TODAY = date(2026, 11, 25)
+
+
+def person(cpr: str, name: str, street: str, postcode: str, status=Enrolment.ENROLLED):
+    return EnrolmentEntry(
+        pseudonym=PSEUDO.pseudonym(cpr), kind=IdKind.CPR, masked=cpr[:6] + "-XXXX",
+        status=status, name=name, street=street, postcode=postcode, city="Hadsten",
+        birth_date=cpr_birth_date(cpr).isoformat(),
+    )
+
+
+JENS = person("0102031234", "Jens Hansen", "Skovvej 4", "8370")
+JENS_NAMESAKE = person("0505551235", "Jens Hansen", "Møllevej 9", "8370")
+GRETHE = person("1506781236", "Grethe Sørensen", "Bakkevej 12", "8370", Enrolment.EXEMPT)
+CHILD = person("0303154237", "Lille Ida Holm", "Skovvej 4", "8370")
+STAFF = [
+    StaffMember("Anne Mette Holm", "AMH", "amh@favrskov.dk", "89641234", "Jobcenter"),
+    StaffMember("Anne Marie Holm", "AMA", "ama@favrskov.dk", "89641236", "Borgerservice"),
+    StaffMember("Peter Lund", "PL", "pl@favrskov.dk", "89641235", "Teknik og Miljø"),
+]
+REGISTERS = Registers.build([JENS, JENS_NAMESAKE, GRETHE, CHILD], STAFF)
+
+
+def cpr_id(digits: str, label="cpr", confidence=0.95) -> FoundId:
+    return FoundId(IdKind.CPR, digits, label, confidence)
+
+
+def block(name, street="Skovvej 4", postcode="8370") -> RecipientBlock:
+    return RecipientBlock(name=name, street=street, postcode=postcode, city="Hadsten")
+
+
+def verdict_of(fields: Fields):
+    match = match_recipient(fields, REGISTERS, PSEUDO, TODAY)
+    return match, decide(match)
+
+
+def test_printed_cpr_of_enrolled_person_is_a_leak():
+    match, verdict = verdict_of(Fields(recipient_ids=(cpr_id("0102031234"),),
+                                       recipient_block=block("Jens Hansen")))
+    assert match.method is MatchMethod.ID and match.pseudonym == JENS.pseudonym
+    assert (verdict.kind.value, verdict.reason) == ("leak", Reason.ENROLLED)
+
+
+def test_cpr_one_digit_off_does_not_match_the_register():
+    match, verdict = verdict_of(Fields(recipient_ids=(cpr_id("0102031235"),),
+                                       recipient_block=block("Jens Hansen")))
+    assert match.method is None
+    assert verdict.reason is Reason.CPR_NOT_IN_REGISTER
+
+
+def test_id_contradicted_by_the_address_name_is_review():
+    match, verdict = verdict_of(Fields(recipient_ids=(cpr_id("0102031234"),),
+                                       recipient_block=block("Grethe Sørensen", "Bakkevej 12")))
+    assert verdict.kind.value == "review" and verdict.reason is Reason.AMBIGUOUS
+
+
+def test_two_different_printed_ids_are_ambiguous():
+    ids = (cpr_id("0102031234"), cpr_id("1506781236"))
+    _, verdict = verdict_of(Fields(recipient_ids=ids, recipient_block=block("Jens Hansen")))
+    assert verdict.reason is Reason.AMBIGUOUS
+
+
+def test_unsure_repaired_cpr_needs_the_name_to_agree():
+    unsure = cpr_id("0102031234", confidence=0.4)
+    _, verdict = verdict_of(Fields(recipient_ids=(unsure,), recipient_block=RecipientBlock()))
+    assert verdict.reason is Reason.LOW_CONFIDENCE
+    _, verdict = verdict_of(Fields(recipient_ids=(unsure,),
+                                   recipient_block=block("Jens Hansen")))
+    assert verdict.kind.value == "leak"
+
+
+def test_name_and_address_match_without_printed_id():
+    match, verdict = verdict_of(Fields(recipient_block=block("Grethe Sørensen", "Bakkevej 12")))
+    assert match.method is MatchMethod.NAME_ADDRESS
+    assert (verdict.kind.value, verdict.reason) == ("legitimate", Reason.EXEMPT)
+
+
+def test_namesake_at_another_address_is_not_a_match():
+    _, verdict = verdict_of(Fields(recipient_block=block("Jens Hansen", "Rosenvej 1")))
+    assert verdict.reason is Reason.NO_RECIPIENT
+
+
+def test_two_register_candidates_for_one_address_are_ambiguous():
+    twin = person("0102031242", "Jens Hansen", "Skovvej 4", "8370")
+    registers = Registers.build([JENS, twin], STAFF)
+    match = match_recipient(Fields(recipient_block=block("Jens Hansen")), registers, PSEUDO, TODAY)
+    assert match.problem is Reason.AMBIGUOUS
+
+
+def test_child_under_15_is_legitimate():
+    _, verdict = verdict_of(Fields(recipient_ids=(cpr_id("0303154237"),),
+                                   recipient_block=block("Ida Holm")))
+    assert (verdict.kind.value, verdict.reason) == ("legitimate", Reason.CHILD_UNDER_15)
+
+
+def test_sender_by_signature_then_email_then_initials():
+    by_name = match_sender(Fields(sender_name="Peter Lund"), REGISTERS, None)
+    assert (by_name.name, by_name.department) == ("Peter Lund", "Teknik og Miljø")
+    by_email = match_sender(Fields(sender_email="AMH@favrskov.dk"), REGISTERS, None)
+    assert by_email.name == "Anne Mette Holm"
+    by_initials = match_sender(Fields(sender_initials="pl"), REGISTERS, None)
+    assert by_initials.name == "Peter Lund"
+
+
+def test_near_identical_staff_names_are_not_guessed():
+    """'Anne M Holm' could be either Anne Mette or Anne Marie: no sender, not a wrong one."""
+    found = match_sender(Fields(sender_name="Anne M. Holm"), REGISTERS, None)
+    assert found.name is None
+
+
+def test_department_from_letterhead_else_tray():
+    head = match_sender(Fields(letterhead_lines=("Favrskov Kommune", "Teknik & Miljø")),
+                        REGISTERS, "Postrum")
+    assert (head.department, head.method) == ("Teknik og Miljø", "letterhead")
+    tray = match_sender(Fields(), REGISTERS, "Jobcenter")
+    assert (tray.department, tray.method) == ("Jobcenter", "tray")

@@ -1,0 +1,67 @@
+"""The workspace database: one transaction per file, the contract's export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+
+import pytest
+
+from postbakke.store import LetterRecord, Store, StoredFile
+
+EXPORT_KEYS = [
+    "source", "pages", "tray", "scanned_on", "recipient_kind", "recipient_pseudonym",
+    "recipient_masked", "match", "enrolment", "department", "sender", "verdict", "reason",
+    "window_cpr",
+]
+
+
+def record(file_hash: str, first_page: int, **changes) -> LetterRecord:
+    values = dict(
+        file_hash=file_hash, source="bakke.pdf", pages=[first_page, first_page + 1],
+        tray="Jobcenter", scanned_on="2026-11-25", recipient_kind="cpr",
+        recipient_pseudonym="ab" * 32, recipient_masked="010203-XXXX", match="id",
+        enrolment="tilmeldt", department="Jobcenter", sender="Anne Mette Holm",
+        verdict="leak", reason="enrolled", window_cpr=False,
+    )
+    values.update(changes)
+    return LetterRecord(**values)
+
+
+def stored(file_hash: str) -> StoredFile:
+    return StoredFile(file_hash, "bakke.pdf", "Jobcenter", "2026-11-25", 4, "now")
+
+
+def test_database_is_in_wal_mode(tmp_path):
+    store = Store(tmp_path / "p.db")
+    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_failing_file_leaves_none_of_its_letters(tmp_path):
+    store = Store(tmp_path / "p.db")
+    duplicate_page = [record("h1", 1), record("h1", 1)]  # violates the unique index
+    with pytest.raises(sqlite3.IntegrityError):
+        store.save_file(stored("h1"), duplicate_page)
+    assert list(store.letters()) == [] and store.known_file("h1") is None
+    store.save_file(stored("h1"), [record("h1", 1), record("h1", 3)])
+    assert len(list(store.letters())) == 2 and store.known_file("h1") is not None
+
+
+def test_letters_export_as_jsonl_and_csv(tmp_path, run, workspace):
+    store = Store(workspace / "postbakke.db")
+    store.save_file(stored("h1"), [record("h1", 1), record("h1", 3, recipient_kind=None,
+                    recipient_pseudonym=None, recipient_masked=None, match=None,
+                    enrolment=None, verdict="review", reason="no_recipient",
+                    window_cpr=True)])
+    lines = run("letters", "--format", "jsonl").output.splitlines()
+    first, second = (json.loads(line) for line in lines)
+    assert list(first) == EXPORT_KEYS
+    assert first["pages"] == [1, 2] and first["window_cpr"] is False
+    assert second["recipient_kind"] is None and second["window_cpr"] is True
+    rows = list(csv.DictReader(io.StringIO(run("letters", "--format", "csv").output)))
+    assert list(rows[0]) == EXPORT_KEYS and len(rows) == 2
+    assert rows[1]["verdict"] == "review"
+    table = run("letters").output
+    assert "til gennemsyn" in table and "læk" in table
