@@ -1,0 +1,261 @@
+"""Page image -> clean, upright, straight image (OpenCV): pure functions on numpy arrays.
+
+Nothing here reads files or calls Tesseract; `ingest` strings these steps
+together with `ocr` and decides, by reading, whether a page is upside down.
+Images are 2-D uint8 arrays, 0 = black ink, 255 = white paper.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+# The skew search: scans of letters fed by hand are crooked by a degree or two,
+# rarely more than 5; beyond that the page is probably turned (OSD's business).
+MAX_SKEW_DEG = 5.0
+# Coarse then fine search of the projection profile: 0.25 degree steps locate the
+# peak, 0.02 degree steps refine it. On 13 generated letters (letterhead, recipient
+# block, info column, body; -4.5 to +4.9 degrees, noise, uneven light) the error
+# was at most 0.05 degree (mean 0.015), 14 ms a page at 200 dpi; on 56 pages of
+# samples trays at most 0.07 degree.
+COARSE_STEP_DEG = 0.25
+FINE_STEP_DEG = 0.02
+# Skew is measured on a copy at most this wide (A4 at 200 dpi is 1654 px). At
+# 1000 px the error grew to 0.11 degree (0.26 using all ink pixels, not edges).
+SKEW_WORK_WIDTH_PX = 1700
+# Below this the correction is not worth a resample (a 0.1 degree tilt moves the
+# end of a 170 mm line by 0.3 mm).
+MIN_SKEW_CORRECTION_DEG = 0.1
+
+# Background (paper) estimate for contrast normalisation: a closing wider than
+# any stroke (~4 mm at 200 dpi) removes the text and leaves the paper's shading.
+BACKGROUND_KERNEL_MM = 4.0
+# Uneven illumination: if the paper's brightness varies more than this across
+# the page (in grey levels), normalising by the background is needed before a
+# global threshold can separate ink from paper.
+UNEVEN_BACKGROUND_LEVELS = 25
+# After normalisation the paper is ~255 with the scanner's noise around it:
+# lighter than this becomes pure white. The page image kept for review shrinks
+# from ~1.8 MB to ~160 KB (and saves in 0.03 s instead of 0.47 s), and Tesseract
+# read as many words (94.8 % against 94.6 % on the samples trays; 200: 94.7 %).
+PAPER_WHITE_LEVEL = 230
+
+# Blank page: ignore the margins (scanner edges, staples; punch holes sit 9-15 mm
+# from the left edge, ISO 838, or the right one when the sheet went in upside
+# down), drop specks (scanner noise, dust) and count the marks the size of a
+# character. Generated noise, dust, a hair, punch holes, scanner edges,
+# show-through and shading gave 0-1 marks; the word "Bilag" 4-5, "Side 2 af 2" 7-8.
+# A page wrongly called blank loses its text, one wrongly called not blank only
+# costs an OCR run, hence the low limit.
+BLANK_SIDE_MARGIN_MM = 16.0
+BLANK_TOP_BOTTOM_MARGIN_MM = 8.0
+BLANK_MIN_MARK_MM = 0.8  # a mark smaller than this in both directions is a speck
+BLANK_MAX_MARK_MM = 40.0  # larger than this is an edge shadow or a fold, not text
+BLANK_MAX_MARKS = 2
+# Ink is what is clearly darker than the paper: show-through from the other side
+# of the sheet is a light grey that stays above this (after normalisation).
+INK_LEVEL = 150
+
+A4_WIDTH_MM = 210.0
+
+
+@dataclass(frozen=True, slots=True)
+class CleanPage:
+    """A page made ready for OCR, with what was done to it."""
+
+    image: np.ndarray  # uint8, black text on white
+    skew_deg: float  # measured skew, counter-clockwise positive; the image is corrected
+
+
+def to_gray(image: np.ndarray) -> np.ndarray:
+    """Any 8-bit image (grey, BGR, BGRA) -> grey."""
+    if image.ndim == 2:
+        return image
+    if image.shape[2] == 4:
+        return cv2.cvtColor(image, cv2.COLOR_BGRA2GRAY)
+    return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+
+
+def resize_to_dpi(image: np.ndarray, dpi: float, target_dpi: float) -> np.ndarray:
+    """Resample to `target_dpi` (area averaging when shrinking)."""
+    if abs(dpi - target_dpi) < 1:
+        return image
+    scale = target_dpi / dpi
+    size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
+    return cv2.resize(image, size, interpolation=interpolation)
+
+
+def _ink_mask(gray: np.ndarray) -> np.ndarray:
+    """Boolean ink mask by Otsu on a despeckled copy (salt-and-pepper noise removed)."""
+    smooth = cv2.medianBlur(gray, 3)
+    _, binary = cv2.threshold(smooth, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    return binary > 0
+
+
+def _profile_energy(ys: np.ndarray, xs: np.ndarray, angle_deg: float) -> float:
+    """Sum of squared row counts of the ink sheared by `angle_deg`: peaks when lines are level."""
+    shifted = ys + xs * np.tan(np.radians(angle_deg))
+    rows = np.round(shifted - shifted.min()).astype(np.int64)
+    counts = np.bincount(rows).astype(np.float64)
+    return float(np.dot(counts, counts))
+
+
+def estimate_skew(gray: np.ndarray, max_deg: float = MAX_SKEW_DEG) -> float:
+    """The text's tilt in degrees, counter-clockwise positive (lines rising to the right).
+
+    Projection-profile search: for each candidate angle the ink pixels are
+    sheared level and counted per row; text lines, the letterhead's rule and
+    table rows all give their sharpest profile at the true angle, so one logo
+    or a short block does not pull the answer (unlike a minAreaRect over all
+    ink, which a letterhead or a signature skews). Returns 0.0 on an empty page.
+    """
+    scale = min(1.0, SKEW_WORK_WIDTH_PX / gray.shape[1])
+    if scale < 1:
+        small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    else:
+        small = gray
+    ink = _ink_mask(small)
+    # Keep only the ink's top and bottom edges: sharper profiles, fewer pixels.
+    edges = ink & ~np.roll(ink, 1, axis=0)
+    ys, xs = np.nonzero(edges)
+    if len(ys) < 50:
+        return 0.0
+    ys = ys.astype(np.float64)
+    xs = xs.astype(np.float64) - small.shape[1] / 2
+
+    def best(angles: np.ndarray) -> float:
+        energies = [_profile_energy(ys, xs, a) for a in angles]
+        return float(angles[int(np.argmax(energies))])
+
+    coarse = best(np.arange(-max_deg, max_deg + 1e-9, COARSE_STEP_DEG))
+    fine = best(np.arange(coarse - COARSE_STEP_DEG, coarse + COARSE_STEP_DEG + 1e-9, FINE_STEP_DEG))
+    return round(fine, 2)
+
+
+def rotate(image: np.ndarray, angle_deg: float) -> np.ndarray:
+    """Turn the image counter-clockwise by `angle_deg` about its centre, filling with white."""
+    height, width = image.shape[:2]
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), angle_deg, 1.0)
+    return cv2.warpAffine(
+        image, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+        borderValue=255,
+    )
+
+
+def deskew(gray: np.ndarray) -> tuple[np.ndarray, float]:
+    """Straighten the page: (corrected image, measured skew in degrees)."""
+    skew = estimate_skew(gray)
+    if abs(skew) < MIN_SKEW_CORRECTION_DEG:
+        return gray, skew
+    return rotate(gray, -skew), skew
+
+
+def turn(image: np.ndarray, clockwise_deg: int) -> np.ndarray:
+    """Turn by a multiple of 90 degrees clockwise (exact, no resampling)."""
+    codes = {
+        90: cv2.ROTATE_90_CLOCKWISE,
+        180: cv2.ROTATE_180,
+        270: cv2.ROTATE_90_COUNTERCLOCKWISE,
+    }
+    clockwise_deg %= 360
+    if clockwise_deg == 0:
+        return image
+    return cv2.rotate(image, codes[clockwise_deg])
+
+
+def _background(gray: np.ndarray, dpi: float) -> np.ndarray:
+    """The paper's brightness everywhere, with the text closed over."""
+    kernel_px = max(3, int(BACKGROUND_KERNEL_MM / 25.4 * dpi) | 1)
+    # Close on a quarter-size copy: the same result at a sixteenth of the cost.
+    small = cv2.resize(gray, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA)
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (kernel_px // 4 | 1, kernel_px // 4 | 1))
+    closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel)
+    closed = cv2.medianBlur(closed, 5)
+    return cv2.resize(closed, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)
+
+
+def normalise_contrast(gray: np.ndarray, dpi: float) -> np.ndarray:
+    """Divide by the paper's own brightness, so shading and yellowed paper become white."""
+    background = _background(gray, dpi).astype(np.float32)
+    normalised = gray.astype(np.float32) / np.maximum(background, 1.0) * 255.0
+    return np.clip(normalised, 0, 255).astype(np.uint8)
+
+
+def whiten_paper(gray: np.ndarray, level: int | None = None) -> np.ndarray:
+    """Set everything lighter than `level` to pure white.
+
+    The paper's grain and noise go; the grey edges of the strokes, which
+    Tesseract's own threshold makes use of, stay.
+    """
+    level = PAPER_WHITE_LEVEL if level is None else level
+    out = gray.copy()
+    out[out > level] = 255
+    return out
+
+
+def is_uneven(gray: np.ndarray, dpi: float) -> bool:
+    """True when the paper is much brighter in some parts of the page than in others."""
+    background = _background(gray, dpi)
+    low, high = np.percentile(background, [5, 95])
+    return bool(high - low > UNEVEN_BACKGROUND_LEVELS)
+
+
+def binarise(gray: np.ndarray, dpi: float) -> np.ndarray:
+    """Black text on white: Otsu, after background normalisation if the lighting is uneven.
+
+    Not used for OCR (Tesseract reads the grey page better); for stages that
+    need a black-and-white page.
+    """
+    if is_uneven(gray, dpi):
+        gray = normalise_contrast(gray, dpi)
+    smooth = cv2.medianBlur(gray, 3)
+    _, binary = cv2.threshold(smooth, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    return binary
+
+
+def clean_page(gray: np.ndarray, dpi: float) -> CleanPage:
+    """Deskew a grey page at `dpi` and even out its paper (orientation is the caller's).
+
+    The result stays grey: Tesseract thresholds it itself, and read more words
+    from the normalised grey page than from our own Otsu binarisation (94.8 %
+    against 92.4 % of the words on the samples trays).
+    """
+    straight, skew = deskew(gray)
+    return CleanPage(image=whiten_paper(normalise_contrast(straight, dpi)), skew_deg=skew)
+
+
+def count_marks(image: np.ndarray, dpi: float | None = None) -> int:
+    """Marks the size of a character or more inside the margins (specks, edges, folds left out).
+
+    `dpi` defaults to what the width implies for an A4 page.
+    """
+    gray = to_gray(image)
+    height, width = gray.shape
+    if dpi is None:
+        dpi = width / (A4_WIDTH_MM / 25.4)
+    px_per_mm = dpi / 25.4
+    side = int(BLANK_SIDE_MARGIN_MM * px_per_mm)
+    top = int(BLANK_TOP_BOTTOM_MARGIN_MM * px_per_mm)
+    inner = gray[top : height - top, side : width - side]
+    if inner.size == 0:
+        return 0
+    inner = cv2.medianBlur(normalise_contrast(inner, dpi), 3)
+    ink = (inner < INK_LEVEL).astype(np.uint8)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    if count <= 1:
+        return 0
+    extent_mm = stats[1:, [cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT]].max(axis=1) / px_per_mm
+    marks = (extent_mm >= BLANK_MIN_MARK_MM) & (extent_mm <= BLANK_MAX_MARK_MM)
+    return int(np.count_nonzero(marks))
+
+
+def is_blank(image: np.ndarray, dpi: float | None = None) -> bool:
+    """True for a page with no text: only scanner noise, dust, edge shadows or show-through.
+
+    A duplex scanner's empty back pages are about half of a tray; they are not
+    OCR'd. A page with any word on it ("Side 2", "Bilag") is not blank.
+    """
+    return count_marks(image, dpi) <= BLANK_MAX_MARKS

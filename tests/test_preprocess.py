@@ -1,0 +1,207 @@
+"""Page image cleaning: skew, turns, contrast, blank pages (pure functions, no OCR)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from postbakke import preprocess
+
+DPI = 200
+WIDTH, HEIGHT = 1654, 2339  # A4 at 200 dpi
+
+
+def px(mm: float) -> int:
+    return round(mm / 25.4 * DPI)
+
+
+def letter_page() -> np.ndarray:
+    """A letter-like page: bold letterhead and rule, recipient block, info column, body."""
+    page = np.full((HEIGHT, WIDTH), 255, np.uint8)
+    font = cv2.FONT_HERSHEY_SIMPLEX
+
+    def text(x_mm: float, y_mm: float, s: str, scale: float = 0.9, thickness: int = 2):
+        cv2.putText(page, s, (px(x_mm), px(y_mm)), font, scale, 0, thickness, cv2.LINE_AA)
+
+    text(20, 18, "Favrskov Kommune", 1.6, 4)
+    cv2.line(page, (px(20), px(29)), (px(190), px(29)), 0, 2)
+    for i, line in enumerate(["Birgitte Ostergaard", "Sondergade 17, 2. tv.", "8600 Silkeborg"]):
+        text(22, 55 + 5.5 * i, line)
+    for i, line in enumerate(["Dato: 12. marts 2026", "CPR-nr.: 010203-1234", "Sagsnr.: 27.12"]):
+        text(128, 52 + 4.8 * i, line, 0.7)
+    text(20, 100, "Afgorelse om hjaelp til tandbehandling", 1.0, 3)
+    for i in range(12):
+        text(20, 112 + 5.5 * i, "Kommunen har modtaget din ansogning om hjaelp til behandling.")
+    return page
+
+
+def tilt(page: np.ndarray, angle_deg: float) -> np.ndarray:
+    """Turn counter-clockwise by angle_deg (lines rising to the right for angle > 0)."""
+    matrix = cv2.getRotationMatrix2D((WIDTH / 2, HEIGHT / 2), angle_deg, 1.0)
+    return cv2.warpAffine(page, matrix, (WIDTH, HEIGHT), borderValue=255)
+
+
+def noisy(page: np.ndarray, sigma: float = 10.0, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    out = page.astype(np.float32) * 0.94 + 6 + rng.normal(0, sigma, page.shape)
+    out[rng.random(page.shape) < 0.0005] = 20  # specks
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+@pytest.fixture(scope="module")
+def page() -> np.ndarray:
+    return letter_page()
+
+
+@pytest.mark.parametrize("angle", [-4.5, -2.0, -0.6, 0.0, 0.3, 1.0, 2.0, 3.3, 4.8])
+def test_skew_is_measured_within_a_third_of_a_degree(page, angle):
+    measured = preprocess.estimate_skew(noisy(tilt(page, angle), seed=int(abs(angle) * 10)))
+    assert measured == pytest.approx(angle, abs=0.3), f"drawn at {angle}, measured {measured}"
+
+
+def test_skew_sign_is_counter_clockwise_positive(page):
+    assert preprocess.estimate_skew(tilt(page, 2.0)) > 1.5
+    assert preprocess.estimate_skew(tilt(page, -2.0)) < -1.5
+
+
+def test_deskewed_page_measures_level(page):
+    straight, skew = preprocess.deskew(noisy(tilt(page, 2.5)))
+    assert skew == pytest.approx(2.5, abs=0.3)
+    assert preprocess.estimate_skew(straight) == pytest.approx(0.0, abs=0.15)
+
+
+def test_empty_page_has_no_skew():
+    assert preprocess.estimate_skew(np.full((HEIGHT, WIDTH), 250, np.uint8)) == 0.0
+
+
+def test_skew_under_uneven_light_is_still_found(page):
+    shade = np.linspace(0.6, 1.0, WIDTH, dtype=np.float32)[None, :]
+    dim = (tilt(page, -1.7).astype(np.float32) * shade).astype(np.uint8)
+    assert preprocess.estimate_skew(noisy(dim)) == pytest.approx(-1.7, abs=0.3)
+
+
+def test_turn_is_clockwise_in_quarter_turns():
+    image = np.zeros((2, 3), np.uint8)
+    image[0, 0] = 255  # top-left
+    assert preprocess.turn(image, 90)[0, -1] == 255  # now top-right
+    assert preprocess.turn(image, 180)[-1, -1] == 255
+    assert preprocess.turn(image, 270)[-1, 0] == 255
+    assert preprocess.turn(image, 360) is image
+
+
+def test_resize_to_dpi_scales_the_page():
+    image = np.full((3508, 2481), 255, np.uint8)  # A4 at 300 dpi
+    assert preprocess.resize_to_dpi(image, 300, 200).shape == (2339, 1654)
+    assert preprocess.resize_to_dpi(image, 300, 300) is image
+
+
+def test_contrast_normalisation_whitens_shaded_paper_and_keeps_ink(page):
+    shade = np.linspace(0.55, 1.0, WIDTH, dtype=np.float32)[None, :]
+    shaded = (page.astype(np.float32) * shade).astype(np.uint8)
+    assert preprocess.is_uneven(shaded, DPI) and not preprocess.is_uneven(page, DPI)
+    flat = preprocess.normalise_contrast(shaded, DPI)
+    paper, ink = flat[page == 255], flat[page == 0]
+    assert np.percentile(paper, 5) > 230, "the dim side of the paper should come out white"
+    assert np.median(ink) < 60
+
+
+def test_binarise_separates_ink_from_shaded_paper(page):
+    shade = np.linspace(0.55, 1.0, WIDTH, dtype=np.float32)[None, :]
+    binary = preprocess.binarise(noisy((page * shade).astype(np.uint8)), DPI)
+    assert set(np.unique(binary)) <= {0, 255}
+    assert (binary[page == 255] == 255).mean() > 0.99
+    assert (binary[page == 0] == 0).mean() > 0.8
+
+
+def test_clean_page_is_straight_grey_with_white_paper(page):
+    clean = preprocess.clean_page(noisy(tilt(page, 1.5)), DPI)
+    assert clean.skew_deg == pytest.approx(1.5, abs=0.3)
+    assert clean.image.shape == page.shape
+    assert np.median(clean.image) == 255  # the paper's noise is gone
+    assert abs(preprocess.estimate_skew(clean.image)) < 0.15
+
+
+# --- blank pages ------------------------------------------------------------------------------
+
+
+def blank(sigma: float = 10.0, seed: int = 0) -> np.ndarray:
+    return noisy(np.full((HEIGHT, WIDTH), 255, np.uint8), sigma, seed)
+
+
+def with_dust(image: np.ndarray) -> np.ndarray:
+    rng = np.random.default_rng(1)
+    for _ in range(25):
+        x, y = int(rng.integers(200, WIDTH - 200)), int(rng.integers(200, HEIGHT - 200))
+        cv2.circle(image, (x, y), int(rng.integers(1, 3)), 40, -1)
+    cv2.line(image, (500, 900), (520, 1000), 70, 1)  # a hair
+    return image
+
+
+def with_punch_holes(image: np.ndarray) -> np.ndarray:
+    for y_mm in (100, 180):
+        cv2.circle(image, (px(12), px(y_mm)), px(3), 25, -1)
+    return image
+
+
+def with_scanner_edges(image: np.ndarray) -> np.ndarray:
+    image[:, : px(3)] = 35
+    image[: px(4), :] = 50
+    return image
+
+
+def with_show_through(image: np.ndarray) -> np.ndarray:
+    """The other side's text seen through the paper: light grey, mirrored."""
+    reverse = cv2.flip(letter_page(), 1)
+    return np.minimum(image, np.where(reverse < 128, 205, 255).astype(np.uint8))
+
+
+def with_shading(image: np.ndarray) -> np.ndarray:
+    shade = np.linspace(0.6, 1.0, WIDTH, dtype=np.float32)[None, :]
+    return (image.astype(np.float32) * shade).astype(np.uint8)
+
+
+def with_text(s: str, x_mm: float = 30, y_mm: float = 60):
+    def draw(image: np.ndarray) -> np.ndarray:
+        cv2.putText(image, s, (px(x_mm), px(y_mm)), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 0, 2)
+        return image
+
+    return draw
+
+
+BLANK = {
+    "light noise": blank(5),
+    "heavy noise": blank(25, seed=2),
+    "dust and a hair": with_dust(blank()),
+    "punch holes": with_punch_holes(blank()),
+    "scanner edges": with_scanner_edges(blank()),
+    "show-through": with_show_through(blank()),
+    "uneven light": with_shading(blank()),
+}
+NOT_BLANK = {
+    "one word": with_text("Bilag")(blank()),
+    "page number only": with_text("Side 2 af 2", 160, 285)(blank()),
+    "a letter": noisy(letter_page()),
+}
+
+
+@pytest.mark.parametrize("name", BLANK)
+def test_empty_page_with_scanner_noise_is_blank(name):
+    assert preprocess.is_blank(BLANK[name], DPI), f"{name}: {preprocess.count_marks(BLANK[name])}"
+
+
+@pytest.mark.parametrize("name", NOT_BLANK)
+def test_page_with_any_text_is_not_blank(name):
+    assert not preprocess.is_blank(NOT_BLANK[name], DPI), name
+
+
+def test_blank_check_infers_resolution_from_a4_width():
+    page_300 = with_text("Bilag")(np.full((3508, 2481), 250, np.uint8))
+    assert not preprocess.is_blank(page_300)
+    assert preprocess.is_blank(np.full((3508, 2481), 250, np.uint8))
+
+
+def test_to_gray_accepts_colour_and_alpha():
+    colour = np.zeros((4, 5, 3), np.uint8)
+    assert preprocess.to_gray(colour).shape == (4, 5)
+    assert preprocess.to_gray(np.zeros((4, 5, 4), np.uint8)).shape == (4, 5)

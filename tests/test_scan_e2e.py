@@ -1,0 +1,113 @@
+"""End to end through the CLI: a generated tray, real registers, real OCR, real SQLite.
+
+GIVEN a day's tray of fictional letters with known truth
+WHEN mailroom staff import the registers and scan the tray
+THEN every letter's recipient, sender, department and verdict is right, no
+letter is a wrong leak, and no CPR number is in clear in the workspace.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from postbakke.cli import cli
+from postbakke.samples import TRAY_DIR, LetterTruth, make_tray, make_world
+
+SECRET = "e2e-hemmelighed"
+
+
+def pseudonym(digits: str) -> str:
+    return hmac.new(SECRET.encode(), digits.encode(), hashlib.sha256).hexdigest()
+
+
+def scan_tray(tray_dir: Path, home: Path, monkeypatch) -> tuple[list[dict], str]:
+    monkeypatch.setenv("POSTBAKKE_HOME", str(home))
+    monkeypatch.setenv("POSTBAKKE_SECRET", SECRET)
+    runner = CliRunner()
+    for register, name in (("enrolment", "enrolment.csv"), ("staff", "staff.csv")):
+        result = runner.invoke(cli, [register, "import", str(tray_dir / "registers" / name)])
+        assert result.exit_code == 0, result.output
+    result = runner.invoke(cli, ["scan", "--tray", "Postrum", "--date", "2026-11-25",
+                                 str(tray_dir / TRAY_DIR)])
+    assert result.exit_code == 0, result.output
+    export = runner.invoke(cli, ["letters", "--format", "jsonl"])
+    return [json.loads(line) for line in export.output.splitlines()], result.output
+
+
+def differences(truths: list[LetterTruth], letters: list[dict]) -> list[str]:
+    """Every disagreement between the export and the truth, one line each."""
+    by_source = {row["source"]: row for row in letters}
+    problems = []
+    for truth in truths:
+        row = by_source.get(truth.file)
+        if row is None:
+            problems.append(f"{truth.file}: missing from the export")
+            continue
+        expected = {
+            "pages": truth.pages, "department": truth.department, "sender": truth.sender,
+            "verdict": truth.verdict, "reason": truth.reason, "window_cpr": truth.window_cpr,
+            "recipient_pseudonym": pseudonym(truth.recipient_id) if truth.recipient_id else None,
+        }
+        for key, value in expected.items():
+            if row[key] != value:
+                problems.append(
+                    f"{truth.file} ({truth.degradation}, {truth.layout}): {key} "
+                    f"{row[key]!r} != {value!r}"
+                )
+    return problems
+
+
+def cpr_forms(tray_dir: Path, seed: int) -> list[bytes]:
+    forms = []
+    for person in make_world(seed).persons:
+        digits = person.cpr
+        forms += [digits.encode(), f"{digits[:6]}-{digits[6:]}".encode(),
+                  f"{digits[:6]} {digits[6:]}".encode()]
+    return forms
+
+
+def assert_no_cpr_in_clear(home: Path, forms: list[bytes]) -> None:
+    for path in home.rglob("*"):
+        if path.is_file() and path.suffix != ".png":  # page images are the scanned input
+            data = path.read_bytes()
+            leaked = [f.decode() for f in forms if f in data]
+            assert not leaked, f"CPR in clear in {path.name}"
+
+
+def test_text_layer_tray_is_read_right_without_ocr(tmp_path, monkeypatch):
+    truths = make_tray(tmp_path / "bakke", seed=11, n_letters=14, scanned_share=0.0)
+    letters, output = scan_tray(tmp_path / "bakke", tmp_path / "ws", monkeypatch)
+    assert differences(truths, letters) == []
+    assert "14 breve" in output
+    assert_no_cpr_in_clear(tmp_path / "ws", cpr_forms(tmp_path / "bakke", 11))
+
+
+def test_rescanning_the_tray_adds_nothing(tmp_path, monkeypatch):
+    make_tray(tmp_path / "bakke", seed=12, n_letters=4, scanned_share=0.0)
+    first, _ = scan_tray(tmp_path / "bakke", tmp_path / "ws", monkeypatch)
+    again, output = scan_tray(tmp_path / "bakke", tmp_path / "ws", monkeypatch)
+    assert len(again) == len(first) == 4
+    assert output.count("allerede scannet") == 4
+
+
+@pytest.mark.slow
+def test_mixed_tray_of_scans_and_text_layer_letters_is_read_right(tmp_path, monkeypatch):
+    """The issue's bar: 30+ one-letter files, half 300-dpi scans (skew, noise, upside down)."""
+    truths = make_tray(tmp_path / "bakke", seed=2026, n_letters=30, scanned_share=0.5)
+    assert any("upside-down" in t.degradation for t in truths)
+    letters, _ = scan_tray(tmp_path / "bakke", tmp_path / "ws", monkeypatch)
+    problems = differences(truths, letters)
+    wrong_leaks = [
+        row["source"] for row in letters
+        if row["verdict"] == "leak"
+        and next(t for t in truths if t.file == row["source"]).verdict != "leak"
+    ]
+    assert wrong_leaks == []
+    assert problems == []
+    assert_no_cpr_in_clear(tmp_path / "ws", cpr_forms(tmp_path / "bakke", 2026))
