@@ -29,6 +29,24 @@ from postbakke.store import EXPORT_FIELDS, Store
 F = TypeVar("F", bound=Callable[..., Any])
 
 VERDICT_DA = {"leak": "læk", "legitimate": "legitim", "review": "til gennemsyn"}
+REASON_DA = {
+    "enrolled": "modtageren er tilmeldt Digital Post",
+    "exempt": "modtageren er fritaget for Digital Post",
+    "company_obliged": "virksomheder skal modtage Digital Post",
+    "cpr_not_in_register": "CPR-nummeret står ikke i registret",
+    "no_recipient": "modtageren kunne ikke findes",
+    "ambiguous": "flere mulige modtagere",
+    "low_confidence": "for usikker læsning",
+    "child_under_15": "barn under 15 år",
+    "physical_enclosure": "brevet har et fysisk bilag",
+}
+
+
+def describe_letter(verdict: str, reason: str, window_cpr: bool) -> str:
+    text = f"{VERDICT_DA[verdict]} ({REASON_DA.get(reason, reason)})"
+    if window_cpr:
+        text += " - OBS: CPR-nummer synligt i rudefeltet"
+    return text
 
 
 class Context:
@@ -154,8 +172,8 @@ def scan(obj: Context, paths: tuple[Path, ...], tray: str | None, scanned_on: An
         else:
             for letter in outcome.letters:
                 click.echo(
-                    f"{outcome.source}: {VERDICT_DA[letter.verdict]} ({letter.reason})"
-                    f"{' - CPR synligt i rudefeltet!' if letter.window_cpr else ''}"
+                    f"{outcome.source}: "
+                    f"{describe_letter(letter.verdict, letter.reason, letter.window_cpr)}"
                 )
     new = [o for o in summary.outcomes if o.status == "new"]
     click.echo(
@@ -166,6 +184,36 @@ def scan(obj: Context, paths: tuple[Path, ...], tray: str | None, scanned_on: An
     )
     if summary.failed:
         sys.exit(int(ExitCode.FILES_FAILED))
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option("--poll", "poll_s", type=float, default=2.0, show_default=True,
+              help="Sekunder mellem hvert kig i mappen.")
+@click.option("--settle", "settle_s", type=float, default=4.0, show_default=True,
+              help="Sekunder en fil skal være uændret, før den læses.")
+@click.pass_obj
+@handle_errors
+def watch(obj: Context, folder: Path, poll_s: float, settle_s: float) -> None:
+    """Overvåg en scannermappe: læs nye filer og læg dem i behandlet/ eller fejlet/."""
+    from postbakke import pipeline
+    from postbakke.watch import FolderWatcher, Handled
+
+    ctx = pipeline.ScanContext.open(obj.settings, obj.store())
+
+    def handle(path: Path, tray: str | None) -> Handled:
+        ctx.refresh_registers()
+        outcome = pipeline.scan_one(path, ctx, tray, date.today())
+        if outcome.status == "failed":
+            return Handled(ok=False, reason=outcome.reason)
+        if outcome.status == "duplicate":
+            return Handled(ok=True, message="allerede scannet, intet tilføjet")
+        leaks = sum(1 for letter in outcome.letters if letter.verdict == "leak")
+        return Handled(ok=True, message=f"{len(outcome.letters)} breve, {leaks} læk")
+
+    watcher = FolderWatcher(folder, handle, poll_s=poll_s, settle_s=settle_s, echo=click.echo)
+    watcher.run()
+    click.echo("Stoppet.")
 
 
 @cli.command()

@@ -43,6 +43,10 @@ _INFO_LABEL = re.compile(
 )
 _GREETING = re.compile(r"(?:venlig\s+hilsen|mvh\b|hilsen\s*$)", re.IGNORECASE)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Debian's Danish model has no "@": OCR reads "amh@favrskov.dk" as "amhQfavrskov.dk",
+# "amh&favrskov.dk" or "amhefavrskov.dk". After an e-mail label, take the token as
+# it is; the matcher compares it fuzzily with the directory's addresses.
+_EMAIL_LABELLED = re.compile(r"\be-?mail\s*:?\s*(\S+\.[a-z]{2,4})\b", re.IGNORECASE)
 _CASEWORKER = re.compile(r"^(?:sagsbehandler|kontaktperson)\s*:?\s*(.+)$", re.IGNORECASE)
 _INITIALS = re.compile(
     r"^(?:initialer|vores ref\.?|ref\.?)\s*:?\s*([A-ZÆØÅ]{2,5})\b", re.IGNORECASE
@@ -209,9 +213,9 @@ def _email(letter: Letter) -> str | None:
         for line in page.lines:
             if zone_of(line, page.number) in ("letterhead", "footer"):
                 continue
-            found = _EMAIL.search(line.text)
+            found = _EMAIL.search(line.text) or _EMAIL_LABELLED.search(line.text)
             if found:
-                return found.group(0).lower().rstrip(".")
+                return found.group(found.lastindex or 0).lower().rstrip(".")
     return None
 
 

@@ -43,6 +43,8 @@ STREET_MATCH = 85
 # when no other entry comes within SENDER_MARGIN of it.
 SENDER_NAME_MATCH = 85
 SENDER_MARGIN = 5
+# One misread character in a 15-character address scores ~93.
+EMAIL_MATCH = 90
 DEPARTMENT_MATCH = 85
 CHILD_AGE = 15
 
@@ -201,9 +203,11 @@ def _match_department(text: str | None, departments: list[str]) -> str | None:
     return scored[0][1]
 
 
-def _unique_best(scored: list[tuple[float, StaffMember]]) -> StaffMember | None:
+def _unique_best(
+    scored: list[tuple[float, StaffMember]], threshold: float = SENDER_NAME_MATCH
+) -> StaffMember | None:
     scored = sorted(scored, key=lambda s: s[0], reverse=True)
-    if not scored or scored[0][0] < SENDER_NAME_MATCH:
+    if not scored or scored[0][0] < threshold:
         return None
     if len(scored) > 1 and scored[0][0] - scored[1][0] < SENDER_MARGIN:
         return None
@@ -228,6 +232,11 @@ def match_sender(fields: Fields, registers: Registers, tray: str | None) -> Send
     if member is None and fields.sender_email:
         email = fields.sender_email.lower()
         member = next((m for m in staff if m.email and m.email == email), None)
+        if member is None:  # an OCR'd "@" is often a "Q", "&" or "e"
+            member = _unique_best(
+                [(fuzz.ratio(email, m.email), m) for m in staff if m.email],
+                EMAIL_MATCH,
+            )
         method = "email" if member else None
     if member is None and fields.sender_initials:
         initials = fields.sender_initials.upper()

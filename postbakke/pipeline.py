@@ -37,17 +37,30 @@ class ScanContext:
     registers: Registers
     extract_options: ExtractOptions
 
+    registers_version: int = 0
+
     @classmethod
     def open(cls, settings: Settings, store: Store) -> ScanContext:
-        return cls(
+        ctx = cls(
             settings=settings,
             store=store,
             pseudonymiser=Pseudonymiser(load_or_create_secret(settings.home)),
-            registers=Registers.build(store.enrolment_entries(), store.staff_members()),
+            registers=Registers.build([], []),
             extract_options=ExtractOptions(
                 own_cvrs=settings.own_cvrs, municipality_name=settings.municipality_name
             ),
         )
+        ctx.refresh_registers()
+        return ctx
+
+    def refresh_registers(self) -> None:
+        """Reload the registers if they were re-imported since (a long-running watch)."""
+        version = self.store.registers_version()
+        if version != self.registers_version or not self.registers_version:
+            self.registers = Registers.build(
+                self.store.enrolment_entries(), self.store.staff_members()
+            )
+            self.registers_version = version
 
 
 @dataclass
@@ -150,17 +163,21 @@ def scan_file(path: Path, ctx: ScanContext, tray: str | None, scanned_on: date) 
     return FileOutcome(source=source, status="new", n_pages=len(pages), letters=letters)
 
 
+def scan_one(path: Path, ctx: ScanContext, tray: str | None, scanned_on: date) -> FileOutcome:
+    """Scan one file; a file that cannot be read is recorded as failed, with its reason."""
+    try:
+        return scan_file(path, ctx, tray, scanned_on)
+    except InputFileError as error:
+        reason = error.reason
+    except OSError as error:
+        reason = f"filen kunne ikke læses ({error.strerror or error})"
+    ctx.store.record_failure(path.name, None, reason)
+    return FileOutcome(source=path.name, status="failed", reason=reason)
+
+
 def scan(
     paths: Iterable[Path], ctx: ScanContext, tray: str | None, scanned_on: date
 ) -> Iterator[FileOutcome]:
     """Scan each file; a file that cannot be read is set aside and the rest goes on."""
     for path in expand_paths(paths):
-        try:
-            yield scan_file(path, ctx, tray, scanned_on)
-        except InputFileError as error:
-            ctx.store.record_failure(path.name, None, error.reason)
-            yield FileOutcome(source=path.name, status="failed", reason=error.reason)
-        except OSError as error:
-            reason = f"filen kunne ikke læses ({error.strerror or error})"
-            ctx.store.record_failure(path.name, None, reason)
-            yield FileOutcome(source=path.name, status="failed", reason=reason)
+        yield scan_one(path, ctx, tray, scanned_on)

@@ -139,6 +139,11 @@ class Store:
             {"register": register, "file": source, "rows": rows, "imported_at": _now()}
         )
 
+    def registers_version(self) -> int:
+        """Grows with every register import: a long-running process reloads on change."""
+        row = self.db.execute("SELECT coalesce(max(id), 0) FROM register_imports").fetchone()
+        return int(row[0])
+
     def enrolment_entries(self) -> list[EnrolmentEntry]:
         return [
             EnrolmentEntry(

@@ -135,3 +135,12 @@ def test_department_from_letterhead_else_tray():
     assert (head.department, head.method) == ("Teknik og Miljø", "letterhead")
     tray = match_sender(Fields(), REGISTERS, "Jobcenter")
     assert (tray.department, tray.method) == ("Jobcenter", "tray")
+
+
+def test_email_with_misread_at_sign_still_finds_the_sender():
+    found = match_sender(Fields(sender_email="plqfavrskov.dk"), REGISTERS, None)
+    assert found.name == "Peter Lund"
+    # "amhqfavrskov.dk" is one letter from amh@ and two from ama@: unique enough
+    assert match_sender(Fields(sender_email="amhqfavrskov.dk"), REGISTERS, None).name == (
+        "Anne Mette Holm"
+    )

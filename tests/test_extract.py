@@ -1,0 +1,136 @@
+"""Extraction by zone, on pages built word by word (as OCR or a text layer gives them)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from postbakke.extract import ExtractOptions, extract_fields, recipient_block, zone_of
+from postbakke.ingest import read_pages
+from postbakke.models import IdKind, Letter, Page, Word
+from postbakke.samples import TRAY_DIR, load_truth, make_tray
+
+OPTIONS = ExtractOptions(own_cvrs=frozenset({"29189714"}), municipality_name="Favrskov Kommune")
+CHAR_MM = 1.9  # ~10 pt Helvetica
+
+
+def line(text: str, x: float, y: float, conf: float = 95.0) -> list[Word]:
+    """Words of one printed line starting at (x, y) mm."""
+    words = []
+    for token in text.split():
+        width = len(token) * CHAR_MM
+        words.append(Word(token, x, y, x + width, y + 3.5, conf))
+        x += width + CHAR_MM
+    return words
+
+
+def page(*lines: list[Word], number: int = 1, method: str = "ocr") -> Page:
+    return Page(number=number, words=tuple(w for ln in lines for w in ln), method=method)
+
+
+LETTERHEAD = [
+    line("Favrskov Kommune", 20, 15), line("Jobcenter", 20, 22),
+    line("Skovvej 20 8382 Hinnerup Tlf. 89 64 10 10 CVR-nr. 29189714", 20, 30),
+]
+INFO = [
+    line("Dato: 25. november 2026", 125, 54), line("Sagsnr.: 27.12.04-G01-3-26", 125, 59),
+    line("Sagsbehandler: Peter Lund", 125, 64), line("Direkte tlf.: 89 64 23 17", 125, 69),
+]
+BODY = [
+    line("Afgørelse om ledighedsydelse", 20, 110),
+    line("Kære Jens Hansen", 20, 120),
+    line("Du har søgt om ydelse, og vi har nu truffet en afgørelse i din sag.", 20, 128),
+    line("Med venlig hilsen", 20, 160), line("Peter Lund", 20, 175),
+    line("Sagsbehandler", 20, 180),
+    line("Side 1 af 1", 170, 290),
+]
+WINDOW = [line("Jens Hansen", 22, 57), line("c/o Grethe Holm", 22, 62),
+          line("Skovvej 4, 1. tv.", 22, 67), line("8370 Hadsten", 22, 72)]
+
+
+def fields_of(*lines: list[Word]):
+    return extract_fields(Letter("brev.pdf", (page(*lines),)), OPTIONS)
+
+
+def test_recipient_block_from_the_window():
+    block = recipient_block(page(*LETTERHEAD, *WINDOW, *INFO, *BODY), "Favrskov Kommune")
+    assert (block.name, block.attention, block.street, block.postcode, block.city) == (
+        "Jens Hansen", "c/o Grethe Holm", "Skovvej 4, 1. tv.", "8370", "Hadsten"
+    )
+
+
+def test_return_address_line_above_the_window_is_not_the_recipient():
+    sender_line = line("Favrskov Kommune, Skovvej 20, 8382 Hinnerup", 22, 50)
+    block = recipient_block(page(sender_line, *WINDOW), "Favrskov Kommune")
+    assert block.name == "Jens Hansen" and block.postcode == "8370"
+
+
+def test_cpr_in_info_column_is_the_recipient_id_and_not_in_window():
+    cpr = line("CPR-nr.: 010203-1234", 125, 74)
+    fields = fields_of(*LETTERHEAD, *WINDOW, *INFO, cpr, *BODY)
+    assert [(f.kind, f.digits, f.zone) for f in fields.recipient_ids] == [
+        (IdKind.CPR, "0102031234", "info")
+    ]
+    assert fields.window_cpr is False
+
+
+def test_label_and_value_far_apart_in_the_info_column_still_pair():
+    cpr = [*line("CPR-nr.:", 125, 74), *line("010203-1234", 160, 74)]
+    fields = fields_of(*WINDOW, cpr)
+    assert [f.label for f in fields.recipient_ids] == ["cpr"]
+
+
+def test_cpr_legible_in_the_window_is_reported():
+    fields = fields_of(*WINDOW, line("CPR-nr. 010203-1234", 22, 77))
+    assert fields.window_cpr is True
+    assert fields.recipient_block.name == "Jens Hansen"  # the ID line is not the address
+
+
+def test_own_cvr_and_phone_numbers_are_never_recipients():
+    fields = fields_of(*LETTERHEAD, *WINDOW, *INFO, *BODY,
+                       line("Ring på 89 64 10 10 eller skriv til os.", 20, 135))
+    assert fields.recipient_ids == ()
+
+
+def test_cpr_in_the_subject_line():
+    subject = line("Vedr. Jens Hansen, cpr.nr. 010203-1234", 20, 105)
+    fields = fields_of(*WINDOW, subject, *BODY)
+    assert [(f.digits, f.zone) for f in fields.recipient_ids] == [("0102031234", "body")]
+
+
+def test_sender_letterhead_and_subject():
+    fields = fields_of(*LETTERHEAD, *WINDOW, *INFO, *BODY)
+    assert fields.sender_name == "Peter Lund"
+    assert fields.caseworker_name == "Peter Lund"
+    assert "Jobcenter" in fields.letterhead_lines
+    assert fields.subject == "Afgørelse om ledighedsydelse"
+    assert fields.low_confidence is False
+
+
+def test_page_two_has_no_recipient_block_and_signature_is_found_there():
+    first = page(*LETTERHEAD, *WINDOW, *INFO, line("Afgørelse om tilskud", 20, 110))
+    second = page(line("Med venlig hilsen", 20, 60), line("Peter Lund", 20, 75), number=2)
+    fields = extract_fields(Letter("brev.pdf", (first, second)), OPTIONS)
+    assert fields.sender_name == "Peter Lund"
+    assert zone_of(second.lines[0], 2) == "body"
+
+
+def test_a_page_read_with_low_confidence_is_flagged():
+    shaky = [[Word(w.text, w.x0, w.y0, w.x1, w.y1, 30.0) for w in ln]
+             for ln in (*WINDOW, *INFO, *BODY)]
+    assert fields_of(*shaky).low_confidence is True
+
+
+def test_physical_enclosure_is_noticed():
+    fields = fields_of(*WINDOW, *BODY, line("Vedlagt: sundhedskort", 20, 190))
+    assert fields.physical_enclosure is True
+
+
+def test_generated_text_layer_letters_give_the_truths_recipient_block(tmp_path: Path):
+    truths = make_tray(tmp_path, seed=4, n_letters=8, scanned_share=0.0)
+    for truth in load_truth(tmp_path / "truth.json"):
+        pages = read_pages(tmp_path / TRAY_DIR / truth.file, tmp_path / "w")
+        assert all(p.method == "text" for p in pages)
+        fields = extract_fields(Letter(truth.file, tuple(pages)), OPTIONS)
+        assert fields.recipient_block.name == truth.recipient_name, truth.file
+        assert fields.sender_name == truth.sender, truth.file
+    assert truths
