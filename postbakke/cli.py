@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -143,6 +144,13 @@ def _print_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> Non
         click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
 
 
+def _workers_option(func: F) -> F:
+    return click.option(
+        "--workers", type=click.IntRange(min=1), default=os.cpu_count() or 1,
+        show_default="antal kerner", help="Antal processer, der læser sider side om side.",
+    )(func)
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--tray", help="Bakkens navn (fx afdelingen, hvis brevet ikke siger det).")
@@ -150,40 +158,68 @@ def _print_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> Non
     "--date", "scanned_on", type=click.DateTime(formats=["%Y-%m-%d"]),
     help="Dato for bakken (ÅÅÅÅ-MM-DD); standard er i dag.",
 )
+@_workers_option
+@click.option("--quiet", "-q", is_flag=True, help="Kun opsummeringen, ingen linje pr. brev.")
 @click.pass_obj
 @handle_errors
-def scan(obj: Context, paths: tuple[Path, ...], tray: str | None, scanned_on: Any) -> None:
+def scan(obj: Context, paths: tuple[Path, ...], tray: str | None, scanned_on: Any,
+         workers: int, quiet: bool) -> None:
     """Læs scannede breve (PDF, TIFF, PNG, JPEG eller mapper med dem)."""
     store = obj.store()
     from postbakke import pipeline  # OpenCV and Tesseract load only for the commands that read
 
     day: date = scanned_on.date() if scanned_on else date.today()
-    ctx = pipeline.ScanContext.open(obj.settings, store)
-    if not ctx.registers.by_pseudonym:
-        click.echo("Advarsel: tilmeldingsregistret er tomt; kør 'postbakke enrolment import'.",
-                   err=True)
+    files = list(pipeline.expand_paths(paths))
     summary = pipeline.ScanSummary()
-    for outcome in pipeline.scan(paths, ctx, tray, day):
-        summary.outcomes.append(outcome)
-        if outcome.status == "failed":
-            click.echo(f"Sprunget over: {outcome.source}: {outcome.reason}", err=True)
-        elif outcome.status == "duplicate":
-            click.echo(f"{outcome.source}: allerede scannet, intet tilføjet.")
-        else:
-            for letter in outcome.letters:
-                click.echo(
-                    f"{outcome.source}: "
-                    f"{describe_letter(letter.verdict, letter.reason, letter.window_cpr)}"
-                )
-    new = [o for o in summary.outcomes if o.status == "new"]
-    click.echo(
-        f"I alt: {len(new)} nye filer, {len(summary.letters)} breve: "
-        f"{summary.count(VerdictKind.LEAK)} læk, {summary.count(VerdictKind.LEGITIMATE)} "
-        f"legitime, {summary.count(VerdictKind.REVIEW)} til gennemsyn; "
-        f"{len(summary.failed)} fejlede."
-    )
+    with pipeline.ScanContext.open(obj.settings, store, workers) as ctx:
+        if not ctx.registers.by_pseudonym:
+            click.echo("Advarsel: tilmeldingsregistret er tomt; kør 'postbakke enrolment "
+                       "import' først.", err=True)
+        with click.progressbar(
+            length=len(files), label="Læser filer", file=sys.stderr,
+            item_show_func=lambda _: f"{summary.pages_read} sider læst",
+        ) as bar:
+            def pages_read(n: int) -> None:
+                summary.pages_read += n
+                bar.update(0)
+
+            for outcome in pipeline.scan(files, ctx, tray, day, on_pages=pages_read):
+                summary.outcomes.append(outcome)
+                bar.update(1)
+                if outcome.status == "failed":
+                    click.echo(f"\nSprunget over: {outcome.source}: {outcome.reason}", err=True)
+                elif not quiet:
+                    _echo_outcome(outcome)
+    _echo_scan_summary(summary)
     if summary.failed:
         sys.exit(int(ExitCode.FILES_FAILED))
+
+
+def _echo_outcome(outcome: Any) -> None:
+    if outcome.status == "duplicate":
+        click.echo(f"{outcome.source}: allerede scannet, intet tilføjet.")
+        return
+    for letter in outcome.letters:
+        pages = ",".join(map(str, letter.pages))
+        click.echo(
+            f"{outcome.source} side {pages}: "
+            f"{describe_letter(letter.verdict, letter.reason, letter.window_cpr)}"
+        )
+
+
+def _echo_scan_summary(summary: Any) -> None:
+    new = [o for o in summary.outcomes if o.status == "new"]
+    duplicates = sum(1 for o in summary.outcomes if o.status == "duplicate")
+    click.echo("")
+    _print_table(
+        ["Filer", "Allerede scannet", "Sider", "Breve", "Læk", "Legitime", "Til gennemsyn",
+         "Fejlede"],
+        [(len(new), duplicates, sum(o.n_pages for o in new), len(summary.letters),
+          summary.count(VerdictKind.LEAK), summary.count(VerdictKind.LEGITIMATE),
+          summary.count(VerdictKind.REVIEW), len(summary.failed))],
+    )
+    for outcome in summary.failed:
+        click.echo(f"Fejlet: {outcome.source}: {outcome.reason}", err=True)
 
 
 @cli.command()
@@ -192,14 +228,15 @@ def scan(obj: Context, paths: tuple[Path, ...], tray: str | None, scanned_on: An
               help="Sekunder mellem hvert kig i mappen.")
 @click.option("--settle", "settle_s", type=float, default=4.0, show_default=True,
               help="Sekunder en fil skal være uændret, før den læses.")
+@_workers_option
 @click.pass_obj
 @handle_errors
-def watch(obj: Context, folder: Path, poll_s: float, settle_s: float) -> None:
+def watch(obj: Context, folder: Path, poll_s: float, settle_s: float, workers: int) -> None:
     """Overvåg en scannermappe: læs nye filer og læg dem i behandlet/ eller fejlet/."""
     from postbakke import pipeline
     from postbakke.watch import FolderWatcher, Handled
 
-    ctx = pipeline.ScanContext.open(obj.settings, obj.store())
+    ctx = pipeline.ScanContext.open(obj.settings, obj.store(), workers)
 
     def handle(path: Path, tray: str | None) -> Handled:
         ctx.refresh_registers()
@@ -212,7 +249,8 @@ def watch(obj: Context, folder: Path, poll_s: float, settle_s: float) -> None:
         return Handled(ok=True, message=f"{len(outcome.letters)} breve, {leaks} læk")
 
     watcher = FolderWatcher(folder, handle, poll_s=poll_s, settle_s=settle_s, echo=click.echo)
-    watcher.run()
+    with ctx:
+        watcher.run()
     click.echo("Stoppet.")
 
 

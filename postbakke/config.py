@@ -25,6 +25,9 @@ DEFAULT_OCR_DPI = 200
 # Hard limit per page in Tesseract; a normal page takes ~1 s on these machines.
 DEFAULT_PAGE_TIMEOUT_S = 30.0
 DEFAULT_RETENTION_DAYS = 30
+# A tray of 100 letters of up to three pages; beyond it a file is most likely
+# a whole archive scanned by mistake, refused with a reason (settable).
+DEFAULT_MAX_PAGES = 300
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ class Settings:
     ocr_dpi: int = DEFAULT_OCR_DPI
     page_timeout_s: float = DEFAULT_PAGE_TIMEOUT_S
     retention_days: int = DEFAULT_RETENTION_DAYS
+    max_pages: int = DEFAULT_MAX_PAGES
 
     @property
     def db_path(self) -> Path:
@@ -99,4 +103,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         ocr_dpi=int(scan.get("ocr_dpi", DEFAULT_OCR_DPI)),
         page_timeout_s=float(scan.get("page_timeout_s", DEFAULT_PAGE_TIMEOUT_S)),
         retention_days=retention,
+        max_pages=int(scan.get("max_pages", DEFAULT_MAX_PAGES)),
     )

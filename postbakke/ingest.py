@@ -25,6 +25,7 @@ from pdfplumber.utils.exceptions import PdfminerException
 from PIL import Image, ImageSequence
 
 from postbakke import ocr, preprocess
+from postbakke.config import DEFAULT_MAX_PAGES
 from postbakke.errors import (
     EncryptedFileError,
     InputFileError,
@@ -127,15 +128,33 @@ def content_hash(path: Path | str) -> str:
     return digest.hexdigest()
 
 
-def read_pages(
-    path: Path, workdir: Path, timeout_s: float = 30.0, dpi: int = OCR_DPI
-) -> list[Page]:
-    """Read every page of a scanned file into upright pages of words in mm.
+@dataclass(frozen=True, slots=True)
+class RasterJob:
+    """One raster page waiting to be cleaned and OCR'd: picklable, for a worker process."""
 
-    `timeout_s` bounds the OCR of one page (both readings, if it is checked
-    upside down); `dpi` is the resolution OCR works at. Page images that were
-    OCR'd are kept, cleaned, as PNG files in `workdir` (named after the file's
-    content hash) and named in `Page.image_path`.
+    reader: _RasterReader
+    number: int
+    gray: np.ndarray
+    source_dpi: float
+
+    def read(self) -> Page:
+        return self.reader.read(self.number, self.gray, self.source_dpi)
+
+
+def read_raster_job(job: RasterJob) -> Page:
+    """Module-level so a process pool can call it."""
+    return job.read()
+
+
+def page_sources(
+    path: Path, workdir: Path, timeout_s: float = 30.0, dpi: int = OCR_DPI,
+    max_pages: int = DEFAULT_MAX_PAGES,
+) -> Iterator[Page | RasterJob]:
+    """A file's pages in order: text-layer pages read, raster pages as jobs to OCR.
+
+    Lazy, so that a caller can keep only a few page images in memory at a time
+    and hand the jobs to worker processes. Raises `InputFileError` (possibly
+    after some pages) when the file cannot be read.
     """
     path = Path(path)
     kind = sniff_type(path)
@@ -143,15 +162,49 @@ def read_pages(
     workdir.mkdir(parents=True, exist_ok=True)
     reader = _RasterReader(path, workdir, content_hash(path)[:16], timeout_s, dpi)
     if kind == "pdf":
-        return _read_pdf(path, reader, dpi)
-    return [reader.read(number, gray, frame_dpi) for number, gray, frame_dpi in _image_frames(path)]
+        yield from _pdf_sources(path, reader, dpi, max_pages)
+    else:
+        for number, gray, frame_dpi in _image_frames(path, max_pages):
+            yield RasterJob(reader, number, gray, frame_dpi)
+
+
+def read_pages(
+    path: Path, workdir: Path, timeout_s: float = 30.0, dpi: int = OCR_DPI,
+    max_pages: int = DEFAULT_MAX_PAGES,
+) -> list[Page]:
+    """Read every page of a scanned file into upright pages of words in mm, in this process.
+
+    `timeout_s` bounds the OCR of one page (both readings, if it is checked
+    upside down); `dpi` is the resolution OCR works at. Page images that were
+    OCR'd are kept, cleaned, as PNG files in `workdir` (named after the file's
+    content hash) and named in `Page.image_path`.
+    """
+    return [
+        item if isinstance(item, Page) else item.read()
+        for item in page_sources(path, workdir, timeout_s, dpi, max_pages)
+    ]
+
+
+def _too_many_pages(path: Path, count: int, max_pages: int) -> InputFileError:
+    return InputFileError(
+        path.name, f"filen har {count} sider, mere end de højst {max_pages}; del scanningen op"
+    )
 
 
 # --- PDF ---------------------------------------------------------------------------------------
 
 
-def _read_pdf(path: Path, reader: _RasterReader, dpi: int) -> list[Page]:
+def _pdf_sources(
+    path: Path, reader: _RasterReader, dpi: int, max_pages: int
+) -> Iterator[Page | RasterJob]:
     _check_pdf_complete(path)
+    document = _open_pdfium(path)
+    try:
+        count = len(document)
+    finally:
+        document.close()
+    if count > max_pages:
+        raise _too_many_pages(path, count, max_pages)
     try:
         layers: list[list[Word] | None] = []
         sizes: list[tuple[float, float]] = []
@@ -167,30 +220,26 @@ def _read_pdf(path: Path, reader: _RasterReader, dpi: int) -> list[Page]:
     except Exception as exc:  # pdfminer's parser raises many kinds on a broken file
         raise InputFileError(path.name, PDF_DAMAGED) from exc
 
-    pages: list[Page] = []
     document = None
     try:
         for index, words in enumerate(layers):
             number = index + 1
             width_pt, height_pt = sizes[index]
             if words is not None:
-                pages.append(
-                    Page(
-                        number=number,
-                        words=tuple(words),
-                        width_mm=width_pt * MM_PER_POINT,
-                        height_mm=height_pt * MM_PER_POINT,
-                        method="text",
-                    )
+                yield Page(
+                    number=number,
+                    words=tuple(words),
+                    width_mm=width_pt * MM_PER_POINT,
+                    height_mm=height_pt * MM_PER_POINT,
+                    method="text",
                 )
                 continue
             if document is None:
                 document = _open_pdfium(path)
-            pages.append(reader.read(number, _render_pdf_page(path, document, index, dpi), dpi))
+            yield RasterJob(reader, number, _render_pdf_page(path, document, index, dpi), dpi)
     finally:
         if document is not None:
             document.close()
-    return pages
 
 
 def _check_pdf_complete(path: Path) -> None:
@@ -263,7 +312,7 @@ def _render_pdf_page(path: Path, document: pdfium.PdfDocument, index: int, dpi: 
 # --- TIFF, PNG, JPEG ---------------------------------------------------------------------------
 
 
-def _image_frames(path: Path) -> Iterator[tuple[int, np.ndarray, float]]:
+def _image_frames(path: Path, max_pages: int) -> Iterator[tuple[int, np.ndarray, float]]:
     """(page number, grey image, dpi) for each frame, checked for size before decoding."""
     try:
         with warnings.catch_warnings():
@@ -274,6 +323,9 @@ def _image_frames(path: Path) -> Iterator[tuple[int, np.ndarray, float]]:
     except OSError as exc:
         raise InputFileError(path.name, IMAGE_DAMAGED) from exc
     with image:
+        count = getattr(image, "n_frames", 1)
+        if count > max_pages:
+            raise _too_many_pages(path, count, max_pages)
         for index, frame in enumerate(ImageSequence.Iterator(image)):
             width, height = frame.size
             if width * height > MAX_PAGE_PIXELS:
@@ -368,7 +420,8 @@ class _RasterReader:
             rotation=turned,
         )
         if preprocess.is_blank(gray, self.dpi):
-            return page  # a duplex scanner's empty back page: nothing to read or keep
+            # a duplex scanner's empty back page: nothing to read or keep
+            return replace(page, is_blank=True)
 
         clean = preprocess.clean_page(gray, self.dpi)
         page = replace(page, skew_deg=clean.skew_deg)

@@ -162,6 +162,8 @@ class Page:
     skew_deg: float = 0.0
     image_path: str | None = None  # the cleaned page image kept for review, if any
     error: str | None = None  # why this page could not be read (e.g. OCR time limit)
+    is_blank: bool = False  # an empty page (a duplex scanner's back side): no letter's page
+    is_separator: bool = False  # a separator sheet (barcode PATCHT): ends a letter
 
     @property
     def lines(self) -> list[Line]:

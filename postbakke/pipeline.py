@@ -7,7 +7,11 @@ file -> pages (ingest) -> letters -> fields (extract) -> recipient/sender (match
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+import multiprocessing
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -28,6 +32,121 @@ SCANNABLE_SUFFIXES = {".pdf", ".tif", ".tiff", ".png", ".jpg", ".jpeg"}
 
 
 @dataclass
+class _FileInFlight:
+    task: tuple[Path, str]  # (path, content hash)
+    slots: list[Page | Future[Page]] = field(default_factory=list)
+    error: str | None = None
+    listed: bool = False  # all its pages have been handed out
+    reported: int = 0  # OCR'd pages already told to the progress bar
+
+    def pending(self) -> list[Future[Page]]:
+        return [s for s in self.slots if isinstance(s, Future) and not s.done()]
+
+
+class PageReader:
+    """Reads files' pages in order, OCR'ing raster pages in worker processes.
+
+    Pages of one file and of the next ones are OCR'd side by side, so a tray of
+    one-page files keeps every core as busy as one long batch does; at most
+    `IN_FLIGHT_PER_WORKER` page images per worker wait in memory.
+    """
+
+    IN_FLIGHT_PER_WORKER = 2
+
+    def __init__(self, settings: Settings, workers: int = 1) -> None:
+        self.settings = settings
+        self.workers = max(1, workers)
+        self._pool: ProcessPoolExecutor | None = None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+    def _submit(self, job: ingest.RasterJob) -> Future[Page]:
+        if self._pool is None:
+            # forkserver: workers start clean, whatever threads the parent runs
+            context = multiprocessing.get_context("forkserver")
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
+        return self._pool.submit(ingest.read_raster_job, job)
+
+    def _collect(self, item: _FileInFlight) -> list[Page] | str:
+        if item.error:
+            return item.error
+        pages: list[Page] = []
+        for slot in item.slots:
+            if isinstance(slot, Page):
+                pages.append(slot)
+                continue
+            try:
+                pages.append(slot.result())
+            except BrokenProcessPool:
+                self.close()  # a worker died (out of memory?): start afresh for the next file
+                return "en side fik læseprocessen til at gå ned"
+            except InputFileError as error:
+                return error.reason
+        return pages
+
+    def read(
+        self, tasks: Iterable[tuple[Path, str]],
+        on_pages: Callable[[int], None] | None = None,
+    ) -> Iterator[tuple[tuple[Path, str], list[Page] | str]]:
+        """(task, pages) per file in the given order; a reason instead of pages if it failed."""
+        report = on_pages or (lambda n: None)
+        window = self.IN_FLIGHT_PER_WORKER * self.workers
+        queue: deque[_FileInFlight] = deque()
+
+        def finished() -> Iterator[tuple[tuple[Path, str], list[Page] | str]]:
+            while queue and queue[0].listed and not queue[0].pending():
+                item = queue.popleft()
+                yield item.task, self._collect(item)
+
+        def wait_for_oldest() -> None:
+            pending = next((p for item in queue for p in item.pending()), None)
+            if pending is not None:
+                wait([pending], return_when=FIRST_COMPLETED)
+            for item in queue:
+                done = sum(1 for s in item.slots if isinstance(s, Future) and s.done())
+                report(done - item.reported)
+                item.reported = done
+
+        for task in tasks:
+            item = _FileInFlight(task)
+            queue.append(item)
+            path = task[0]
+            try:
+                for source in ingest.page_sources(
+                    path, self.settings.pages_dir / task[1][:16],
+                    timeout_s=self.settings.page_timeout_s, dpi=self.settings.ocr_dpi,
+                    max_pages=self.settings.max_pages,
+                ):
+                    if isinstance(source, Page):
+                        item.slots.append(source)
+                        report(1)
+                    elif self.workers == 1:
+                        item.slots.append(source.read())
+                        report(1)
+                    else:
+                        while sum(len(i.pending()) for i in queue) >= window:
+                            wait_for_oldest()
+                            yield from finished()
+                        item.slots.append(self._submit(source))
+            except InputFileError as error:
+                item.error = error.reason
+            except OSError as error:
+                item.error = f"filen kunne ikke læses ({error.strerror or error})"
+            if item.error:
+                for slot in item.slots:
+                    if isinstance(slot, Future):
+                        slot.cancel()
+            item.listed = True
+            yield from finished()
+        while queue:
+            wait_for_oldest()
+            yield from finished()
+
+
+@dataclass
 class ScanContext:
     """Everything a scan needs, built once per run."""
 
@@ -37,13 +156,15 @@ class ScanContext:
     registers: Registers
     extract_options: ExtractOptions
 
+    page_reader: PageReader
     registers_version: int = 0
 
     @classmethod
-    def open(cls, settings: Settings, store: Store) -> ScanContext:
+    def open(cls, settings: Settings, store: Store, workers: int = 1) -> ScanContext:
         ctx = cls(
             settings=settings,
             store=store,
+            page_reader=PageReader(settings, workers),
             pseudonymiser=Pseudonymiser(load_or_create_secret(settings.home)),
             registers=Registers.build([], []),
             extract_options=ExtractOptions(
@@ -52,6 +173,15 @@ class ScanContext:
         )
         ctx.refresh_registers()
         return ctx
+
+    def close(self) -> None:
+        self.page_reader.close()
+
+    def __enter__(self) -> ScanContext:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def refresh_registers(self) -> None:
         """Reload the registers if they were re-imported since (a long-running watch)."""
@@ -75,6 +205,7 @@ class FileOutcome:
 @dataclass
 class ScanSummary:
     outcomes: list[FileOutcome] = field(default_factory=list)
+    pages_read: int = 0
 
     @property
     def failed(self) -> list[FileOutcome]:
@@ -140,15 +271,12 @@ def assess_letter(
     )
 
 
-def scan_file(path: Path, ctx: ScanContext, tray: str | None, scanned_on: date) -> FileOutcome:
+def store_file(
+    path: Path, file_hash: str, pages: list[Page], ctx: ScanContext, tray: str | None,
+    scanned_on: date,
+) -> FileOutcome:
+    """Pages -> letters -> verdicts, stored with the file in one transaction."""
     source = path.name
-    file_hash = ingest.content_hash(path)
-    if ctx.store.known_file(file_hash) is not None:
-        return FileOutcome(source=source, status="duplicate")
-    workdir = ctx.settings.pages_dir / file_hash[:16]
-    pages = ingest.read_pages(
-        path, workdir, timeout_s=ctx.settings.page_timeout_s, dpi=ctx.settings.ocr_dpi
-    )
     letters = [
         assess_letter(letter, ctx, tray, scanned_on, file_hash)
         for letter in letters_of(pages, source)
@@ -163,21 +291,42 @@ def scan_file(path: Path, ctx: ScanContext, tray: str | None, scanned_on: date) 
     return FileOutcome(source=source, status="new", n_pages=len(pages), letters=letters)
 
 
-def scan_one(path: Path, ctx: ScanContext, tray: str | None, scanned_on: date) -> FileOutcome:
-    """Scan one file; a file that cannot be read is recorded as failed, with its reason."""
-    try:
-        return scan_file(path, ctx, tray, scanned_on)
-    except InputFileError as error:
-        reason = error.reason
-    except OSError as error:
-        reason = f"filen kunne ikke læses ({error.strerror or error})"
-    ctx.store.record_failure(path.name, None, reason)
+def _failed(ctx: ScanContext, path: Path, file_hash: str | None, reason: str) -> FileOutcome:
+    ctx.store.record_failure(path.name, file_hash, reason)
     return FileOutcome(source=path.name, status="failed", reason=reason)
 
 
 def scan(
-    paths: Iterable[Path], ctx: ScanContext, tray: str | None, scanned_on: date
+    paths: Iterable[Path], ctx: ScanContext, tray: str | None, scanned_on: date,
+    on_pages: Callable[[int], None] | None = None,
 ) -> Iterator[FileOutcome]:
-    """Scan each file; a file that cannot be read is set aside and the rest goes on."""
+    """Scan each file, in order; a file that cannot be read is set aside and the rest goes on.
+
+    A file whose content was scanned before (under any name) adds nothing. Pages
+    are OCR'd in the context's worker processes; `on_pages(n)` hears of pages as
+    they are read, for a progress bar.
+    """
+    new: list[tuple[Path, str]] = []
+    seen: set[str] = set()
     for path in expand_paths(paths):
-        yield scan_one(path, ctx, tray, scanned_on)
+        try:
+            file_hash = ingest.content_hash(path)
+        except OSError as error:
+            yield _failed(ctx, path, None, f"filen kunne ikke læses ({error.strerror or error})")
+            continue
+        if file_hash in seen or ctx.store.known_file(file_hash) is not None:
+            yield FileOutcome(source=path.name, status="duplicate")
+            continue
+        seen.add(file_hash)
+        new.append((path, file_hash))
+    for task, pages_or_reason in ctx.page_reader.read(new, on_pages):
+        path, file_hash = task
+        if isinstance(pages_or_reason, str):
+            yield _failed(ctx, path, file_hash, pages_or_reason)
+        else:
+            yield store_file(path, file_hash, pages_or_reason, ctx, tray, scanned_on)
+
+
+def scan_one(path: Path, ctx: ScanContext, tray: str | None, scanned_on: date) -> FileOutcome:
+    """Scan one file (the watch folder's unit of work)."""
+    return next(iter(scan([path], ctx, tray, scanned_on)))

@@ -27,7 +27,9 @@ from __future__ import annotations
 import json
 import random
 import tempfile
+import zlib
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -892,6 +894,8 @@ class LetterTruth:
     enrolment: str | None = None  # the matched register status
     id_placement: str = "none"
     category: str = ""
+    separator_before: bool = False  # batch: a PATCHT separator sheet lies just before the letter
+    blank_backs: bool = False  # batch: scanned duplex, each page followed by its blank back
 
 
 def _date_da(d: date) -> str:
@@ -983,8 +987,14 @@ def _mix_counts(n: int) -> list[str]:
     return [name for name, _ in LETTER_MIX for _ in range(counts[name])]
 
 
-def make_letter_specs(world: World, seed: int, n: int) -> list[LetterSpec]:
-    """A realistic day's tray of n letters: mostly leaks, some exempt, some for review."""
+def make_letter_specs(
+    world: World, seed: int, n: int, page_weights: Sequence[float] | None = None
+) -> list[LetterSpec]:
+    """A realistic day's tray of n letters: mostly leaks, some exempt, some for review.
+
+    By default about 15 % of the letters have 2 or 3 pages; `page_weights` (the
+    weights of 1, 2, 3, ... pages) draws every letter's length instead.
+    """
     rng = random.Random(f"letters-{seed}")
     name_counts = Counter(p.name for p in world.persons)
     registered_names = Counter(p.name for p in world.persons if p.status is not None)
@@ -1022,8 +1032,12 @@ def make_letter_specs(world: World, seed: int, n: int) -> list[LetterSpec]:
     layouts = list(LAYOUTS[: min(n, 3)])
     layouts += rng.choices(LAYOUTS, weights=[2, 1, 1], k=n - len(layouts))
     rng.shuffle(layouts)
-    n_multi = max(1, round(n * 0.15)) if n >= 4 else 0
-    multi = set(rng.sample(range(n), n_multi))
+    if page_weights is None:
+        n_multi = max(1, round(n * 0.15)) if n >= 4 else 0
+        multi = set(rng.sample(range(n), n_multi))
+    else:
+        sizes = range(1, len(page_weights) + 1)
+        lengths = rng.choices(sizes, weights=page_weights, k=n)
 
     specs: list[LetterSpec] = []
     for i, category in enumerate(categories):
@@ -1045,7 +1059,10 @@ def make_letter_specs(world: World, seed: int, n: int) -> list[LetterSpec]:
             topics = COMPANY_TOPICS[department]
         sender = rng.choice([s for s in world.staff if s.department == department])
         subject, opening = rng.choice(topics)
-        n_pages = rng.choice([2, 3]) if i in multi else 1
+        if page_weights is None:
+            n_pages = rng.choice([2, 3]) if i in multi else 1
+        else:
+            n_pages = lengths[i]
         if isinstance(recipient, Company):
             attention = recipient.attention
         elif rng.random() < 0.15:
