@@ -169,6 +169,7 @@ def scan(obj: Context, paths: tuple[Path, ...], tray: str | None, scanned_on: An
     from postbakke import pipeline  # OpenCV and Tesseract load only for the commands that read
 
     day: date = scanned_on.date() if scanned_on else date.today()
+    _purge(obj, store)
     files = list(pipeline.expand_paths(paths))
     summary = pipeline.ScanSummary()
     with pipeline.ScanContext.open(obj.settings, store, workers) as ctx:
@@ -240,6 +241,7 @@ def watch(obj: Context, folder: Path, poll_s: float, settle_s: float, workers: i
 
     def handle(path: Path, tray: str | None) -> Handled:
         ctx.refresh_registers()
+        _purge(obj, ctx.store)
         outcome = pipeline.scan_one(path, ctx, tray, date.today())
         if outcome.status == "failed":
             return Handled(ok=False, reason=outcome.reason)
@@ -302,6 +304,26 @@ def summary(obj: Context) -> None:
         ["Afdeling", "Breve", "Læk", "Legitime", "Til gennemsyn", "CPR i rude"],
         [*rows, ("I alt", *total)],
     )
+
+
+def _purge(obj: Context, store: Store, verbose: bool = False) -> None:
+    from postbakke.retention import purge_expired
+
+    result = purge_expired(store, obj.settings)
+    if result.letters or verbose:
+        click.echo(
+            f"Oprydning: sidebilleder og OCR-tekst slettet for {result.letters} breve "
+            f"ældre end {obj.settings.retention_days} dage ({result.images} billeder).",
+            err=not verbose,
+        )
+
+
+@cli.command()
+@click.pass_obj
+@handle_errors
+def purge(obj: Context) -> None:
+    """Slet sidebilleder og OCR-tekst ældre end retention_days (tal og vurderinger bevares)."""
+    _purge(obj, obj.store(), verbose=True)
 
 
 def main() -> None:

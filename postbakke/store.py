@@ -209,6 +209,24 @@ class Store:
             export["subject"] = row["subject"]
             yield export
 
+    def letters_with_content_before(self, cutoff: str) -> list[tuple[int, str]]:
+        """(id, image_paths) of letters stored by `cutoff` that still hold OCR text or images."""
+        return [
+            (row[0], row[1])
+            for row in self.db.execute(
+                "SELECT id, image_paths FROM letters WHERE created_at <= ? "
+                "AND (ocr_text IS NOT NULL OR image_paths != '[]')", [cutoff],
+            ).fetchall()
+        ]
+
+    def clear_content(self, letter_ids: list[int]) -> None:
+        with self.db.atomic():
+            for letter_id in letter_ids:
+                self.db.execute(
+                    "UPDATE letters SET ocr_text = NULL, image_paths = '[]' WHERE id = ?",
+                    [letter_id],
+                )
+
     def department_summary(self) -> list[tuple[str, int, int, int, int, int]]:
         """Per department: letters, leaks, legitimate, review, CPR in the window."""
         rows = self.db.execute(

@@ -1,0 +1,52 @@
+"""Retention: images and OCR text go after retention_days, the statistics stay."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from click.testing import CliRunner
+
+from postbakke.cli import cli
+from postbakke.config import load_settings
+from postbakke.retention import purge_expired
+from postbakke.store import LetterRecord, Store, StoredFile
+
+
+def stored_letter(store: Store, image: str, file_hash: str) -> None:
+    store.save_file(
+        StoredFile(file_hash, "a.png", None, "2026-11-25", 1, "now"),
+        [LetterRecord(file_hash=file_hash, source="a.png", pages=[1], tray=None,
+                      scanned_on="2026-11-25", recipient_kind="cpr",
+                      recipient_pseudonym="p" * 64, recipient_masked="010203-XXXX",
+                      match="id", enrolment="tilmeldt", department="Jobcenter", sender=None,
+                      verdict="leak", reason="enrolled", window_cpr=False,
+                      ocr_text="Kære Jens, cpr.nr. 010203-XXXX", image_paths=[image])],
+    )
+
+
+def test_purge_deletes_old_images_and_text_but_keeps_the_verdicts(workspace):
+    settings = load_settings()
+    store = Store(settings.db_path)
+    image = settings.pages_dir / "abc" / "a-p001.png"
+    image.parent.mkdir(parents=True)
+    image.write_bytes(b"png")
+    stored_letter(store, str(image), "h1")
+    assert purge_expired(store, settings).letters == 0  # fresh: kept for review
+    later = datetime.now(UTC) + timedelta(days=31)
+    result = purge_expired(store, settings, now=later)
+    assert (result.letters, result.images) == (1, 1)
+    assert not image.exists() and not image.parent.exists()
+    row = next(store.db["letters"].rows)
+    assert row["ocr_text"] is None and json.loads(row["image_paths"]) == []
+    assert (row["verdict"], row["recipient_pseudonym"]) == ("leak", "p" * 64)
+
+
+def test_retention_days_from_the_settings_file_and_purge_command(workspace):
+    workspace.mkdir(parents=True)
+    (workspace / "postbakke.toml").write_text("retention_days = 0\n", encoding="utf-8")
+    settings = load_settings()
+    stored_letter(Store(settings.db_path), str(workspace / "findes-ikke.png"), "h2")
+    result = CliRunner().invoke(cli, ["purge"])
+    assert result.exit_code == 0
+    assert "slettet for 1 breve ældre end 0 dage" in result.output
