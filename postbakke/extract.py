@@ -12,29 +12,34 @@ import re
 from dataclasses import dataclass, replace
 
 from postbakke import ids
-from postbakke.models import Fields, FoundId, IdKind, Letter, Line, Page, RecipientBlock
+from postbakke.models import (
+    BLOCK_LINE_GAP_MM,
+    LETTERHEAD_BOTTOM_MM,
+    WINDOW_BOTTOM_MM,
+    WINDOW_LEFT_MM,
+    WINDOW_RIGHT_MM,
+    WINDOW_TOP_MM,
+    Fields,
+    FoundId,
+    IdKind,
+    Letter,
+    Line,
+    Page,
+    RecipientBlock,
+    parse_postcode_line,
+)
 
-# Zones in mm from the top-left of the upright A4 page. The window of a C5/C4
-# window envelope sits ~20 mm from the left and 45-90 mm from the top; the
-# margins allow for letters printed a little off and for residual skew.
-LETTERHEAD_BOTTOM_MM = 40.0
-WINDOW_LEFT_MM, WINDOW_RIGHT_MM = 8.0, 110.0
-WINDOW_TOP_MM, WINDOW_BOTTOM_MM = 38.0, 100.0
 # What shows through the window itself (CPR-loven § 54): a little tighter.
 VISIBLE_WINDOW_TOP_MM, VISIBLE_WINDOW_BOTTOM_MM = 40.0, 95.0
 INFO_LEFT_MM = 112.0
 INFO_BOTTOM_MM = 125.0
 FOOTER_TOP_MM = 265.0
-# Lines of one address block are at most this far apart (a blank line between
-# the name and the street is ~10 mm; the next block is further).
-BLOCK_LINE_GAP_MM = 11.0
 # Words read by OCR with a mean confidence below this (0-100) are too unsure
 # to accuse anyone on; measured: clean 200-dpi pages read at 85-95.
 LOW_PAGE_CONFIDENCE = 55.0
 # A signature is within this distance below "Med venlig hilsen".
 SIGNATURE_REACH_MM = 35.0
 
-_POSTCODE_LINE = re.compile(r"^(?:DK[- ]?)?(\d{4})\s+(\D.*)$")
 _ATTENTION = re.compile(r"^(?:c/o|c/0|att\.?|att:|attention|ved\b)\s*:?\s*", re.IGNORECASE)
 _INFO_LABEL = re.compile(
     r"^(?:dato|sagsnr|sags nr|j\.?\s?nr|journalnr|sagsbehandler|direkte|tlf|telefon|e-?mail"
@@ -66,11 +71,15 @@ class ExtractOptions:
     municipality_name: str = ""
 
 
-def zone_of(line: Line, page_number: int) -> str:
-    """Where a line sits: letterhead, window, info, footer, or body."""
+def zone_of(line: Line, first_page: bool) -> str:
+    """Where a line sits: letterhead, window, info, footer, or body.
+
+    Only a letter's first page has a letterhead, window and info column; a
+    batch's letter may start at any page of the file.
+    """
     if line.y0 >= FOOTER_TOP_MM:
         return "footer"
-    if page_number > 1:
+    if not first_page:
         return "body"
     if line.y1 <= LETTERHEAD_BOTTOM_MM:
         return "letterhead"
@@ -92,11 +101,11 @@ def _in_visible_window(line: Line) -> bool:
     )
 
 
-def _rows(lines: list[Line], page_number: int) -> list[tuple[str, list[Line]]]:
+def _rows(lines: list[Line], first_page: bool) -> list[tuple[str, list[Line]]]:
     """Lines of one zone on one baseline: a label and its value may be columns apart."""
     rows: list[tuple[str, list[Line]]] = []
     for line in sorted(lines, key=lambda ln: (ln.y0, ln.x0)):
-        zone = zone_of(line, page_number)
+        zone = zone_of(line, first_page)
         for row_zone, row in rows:
             ref = row[0]
             overlap = min(ref.y1, line.y1) - max(ref.y0, line.y0)
@@ -112,8 +121,8 @@ def find_letter_ids(letter: Letter, options: ExtractOptions) -> tuple[list[Found
     """All recipient-ID candidates of the letter, and whether a CPR shows in the window."""
     found: list[FoundId] = []
     window_cpr = False
-    for page in letter.pages:
-        for zone, row in _rows(page.lines, page.number):
+    for index, page in enumerate(letter.pages):
+        for zone, row in _rows(page.lines, index == 0):
             if zone in ("letterhead", "footer"):
                 continue  # the sender's own numbers live there
             row.sort(key=lambda ln: ln.x0)
@@ -122,7 +131,7 @@ def find_letter_ids(letter: Letter, options: ExtractOptions) -> tuple[list[Found
             for hit in ids.find_ids(text, options.own_cvrs, base_conf=conf):
                 hit = replace(hit, zone=zone, y_mm=row[0].y0)
                 if (
-                    page.number == 1 and hit.kind is IdKind.CPR
+                    index == 0 and hit.kind is IdKind.CPR
                     and any(_in_visible_window(ln) for ln in row)
                 ):
                     window_cpr = True
@@ -132,7 +141,7 @@ def find_letter_ids(letter: Letter, options: ExtractOptions) -> tuple[list[Found
 
 def recipient_block(page: Page, municipality_name: str = "") -> RecipientBlock:
     """Name, c/o or Att. line, street, postcode and city from the window zone."""
-    lines = [ln for ln in page.lines if zone_of(ln, page.number) == "window"]
+    lines = [ln for ln in page.lines if zone_of(ln, True) == "window"]
     lines.sort(key=lambda ln: ln.y0)
     own = municipality_name.lower()
     block: list[Line] = []
@@ -143,20 +152,20 @@ def recipient_block(page: Page, municipality_name: str = "") -> RecipientBlock:
         if block and line.y0 - block[-1].y1 > BLOCK_LINE_GAP_MM:
             break
         if _INFO_LABEL.match(text) or ids.find_ids(text):
-            if block and any(_POSTCODE_LINE.match(b.text) for b in block):
+            if block and any(parse_postcode_line(b.text) for b in block):
                 break
             continue  # an ID line inside the block is reported, not part of the address
         block.append(line)
-        if _POSTCODE_LINE.match(text):
+        if parse_postcode_line(text):
             break
     if not block:
         return RecipientBlock()
     texts = [b.text.strip() for b in block]
     conf = min(b.conf for b in block) / 100.0
     postcode = city = street = None
-    found_postcode = _POSTCODE_LINE.match(texts[-1])
+    found_postcode = parse_postcode_line(texts[-1])
     if found_postcode:
-        postcode, city = found_postcode.group(1), found_postcode.group(2).strip()
+        postcode, city = found_postcode
         texts = texts[:-1]
     attention = next((t for t in texts if _ATTENTION.match(t)), None)
     rest = [t for t in texts if t != attention]
@@ -185,8 +194,8 @@ def _signature(page: Page) -> str | None:
 
 
 def _info_value(pages: tuple[Page, ...], pattern: re.Pattern[str]) -> str | None:
-    for page in pages:
-        for zone, row in _rows(page.lines, page.number):
+    for index, page in enumerate(pages):
+        for zone, row in _rows(page.lines, index == 0):
             if zone in ("letterhead", "footer"):
                 continue
             text = " ".join(ln.text for ln in sorted(row, key=lambda ln: ln.x0)).strip()
@@ -199,7 +208,7 @@ def _info_value(pages: tuple[Page, ...], pattern: re.Pattern[str]) -> str | None
 def _subject(page: Page) -> str | None:
     """The first line of the body area that is neither a label nor the salutation."""
     for line in page.lines:
-        if zone_of(line, page.number) != "body" or line.y0 < WINDOW_BOTTOM_MM - 10:
+        if zone_of(line, True) != "body" or line.y0 < WINDOW_BOTTOM_MM - 10:
             continue
         text = line.text.strip()
         if len(text) < 4 or _INFO_LABEL.match(text) or _SALUTATION.match(text):
@@ -209,9 +218,9 @@ def _subject(page: Page) -> str | None:
 
 
 def _email(letter: Letter) -> str | None:
-    for page in letter.pages:
+    for index, page in enumerate(letter.pages):
         for line in page.lines:
-            if zone_of(line, page.number) in ("letterhead", "footer"):
+            if zone_of(line, index == 0) in ("letterhead", "footer"):
                 continue
             found = _EMAIL.search(line.text) or _EMAIL_LABELLED.search(line.text)
             if found:
@@ -241,7 +250,7 @@ def extract_fields(letter: Letter, options: ExtractOptions) -> Fields:
         sender_email=_email(letter),
         sender_initials=_info_value(letter.pages, _INITIALS),
         letterhead_lines=tuple(
-            ln.text for ln in first.lines if zone_of(ln, first.number) == "letterhead"
+            ln.text for ln in first.lines if zone_of(ln, True) == "letterhead"
         ),
         subject=_subject(first),
         physical_enclosure=bool(_ENCLOSURE.search(all_text)),

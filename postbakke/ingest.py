@@ -24,7 +24,7 @@ from pdfminer.pdfdocument import PDFEncryptionError
 from pdfplumber.utils.exceptions import PdfminerException
 from PIL import Image, ImageSequence
 
-from postbakke import ocr, preprocess
+from postbakke import barcodes, ocr, preprocess
 from postbakke.config import DEFAULT_MAX_PAGES
 from postbakke.errors import (
     EncryptedFileError,
@@ -419,6 +419,10 @@ class _RasterReader:
             method="ocr",
             rotation=turned,
         )
+        if barcodes.is_separator(gray):
+            # a separator sheet between letters: never OCR'd (a barcode leaves
+            # few marks, so this comes before the blank check)
+            return replace(page, is_separator=True)
         if preprocess.is_blank(gray, self.dpi):
             # a duplex scanner's empty back page: nothing to read or keep
             return replace(page, is_blank=True)

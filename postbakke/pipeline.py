@@ -23,6 +23,7 @@ from postbakke.extract import ExtractOptions, extract_fields
 from postbakke.match import Registers, match_recipient, match_sender
 from postbakke.models import Letter, Page, VerdictKind
 from postbakke.privacy import Pseudonymiser, load_or_create_secret
+from postbakke.split import split_letters
 from postbakke.store import LetterRecord, Store, StoredFile
 from postbakke.verdict import decide
 
@@ -230,12 +231,6 @@ def expand_paths(paths: Iterable[Path]) -> Iterator[Path]:
             yield path
 
 
-def letters_of(pages: list[Page], source: str) -> list[Letter]:
-    """One file, one letter (tray batches are split in a later stage); blank pages dropped."""
-    content = [p for p in pages if p.words or p.error]
-    return [Letter(source=source, pages=tuple(content))] if content else []
-
-
 def assess_letter(
     letter: Letter, ctx: ScanContext, tray: str | None, scanned_on: date, file_hash: str
 ) -> LetterRecord:
@@ -279,7 +274,7 @@ def store_file(
     source = path.name
     letters = [
         assess_letter(letter, ctx, tray, scanned_on, file_hash)
-        for letter in letters_of(pages, source)
+        for letter in split_letters(pages, source)
     ]
     ctx.store.save_file(
         StoredFile(

@@ -20,6 +20,9 @@ Layout zones (mm from the top-left corner of A4), which the reader relies on:
 - subject (bold)        y 110 (classic), 108 (compact), 130 (block)
 - footer                y 283-290 ("Side k af N" right-aligned at x 190)
 Pages 2..N have a small letterhead at y 15 and no recipient block.
+
+make_tray writes one letter per file; make_batch a whole tray scanned into one
+file, with PATCHT separator sheets and blank back pages (truth in batch.json).
 """
 
 from __future__ import annotations
@@ -1495,14 +1498,15 @@ def make_tray(
     Writes out_dir/tray/brev-NNN.{pdf,png,tif,jpg}, out_dir/registers/enrolment.csv,
     out_dir/registers/staff.csv and out_dir/truth.json (a list of LetterTruth dicts).
     Text-layer letters are PDFs; scans are mixed among .png, .tif, .jpg and image-only
-    .pdf (multi-page letters only as .tif or .pdf).
+    .pdf (multi-page letters only as .tif or .pdf). Registers already there must be the
+    same world's; truth.json keeps the entries of other files (make_batch's batches).
     """
     out_dir = Path(out_dir)
     tray = out_dir / TRAY_DIR
     tray.mkdir(parents=True, exist_ok=True)
     if world is None:
         world = make_world(seed)
-    write_registers(world, out_dir / "registers")
+    _ensure_registers(world, out_dir / "registers")
     specs = make_letter_specs(world, seed, n_letters)
     rng = random.Random(f"tray-{seed}")
     n_scanned = round(n_letters * scanned_share)
@@ -1543,11 +1547,478 @@ def make_tray(
             )
             degradation = scan_degradation(dpi, skew, SCAN_NOISE_SIGMA, is_upside)
             truths.append(letter_truth(spec, name, degradation))
-    (out_dir / "truth.json").write_text(
-        json.dumps([asdict(t) for t in truths], ensure_ascii=False, indent=2) + "\n",
-        encoding="utf-8",
-    )
+    _merge_truth(out_dir / "truth.json", truths)
     return truths
+
+
+# --------------------------------------------------------------------------- batches
+#
+# A mailroom puts a whole tray through the office scanner at once: one file with
+# many letters, separator sheets between some, blank back pages where the
+# scanner ran duplex, every sheet skewed on its own, some letters upside down.
+
+SEPARATOR_TEXT = "PATCHT"  # what Paperless-ngx and capture software read as patch code T
+SEPARATOR_CAPTION = "PATCH T - skilleark"
+SEPARATOR_KINDS = ("code128", "qr")
+SEPARATOR_MAX_SKEW_DEG = 1.0  # separator sheets are often card; they go through straighter
+BATCH_FORMATS = (".pdf", ".tif", ".tiff")
+BATCH_FILE = "batch.json"  # next to truth.json: every page of every batch file with its role
+# Letters of 1, 2, 3 pages (more when max_pages allows): most 1, some 2, a few 3;
+# 40 letters give ~60 content pages.
+BATCH_PAGE_WEIGHTS = (60.0, 28.0, 12.0)
+BATCH_LONGER_WEIGHT = 4.0
+# The batch is stored as JPEG (in the PDF or the TIFF), as office scanners do.
+# Pure sensor noise of sigma 8 costs ~1.3 MB a page at quality 75; a scanner's
+# own processing smooths the grain first (Gaussian, 1 px at 300 dpi: left-over
+# paper noise ~2 grey levels) and at quality 60 a page costs ~0.2-0.4 MB.
+BATCH_JPEG_QUALITY = 60
+SCANNER_SMOOTHING_PX_AT_300_DPI = 1.0
+SPECKS_PER_PAGE = 150  # dust, 0.1-0.25 mm: far below a character
+BLANK_SHADOW_SHARE = 0.5  # blank backs with a faint shadow along one edge of the sheet
+BLANK_SHADOW_MAX_DEPTH = 45.0  # grey levels below the paper: stays far lighter than ink
+
+
+def render_separator_sheet(path: Path, kind: str = "code128") -> None:
+    """An A4 separator sheet: a large barcode reading PATCHT and a small caption, nothing else."""
+    from reportlab.graphics import renderPDF
+    from reportlab.graphics.barcode.code128 import Code128
+    from reportlab.graphics.barcode.qr import QrCodeWidget
+    from reportlab.graphics.shapes import Drawing
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.pdfgen import canvas
+
+    if kind not in SEPARATOR_KINDS:
+        raise ValueError(f"unknown separator kind {kind!r}; use one of {SEPARATOR_KINDS}")
+    c = canvas.Canvas(str(path), pagesize=A4, invariant=1)
+    c.setTitle(SEPARATOR_CAPTION)
+    centre_x = PAGE_W_MM / 2 * mm
+    if kind == "code128":
+        barcode = Code128(
+            SEPARATOR_TEXT, barWidth=1.1 * mm, barHeight=60 * mm, quiet=True, humanReadable=False
+        )
+        bottom = (PAGE_H_MM - 150.0) * mm  # bars from 90 to 150 mm from the top
+        barcode.drawOn(c, centre_x - barcode.width / 2, bottom)
+    else:
+        widget = QrCodeWidget(SEPARATOR_TEXT, barBorder=4, barLevel="M")
+        x0, y0, x1, y1 = widget.getBounds()
+        size = 90 * mm  # with its quiet zone: 29 modules of ~3.1 mm
+        drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
+        drawing.add(widget)
+        bottom = (PAGE_H_MM - 165.0) * mm  # 75 to 165 mm from the top
+        renderPDF.draw(drawing, c, centre_x - size / 2, bottom)
+    c.setFont("Helvetica", 10)
+    c.drawCentredString(centre_x, bottom - 10 * mm, SEPARATOR_CAPTION)
+    c.showPage()
+    c.save()
+
+
+class _ScannerNoise:
+    """Sensor noise after the scanner's smoothing, for every page of a batch.
+
+    Drawing and smoothing fresh noise for each page took ~0.1 s of numpy work a
+    page; one field a little larger than the page, cut at a new offset and
+    flipped at random per page, costs one add.
+    """
+
+    MARGIN_PX = 128
+
+    def __init__(self, shape: tuple[int, int], sigma: float, dpi: int, rng: np.random.Generator):
+        import cv2
+
+        h, w = shape
+        field = rng.standard_normal((h + self.MARGIN_PX, w + self.MARGIN_PX), dtype=np.float32)
+        field *= np.float32(sigma)
+        field = cv2.GaussianBlur(field, (0, 0), SCANNER_SMOOTHING_PX_AT_300_DPI * dpi / 300)
+        self.field = np.rint(field).astype(np.int16)
+
+    def cut(self, shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+        h, w = shape
+        dy, dx = (int(v) for v in rng.integers(0, self.MARGIN_PX + 1, 2))
+        piece = self.field[dy : dy + h, dx : dx + w]
+        if piece.shape != (h, w):
+            raise ValueError(f"page {shape} larger than the noise field")
+        flip_y, flip_x = rng.random(2) < 0.5
+        return piece[:: -1 if flip_y else 1, :: -1 if flip_x else 1]
+
+
+# 0..255 -> paper grey: white paper scans at ~245, black at ~6 (as render_scan's _add_noise)
+_PAPER_LUT = np.clip(np.arange(256) * 0.94 + 6.0, 0, 255).round().astype(np.uint8)
+
+
+def _degrade_page(
+    clean: np.ndarray,
+    *,
+    dpi: int,
+    skew_deg: float,
+    upside_down: bool,
+    noise: _ScannerNoise | None,
+    rng: np.random.Generator,
+    shadow: tuple[str, float, float] | None = None,
+) -> np.ndarray:
+    """One sheet through the feeder: turned, skewed, smoothed, paper grey, noise, dust specks.
+
+    shadow (edge, width in mm, depth in grey levels) darkens one edge of a blank sheet.
+    """
+    import cv2
+
+    arr = clean
+    if upside_down:
+        arr = arr[::-1, ::-1]
+    arr = np.ascontiguousarray(arr)
+    h, w = arr.shape
+    if skew_deg and arr.min() < 255:  # turning a white page changes nothing
+        matrix = cv2.getRotationMatrix2D((w / 2, h / 2), skew_deg, 1.0)
+        arr = cv2.warpAffine(
+            arr,
+            matrix,
+            (w, h),
+            flags=cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_CONSTANT,
+            borderValue=255,
+        )
+    if noise is not None:  # the optics and the scanner's processing soften the print a little
+        arr = cv2.GaussianBlur(arr, (0, 0), SCANNER_SMOOTHING_PX_AT_300_DPI * dpi / 300)
+    out = cv2.LUT(arr, _PAPER_LUT).astype(np.int16)
+    if shadow is not None:
+        edge, width_mm, depth = shadow
+        n = max(2, round(width_mm / 25.4 * dpi))
+        ramp = np.rint(depth * np.linspace(1.0, 0.0, n) ** 2).astype(np.int16)
+        if edge == "top":
+            out[:n, :] -= ramp[:, None]
+        elif edge == "bottom":
+            out[-n:, :] -= ramp[::-1, None]
+        elif edge == "left":
+            out[:, :n] -= ramp[None, :]
+        else:
+            out[:, -n:] -= ramp[None, ::-1]
+    if noise is not None:
+        out += noise.cut((h, w), rng)
+        ys = rng.integers(0, h - 3, SPECKS_PER_PAGE)
+        xs = rng.integers(0, w - 3, SPECKS_PER_PAGE)
+        # dust is 0.1-0.25 mm whatever the dpi: 1-3 px at 300 dpi
+        sizes = np.maximum(1, np.rint(rng.integers(1, 4, SPECKS_PER_PAGE) * dpi / 300))
+        dark = rng.random(SPECKS_PER_PAGE) < 0.7
+        for y, x, s, d in zip(ys, xs, sizes.astype(int), dark, strict=True):
+            out[y : y + s, x : x + s] = 20 if d else 255
+    np.clip(out, 0, 255, out=out)
+    return out.astype(np.uint8)
+
+
+def _jpeg_bytes(arr: np.ndarray, dpi: int) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(arr, mode="L").save(
+        buffer, "JPEG", quality=BATCH_JPEG_QUALITY, optimize=True, dpi=(dpi, dpi)
+    )
+    return buffer.getvalue()
+
+
+class _JpegPdfWriter:
+    """An image-only PDF written page by page: one grey JPEG per page, nothing kept in memory.
+
+    Byte-stable (no dates, no IDs), so a seed gives the same file every time.
+    """
+
+    def __init__(self, path: Path, dpi: int) -> None:
+        self.dpi = dpi
+        self.file = Path(path).open("wb")
+        self.offsets: dict[int, int] = {}
+        self.pages: list[int] = []
+        self.file.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+        self._object(1, b"<< /Type /Catalog /Pages 2 0 R >>")
+
+    def _object(self, number: int, body: bytes, stream: bytes | None = None) -> None:
+        self.offsets[number] = self.file.tell()
+        self.file.write(b"%d 0 obj\n" % number + body)
+        if stream is not None:
+            self.file.write(b"\nstream\n" + stream + b"\nendstream")
+        self.file.write(b"\nendobj\n")
+
+    def add(self, arr: np.ndarray) -> None:
+        h, w = arr.shape
+        image = 3 + 3 * len(self.pages)
+        content, page = image + 1, image + 2
+        jpeg = _jpeg_bytes(arr, self.dpi)
+        self._object(
+            image,
+            b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray "
+            b"/BitsPerComponent 8 /Filter /DCTDecode /Length %d >>" % (w, h, len(jpeg)),
+            jpeg,
+        )
+        width_pt, height_pt = w * 72 / self.dpi, h * 72 / self.dpi
+        draw = f"q {width_pt:.2f} 0 0 {height_pt:.2f} 0 0 cm /Im0 Do Q".encode()
+        self._object(content, b"<< /Length %d >>" % len(draw), draw)
+        self._object(
+            page,
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {width_pt:.2f} {height_pt:.2f}] "
+            f"/Resources << /XObject << /Im0 {image} 0 R >> >> /Contents {content} 0 R >>".encode(),
+        )
+        self.pages.append(page)
+
+    def close(self) -> None:
+        kids = " ".join(f"{p} 0 R" for p in self.pages)
+        self._object(2, f"<< /Type /Pages /Kids [{kids}] /Count {len(self.pages)} >>".encode())
+        xref = self.file.tell()
+        size = max(self.offsets) + 1
+        self.file.write(b"xref\n0 %d\n0000000000 65535 f \n" % size)
+        for number in range(1, size):
+            self.file.write(b"%010d 00000 n \n" % self.offsets[number])
+        self.file.write(b"trailer\n<< /Size %d /Root 1 0 R >>\n" % size)
+        self.file.write(b"startxref\n%d\n%%%%EOF\n" % xref)
+        self.file.close()
+
+
+class _JpegTiffWriter:
+    """A multi-page grey TIFF with JPEG compression, appended page by page."""
+
+    def __init__(self, path: Path, dpi: int) -> None:
+        from PIL import TiffImagePlugin
+
+        self.dpi = dpi
+        self.file = Path(path).open("w+b")
+        self.tiff = TiffImagePlugin.AppendingTiffWriter(self.file, True)
+
+    def add(self, arr: np.ndarray) -> None:
+        from PIL import Image
+
+        Image.fromarray(arr, mode="L").save(
+            self.tiff,
+            format="TIFF",
+            compression="jpeg",
+            quality=BATCH_JPEG_QUALITY,
+            dpi=(self.dpi, self.dpi),
+        )
+        self.tiff.newFrame()
+
+    def close(self) -> None:
+        self.tiff.close()
+        self.file.close()
+
+
+@dataclass
+class _BatchPage:
+    role: str  # "letter:<i>", "blank" or "separator"
+    skew: float = 0.0
+    upside_down: bool = False
+    letter_page: int | None = None  # 1-based page within the letter, for its content pages
+    shadow: tuple[str, float, float] | None = None  # blank: (edge, width mm, depth grey levels)
+
+
+def batch_degradation(
+    dpi: int, skew_deg: float, noise: float, upside_down: bool, blank_backs: bool
+) -> str:
+    """E.g. "batch300-skew1.2-noise-duplex-upside-down"; the skew is the first page's."""
+    label = f"batch{dpi}-skew{skew_deg:.1f}"
+    if noise > 0:
+        label += "-noise"
+    if blank_backs:
+        label += "-duplex"
+    if upside_down:
+        label += "-upside-down"
+    return label
+
+
+def _render_pages(pdf_path: Path, dpi: int) -> list[np.ndarray]:
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(str(pdf_path))
+    try:
+        pages = []
+        for index in range(len(pdf)):
+            page = pdf[index]
+            pil = page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
+            page.close()
+            pages.append(np.asarray(pil, dtype=np.uint8))
+        return pages
+    finally:
+        pdf.close()
+
+
+def make_batch(
+    out_dir: Path,
+    seed: int,
+    n_letters: int,
+    *,
+    world: World | None = None,
+    separator_share: float = 0.5,
+    blank_back_share: float = 0.5,
+    fmt: str = ".pdf",
+    dpi: int = SCAN_DPI,
+    max_pages: int = 3,
+    skew_max_deg: float = SCAN_MAX_SKEW_DEG,
+    noise: float = SCAN_NOISE_SIGMA,
+    upside_down_share: float = 0.1,
+    name: str = "bakke-001",
+    separator_kind: str = "code128",
+) -> list[LetterTruth]:
+    """A whole tray scanned at once: one file out_dir/tray/<name><fmt> holding n letters.
+
+    Letters of 1..max_pages pages in the default mix. A `separator_share` part of
+    the boundaries between letters gets a PATCHT separator sheet; a
+    `blank_back_share` part of the letters went through duplex, every page
+    followed by its blank back; an `upside_down_share` part went in upside down
+    (all its pages). Every sheet has its own skew within +-skew_max_deg.
+    fmt ".pdf" is an image-only PDF, ".tif" a multi-page TIFF, both grey JPEG.
+
+    Also writes the registers (if absent; the same world may write them again),
+    and adds the letters to out_dir/truth.json and the file's page roles to
+    out_dir/batch.json, replacing earlier entries for the same file only, so
+    several batches and make_tray's single files can share one tray.
+    LetterTruth.pages are the letter's content pages, numbered within the file.
+    """
+    fmt = fmt.lower()
+    if fmt not in BATCH_FORMATS:
+        raise ValueError(f"unsupported batch format {fmt!r}; use one of {BATCH_FORMATS}")
+    if separator_kind not in SEPARATOR_KINDS:
+        raise ValueError(f"unknown separator kind {separator_kind!r}")
+    if n_letters < 1 or max_pages < 1:
+        raise ValueError("a batch needs at least one letter of at least one page")
+    for share in (separator_share, blank_back_share, upside_down_share):
+        if not 0.0 <= share <= 1.0:
+            raise ValueError(f"a share must lie in 0..1, not {share}")
+    out_dir = Path(out_dir)
+    tray = out_dir / TRAY_DIR
+    tray.mkdir(parents=True, exist_ok=True)
+    if world is None:
+        world = make_world(seed)
+    _ensure_registers(world, out_dir / "registers")
+    weights = list(BATCH_PAGE_WEIGHTS[:max_pages])
+    weights += [BATCH_LONGER_WEIGHT] * (max_pages - len(weights))
+    specs = make_letter_specs(world, seed, n_letters, page_weights=weights)
+
+    # ---- the plan: which sheet goes where, drawn before any rendering
+    rng = random.Random(f"batch-{seed}-{name}")
+    boundaries = list(range(1, n_letters))
+    separated = set(rng.sample(boundaries, round(len(boundaries) * separator_share)))
+    duplex = set(rng.sample(range(n_letters), round(n_letters * blank_back_share)))
+    upside = set(rng.sample(range(n_letters), round(n_letters * upside_down_share)))
+    sep_skew = min(SEPARATOR_MAX_SKEW_DEG, skew_max_deg)
+
+    def skew(limit: float) -> float:
+        return round(rng.uniform(-limit, limit), 2)
+
+    plan: list[_BatchPage] = []
+    letter_pages: list[list[int]] = []
+    for i, spec in enumerate(specs):
+        if i in separated:
+            turned = rng.random() < upside_down_share
+            plan.append(_BatchPage("separator", skew(sep_skew), turned))
+        numbers = []
+        for k in range(1, spec.n_pages + 1):
+            plan.append(_BatchPage(f"letter:{i}", skew(skew_max_deg), i in upside, k))
+            numbers.append(len(plan))
+            if i in duplex:
+                shadow = None
+                if rng.random() < BLANK_SHADOW_SHARE:
+                    edge = rng.choice(["top", "bottom", "left", "right"])
+                    depth = round(rng.uniform(15.0, BLANK_SHADOW_MAX_DEPTH), 1)
+                    shadow = (edge, round(rng.uniform(0.5, 2.5), 2), depth)
+                plan.append(_BatchPage("blank", plan[-1].skew, i in upside, shadow=shadow))
+        letter_pages.append(numbers)
+
+    # ---- the scan, page by page
+    file_name = f"{name}{fmt}"
+    noise_rng = np.random.default_rng([seed, zlib.crc32(name.encode())])
+    writer_cls = _JpegPdfWriter if fmt == ".pdf" else _JpegTiffWriter
+    with tempfile.TemporaryDirectory(prefix="postbakke-batch-") as tmp:
+        separator_pdf = Path(tmp) / "skilleark.pdf"
+        render_separator_sheet(separator_pdf, separator_kind)
+        separator = _render_pages(separator_pdf, dpi)[0]
+        white = np.full_like(separator, 255)
+        field = _ScannerNoise(separator.shape, noise, dpi, noise_rng) if noise > 0 else None
+        writer = writer_cls(tray / file_name, dpi)
+        try:
+            rendered: tuple[int, list[np.ndarray]] | None = None
+            for entry in plan:
+                if entry.role == "separator":
+                    clean = separator
+                elif entry.role == "blank":
+                    clean = white
+                else:
+                    index = int(entry.role.split(":")[1])
+                    if rendered is None or rendered[0] != index:
+                        source = Path(tmp) / f"brev-{index + 1:03d}.pdf"
+                        render_letter_pdf(world, specs[index], source)
+                        rendered = (index, _render_pages(source, dpi))
+                    clean = rendered[1][(entry.letter_page or 1) - 1]
+                writer.add(
+                    _degrade_page(
+                        clean,
+                        dpi=dpi,
+                        skew_deg=entry.skew,
+                        upside_down=entry.upside_down,
+                        noise=field,
+                        rng=noise_rng,
+                        shadow=entry.shadow,
+                    )
+                )
+        finally:
+            writer.close()
+
+    truths: list[LetterTruth] = []
+    for i, spec in enumerate(specs):
+        first = plan[letter_pages[i][0] - 1]
+        label = batch_degradation(dpi, first.skew, noise, i in upside, i in duplex)
+        truth = letter_truth(spec, file_name, label)
+        truth.pages = letter_pages[i]
+        truth.separator_before = i in separated
+        truth.blank_backs = i in duplex
+        truths.append(truth)
+    record = {
+        "file": file_name,
+        "dpi": dpi,
+        "separator_kind": separator_kind,
+        "n_pages": len(plan),
+        "pages": [
+            {"page": number, **asdict(entry)} for number, entry in enumerate(plan, start=1)
+        ],
+    }
+    _merge_json_dict(out_dir / BATCH_FILE, {file_name: record})
+    _merge_truth(out_dir / "truth.json", truths)
+    return truths
+
+
+def load_batches(path: Path) -> dict[str, dict]:
+    """batch.json: {file name: {"file", "dpi", "separator_kind", "n_pages", "pages": [...]}}."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+# --------------------------------------------------------------------------- truth files
+
+
+def _ensure_registers(world: World, out_dir: Path) -> None:
+    """Write the registers, unless the same ones are there; another world's are an error."""
+    out_dir = Path(out_dir)
+    with tempfile.TemporaryDirectory(prefix="postbakke-registers-") as tmp:
+        fresh = write_registers(world, Path(tmp))
+        existing = [out_dir / path.name for path in fresh]
+        if any(path.exists() for path in existing):
+            if all(
+                old.exists() and old.read_bytes() == new.read_bytes()
+                for old, new in zip(existing, fresh, strict=True)
+            ):
+                return
+            raise ValueError(f"{out_dir} holds the registers of another world")
+    write_registers(world, out_dir)
+
+
+def _merge_truth(path: Path, truths: list[LetterTruth]) -> None:
+    """Add truths to truth.json, replacing the entries of the files written again."""
+    files = {t.file for t in truths}
+    old = json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+    merged = [item for item in old if item["file"] not in files]
+    merged += [asdict(t) for t in truths]
+    path.write_text(json.dumps(merged, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def _merge_json_dict(path: Path, entries: dict[str, dict]) -> None:
+    old = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    old.update(entries)
+    path.write_text(json.dumps(old, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
 def load_truth(path: Path) -> list[LetterTruth]:
@@ -1569,7 +2040,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--letters", type=int, default=12, help="antal breve")
     parser.add_argument("--scanned-share", type=float, default=0.5,
                         help="andel af brevene der er scannede billeder")
+    parser.add_argument("--batch", type=int, metavar="N",
+                        help="skriv i stedet én scannet bunke (én fil) med N breve")
+    parser.add_argument("--format", choices=["pdf", "tif"], default="pdf",
+                        help="bunkens filformat (kun med --batch)")
+    parser.add_argument("--separator", choices=list(SEPARATOR_KINDS), default="code128",
+                        help="stregkoden på skillearkene (kun med --batch)")
     args = parser.parse_args(argv)
+    if args.batch is not None:
+        truths = make_batch(args.out, args.seed, args.batch, fmt=f".{args.format}",
+                            separator_kind=args.separator)
+        roles = load_batches(args.out / BATCH_FILE)[truths[0].file]["pages"]
+        counts = Counter(page["role"].split(":")[0] for page in roles)
+        print(
+            f"Bunke lavet: {args.out / TRAY_DIR / truths[0].file}: {len(truths)} breve på "
+            f"{len(roles)} sider ({counts['letter']} med brev, {counts['blank']} blanke "
+            f"bagsider, {counts['separator']} skilleark)."
+        )
+        return
     truths = make_tray(args.out, args.seed, args.letters, args.scanned_share)
     scanned = sum(1 for t in truths if t.degradation != "text")
     print(
