@@ -51,12 +51,12 @@ def scan_summary(output: str) -> dict[str, str]:
 
 def differences(truths: list[LetterTruth], letters: list[dict]) -> list[str]:
     """Every disagreement between the export and the truth, one line each."""
-    by_source = {row["source"]: row for row in letters}
+    by_start = {(row["source"], row["pages"][0]): row for row in letters}
     problems = []
     for truth in truths:
-        row = by_source.get(truth.file)
+        row = by_start.get((truth.file, truth.pages[0]))
         if row is None:
-            problems.append(f"{truth.file}: missing from the export")
+            problems.append(f"{truth.file} page {truth.pages[0]}: no letter starts there")
             continue
         expected = {
             "pages": truth.pages, "department": truth.department, "sender": truth.sender,
