@@ -200,6 +200,8 @@ def _echo_outcome(outcome: Any) -> None:
     if outcome.status == "duplicate":
         click.echo(f"{outcome.source}: allerede scannet, intet tilføjet.")
         return
+    for problem in outcome.page_problems:
+        click.echo(f"Advarsel: {outcome.source} {problem}", err=True)
     for letter in outcome.letters:
         pages = ",".join(map(str, letter.pages))
         click.echo(

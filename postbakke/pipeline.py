@@ -201,6 +201,7 @@ class FileOutcome:
     n_pages: int = 0
     letters: list[LetterRecord] = field(default_factory=list)
     reason: str | None = None
+    page_problems: list[str] = field(default_factory=list)  # "side 3: <why>", in Danish
 
 
 @dataclass
@@ -283,7 +284,10 @@ def store_file(
         ),
         letters,
     )
-    return FileOutcome(source=source, status="new", n_pages=len(pages), letters=letters)
+    return FileOutcome(
+        source=source, status="new", n_pages=len(pages), letters=letters,
+        page_problems=[f"side {p.number}: {p.error}" for p in pages if p.error],
+    )
 
 
 def _failed(ctx: ScanContext, path: Path, file_hash: str | None, reason: str) -> FileOutcome:

@@ -153,3 +153,20 @@ def test_one_worker_and_two_give_the_same_letters(tmp_path, monkeypatch):
         assert result.exit_code == 0, result.output
         exports.append(runner.invoke(cli, ["letters", "--format", "jsonl"]).output)
     assert exports[0] == exports[1]
+
+
+def test_a_page_over_its_time_limit_is_given_up_with_a_reason(tmp_path, workspace):
+    """Nothing hangs: the page is named with its reason, the letter goes to review."""
+    truths = make_tray(tmp_path / "bakke", seed=25, n_letters=1, scanned_share=1.0)
+    workspace.mkdir(parents=True)
+    (workspace / "postbakke.toml").write_text("[scan]\npage_timeout_s = 0.05\n",
+                                              encoding="utf-8")
+    runner = CliRunner()
+    import_registers(runner, tmp_path / "bakke")
+    started = time.monotonic()
+    result = runner.invoke(cli, ["scan", "--workers", "1", str(tmp_path / "bakke" / TRAY_DIR)])
+    assert time.monotonic() - started < 30
+    assert result.exit_code == 0, result.output
+    assert f"Advarsel: {truths[0].file} side 1: OCR" in result.output
+    row = json.loads(runner.invoke(cli, ["letters", "--format", "jsonl"]).output)
+    assert (row["verdict"], row["reason"]) == ("review", "low_confidence")
