@@ -12,13 +12,15 @@ DEMO_HOME := $(DEMO)/arbejdsmappe
 
 all: test
 
-## Debian packages: Tesseract with its Danish model, and venv for Python.
+## Debian packages: Tesseract with its Danish model, venv for Python, and
+## Chromium (the tests render the HTML report in a real headless browser).
+DEBIAN_PACKAGES := tesseract-ocr tesseract-ocr-dan tesseract-ocr-osd python3-venv chromium
 sysdeps:
 	@if ! command -v tesseract >/dev/null || ! tesseract --list-langs 2>/dev/null | grep -qx dan \
-	   || ! $(PYTHON) -c 'import venv, ensurepip' 2>/dev/null; then \
-		echo "Installerer Debian-pakker: tesseract-ocr tesseract-ocr-dan python3-venv"; \
+	   || ! $(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || ! command -v chromium >/dev/null; then \
+		echo "Installerer Debian-pakker: $(DEBIAN_PACKAGES)"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
-			tesseract-ocr tesseract-ocr-dan tesseract-ocr-osd python3-venv >/dev/null; \
+			$(DEBIAN_PACKAGES) >/dev/null; \
 	fi
 
 $(VENV)/.installed: pyproject.toml
@@ -53,7 +55,11 @@ demo: install
 	$(BIN)/postbakke enrolment import $(DEMO)/bakke/registers/enrolment.csv && \
 	$(BIN)/postbakke staff import $(DEMO)/bakke/registers/staff.csv && \
 	$(BIN)/postbakke scan --tray Postrum --date 2026-11-25 $(DEMO)/bakke/tray; \
-	$(BIN)/postbakke summary
+	$(BIN)/postbakke summary && \
+	$(BIN)/python -m postbakke.digital $(DEMO)/digitale.csv \
+		--staff $(DEMO)/bakke/registers/staff.csv --week 2026-W48 --weeks 1 && \
+	$(BIN)/postbakke digital import $(DEMO)/digitale.csv && \
+	$(BIN)/postbakke report --week 2026-W48
 
 clean:
-	rm -rf $(DEMO) postbakke-data .pytest_cache
+	rm -rf $(DEMO) postbakke-data .pytest_cache reports/rapport-*

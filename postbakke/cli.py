@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 import click
 
 from postbakke.config import Settings, load_settings
+from postbakke.danish import OUTCOME_DA, REASON_DA, VERDICT_DA, percent_da, reason_da  # noqa: F401
 from postbakke.errors import ExitCode, PostbakkeError
 from postbakke.models import VerdictKind
 from postbakke.privacy import Pseudonymiser, load_or_create_secret
@@ -29,22 +30,8 @@ from postbakke.store import EXPORT_FIELDS, Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-VERDICT_DA = {"leak": "læk", "legitimate": "legitim", "review": "til gennemsyn"}
-REASON_DA = {
-    "enrolled": "modtageren er tilmeldt Digital Post",
-    "exempt": "modtageren er fritaget for Digital Post",
-    "company_obliged": "virksomheder skal modtage Digital Post",
-    "cpr_not_in_register": "CPR-nummeret står ikke i registret",
-    "no_recipient": "modtageren kunne ikke findes",
-    "ambiguous": "flere mulige modtagere",
-    "low_confidence": "for usikker læsning",
-    "child_under_15": "barn under 15 år",
-    "physical_enclosure": "brevet har et fysisk bilag",
-}
-
-
 def describe_letter(verdict: str, reason: str, window_cpr: bool) -> str:
-    text = f"{VERDICT_DA[verdict]} ({REASON_DA.get(reason, reason)})"
+    text = f"{VERDICT_DA[verdict]} ({reason_da(reason)})"
     if window_cpr:
         text += " - OBS: CPR-nummer synligt i rudefeltet"
     return text
@@ -296,15 +283,211 @@ def letters(obj: Context, fmt: str) -> None:
 @click.pass_obj
 @handle_errors
 def summary(obj: Context) -> None:
-    """Opgørelse pr. afdeling: breve, læk, legitime og til gennemsyn."""
+    """Opgørelse pr. afdeling: breve, læk, begrundede, legitime og til gennemsyn."""
     rows = obj.store().department_summary()
     if not rows:
         click.echo("Ingen breve er scannet endnu.")
         return
-    total = [sum(r[i] for r in rows) for i in range(1, 6)]
+    total = [sum(int(r[i]) for r in rows) for i in range(1, 7)]
     _print_table(
-        ["Afdeling", "Breve", "Læk", "Legitime", "Til gennemsyn", "CPR i rude"],
+        ["Afdeling", "Breve", "Læk", "Begrundede", "Legitime", "Til gennemsyn", "CPR i rude"],
         [*rows, ("I alt", *total)],
+    )
+
+# --------------------------------------------------------------------------- digital counts
+
+
+@cli.group()
+def digital() -> None:
+    """Digitale breve pr. afdeling og uge (fra fagsystemernes statistik)."""
+
+
+@digital.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.pass_obj
+@handle_errors
+def digital_import(obj: Context, file: Path) -> None:
+    """Indlæs digitale tal fra FILE.csv (week,department,digital_letters); en uge erstattes."""
+    from postbakke.digital import align_departments, read_digital_csv
+
+    store = obj.store()
+    counts, unknown = align_departments(
+        read_digital_csv(file), sorted({m.department for m in store.staff_members()})
+    )
+    weeks = store.replace_digital_counts(counts, file.name)
+    span = weeks[0] if len(weeks) == 1 else f"{weeks[0]} til {weeks[-1]}"
+    click.echo(
+        f"Digitale tal indlæst: {sum(c.digital_letters for c in counts)} breve i "
+        f"{len({c.department for c in counts})} afdelinger, uge {span} ({len(weeks)} "
+        f"{'uge' if len(weeks) == 1 else 'uger'} erstattet)."
+    )
+    for name in unknown:
+        click.echo(f"Advarsel: afdelingen '{name}' står ikke i medarbejderkartoteket.", err=True)
+
+
+# --------------------------------------------------------------------------- report
+
+
+@cli.command()
+@click.option("--week", help="ISO-uge, fx 2026-W47 (standard: ugen for den seneste bakke).")
+@click.option("--from", "start", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Første dag (ÅÅÅÅ-MM-DD).")
+@click.option("--to", "end", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Sidste dag (ÅÅÅÅ-MM-DD), medregnet.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Mappe til rapporten (standard: reports/). Med --format csv: skriv en fil "
+                   "dér i stedet for at udskrive tabellen.")
+@click.option("--format", "fmt", type=click.Choice(["html", "csv"]), default="html",
+              show_default=True, help="html: hele rapporten; csv: tabellen pr. afdeling.")
+@click.pass_obj
+@handle_errors
+def report(obj: Context, week: str | None, start: Any, end: Any, out_dir: Path | None,
+           fmt: str) -> None:
+    """Lav rapporten pr. afdeling: læk, digital andel, udvikling, afsendere og opfølgninger."""
+    from postbakke import report as reports
+
+    store = obj.store()
+    period = reports.resolve_period(
+        week, start.date() if start else None, end.date() if end else None,
+        store.latest_scanned_on(),
+    )
+    data = reports.load_report(store, period, obj.settings.municipality_name)
+    if fmt == "csv" and out_dir is None:
+        click.echo(reports.render_csv([*data.departments, data.total]), nl=False)
+        return
+    path = reports.write_report(data, out_dir, fmt)
+    click.echo(
+        f"Rapport for {period.title} skrevet: {path} ({data.total.paper} papirbreve, "
+        f"{data.total.leaks} læk, digital andel {percent_da(data.total.digital_share)})."
+    )
+
+
+# --------------------------------------------------------------------------- follow-ups
+
+
+@cli.group()
+def followup() -> None:
+    """Opfølgninger: én pr. afsender med læk, til en snak om den digitale vej."""
+
+
+@followup.command("list")
+@click.option("--department", help="Kun denne afdeling.")
+@click.option("--open", "only_open", is_flag=True, help="Kun åbne opfølgninger.")
+@click.pass_obj
+@handle_errors
+def followup_list(obj: Context, department: str | None, only_open: bool) -> None:
+    """Vis opfølgningerne (åbne først)."""
+    from postbakke.subjects import letter_kind
+
+    rows = obj.store().followups(department=department, only_open=only_open)
+    if not rows:
+        click.echo("Ingen opfølgninger.")
+        return
+
+    def kinds(subjects: tuple[str | None, ...]) -> str:
+        counted: dict[str, int] = {}
+        for subject in subjects:
+            kind = letter_kind(subject)
+            counted[kind] = counted.get(kind, 0) + 1
+        ranked = sorted(counted.items(), key=lambda kc: (-kc[1], kc[0]))
+        return ", ".join(f"{k} ({n})" for k, n in ranked[:3])
+
+    _print_table(
+        ["Nr", "Status", "Afdeling", "Afsender", "Læk", "Slags breve", "Seneste", "Udfald",
+         "Note"],
+        [
+            (f.id, "åben" if f.is_open else "lukket", f.department or "(ukendt)",
+             f.sender or "(ukendt afsender)", f.letters, kinds(f.subjects),
+             f.last_scanned_on or "", OUTCOME_DA[f.outcome] if f.outcome else "", f.note or "")
+            for f in rows
+        ],
+    )
+
+
+@followup.command("close")
+@click.argument("followup_id", metavar="NR", type=int)
+@click.option("--outcome", required=True,
+              type=click.Choice(["kontaktet", "begrundet", "system_rettet"]),
+              help="kontaktet: afsenderen er kontaktet; begrundet: papir var det rigtige "
+                   "(brevene tæller da ikke som læk); system_rettet: fagsystemet er rettet.")
+@click.option("--note", required=True, help="Kort begrundelse eller aftale.")
+@click.pass_obj
+@handle_errors
+def followup_close(obj: Context, followup_id: int, outcome: str, note: str) -> None:
+    """Luk opfølgning NR med et udfald og en note."""
+    from postbakke.followup import FollowUpError, Outcome
+
+    if not note.strip():
+        raise FollowUpError("noten må ikke være tom")
+    closed = obj.store().close_followup(followup_id, Outcome(outcome), note.strip())
+    text = f"Opfølgning {closed.id} lukket: {OUTCOME_DA[closed.outcome or outcome]}."
+    if closed.outcome is Outcome.JUSTIFIED:
+        text += (f" Dens {closed.letters} breve tæller nu som begrundede, ikke som læk.")
+    click.echo(text)
+
+
+# --------------------------------------------------------------------------- review queue
+
+
+@cli.group()
+def review() -> None:
+    """Breve til gennemsyn: dem værktøjet ikke kunne afgøre."""
+
+
+@review.command("list")
+@click.pass_obj
+@handle_errors
+def review_list(obj: Context) -> None:
+    """Vis brevene, der venter på en persons afgørelse, og hvor sidebillederne ligger."""
+    rows = obj.store().review_letters()
+    if not rows:
+        click.echo("Ingen breve venter på gennemsyn.")
+        return
+    for row in rows:
+        pages = ",".join(map(str, row["pages"]))
+        click.echo(f"Brev {row['id']}: {reason_da(row['reason'])}")
+        click.echo(f"  Afdeling: {row['department'] or '(ukendt)'}; "
+                   f"afsender: {row['sender'] or '(ukendt)'}")
+        click.echo(f"  Fil: {row['source']}, side {pages} (bakke fra {row['scanned_on']})")
+        if row["image_paths"]:
+            click.echo(f"  Sidebilleder: {', '.join(row['image_paths'])}")
+        elif row["has_text"]:
+            click.echo("  Sidebilleder: ingen (filen havde et tekstlag; se den scannede fil)")
+        else:
+            click.echo("  Sidebilleder: slettet efter opbevaringsperioden")
+        click.echo(f"  Spor: {row['evidence'] or '-'}")
+        if row["match"] == "manual":
+            click.echo(f"  Afgjort manuelt ({row['recipient_masked']}), men modtageren står ikke "
+                       "i tilmeldingsregistret: indlæs et nyere register og afgør igen.")
+    click.echo(f"\n{len(rows)} breve til gennemsyn. Afgør et brev med "
+               "'postbakke review decide NR --cpr DDMMÅÅ-SSSS | --cvr NNNNNNNN | --no-recipient'.")
+
+
+@review.command("decide")
+@click.argument("letter_id", metavar="NR", type=int)
+@click.option("--cpr", help="Modtagerens CPR-nummer (gemmes kun som pseudonym).")
+@click.option("--cvr", help="Modtagerens CVR-nummer.")
+@click.option("--no-recipient", is_flag=True,
+              help="Modtageren har intet dansk CPR- eller CVR-nummer (aldrig læk).")
+@click.option("--sender", help="Afsenderens navn som i medarbejderkartoteket.")
+@click.pass_obj
+@handle_errors
+def review_decide(obj: Context, letter_id: int, cpr: str | None, cvr: str | None,
+                  no_recipient: bool, sender: str | None) -> None:
+    """Afgør brev NR: hvem det er til; vurderingen beregnes ud fra tilmeldingsregistret."""
+    from postbakke.review import make_decision
+
+    store = obj.store()
+    decision = make_decision(
+        cpr=cpr, cvr=cvr, no_recipient=no_recipient, sender=sender,
+        pseudonymiser=Pseudonymiser(load_or_create_secret(obj.settings.home)),
+        own_cvrs=obj.settings.own_cvrs, staff=store.staff_members(),
+    )
+    letter = store.decide_letter(letter_id, decision)
+    who = letter.recipient_masked or "ingen modtager med dansk id"
+    click.echo(
+        f"Brev {letter_id} afgjort ({who}): "
+        f"{describe_letter(letter.verdict, letter.reason, letter.window_cpr)}."
     )
 
 

@@ -79,6 +79,9 @@ class Reason(StrEnum):
     LOW_CONFIDENCE = "low_confidence"
     CHILD_UNDER_15 = "child_under_15"
     PHYSICAL_ENCLOSURE = "physical_enclosure"
+    # A person reviewing the letter found no recipient with a Danish CPR/CVR
+    # number (abroad, no Danish ID): domain.md's "never a leak" case.
+    NO_DANISH_ID = "no_danish_id"
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,20 +2,29 @@
 
 No CPR number in clear ever enters it: register IDs are stored as keyed
 pseudonyms and masked forms, stored OCR text is masked before it gets here.
+
+A letter's identity is its file's content hash and its first page. The tables
+that must outlive a letter's row (a person's review decision, a closed
+follow-up's letters) refer to it by that pair, so a letter stored again (after
+its file's letters were removed and the file scanned anew) gets them back.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from dataclasses import asdict, dataclass, fields, replace
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import sqlite_utils
 
+from postbakke.digital import DigitalCount
+from postbakke.followup import FollowUp, FollowUpError, FollowUpStatus, Outcome
 from postbakke.models import Enrolment, IdKind
 from postbakke.registers import EnrolmentEntry, StaffMember
+from postbakke.review import Decision, DecisionError, apply_decision
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +71,31 @@ EXPORT_FIELDS = (
 )
 
 
+class DepartmentCounts(NamedTuple):
+    """One department's letters by verdict (a justified leak is counted as justified only)."""
+
+    department: str
+    letters: int
+    leaks: int
+    justified: int
+    legitimate: int
+    review: int
+    window_cpr: int
+
+
+UNKNOWN_DEPARTMENT = "(ukendt)"
+
+
+
+def _justified_sql(letters: str = "letters") -> str:
+    """SQL: the letter (table or alias `letters`) belongs to a follow-up closed as justified."""
+    return (
+        "EXISTS (SELECT 1 FROM followup_letters j JOIN followups jf ON jf.id = j.followup_id "
+        f"WHERE j.file_hash = {letters}.file_hash AND j.first_page = {letters}.first_page "
+        "AND jf.status = 'closed' AND jf.outcome = 'begrundet')"
+    )
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -80,6 +114,7 @@ class Store:
 
     def _ensure_schema(self) -> None:
         db = self.db
+        had_followups = db["followups"].exists()
         with db.atomic():
             db["files"].create(
                 {"hash": str, "source": str, "tray": str, "scanned_on": str,
@@ -116,6 +151,31 @@ class Store:
                 {"id": int, "register": str, "file": str, "rows": int, "imported_at": str},
                 pk="id", if_not_exists=True,
             )
+            db["letters"].create_index(["scanned_on"], if_not_exists=True)
+            db["digital_counts"].create(
+                {"week": str, "department": str, "digital_letters": int, "source": str,
+                 "imported_at": str},
+                pk=("week", "department"), if_not_exists=True,
+            )
+            db["decisions"].create(
+                {"file_hash": str, "first_page": int, "recipient_kind": str,
+                 "recipient_pseudonym": str, "recipient_masked": str, "birth_date": str,
+                 "sender": str, "department": str, "decided_at": str},
+                pk=("file_hash", "first_page"), if_not_exists=True,
+            )
+            db["followups"].create(
+                {"id": int, "department": str, "sender": str, "status": str, "outcome": str,
+                 "note": str, "opened_at": str, "closed_at": str},
+                pk="id", if_not_exists=True,
+            )
+            db["followup_letters"].create(
+                {"file_hash": str, "first_page": int, "followup_id": int},
+                pk=("file_hash", "first_page"),
+                foreign_keys=[("followup_id", "followups", "id")], if_not_exists=True,
+            )
+            db["followup_letters"].create_index(["followup_id"], if_not_exists=True)
+            if not had_followups:  # a workspace from before follow-ups: its leaks get theirs
+                self._sync_followups()
 
     # -- registers ---------------------------------------------------------------------
 
@@ -181,17 +241,39 @@ class Store:
         return StoredFile(*row) if row else None
 
     def save_file(self, stored: StoredFile, letters: Iterable[LetterRecord]) -> None:
-        """One file and all its letters in one transaction: a crash leaves all or nothing."""
+        """One file and all its letters in one transaction: a crash leaves all or nothing.
+
+        A person's earlier decision on one of these letters is applied again, and
+        every leak joins its sender's follow-up, in the same transaction.
+        """
         with self.db.atomic():
             self.db["files"].insert(asdict(stored))
             for letter in letters:
+                first_page = letter.pages[0] if letter.pages else 0
+                decision = self._decision(letter.file_hash, first_page)
+                if decision is not None:
+                    letter = self._decided(letter, decision)
                 row = asdict(letter)
                 row["pages"] = json.dumps(letter.pages)
-                row["first_page"] = letter.pages[0] if letter.pages else 0
+                row["first_page"] = first_page
                 row["window_cpr"] = int(letter.window_cpr)
                 row["image_paths"] = json.dumps(letter.image_paths or [])
                 row["created_at"] = _now()
                 self.db["letters"].insert(row)
+            self._sync_followups()
+
+    def forget_file(self, file_hash: str) -> int:
+        """Remove a file and its letters (to scan it anew); decisions and closed follow-ups stay.
+
+        Returns the number of letters removed.
+        """
+        with self.db.atomic():
+            removed = self.db.execute(
+                "DELETE FROM letters WHERE file_hash = ?", [file_hash]
+            ).rowcount
+            self.db.execute("DELETE FROM files WHERE hash = ?", [file_hash])
+            self._sync_followups()
+        return removed
 
     def record_failure(self, source: str, file_hash: str | None, reason: str) -> None:
         with self.db.atomic():
@@ -227,11 +309,243 @@ class Store:
                     [letter_id],
                 )
 
-    def department_summary(self) -> list[tuple[str, int, int, int, int, int]]:
-        """Per department: letters, leaks, legitimate, review, CPR in the window."""
+    def department_summary(self) -> list[DepartmentCounts]:
+        """Per department: letters, leaks, justified, legitimate, review, CPR in the window."""
         rows = self.db.execute(
-            "SELECT coalesce(department, '(ukendt)') AS dep, count(*), "
-            "sum(verdict = 'leak'), sum(verdict = 'legitimate'), sum(verdict = 'review'), "
+            f"SELECT coalesce(department, '{UNKNOWN_DEPARTMENT}') AS dep, count(*), "
+            f"sum(verdict = 'leak' AND NOT {_justified_sql()}), "
+            f"sum(verdict = 'leak' AND {_justified_sql()}), "
+            "sum(verdict = 'legitimate'), sum(verdict = 'review'), "
             "sum(window_cpr) FROM letters GROUP BY dep ORDER BY dep"
         ).fetchall()
-        return [tuple(r) for r in rows]
+        return [DepartmentCounts(*r) for r in rows]
+
+    # -- letters for the report and the review queue -----------------------------------
+
+    def _record(self, row: dict) -> LetterRecord:
+        names = {f.name for f in fields(LetterRecord)}
+        values = {k: row[k] for k in names}
+        values["pages"] = json.loads(row["pages"])
+        values["window_cpr"] = bool(row["window_cpr"])
+        values["image_paths"] = json.loads(row["image_paths"] or "[]")
+        return LetterRecord(**values)
+
+    def letter(self, letter_id: int) -> LetterRecord | None:
+        rows = list(self.db["letters"].rows_where("id = ?", [letter_id]))
+        return self._record(rows[0]) if rows else None
+
+    def report_letters(self, start: date, end: date) -> list[dict]:
+        """Letters scanned from `start` to `end` (the tray dates, both included), with
+        whether each is justified and its follow-up."""
+        rows = self.db.execute(
+            f"SELECT l.id, l.scanned_on, l.department, l.sender, l.recipient_masked, "
+            f"l.subject, l.verdict, l.reason, l.window_cpr, {_justified_sql('l')} AS justified, "
+            "fl.followup_id FROM letters l "
+            "LEFT JOIN followup_letters fl ON fl.file_hash = l.file_hash "
+            "AND fl.first_page = l.first_page "
+            "WHERE l.scanned_on BETWEEN ? AND ? ORDER BY l.scanned_on, l.id",
+            [start.isoformat(), end.isoformat()],
+        ).fetchall()
+        names = ("id", "scanned_on", "department", "sender", "recipient_masked", "subject",
+                 "verdict", "reason", "window_cpr", "justified", "followup_id")
+        return [dict(zip(names, r, strict=True)) for r in rows]
+
+    def latest_scanned_on(self) -> date | None:
+        row = self.db.execute("SELECT max(scanned_on) FROM letters").fetchone()
+        return date.fromisoformat(row[0]) if row and row[0] else None
+
+    def review_letters(self) -> list[dict]:
+        """Letters waiting for a person's decision, oldest first."""
+        return [
+            {"id": row["id"], "source": row["source"], "pages": json.loads(row["pages"]),
+             "scanned_on": row["scanned_on"], "department": row["department"],
+             "sender": row["sender"], "reason": row["reason"], "evidence": row["evidence"],
+             "match": row["match"], "recipient_masked": row["recipient_masked"],
+             "image_paths": json.loads(row["image_paths"] or "[]"),
+             "has_text": row["ocr_text"] is not None}
+            for row in self.db["letters"].rows_where("verdict = 'review'", order_by="id")
+        ]
+
+    # -- review decisions --------------------------------------------------------------
+
+    def _decision(self, file_hash: str, first_page: int) -> Decision | None:
+        rows = list(self.db["decisions"].rows_where(
+            "file_hash = ? AND first_page = ?", [file_hash, first_page]
+        ))
+        if not rows:
+            return None
+        row = rows[0]
+        return Decision(
+            recipient_kind=IdKind(row["recipient_kind"]) if row["recipient_kind"] else None,
+            recipient_pseudonym=row["recipient_pseudonym"],
+            recipient_masked=row["recipient_masked"], birth_date=row["birth_date"],
+            sender=row["sender"], department=row["department"], decided_at=row["decided_at"],
+        )
+
+    def _enrolment_entry(self, pseudonym: str | None) -> EnrolmentEntry | None:
+        if pseudonym is None:
+            return None
+        rows = list(self.db["enrolment"].rows_where("pseudonym = ?", [pseudonym]))
+        if not rows:
+            return None
+        r = rows[0]
+        return EnrolmentEntry(
+            pseudonym=r["pseudonym"], kind=IdKind(r["kind"]), masked=r["masked"],
+            status=Enrolment(r["status"]), name=r["name"], street=r["street"],
+            postcode=r["postcode"], city=r["city"], birth_date=r["birth_date"],
+        )
+
+    def _decided(self, letter: LetterRecord, decision: Decision) -> LetterRecord:
+        entry = self._enrolment_entry(decision.recipient_pseudonym)
+        return replace(letter, **apply_decision(letter, decision, entry))  # type: ignore[arg-type]
+
+    def decide_letter(self, letter_id: int, decision: Decision) -> LetterRecord:
+        """Record a person's decision on a letter and apply it, in one transaction."""
+        with self.db.atomic():
+            letter = self.letter(letter_id)
+            if letter is None:
+                raise DecisionError(f"brev nr. {letter_id} findes ikke")
+            first_page = letter.pages[0] if letter.pages else 0
+            decision = replace(decision, decided_at=_now())
+            self.db["decisions"].upsert(
+                {"file_hash": letter.file_hash, "first_page": first_page,
+                 "recipient_kind": decision.recipient_kind.value
+                 if decision.recipient_kind else None,
+                 "recipient_pseudonym": decision.recipient_pseudonym,
+                 "recipient_masked": decision.recipient_masked,
+                 "birth_date": decision.birth_date, "sender": decision.sender,
+                 "department": decision.department, "decided_at": decision.decided_at},
+                pk=("file_hash", "first_page"),
+            )
+            decided = self._decided(letter, decision)
+            changes = {k: getattr(decided, k) for k in (
+                "recipient_kind", "recipient_pseudonym", "recipient_masked", "match",
+                "enrolment", "verdict", "reason", "evidence", "sender", "department")}
+            self.db["letters"].update(letter_id, changes)
+            self._sync_followups()
+        return decided
+
+    # -- follow-ups --------------------------------------------------------------------
+
+    def _sync_followups(self) -> None:
+        """Keep follow-ups in step with the letters (the rules in followup.py).
+
+        Runs inside the caller's transaction, after every change to letters.
+        """
+        db = self.db
+        letter_of_link = (
+            "SELECT 1 FROM letters l WHERE l.file_hash = followup_letters.file_hash "
+            "AND l.first_page = followup_letters.first_page"
+        )
+        open_ids = "SELECT id FROM followups WHERE status = 'open'"
+        # letters that are no longer leaks leave any follow-up
+        db.execute(f"DELETE FROM followup_letters WHERE EXISTS ({letter_of_link} "
+                   "AND l.verdict != 'leak')")
+        # an open follow-up lets go of letters gone from the store or now of another sender
+        db.execute(
+            f"DELETE FROM followup_letters WHERE followup_id IN ({open_ids}) AND ("
+            f"NOT EXISTS ({letter_of_link}) OR EXISTS (SELECT 1 FROM letters l "
+            "JOIN followups f ON f.id = followup_letters.followup_id "
+            "WHERE l.file_hash = followup_letters.file_hash "
+            "AND l.first_page = followup_letters.first_page "
+            "AND NOT (l.department IS f.department AND l.sender IS f.sender)))"
+        )
+        db.execute("DELETE FROM followups WHERE status = 'open' AND id NOT IN "
+                   "(SELECT followup_id FROM followup_letters)")
+        unlinked = db.execute(
+            "SELECT l.file_hash, l.first_page, l.department, l.sender FROM letters l "
+            "LEFT JOIN followup_letters fl ON fl.file_hash = l.file_hash "
+            "AND fl.first_page = l.first_page "
+            "WHERE l.verdict = 'leak' AND fl.followup_id IS NULL ORDER BY l.id"
+        ).fetchall()
+        for file_hash, first_page, department, sender in unlinked:
+            found = db.execute(
+                "SELECT id FROM followups WHERE status = 'open' AND department IS ? "
+                "AND sender IS ? ORDER BY id LIMIT 1", [department, sender],
+            ).fetchone()
+            if found:
+                followup_id = found[0]
+            else:
+                followup_id = db["followups"].insert(
+                    {"department": department, "sender": sender,
+                     "status": FollowUpStatus.OPEN.value, "opened_at": _now()}
+                ).last_pk
+            db["followup_letters"].insert(
+                {"file_hash": file_hash, "first_page": first_page, "followup_id": followup_id}
+            )
+
+    def followups(
+        self, department: str | None = None, only_open: bool = False,
+        ids: Iterable[int] | None = None,
+    ) -> list[FollowUp]:
+        """Follow-ups, open ones first, each with its letters now in the store."""
+        where: list[str] = ["1"]
+        params: list[object] = []
+        if department is not None:
+            where.append("lower(coalesce(f.department, ?)) = lower(?)")
+            params += [UNKNOWN_DEPARTMENT, department]
+        if only_open:
+            where.append("f.status = 'open'")
+        if ids is not None:
+            wanted = sorted(set(ids))
+            where.append(f"f.id IN ({','.join('?' * len(wanted))})" if wanted else "0")
+            params += wanted
+        rows = self.db.execute(
+            "SELECT f.id, f.department, f.sender, f.status, f.outcome, f.note, f.opened_at, "
+            "f.closed_at, count(l.id), min(l.scanned_on), max(l.scanned_on), "
+            "json_group_array(l.subject) FROM followups f "
+            "LEFT JOIN followup_letters fl ON fl.followup_id = f.id "
+            "LEFT JOIN letters l ON l.file_hash = fl.file_hash AND l.first_page = fl.first_page "
+            f"WHERE {' AND '.join(where)} GROUP BY f.id "
+            "ORDER BY f.status = 'closed', f.department, f.sender, f.id",
+            params,
+        ).fetchall()
+        result = []
+        for r in rows:
+            subjects = tuple(json.loads(r[11])) if r[8] else ()
+            result.append(FollowUp(
+                id=r[0], department=r[1], sender=r[2], status=FollowUpStatus(r[3]),
+                outcome=Outcome(r[4]) if r[4] else None, note=r[5], opened_at=r[6],
+                closed_at=r[7], letters=r[8], first_scanned_on=r[9], last_scanned_on=r[10],
+                subjects=subjects,
+            ))
+        return result
+
+    def close_followup(self, followup_id: int, outcome: Outcome, note: str) -> FollowUp:
+        with self.db.atomic():
+            found = self.followups(ids=[followup_id])
+            if not found:
+                raise FollowUpError(f"opfølgning nr. {followup_id} findes ikke")
+            if not found[0].is_open:
+                raise FollowUpError(f"opfølgning nr. {followup_id} er allerede lukket")
+            self.db["followups"].update(followup_id, {
+                "status": FollowUpStatus.CLOSED.value, "outcome": outcome.value,
+                "note": note, "closed_at": _now(),
+            })
+        return self.followups(ids=[followup_id])[0]
+
+    # -- digital counts ----------------------------------------------------------------
+
+    def replace_digital_counts(self, counts: list[DigitalCount], source: str) -> list[str]:
+        """Store counts; a week in the file replaces everything stored for that week.
+
+        Returns the weeks replaced, in order.
+        """
+        weeks = sorted({c.week for c in counts})
+        with self.db.atomic():
+            for week in weeks:
+                self.db.execute("DELETE FROM digital_counts WHERE week = ?", [week])
+            now = _now()
+            self.db["digital_counts"].insert_all(
+                {**asdict(c), "source": source, "imported_at": now} for c in counts
+            )
+            self._record_import("digital", source, len(counts))
+        return weeks
+
+    def digital_counts(self, weeks: Iterable[str] | None = None) -> list[DigitalCount]:
+        rows = self.db.execute(
+            "SELECT week, department, digital_letters FROM digital_counts "
+            "ORDER BY week, department"
+        ).fetchall()
+        wanted = set(weeks) if weeks is not None else None
+        return [DigitalCount(*r) for r in rows if wanted is None or r[0] in wanted]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from postbakke.models import (
     Enrolment,
     IdKind,
+    MatchMethod,
     Reason,
     RecipientMatch,
     Verdict,
@@ -19,6 +20,9 @@ from postbakke.models import (
 def decide(recipient: RecipientMatch, physical_enclosure: bool = False) -> Verdict:
     if recipient.problem is not None:
         return Verdict(VerdictKind.REVIEW, recipient.problem)
+    if recipient.method is MatchMethod.MANUAL and recipient.kind is None:
+        # A person decided there is no recipient with a Danish ID: never a leak.
+        return Verdict(VerdictKind.LEGITIMATE, Reason.NO_DANISH_ID)
     if recipient.method is not None:
         if recipient.enrolment is Enrolment.EXEMPT:
             return Verdict(VerdictKind.LEGITIMATE, Reason.EXEMPT)

@@ -1,0 +1,199 @@
+"""Digital counts: how many letters each department sent digitally per ISO week.
+
+They come from the sending systems' statistics as CSV (`week,department,digital_letters`).
+With the paper letters found in the trays they give each department's digital
+share against the goal. Week arithmetic uses the standard library's ISO calendar
+(`date.fromisocalendar`, `date.isocalendar`): ISO weeks start on Monday and
+week 1 is the week with the year's first Thursday.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import NamedTuple
+
+from postbakke.errors import RegisterFormatError
+from postbakke.registers import _rows
+
+DIGITAL_COLUMNS = ("week", "department", "digital_letters")
+_WEEK_FORM = re.compile(r"^(\d{4})-W(\d{1,2})$", re.IGNORECASE)
+
+
+class IsoWeek(NamedTuple):
+    year: int
+    week: int
+
+    @classmethod
+    def parse(cls, text: str) -> IsoWeek:
+        """'2026-W47' (also '2026-w5'); ValueError with a Danish reason otherwise."""
+        found = _WEEK_FORM.match(text.strip())
+        if not found:
+            raise ValueError(f"ugyldig uge '{text}' (skal skrives som ISO-uge, fx 2026-W47)")
+        year, week = int(found.group(1)), int(found.group(2))
+        try:
+            date.fromisocalendar(year, week, 1)
+        except ValueError as error:
+            raise ValueError(f"uge {week} findes ikke i {year}") from error
+        return cls(year, week)
+
+    @classmethod
+    def of(cls, day: date) -> IsoWeek:
+        iso = day.isocalendar()
+        return cls(iso.year, iso.week)
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}-W{self.week:02d}"
+
+    @property
+    def monday(self) -> date:
+        return date.fromisocalendar(self.year, self.week, 1)
+
+    @property
+    def sunday(self) -> date:
+        return date.fromisocalendar(self.year, self.week, 7)
+
+    @property
+    def thursday(self) -> date:
+        """The day that decides which year (and period) an ISO week belongs to."""
+        return date.fromisocalendar(self.year, self.week, 4)
+
+    def shifted(self, weeks: int) -> IsoWeek:
+        return IsoWeek.of(self.monday + timedelta(weeks=weeks))
+
+
+def weeks_between(first: IsoWeek, last: IsoWeek) -> list[IsoWeek]:
+    """Every ISO week from `first` to `last`, both included."""
+    weeks = []
+    monday = first.monday
+    while monday <= last.monday:
+        weeks.append(IsoWeek.of(monday))
+        monday += timedelta(weeks=1)
+    return weeks
+
+
+def weeks_of_period(start: date, end: date) -> list[IsoWeek]:
+    """The ISO weeks whose digital counts belong to a period: those whose Thursday is in it.
+
+    Digital counts come per whole week; a period that cuts a week takes the
+    week where most of it lies (the ISO rule that gives a week to a year).
+    """
+    return [w for w in weeks_between(IsoWeek.of(start), IsoWeek.of(end))
+            if start <= w.thursday <= end]
+
+
+@dataclass(frozen=True, slots=True)
+class DigitalCount:
+    week: str  # "2026-W47"
+    department: str
+    digital_letters: int
+
+
+def read_digital_csv(path: Path) -> list[DigitalCount]:
+    """Read and validate every row; a bad row refuses the whole file (`file:line: reason`)."""
+    counts: list[DigitalCount] = []
+    seen: dict[tuple[str, str], int] = {}
+    for line, row in _rows(path, DIGITAL_COLUMNS):
+        try:
+            week = IsoWeek.parse(row["week"])
+        except ValueError as error:
+            raise RegisterFormatError(str(path), line, str(error)) from error
+        department = row["department"]
+        if not department:
+            raise RegisterFormatError(str(path), line, "afdeling mangler")
+        value = row["digital_letters"]
+        if not re.fullmatch(r"\d+", value):
+            raise RegisterFormatError(
+                str(path), line, f"digital_letters skal være et helt tal (0 eller mere), ikke "
+                f"'{value}'",
+            )
+        key = (week.label, department.casefold())
+        if key in seen:
+            raise RegisterFormatError(
+                str(path), line,
+                f"uge {week.label} for {department} står også i linje {seen[key]}",
+            )
+        seen[key] = line
+        counts.append(DigitalCount(week.label, department, int(value)))
+    if not counts:
+        raise RegisterFormatError(str(path), 2, "filen har ingen rækker med tal")
+    return counts
+
+
+def align_departments(
+    counts: list[DigitalCount], known: list[str]
+) -> tuple[list[DigitalCount], list[str]]:
+    """Spell departments as the staff directory does (case aside); also the unknown names.
+
+    An unknown department is kept (the directory may be imported later) but
+    reported, since its counts then meet no paper letters.
+    """
+    by_fold = {name.casefold(): name for name in known}
+    aligned = [
+        DigitalCount(c.week, by_fold.get(c.department.casefold(), c.department), c.digital_letters)
+        for c in counts
+    ]
+    unknown = sorted({c.department for c in aligned if c.department.casefold() not in by_fold})
+    return aligned, unknown
+
+
+# Digital letters per department and week in the demo: a department of a
+# mid-sized municipality sends some hundreds a week; the demo's tray is a
+# dozen letters, so the counts are scaled to give shares around the goal.
+DEMO_DIGITAL_RANGE = (20, 60)
+
+
+def demo_counts(
+    departments: list[str], last_week: IsoWeek, weeks: int, seed: int
+) -> list[DigitalCount]:
+    """Fictional digital counts for the demo: each department, each of `weeks` weeks."""
+    import random
+
+    rng = random.Random(seed)
+    return [
+        DigitalCount(week.label, department, rng.randint(*DEMO_DIGITAL_RANGE))
+        for week in weeks_between(last_week.shifted(-(weeks - 1)), last_week)
+        for department in departments
+    ]
+
+
+def write_digital_csv(path: Path, counts: list[DigitalCount]) -> None:
+    import csv
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(DIGITAL_COLUMNS)
+        for count in counts:
+            writer.writerow([count.week, count.department, count.digital_letters])
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m postbakke.digital OUT.csv`: fictional digital counts for the demo."""
+    import argparse
+
+    from postbakke.registers import read_staff_csv
+
+    parser = argparse.ArgumentParser(
+        prog="python -m postbakke.digital",
+        description="Lav fiktive digitale tal (week,department,digital_letters) til demoen.",
+    )
+    parser.add_argument("out", type=Path, help="CSV-filen der skal skrives")
+    parser.add_argument("--staff", type=Path, required=True,
+                        help="medarbejderkartoteket (staff.csv): afdelingerne tages herfra")
+    parser.add_argument("--week", required=True, help="sidste uge, fx 2026-W48")
+    parser.add_argument("--weeks", type=int, default=4, help="antal uger (standard 4)")
+    parser.add_argument("--seed", type=int, default=2026, help="frø for tilfældighederne")
+    args = parser.parse_args(argv)
+    departments = sorted({m.department for m in read_staff_csv(args.staff)})
+    counts = demo_counts(departments, IsoWeek.parse(args.week), args.weeks, args.seed)
+    write_digital_csv(args.out, counts)
+    weeks = f"{args.weeks} uge" + ("r" if args.weeks != 1 else "")
+    print(f"Digitale tal skrevet: {args.out} ({len(departments)} afdelinger, {weeks}).")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,59 @@
+"""Follow-ups: the coaching talks that leaks lead to, one per sender at a time.
+
+How they come into being (kept in step by `Store`, inside the same transaction
+that stores or changes letters):
+- every leak belongs to exactly one follow-up: the open one of its sender in its
+  department, or a new one; letters whose sender is unknown share one follow-up
+  per department;
+- a leak stored after its sender's follow-up was closed opens a new one;
+- a letter that stops being a leak (a person's review decision) leaves its open
+  follow-up, and an open follow-up left without letters is dropped;
+- a closed follow-up is history: it keeps its letters, also over a re-scan of
+  them, which is what keeps a "begrundet" (justified) decision.
+
+A follow-up closed as `begrundet` moves its letters out of the leak count into
+"justified"; `kontaktet` and `system_rettet` leave them counted as leaks (they
+were leaks; the follow-up is done).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from postbakke.errors import ExitCode, PostbakkeError
+
+
+class Outcome(StrEnum):
+    CONTACTED = "kontaktet"  # the sender was contacted and shown the digital way
+    JUSTIFIED = "begrundet"  # paper was right (a vulnerable citizen, a legal need)
+    SYSTEM_FIXED = "system_rettet"  # the case system's template was set to send digitally
+
+
+class FollowUpStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class FollowUpError(PostbakkeError):
+    exit_code = ExitCode.BAD_ARGS
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUp:
+    id: int
+    department: str | None
+    sender: str | None  # None: the sender is unknown (one follow-up per department)
+    status: FollowUpStatus
+    outcome: Outcome | None
+    note: str | None
+    opened_at: str
+    closed_at: str | None
+    letters: int  # its letters now in the store
+    first_scanned_on: str | None
+    last_scanned_on: str | None
+    subjects: tuple[str | None, ...] = ()  # the subjects of its letters (CPR masked)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is FollowUpStatus.OPEN

@@ -1,0 +1,590 @@
+"""The project leader's report: per-department figures -> one self-contained HTML file or CSV.
+
+The figures are pure functions of the letters, the digital counts and the
+follow-ups (easy to check by hand in a test); the charts are drawn by
+matplotlib (Agg) as inline SVG; the store is read and the file written only in
+`write_report`. The HTML has no external resource at all: it opens offline and
+prints on A4.
+
+Counting (all letters dated by `scanned_on`, the tray's date):
+- paper letters: every letter found in the trays;
+- leaks: letters with verdict leak, except those of a follow-up closed as
+  "begrundet", which count as justified instead;
+- leak rate: leaks / paper letters;
+- digital share: digital / (digital + leaks + justified + legitimate), for
+  departments with digital counts in the period; letters for review are left
+  out until a person has decided them. A total over departments uses only the
+  departments that have digital counts.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from postbakke.danish import OUTCOME_DA, REASON_DA, date_da, percent_da, reason_da
+from postbakke.digital import DigitalCount, IsoWeek, weeks_between, weeks_of_period
+from postbakke.errors import ExitCode, PostbakkeError
+from postbakke.followup import FollowUp
+from postbakke.store import Store
+from postbakke.subjects import letter_kind
+
+# Favrskov's goal for the share of letters sent digitally (domain.md).
+GOAL_DIGITAL_SHARE = 0.85
+# The trend chart shows up to this many ISO weeks, ending with the report's last
+# week: a quarter, enough to see a coaching effort work, still legible on A4.
+TREND_WEEKS = 12
+# Senders shown per department: the few a project leader can talk to this week.
+TOP_SENDERS_PER_DEPARTMENT = 5
+# Leaks of one kind from several senders in one department point at a case
+# system's template rather than at people: at least this many letters from at
+# least this many different senders.
+SYSTEMIC_MIN_LEAKS = 3
+SYSTEMIC_MIN_SENDERS = 2
+# Subject kinds shown per sender / follow-up.
+KINDS_SHOWN = 3
+# Chart size in inches at 100 % zoom: 7 in = 178 mm, the text width of A4
+# portrait with 16 mm margins.
+CHART_WIDTH_IN = 7.0
+CHART_HEIGHT_IN = 3.0
+
+DEFAULT_REPORT_DIR = Path("reports")
+UNKNOWN_DEPARTMENT = "(ukendt)"
+UNKNOWN_SENDER = "Afsender ukendt"
+
+COLOUR_LEAK = "#c0392b"
+COLOUR_JUSTIFIED = "#e0a458"
+COLOUR_DIGITAL = "#1f6f8b"
+COLOUR_GOAL = "#2e7d32"
+
+
+class ReportError(PostbakkeError):
+    exit_code = ExitCode.BAD_ARGS
+
+
+# --------------------------------------------------------------------------- period
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date
+    title: str  # Danish, for the heading
+    slug: str  # for the file name
+
+    @classmethod
+    def week(cls, week: IsoWeek) -> Period:
+        first, last = week.monday, week.sunday
+        span = (f"{first.day}.–{date_da(last)}" if first.month == last.month
+                else f"{date_da(first)} – {date_da(last)}")
+        return cls(first, last, f"Uge {week.week}, {week.year} ({span})", week.label)
+
+    @classmethod
+    def between(cls, start: date, end: date) -> Period:
+        if end < start:
+            raise ReportError("--to ligger før --from")
+        return cls(start, end, f"{date_da(start)} – {date_da(end)}",
+                   f"{start.isoformat()}_{end.isoformat()}")
+
+    @property
+    def weeks(self) -> list[IsoWeek]:
+        """The weeks whose digital counts belong to the period."""
+        return weeks_of_period(self.start, self.end)
+
+    @property
+    def file_name(self) -> str:
+        return f"rapport-{self.slug}"
+
+
+def resolve_period(
+    week: str | None, start: date | None, end: date | None, latest: date | None,
+    today: date | None = None,
+) -> Period:
+    """--week, or --from/--to; by default the week of the latest scanned tray (or this week)."""
+    if week and (start or end):
+        raise ReportError("brug enten --week eller --from/--to, ikke begge")
+    if week:
+        try:
+            return Period.week(IsoWeek.parse(week))
+        except ValueError as error:
+            raise ReportError(str(error)) from error
+    if start or end:
+        if not (start and end):
+            raise ReportError("angiv både --from og --to (ÅÅÅÅ-MM-DD)")
+        return Period.between(start, end)
+    return Period.week(IsoWeek.of(latest or today or date.today()))
+
+
+# --------------------------------------------------------------------------- figures
+
+
+@dataclass(frozen=True, slots=True)
+class ReportLetter:
+    id: int
+    scanned_on: date
+    department: str
+    sender: str | None
+    recipient_masked: str | None
+    subject: str | None
+    verdict: str
+    reason: str
+    window_cpr: bool = False
+    justified: bool = False
+    followup_id: int | None = None
+
+    @property
+    def counted_as(self) -> str:
+        """"leak", "justified", "legitimate" or "review"."""
+        return "justified" if self.verdict == "leak" and self.justified else self.verdict
+
+    @property
+    def kind(self) -> str:
+        return letter_kind(self.subject)
+
+    @property
+    def week(self) -> IsoWeek:
+        return IsoWeek.of(self.scanned_on)
+
+    @classmethod
+    def from_row(cls, row: Mapping) -> ReportLetter:
+        return cls(
+            id=row["id"], scanned_on=date.fromisoformat(row["scanned_on"]),
+            department=row["department"] or UNKNOWN_DEPARTMENT, sender=row["sender"],
+            recipient_masked=row["recipient_masked"], subject=row["subject"],
+            verdict=row["verdict"], reason=row["reason"], window_cpr=bool(row["window_cpr"]),
+            justified=bool(row["justified"]), followup_id=row["followup_id"],
+        )
+
+
+def digital_share(digital: int | None, leaks: int, justified: int, legitimate: int) -> float | None:
+    """digital / (digital + leaks + justified + legitimate); None without digital counts."""
+    if digital is None:
+        return None
+    base = digital + leaks + justified + legitimate
+    return digital / base if base else None
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """One row of figures: a department, a week, or a total."""
+
+    label: str
+    paper: int = 0
+    leaks: int = 0
+    justified: int = 0
+    legitimate: int = 0
+    review: int = 0
+    window_cpr: int = 0
+    digital: int | None = None  # None: no digital counts
+    digital_share: float | None = None
+
+    @property
+    def leak_rate(self) -> float | None:
+        return self.leaks / self.paper if self.paper else None
+
+    @property
+    def meets_goal(self) -> bool | None:
+        return None if self.digital_share is None else self.digital_share >= GOAL_DIGITAL_SHARE
+
+
+def count_figures(label: str, letters: Iterable[ReportLetter], digital: int | None) -> Figures:
+    letters = list(letters)
+    counted = Counter(letter.counted_as for letter in letters)
+    paper = len(letters)
+    window = sum(1 for letter in letters if letter.window_cpr)
+    leaks, justified, legitimate = counted["leak"], counted["justified"], counted["legitimate"]
+    return Figures(
+        label=label, paper=paper, leaks=leaks, justified=justified, legitimate=legitimate,
+        review=counted["review"], window_cpr=window, digital=digital,
+        digital_share=digital_share(digital, leaks, justified, legitimate),
+    )
+
+
+def digital_by_department(counts: Iterable[DigitalCount]) -> dict[str, int]:
+    totals: dict[str, int] = defaultdict(int)
+    for count in counts:
+        totals[count.department] += count.digital_letters
+    return dict(totals)
+
+
+def department_figures(
+    letters: Sequence[ReportLetter], digital: Mapping[str, int]
+) -> list[Figures]:
+    """Per department (those with letters or digital counts), by name."""
+    by_department: dict[str, list[ReportLetter]] = defaultdict(list)
+    for letter in letters:
+        by_department[letter.department].append(letter)
+    names = sorted(set(by_department) | set(digital))
+    return [count_figures(name, by_department.get(name, []), digital.get(name)) for name in names]
+
+
+def total_figures(rows: Sequence[Figures], label: str = "I alt") -> Figures:
+    """Sums; the digital share over the departments that have digital counts only."""
+    with_counts = [r for r in rows if r.digital is not None]
+    digital = sum(r.digital or 0 for r in with_counts) if with_counts else None
+    return Figures(
+        label=label,
+        paper=sum(r.paper for r in rows), leaks=sum(r.leaks for r in rows),
+        justified=sum(r.justified for r in rows), legitimate=sum(r.legitimate for r in rows),
+        review=sum(r.review for r in rows), window_cpr=sum(r.window_cpr for r in rows),
+        digital=digital,
+        digital_share=digital_share(
+            digital, sum(r.leaks for r in with_counts), sum(r.justified for r in with_counts),
+            sum(r.legitimate for r in with_counts),
+        ),
+    )
+
+
+def weekly_figures(
+    letters: Sequence[ReportLetter], counts: Sequence[DigitalCount], weeks: Sequence[IsoWeek]
+) -> list[Figures]:
+    """The totals of each ISO week, labelled '2026-W47'.
+
+    A week without a single scanned letter has no digital share: its trays were
+    most likely not scanned, and 100 % would be a claim without evidence.
+    """
+    rows = []
+    for week in weeks:
+        of_week = [letter for letter in letters if letter.week == week]
+        digital = digital_by_department(c for c in counts if c.week == week.label)
+        total = total_figures(department_figures(of_week, digital), label=week.label)
+        rows.append(total if of_week else replace(total, digital_share=None))
+    return rows
+
+
+def trend_weeks(
+    period: Period, letters: Sequence[ReportLetter], counts: Sequence[DigitalCount]
+) -> list[IsoWeek]:
+    """Up to TREND_WEEKS weeks ending with the period's, from the first with any data."""
+    last = IsoWeek.of(period.end)
+    first = min(IsoWeek.of(period.start), last.shifted(-(TREND_WEEKS - 1)))
+    weeks = weeks_between(first, last)
+    with_data = {letter.week for letter in letters} | {
+        IsoWeek.parse(c.week) for c in counts
+    }
+    while len(weeks) > 1 and weeks[0] not in with_data and weeks[0] < IsoWeek.of(period.start):
+        weeks.pop(0)
+    return weeks
+
+
+@dataclass(frozen=True, slots=True)
+class SenderLeaks:
+    sender: str  # UNKNOWN_SENDER when the sender is unknown
+    leaks: int
+    kinds: tuple[tuple[str, int], ...]  # the kinds of letters, most frequent first
+
+
+def top_senders(
+    letters: Sequence[ReportLetter], limit: int = TOP_SENDERS_PER_DEPARTMENT
+) -> dict[str, list[SenderLeaks]]:
+    """Per department, the senders with most leaks (justified ones not counted)."""
+    by_sender: dict[str, dict[str, list[ReportLetter]]] = defaultdict(lambda: defaultdict(list))
+    for letter in letters:
+        if letter.counted_as == "leak":
+            by_sender[letter.department][letter.sender or UNKNOWN_SENDER].append(letter)
+    result = {}
+    for department in sorted(by_sender):
+        senders = [
+            SenderLeaks(name, len(items), tuple(_kinds(items)))
+            for name, items in by_sender[department].items()
+        ]
+        senders.sort(key=lambda s: (-s.leaks, s.sender))
+        result[department] = senders[:limit]
+    return result
+
+
+def _kinds(letters: Iterable[ReportLetter]) -> list[tuple[str, int]]:
+    counted = Counter(letter.kind for letter in letters)
+    return sorted(counted.items(), key=lambda kc: (-kc[1], kc[0]))
+
+
+@dataclass(frozen=True, slots=True)
+class Cause:
+    department: str
+    kind: str
+    leaks: int
+    senders: int
+
+    @property
+    def likely_template(self) -> bool:
+        return self.leaks >= SYSTEMIC_MIN_LEAKS and self.senders >= SYSTEMIC_MIN_SENDERS
+
+
+def systemic_causes(letters: Sequence[ReportLetter]) -> list[Cause]:
+    """Leaks grouped by department and kind of letter, most leaks first."""
+    groups: dict[tuple[str, str], list[ReportLetter]] = defaultdict(list)
+    for letter in letters:
+        if letter.counted_as == "leak":
+            groups[(letter.department, letter.kind)].append(letter)
+    causes = [
+        Cause(department, kind, len(items), len({i.sender for i in items}))
+        for (department, kind), items in groups.items()
+    ]
+    causes.sort(key=lambda c: (-c.leaks, c.department, c.kind))
+    return causes
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUpRow:
+    followup: FollowUp
+    kinds: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class Report:
+    municipality: str
+    period: Period
+    generated_at: datetime
+    departments: list[Figures]
+    total: Figures
+    weeks: list[Figures]
+    senders: dict[str, list[SenderLeaks]]
+    causes: list[Cause]
+    leaks: list[ReportLetter]
+    open_followups: list[FollowUpRow]
+    closed_followups: list[FollowUpRow]
+    digital_weeks: list[str] = field(default_factory=list)
+
+    @property
+    def has_digital(self) -> bool:
+        return any(row.digital is not None for row in self.departments)
+
+
+def build_report(
+    letters: Sequence[ReportLetter], counts: Sequence[DigitalCount],
+    followups: Sequence[FollowUp], period: Period, municipality: str,
+    generated_at: datetime,
+) -> Report:
+    """All the report's figures from its inputs (pure). `letters` may reach back before the
+    period for the trend; the rest counts the period only."""
+    in_period = [x for x in letters if period.start <= x.scanned_on <= period.end]
+    period_weeks = {w.label for w in period.weeks}
+    period_counts = [c for c in counts if c.week in period_weeks]
+    departments = department_figures(in_period, digital_by_department(period_counts))
+    total = total_figures(departments)
+    if not in_period:  # no tray scanned in the period: no evidence of a share (see weekly)
+        departments = [replace(d, digital_share=None) for d in departments]
+        total = replace(total, digital_share=None)
+    followup_ids = {x.followup_id for x in in_period if x.followup_id is not None}
+
+    def row(followup: FollowUp) -> FollowUpRow:
+        kinds = Counter(letter_kind(s) for s in followup.subjects)
+        return FollowUpRow(followup, tuple(sorted(kinds.items(), key=lambda kc: (-kc[1], kc[0]))))
+
+    closed_in_period = [
+        f for f in followups if not f.is_open and (
+            f.id in followup_ids
+            or (f.closed_at and period.start.isoformat() <= f.closed_at[:10]
+                <= period.end.isoformat())
+        )
+    ]
+    leaks = sorted((x for x in in_period if x.counted_as == "leak"),
+                   key=lambda x: (x.scanned_on, x.department, x.sender or "", x.id))
+    return Report(
+        municipality=municipality, period=period, generated_at=generated_at,
+        departments=departments, total=total,
+        weeks=weekly_figures(letters, counts, trend_weeks(period, letters, counts)),
+        senders=top_senders(in_period), causes=systemic_causes(in_period), leaks=leaks,
+        open_followups=[row(f) for f in followups if f.is_open],
+        closed_followups=[row(f) for f in closed_in_period],
+        digital_weeks=sorted({c.week for c in period_counts}),
+    )
+
+
+# --------------------------------------------------------------------------- charts
+
+
+def _svg(figure: object, prefix: str) -> str:
+    """A matplotlib figure as an inline <svg> element: no XML prologue, no DTD or namespace
+    URLs (HTML knows SVG), ids prefixed so that two charts on one page cannot clash."""
+    buffer = io.StringIO()
+    figure.savefig(  # type: ignore[attr-defined]
+        buffer, format="svg", bbox_inches="tight",
+        metadata={"Date": None, "Creator": None, "Format": None, "Type": None},
+    )
+    svg = buffer.getvalue()
+    svg = svg[svg.index("<svg"):]
+    svg = re.sub(r'\s+xmlns(?::xlink)?="[^"]*"', "", svg, count=2)
+    svg = re.sub(r'\bid="([^"]+)"', rf'id="{prefix}-\1"', svg)
+    svg = re.sub(r"url\(#([^)]+)\)", rf"url(#{prefix}-\1)", svg)
+    svg = re.sub(r'href="#([^"]+)"', rf'href="#{prefix}-\1"', svg)
+    return svg.strip()
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    matplotlib.rcParams.update({
+        "svg.fonttype": "none",  # text stays text: small, searchable, sharp in print
+        "svg.hashsalt": "postbakke",  # the same figures give the same file
+        "font.family": "DejaVu Sans",
+        "font.size": 9,
+        "axes.spines.top": False,
+    })
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _percent_axis(axis: object) -> None:
+    from matplotlib.ticker import FuncFormatter
+
+    axis.set_major_formatter(  # type: ignore[attr-defined]
+        FuncFormatter(lambda v, _: f"{v:.0f} %")
+    )
+
+
+def trend_chart_svg(weeks: Sequence[Figures]) -> str:
+    """Leaks (bars) and digital share (line, right axis) per ISO week, with the goal."""
+    plt = _pyplot()
+    figure, ax = plt.subplots(figsize=(CHART_WIDTH_IN, CHART_HEIGHT_IN))
+    try:
+        xs = list(range(len(weeks)))
+        labels = [f"U{w.label.split('-W')[1]}" for w in weeks]
+        ax.bar(xs, [w.leaks for w in weeks], color=COLOUR_LEAK, width=0.6, label="Læk")
+        ax.bar(xs, [w.justified for w in weeks], bottom=[w.leaks for w in weeks],
+               color=COLOUR_JUSTIFIED, width=0.6, label="Begrundet papir")
+        ax.set_ylabel("Papirbreve")
+        ax.set_xticks(xs, labels)
+        ax.yaxis.get_major_locator().set_params(integer=True)
+        handles, names = ax.get_legend_handles_labels()
+        shares = [w.digital_share for w in weeks]
+        if any(s is not None for s in shares):
+            right = ax.twinx()
+            right.plot(xs, [float("nan") if s is None else s * 100 for s in shares],
+                       color=COLOUR_DIGITAL, marker="o", linewidth=2, label="Digital andel")
+            right.axhline(GOAL_DIGITAL_SHARE * 100, color=COLOUR_GOAL, linestyle="--",
+                          linewidth=1, label=f"Mål {GOAL_DIGITAL_SHARE * 100:.0f} %")
+            right.set_ylim(0, 100)
+            right.set_ylabel("Digital andel")
+            right.spines["top"].set_visible(False)
+            _percent_axis(right.yaxis)
+            more, more_names = right.get_legend_handles_labels()
+            handles, names = handles + more, names + more_names
+        ax.legend(handles, names, loc="upper left", fontsize=8, frameon=False, ncols=4,
+                  bbox_to_anchor=(0, 1.15))
+        return _svg(figure, "udvikling")
+    finally:
+        plt.close(figure)
+
+
+def department_chart_svg(departments: Sequence[Figures]) -> str | None:
+    """Digital share per department against the goal; None without digital counts."""
+    rows = [d for d in departments if d.digital_share is not None]
+    if not rows:
+        return None
+    plt = _pyplot()
+    height = max(1.6, 0.4 * len(rows) + 0.8)
+    figure, ax = plt.subplots(figsize=(CHART_WIDTH_IN, height))
+    try:
+        ys = list(range(len(rows)))[::-1]
+        shares = [(d.digital_share or 0) * 100 for d in rows]
+        colours = [COLOUR_GOAL if d.meets_goal else COLOUR_JUSTIFIED for d in rows]
+        ax.barh(ys, shares, color=colours, height=0.6)
+        ax.axvline(GOAL_DIGITAL_SHARE * 100, color=COLOUR_GOAL, linestyle="--", linewidth=1)
+        ax.text(GOAL_DIGITAL_SHARE * 100, max(ys) + 0.55, f"Mål {GOAL_DIGITAL_SHARE * 100:.0f} %",
+                ha="center", fontsize=8, color=COLOUR_GOAL)
+        for y, share in zip(ys, shares, strict=True):
+            ax.text(min(share, 100) + 1, y, percent_da(share / 100), va="center", fontsize=8)
+        ax.set_yticks(ys, [d.label for d in rows])
+        ax.set_xlim(0, 110)
+        ax.set_xticks([0, 25, 50, 75, 100])
+        _percent_axis(ax.xaxis)
+        ax.spines["right"].set_visible(False)
+        return _svg(figure, "afdelinger")
+    finally:
+        plt.close(figure)
+
+
+# --------------------------------------------------------------------------- output
+
+
+def _environment() -> Any:
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
+    env = Environment(
+        loader=PackageLoader("postbakke", "templates"), autoescape=True,
+        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+    )
+    env.filters["pct"] = percent_da
+    env.filters["date_da"] = date_da
+    env.filters["reason_da"] = reason_da
+    env.globals.update(
+        OUTCOME_DA=OUTCOME_DA, REASON_DA=REASON_DA, GOAL=GOAL_DIGITAL_SHARE,
+        UNKNOWN_SENDER=UNKNOWN_SENDER, KINDS_SHOWN=KINDS_SHOWN,
+    )
+    return env
+
+
+def render_html(report: Report) -> str:
+    from markupsafe import Markup
+
+    department_chart = department_chart_svg(report.departments)
+    return _environment().get_template("rapport.html.j2").render(
+        r=report,
+        trend_chart=Markup(trend_chart_svg(report.weeks)),
+        department_chart=Markup(department_chart) if department_chart else None,
+    )
+
+
+CSV_COLUMNS = (
+    "afdeling", "papirbreve", "laek", "begrundede", "legitime", "til_gennemsyn", "cpr_i_rude",
+    "digitale_breve", "laekandel", "digital_andel", "maal_naaet",
+)
+
+
+def render_csv(rows: Sequence[Figures]) -> str:
+    """The per-department table (and a total): shares as fractions 0-1, '' when unknown."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+
+    def fraction(value: float | None) -> str:
+        return "" if value is None else f"{value:.4f}"
+
+    for r in rows:
+        writer.writerow([
+            r.label, r.paper, r.leaks, r.justified, r.legitimate, r.review, r.window_cpr,
+            "" if r.digital is None else r.digital, fraction(r.leak_rate),
+            fraction(r.digital_share),
+            "" if r.meets_goal is None else ("ja" if r.meets_goal else "nej"),
+        ])
+    return buffer.getvalue()
+
+
+def load_report(store: Store, period: Period, municipality: str,
+                now: datetime | None = None) -> Report:
+    """Read what the report needs from the store and build it."""
+    trend_start = min(period.start, IsoWeek.of(period.end).shifted(-(TREND_WEEKS - 1)).monday)
+    letters = [ReportLetter.from_row(r) for r in store.report_letters(trend_start, period.end)]
+    return build_report(
+        letters, store.digital_counts(), store.followups(), period, municipality,
+        now or datetime.now(UTC),
+    )
+
+
+def write_report(
+    report: Report, out_dir: Path | None, fmt: str = "html"
+) -> Path:
+    """Write the report file (`rapport-2026-W47.html` or `.csv`) into out_dir; its path."""
+    folder = out_dir or DEFAULT_REPORT_DIR
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{report.period.file_name}.{fmt}"
+        text = render_html(report) if fmt == "html" else render_csv(
+            [*report.departments, report.total]
+        )
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise ReportError(
+            f"rapporten kunne ikke skrives i {folder} ({error.strerror or error})"
+        ) from error
+    return path

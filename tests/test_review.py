@@ -1,0 +1,283 @@
+"""The review queue: a person decides the letters the tool could not, and the decision is kept.
+
+GIVEN letters for review (stored as the scan stores them) and the registers
+WHEN a person decides one with --cpr, --cvr or --no-recipient (and maybe --sender)
+THEN the verdict is recomputed from the register by the verdict table, the CPR
+is never stored or shown in clear, `letters` shows match "manual", and the
+decision survives a re-scan of the letter.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from postbakke.models import MatchMethod, Reason, RecipientMatch, VerdictKind
+from postbakke.store import LetterRecord, Store, StoredFile
+from postbakke.verdict import decide
+
+ENROLLED_CPR = "0101901234"  # Jens Hansen, tilmeldt
+EXEMPT_CPR = "0202852678"  # Karen Lund, fritaget
+UNKNOWN_CPR = "0505803456"  # an adult not in the register
+CHILD_CPR = "1503204123"  # born 2020: under 15, not in the register
+COMPANY_CVR = "55807302"  # tilmeldt
+UNKNOWN_CVR = "66086569"  # a company not in the register
+OWN_CVR = "65828235"  # the municipality's own
+ALL_CPR = (ENROLLED_CPR, EXEMPT_CPR, UNKNOWN_CPR, CHILD_CPR)
+
+
+def cpr_forms(cpr: str) -> list[bytes]:
+    return [f.encode() for f in (cpr, f"{cpr[:6]}-{cpr[6:]}", f"{cpr[:6]} {cpr[6:]}")]
+
+
+def review_letter(file_hash: str, page: int, **changes) -> LetterRecord:
+    values = dict(
+        file_hash=file_hash, source="bakke.pdf", pages=[page, page + 1], tray="Postrum",
+        scanned_on="2026-11-18", recipient_kind=None, recipient_pseudonym=None,
+        recipient_masked=None, match=None, enrolment=None, department="Jobcenter",
+        sender="Anne Holm", verdict="review", reason="no_recipient", window_cpr=False,
+        evidence="intet id og ingen entydig navn/adresse i registret",
+        subject="Indkaldelse til samtale", ocr_text="Kære borger\n...",
+        image_paths=[f"/data/sider/{file_hash}/p{page}.png"],
+    )
+    values.update(changes)
+    return LetterRecord(**values)
+
+
+@pytest.fixture
+def registers(run, tmp_path, monkeypatch):
+    enrolment = tmp_path / "tilmelding.csv"
+    enrolment.write_text(
+        "id,status,name,street,postcode,city\n"
+        f"{ENROLLED_CPR[:6]}-{ENROLLED_CPR[6:]},tilmeldt,Jens Hansen,Søvej 3,8370,Hadsten\n"
+        f"{EXEMPT_CPR},fritaget,Karen Lund,Bakken 1,8382,Hinnerup\n"
+        f"{COMPANY_CVR},tilmeldt,Tømrer ApS,Industrivej 9,8370,Hadsten\n",
+        encoding="utf-8",
+    )
+    staff = tmp_path / "staff.csv"
+    staff.write_text(
+        "name,initials,email,phone,department\n"
+        "Anne Holm,AH,ah@favrskov.dk,89641001,Jobcenter\n"
+        "Bo Berg,BB,bb@favrskov.dk,89641002,Borgerservice\n",
+        encoding="utf-8",
+    )
+    assert run("enrolment", "import", str(enrolment)).exit_code == 0
+    assert run("staff", "import", str(staff)).exit_code == 0
+    monkeypatch.setenv("POSTBAKKE_OWN_CVR", OWN_CVR)
+
+
+@pytest.fixture
+def queue(workspace, registers) -> Store:
+    store = Store(workspace / "postbakke.db")
+    store.save_file(
+        StoredFile("h1", "bakke.pdf", "Postrum", "2026-11-18", 12, "nu"),
+        [review_letter("h1", p) for p in (1, 3, 5, 7, 9)]
+        + [review_letter("h1", 11, image_paths=[], ocr_text=None, reason="low_confidence")],
+    )
+    return store
+
+
+def exported(run) -> dict[int, dict]:
+    lines = run("letters", "--format", "jsonl").output.splitlines()
+    return {i: json.loads(line) for i, line in enumerate(lines, start=1)}
+
+
+def test_review_list_shows_reason_department_file_pages_images_and_evidence(run, queue):
+    result = run("review", "list")
+    assert result.exit_code == 0, result.output
+    assert "Brev 1: modtageren kunne ikke findes" in result.output
+    assert "  Afdeling: Jobcenter; afsender: Anne Holm" in result.output
+    assert "  Fil: bakke.pdf, side 1,2 (bakke fra 2026-11-18)" in result.output
+    assert "  Sidebilleder: /data/sider/h1/p1.png" in result.output
+    assert "  Spor: intet id og ingen entydig navn/adresse i registret" in result.output
+    assert "Brev 6: for usikker læsning" in result.output
+    assert "Sidebilleder: slettet efter opbevaringsperioden" in result.output
+    assert "6 breve til gennemsyn." in result.output
+
+
+def test_decide_by_cpr_of_an_enrolled_recipient_makes_a_leak_with_manual_match(
+    run, queue, workspace
+):
+    result = run("review", "decide", "1", "--cpr", "010190-1234")
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == (
+        "Brev 1 afgjort (010190-XXXX): læk (modtageren er tilmeldt Digital Post).")
+    row = exported(run)[1]
+    assert (row["match"], row["verdict"], row["reason"], row["enrolment"]) == (
+        "manual", "leak", "enrolled", "tilmeldt")
+    assert row["recipient_masked"] == "010190-XXXX" and row["recipient_kind"] == "cpr"
+    assert len(row["recipient_pseudonym"]) == 64
+    # the decided leak joins its sender's follow-up; it has left the review queue
+    assert [(f.sender, f.letters) for f in queue.followups()] == [("Anne Holm", 1)]
+    assert "Brev 1:" not in run("review", "list").output
+
+
+@pytest.mark.parametrize(("args", "verdict", "reason", "masked"), [
+    (["--cpr", EXEMPT_CPR], "legitimate", "exempt", "020285-XXXX"),
+    (["--cpr", f"{CHILD_CPR[:6]} {CHILD_CPR[6:]}"], "legitimate", "child_under_15",
+     "150320-XXXX"),
+    (["--cpr", UNKNOWN_CPR], "review", "cpr_not_in_register", "050580-XXXX"),
+    (["--cvr", COMPANY_CVR], "leak", "enrolled", COMPANY_CVR),
+    (["--cvr", UNKNOWN_CVR], "leak", "company_obliged", UNKNOWN_CVR),
+    (["--no-recipient"], "legitimate", "no_danish_id", None),
+])
+def test_the_verdict_is_recomputed_from_the_register(run, queue, args, verdict, reason, masked):
+    result = run("review", "decide", "2", *args)
+    assert result.exit_code == 0, result.output
+    row = exported(run)[2]
+    assert (row["verdict"], row["reason"], row["recipient_masked"], row["match"]) == (
+        verdict, reason, masked, "manual")
+
+
+def test_a_cpr_not_in_the_register_stays_for_review_with_a_hint(run, queue):
+    run("review", "decide", "3", "--cpr", UNKNOWN_CPR)
+    listing = run("review", "list").output
+    assert "Brev 3: CPR-nummeret står ikke i registret" in listing
+    assert "Afgjort manuelt (050580-XXXX), men modtageren står ikke i tilmeldingsregistret" in (
+        listing)
+
+
+def test_a_physical_enclosure_read_in_the_text_is_never_a_leak(run, workspace, registers):
+    store = Store(workspace / "postbakke.db")
+    store.save_file(StoredFile("h2", "b.pdf", None, "2026-11-18", 2, "nu"), [
+        review_letter("h2", 1, ocr_text="Kære Jens\nVedlagt: dit nye sundhedskort")])
+    run("review", "decide", "1", "--cpr", ENROLLED_CPR)
+    row = exported(run)[1]
+    assert (row["verdict"], row["reason"]) == ("legitimate", "physical_enclosure")
+
+
+def test_decide_with_sender_sets_sender_and_department(run, queue):
+    result = run("review", "decide", "4", "--cpr", ENROLLED_CPR, "--sender", "bo berg")
+    assert result.exit_code == 0, result.output
+    row = exported(run)[4]
+    assert (row["sender"], row["department"]) == ("Bo Berg", "Borgerservice")
+    assert [(f.department, f.sender) for f in queue.followups()] == [("Borgerservice", "Bo Berg")]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    ([], "Fejl: angiv præcis én af --cpr, --cvr og --no-recipient"),
+    (["--cpr", ENROLLED_CPR, "--no-recipient"],
+     "Fejl: angiv præcis én af --cpr, --cvr og --no-recipient"),
+    (["--cpr", "320190-1234"], "Fejl: ugyldigt CPR-nummer: fødselsdatoen findes ikke"),
+    (["--cpr", "0101901"], "Fejl: CPR-nummeret skal skrives DDMMÅÅ-SSSS (10 cifre)"),
+    (["--cvr", "12345678"], "Fejl: '12345678' er ikke et gyldigt CVR-nummer (8 cifre)"),
+    (["--cvr", OWN_CVR], f"Fejl: {OWN_CVR} er kommunens eget CVR-nummer og kan ikke være "
+                         "modtager"),
+    (["--no-recipient", "--sender", "Ukendt Person"],
+     "Fejl: 'Ukendt Person' står ikke i medarbejderkartoteket (skriv navnet som i kartoteket)"),
+])
+def test_bad_decisions_are_one_danish_line_and_change_nothing(run, queue, args, message):
+    before = exported(run)
+    result = run("review", "decide", "1", *args)
+    assert result.exit_code == 2
+    assert result.output.strip() == message
+    assert exported(run) == before
+
+
+def test_unknown_letter_is_one_danish_line(run, queue):
+    result = run("review", "decide", "99", "--no-recipient")
+    assert (result.exit_code, result.output.strip()) == (2, "Fejl: brev nr. 99 findes ikke")
+
+
+def test_the_cpr_typed_by_a_person_is_never_stored_or_shown_in_clear(run, queue, workspace,
+                                                                     tmp_path):
+    outputs = [run("review", "decide", str(n), "--cpr", cpr).output
+               for n, cpr in enumerate(ALL_CPR, start=1)]
+    outputs += [run("letters", "--format", "jsonl").output, run("review", "list").output,
+                run("followup", "list").output, run("summary").output]
+    result = run("report", "--week", "2026-W47", "--out", str(tmp_path / "rapport"))
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "rapport" / "rapport-2026-W47.html").read_bytes()
+    assert b"010190-XXXX" in html  # the leak is listed, masked
+    queue.close()
+    for cpr in ALL_CPR:
+        for form in cpr_forms(cpr):
+            assert form not in html, form
+            assert all(form.decode() not in out for out in outputs), form
+            for path in workspace.rglob("*"):
+                if path.is_file():
+                    assert form not in path.read_bytes(), (form, path.name)
+
+
+def test_manual_no_recipient_is_legitimate_in_the_verdict_table():
+    verdict = decide(RecipientMatch(method=MatchMethod.MANUAL))
+    assert (verdict.kind, verdict.reason) == (VerdictKind.LEGITIMATE, Reason.NO_DANISH_ID)
+
+
+# --------------------------------------------------------------------------- over a re-scan
+
+
+def test_decision_is_applied_again_when_the_letter_is_stored_again(run, queue):
+    """Removed and scanned anew (same file content, same first page): the decision is back."""
+    run("review", "decide", "1", "--cpr", ENROLLED_CPR, "--sender", "Bo Berg")
+    run("review", "decide", "2", "--no-recipient")
+    decided = exported(run)
+    assert queue.forget_file("h1") == 6
+    assert queue.followups() == []  # the open follow-up had only that letter
+    queue.save_file(
+        StoredFile("h1", "bakke.pdf", "Postrum", "2026-11-18", 12, "nu"),
+        [review_letter("h1", p) for p in (1, 3, 5, 7, 9)]
+        + [review_letter("h1", 11, image_paths=[], ocr_text=None, reason="low_confidence")],
+    )
+    again = list(exported(run).values())
+    assert again == list(decided.values())
+    assert [r["match"] for r in again] == ["manual", "manual", None, None, None, None]
+    assert [(f.sender, f.letters) for f in queue.followups()] == [("Bo Berg", 1)]
+
+
+def test_decision_survives_scanning_the_tray_again(tmp_path, monkeypatch):
+    """Through the real scan: identical content adds nothing, the decision stays; scanned
+    anew after its letters were removed, the decision is applied again."""
+    from click.testing import CliRunner
+
+    from postbakke.cli import cli
+    from postbakke.ingest import content_hash
+    from postbakke.samples import TRAY_DIR, make_tray
+
+    make_tray(tmp_path / "bakke", seed=12, n_letters=3, scanned_share=0.0)
+    monkeypatch.setenv("POSTBAKKE_HOME", str(tmp_path / "ws"))
+    monkeypatch.setenv("POSTBAKKE_SECRET", "hemmelig")
+    runner = CliRunner()
+
+    def run(*args: str):
+        result = runner.invoke(cli, list(args), catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return result
+
+    registers = tmp_path / "bakke" / "registers"
+    run("enrolment", "import", str(registers / "enrolment.csv"))
+    run("staff", "import", str(registers / "staff.csv"))
+    tray = tmp_path / "bakke" / TRAY_DIR
+    run("scan", "--date", "2026-11-25", "--workers", "1", str(tray))
+    first = [json.loads(x) for x in run("letters", "--format", "jsonl").output.splitlines()]
+    run("review", "decide", "1", "--no-recipient")
+    decided = [json.loads(x) for x in run("letters", "--format", "jsonl").output.splitlines()]
+    assert (decided[0]["match"], decided[0]["reason"]) == ("manual", "no_danish_id")
+
+    again = run("scan", "--date", "2026-11-25", "--workers", "1", str(tray))
+    assert "allerede scannet, intet tilføjet" in again.output
+    rows = [json.loads(x) for x in run("letters", "--format", "jsonl").output.splitlines()]
+    assert rows == decided
+
+    source = tray / first[0]["source"]
+    store = Store(tmp_path / "ws" / "postbakke.db")
+    store.forget_file(content_hash(source))
+    store.close()
+    run("scan", "--date", "2026-11-25", "--workers", "1", str(source))
+    rows = [json.loads(x) for x in run("letters", "--format", "jsonl").output.splitlines()]
+    rescanned = next(r for r in rows if r["source"] == first[0]["source"])
+    assert (rescanned["match"], rescanned["verdict"], rescanned["reason"]) == (
+        "manual", "legitimate", "no_danish_id")
+    assert len(rows) == len(first)
+
+
+def test_decisions_table_holds_no_cpr_only_pseudonym_masked_and_birth_date(run, queue,
+                                                                           workspace):
+    run("review", "decide", "1", "--cpr", ENROLLED_CPR)
+    db = sqlite3.connect(Path(workspace) / "postbakke.db")
+    row = db.execute("SELECT recipient_kind, recipient_masked, birth_date, "
+                     "length(recipient_pseudonym) FROM decisions").fetchone()
+    assert row == ("cpr", "010190-XXXX", "1990-01-01", 64)
