@@ -37,6 +37,9 @@ FOOTER_TOP_MM = 265.0
 # Words read by OCR with a mean confidence below this (0-100) are too unsure
 # to accuse anyone on; measured: clean 200-dpi pages read at 85-95.
 LOW_PAGE_CONFIDENCE = 55.0
+# A two-line subject: the second line follows within this gap (one line of
+# 10-12 pt type leaves ~1.5-3 mm; the salutation comes after a blank line).
+SUBJECT_LINE_GAP_MM = 4.0
 # A signature is within this distance below "Med venlig hilsen".
 SIGNATURE_REACH_MM = 35.0
 
@@ -56,6 +59,7 @@ _CASEWORKER = re.compile(r"^(?:sagsbehandler|kontaktperson)\s*:?\s*(.+)$", re.IG
 _INITIALS = re.compile(
     r"^(?:initialer|vores ref\.?|ref\.?)\s*:?\s*([A-ZÆØÅ]{2,5})\b", re.IGNORECASE
 )
+_REGARDING = re.compile(r"^ved(?:r|rørende)\b", re.IGNORECASE)
 _SALUTATION = re.compile(r"^(?:kære|hej|til)\b", re.IGNORECASE)
 _ENCLOSURE = re.compile(
     r"(?:vedlagt|bilag|vedhæftet)[^\n]{0,60}(?:sundhedskort|sygesikringskort|kørekort|pas\b"
@@ -206,13 +210,26 @@ def _info_value(pages: tuple[Page, ...], pattern: re.Pattern[str]) -> str | None
 
 
 def _subject(page: Page) -> str | None:
-    """The first line of the body area that is neither a label nor the salutation."""
-    for line in page.lines:
-        if zone_of(line, True) != "body" or line.y0 < WINDOW_BOTTOM_MM - 10:
-            continue
+    """The first line of the body area that is neither a label nor the salutation.
+
+    A "Vedr. <name>, cpr.nr. ..." line names the person, not the kind of letter:
+    the topic line right under it is joined on, so the report can group by it.
+    """
+    lines = [
+        ln for ln in page.lines
+        if zone_of(ln, True) == "body" and ln.y0 >= WINDOW_BOTTOM_MM - 10
+    ]
+    for index, line in enumerate(lines):
         text = line.text.strip()
         if len(text) < 4 or _INFO_LABEL.match(text) or _SALUTATION.match(text):
             continue
+        following = lines[index + 1] if index + 1 < len(lines) else None
+        if (
+            _REGARDING.match(text) and following is not None
+            and following.y0 - line.y1 < SUBJECT_LINE_GAP_MM
+            and not _SALUTATION.match(following.text.strip())
+        ):
+            return f"{text} – {following.text.strip()}"
         return text
     return None
 

@@ -143,3 +143,9 @@ def test_generated_text_layer_letters_give_the_truths_recipient_block(tmp_path: 
         assert fields.recipient_block.name == truth.recipient_name, truth.file
         assert fields.sender_name == truth.sender, truth.file
     assert truths
+
+
+def test_subject_naming_the_person_keeps_the_topic_line_under_it():
+    fields = fields_of(*WINDOW, line("Vedr. Jens Hansen, cpr.nr. 010203-1234", 20, 105),
+                       line("Indkaldelse til samtale", 20, 110), line("Kære Jens", 20, 122))
+    assert fields.subject == "Vedr. Jens Hansen, cpr.nr. 010203-1234 – Indkaldelse til samtale"
