@@ -491,6 +491,71 @@ def review_decide(obj: Context, letter_id: int, cpr: str | None, cvr: str | None
     )
 
 
+# --------------------------------------------------------------------------- weekly digest
+
+
+@cli.command()
+@click.option("--week", help="ISO-uge, fx 2026-W47 (standard: sidste uge).")
+@click.option("--department", help="Kun denne afdeling.")
+@click.option("--dry-run", is_flag=True,
+              help="Skriv ugebrevene som .eml-filer i udbakken, send intet (standard).")
+@click.option("--outbox", type=click.Path(path_type=Path, file_okay=False),
+              help="Mappe til .eml-filerne ved --dry-run (standard: reports/outbox/).")
+@click.option("--send", is_flag=True, help="Send ugebrevene med mailserveren fra [smtp].")
+@click.option("--resend", is_flag=True,
+              help="Med --send: send også dem, der allerede er sendt for ugen.")
+@click.pass_obj
+@handle_errors
+def digest(obj: Context, week: str | None, department: str | None, dry_run: bool,
+           outbox: Path | None, send: bool, resend: bool) -> None:
+    """Ugebrev til hver afdeling om papirbreve, der kunne være sendt digitalt."""
+    from postbakke.digest import DigestError, run_digest
+
+    if dry_run and send:
+        raise DigestError("vælg enten --dry-run eller --send")
+    failed = 0
+    for outcome in run_digest(obj.store(), obj.settings, week=week, department=department,
+                              send=send, resend=resend, outbox=outbox):
+        click.echo(outcome.line, err=outcome.failed)
+        failed += outcome.failed
+    if failed:
+        click.echo(f"{failed} ugebrev{'e' if failed != 1 else ''} blev ikke sendt.", err=True)
+        sys.exit(int(ExitCode.FILES_FAILED))
+
+
+@cli.group()
+def config() -> None:
+    """Indstillingerne i $POSTBAKKE_HOME/postbakke.toml."""
+
+
+@config.command("check")
+@click.pass_obj
+@handle_errors
+def config_check(obj: Context) -> None:
+    """Tjek postbakke.toml: ugebrevenes afsender, modtagere, mailserver og afdelinger."""
+    from postbakke.config import check_settings
+
+    def staff_departments(settings: Settings) -> set[str]:
+        if not settings.db_path.exists():
+            return set()
+        return {m.department for m in Store(settings.db_path).staff_members()}
+
+    settings, problems = check_settings(staff_departments=staff_departments)
+    for problem in problems:
+        click.echo(f"{'Fejl' if problem.is_error else 'Advarsel'}: {problem}")
+    errors = sum(p.is_error for p in problems)
+    where = settings.settings_path if settings else "postbakke.toml"
+    warnings = len(problems) - errors
+    counted = f"{warnings} advarsel" if warnings == 1 else f"{warnings} advarsler"
+    if errors:
+        click.echo(f"{where}: {errors} fejl, {counted}.")
+        sys.exit(int(ExitCode.CONFIG))
+    note = f" ({counted})" if warnings else ""
+    exists = settings is not None and settings.settings_path.exists()
+    click.echo(f"{where} er i orden{note}." if exists
+               else f"{where} findes ikke; standardindstillingerne bruges{note}.")
+
+
 def _purge(obj: Context, store: Store, verbose: bool = False) -> None:
     from postbakke.retention import purge_expired
 

@@ -5,11 +5,17 @@ Built once by the CLI and passed down; no stage reads the environment itself.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
+import ssl
 import tomllib
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from email.utils import parseaddr
+from enum import StrEnum
 from pathlib import Path
+from types import MappingProxyType
 
 from stdnum.dk import cvr as stdnum_cvr
 
@@ -29,6 +35,77 @@ DEFAULT_RETENTION_DAYS = 30
 # a whole archive scanned by mistake, refused with a reason (settable).
 DEFAULT_MAX_PAGES = 300
 
+# The SMTP password is never in the file: only in this environment variable.
+SMTP_PASSWORD_ENV = "POSTBAKKE_SMTP_PASSWORD"
+# Ports by security when `port` is not set: 587 for submission with STARTTLS
+# (RFC 6409), 465 for implicit TLS (RFC 8314), 25 for a plain relay on the
+# municipality's own network.
+DEFAULT_SMTP_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+# Seconds for connecting and for each SMTP command: a municipal relay answers in
+# well under a second; 30 s rides out a slow one without a hung server holding
+# the Monday job for long.
+DEFAULT_SMTP_TIMEOUT_S = 30.0
+# An e-mail address we accept: ASCII, one @, a dot in the domain. Stricter
+# than RFC 5322 on purpose: what fails here is a typo far more often than a
+# rare valid form (and non-ASCII addresses need SMTPUTF8, which relays lack).
+_ADDRESS_FORM = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+
+DIGEST_KEYS = {"sender", "reply_to", "contact", "send_when_no_leaks", "departments"}
+SMTP_KEYS = {"host", "port", "security", "user", "ca_file", "timeout_s"}
+
+
+class Severity(StrEnum):
+    ERROR = "fejl"
+    WARNING = "advarsel"
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigProblem:
+    """One thing wrong (or worth a look) in postbakke.toml, said in Danish."""
+
+    severity: Severity
+    where: str  # "postbakke.toml:12" or "postbakke.toml" when the line is unknown
+    message: str
+    area: str = "digest"  # "digest" blocks making digests, "smtp" blocks sending only
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" if self.where else self.message
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str | None = None
+    port: int = DEFAULT_SMTP_PORTS["starttls"]
+    security: str = "starttls"  # "starttls", "ssl" or "none"
+    user: str | None = None
+    ca_file: Path | None = None  # trust this CA (PEM) besides the system's
+    timeout_s: float = DEFAULT_SMTP_TIMEOUT_S
+
+
+@dataclass(frozen=True)
+class DigestSettings:
+    """The weekly digest: who sends, who receives per department, whom to ask."""
+
+    sender: str | None = None  # "Postbakken <postbakke@kommune.dk>"
+    reply_to: str | None = None
+    contact: str | None = None  # the project leader's contact line
+    send_when_no_leaks: bool = True
+    # department (as in the staff directory) -> its recipients' addresses
+    departments: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+
+    def recipients(self, department: str) -> tuple[str, ...]:
+        """The department's addresses, its name matched case aside."""
+        for name, addresses in self.departments.items():
+            if name.casefold() == department.casefold():
+                return addresses
+        return ()
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -39,6 +116,21 @@ class Settings:
     page_timeout_s: float = DEFAULT_PAGE_TIMEOUT_S
     retention_days: int = DEFAULT_RETENTION_DAYS
     max_pages: int = DEFAULT_MAX_PAGES
+    digest: DigestSettings = field(default_factory=DigestSettings)
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    smtp_password: str | None = field(default=None, repr=False)
+    # what is wrong in [digest] and [smtp]: reported by `config check` and by
+    # `digest`, not at load, so a typo in an address never stops a scan
+    problems: tuple[ConfigProblem, ...] = ()
+
+    @property
+    def settings_path(self) -> Path:
+        return self.home / SETTINGS_FILE
+
+    def digest_errors(self, sending: bool) -> list[ConfigProblem]:
+        """The errors that stop making digests (and, when sending, sending them)."""
+        areas = {"digest", "smtp"} if sending else {"digest"}
+        return [p for p in self.problems if p.is_error and p.area in areas]
 
     @property
     def db_path(self) -> Path:
@@ -77,6 +169,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     home = Path(env.get("POSTBAKKE_HOME") or DEFAULT_HOME)
     path = home / SETTINGS_FILE
     data: dict = {}
+    text = ""
     if path.exists():
         try:
             text = path.read_text(encoding="utf-8")
@@ -96,6 +189,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     retention = data.get("retention_days", scan.get("retention_days", DEFAULT_RETENTION_DAYS))
     if not isinstance(retention, int) or retention < 0:
         raise ConfigError(f"{path}: retention_days skal være et helt antal dage (0 eller mere)")
+    digest, smtp, problems = parse_digest_settings(data, path, text)
     return Settings(
         home=home,
         municipality_name=str(municipality.get("name", "Favrskov Kommune")),
@@ -104,4 +198,314 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         page_timeout_s=float(scan.get("page_timeout_s", DEFAULT_PAGE_TIMEOUT_S)),
         retention_days=retention,
         max_pages=int(scan.get("max_pages", DEFAULT_MAX_PAGES)),
+        digest=digest, smtp=smtp, smtp_password=env.get(SMTP_PASSWORD_ENV) or None,
+        problems=tuple(problems),
     )
+
+
+# --------------------------------------------------------------------------- [digest] and [smtp]
+
+# problem(severity, where, message, area="digest")
+_Problem = Callable[..., None]
+_HEADER = re.compile(r"^\s*\[\[?\s*(.+?)\s*\]\]?\s*(?:#.*)?$")
+
+
+def _table_name(header: str) -> str:
+    """'digest.departments."Teknik og Miljø"' -> 'digest.departments.Teknik og Miljø'."""
+    return re.sub(r"\s*\.\s*", ".", header).replace('"', "").replace("'", "")
+
+
+class _Locator:
+    """Finds the line of a key or a value in the TOML text, for `file:line` in messages.
+
+    A best effort (tomllib keeps no positions): the first line of the table that
+    names the key, or holds the value in quotes; else the table's header; else
+    the file alone.
+    """
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self.lines: list[tuple[int, str, str]] = []  # (line number, table, line)
+        table = ""
+        for number, line in enumerate(text.splitlines(), start=1):
+            header = _HEADER.match(line)
+            if header:
+                table = _table_name(header.group(1))
+            self.lines.append((number, table, line))
+
+    def where(self, table: str, key: str | None = None, value: str | None = None) -> str:
+        def in_table(current: str) -> bool:
+            return current == table or current.startswith(table + ".")
+
+        key_form = (
+            re.compile(rf"""^\s*(?:"{re.escape(key)}"|'{re.escape(key)}'|{re.escape(key)})\s*=""")
+            if key else None
+        )
+        if value is not None:
+            for number, current, line in self.lines:
+                if in_table(current) and (f'"{value}"' in line or f"'{value}'" in line):
+                    return f"{self.path}:{number}"
+        if key_form is not None:
+            for number, current, line in self.lines:
+                if current == table and key_form.match(line):
+                    return f"{self.path}:{number}"
+            for number, current, line in self.lines:  # [table.key] as a table of its own
+                if current == f"{table}.{key}" and _HEADER.match(line):
+                    return f"{self.path}:{number}"
+        for number, current, line in self.lines:
+            if in_table(current) and _HEADER.match(line):
+                return f"{self.path}:{number}"
+        return str(self.path)
+
+
+def _suggestion(name: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f" (mente du '{close[0]}'?)" if close else ""
+
+
+def address_of(text: str) -> str | None:
+    """The addr-spec of 'Name <a@b.dk>' or 'a@b.dk', or None when it is not a valid address."""
+    if not isinstance(text, str) or "\n" in text or "\r" in text:
+        return None
+    name, address = parseaddr(text)
+    if not address or not _ADDRESS_FORM.match(address):
+        return None
+    if "<" not in text and text.strip() != address:
+        return None  # "tm@kommune.dk jc@kommune.dk": two addresses in one string
+    return address
+
+
+def _address_list(value: object) -> list[str] | None:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    return None
+
+
+def parse_digest_settings(
+    data: Mapping[str, object], path: Path, text: str
+) -> tuple[DigestSettings, SmtpSettings, list[ConfigProblem]]:
+    """[digest] and [smtp] of postbakke.toml, and what is wrong with them (pure).
+
+    Departments are given as a mapping from the name in the staff directory to
+    one address or a list, or as a table with `to`:
+
+        [digest.departments]
+        "Teknik og Miljø" = ["tm@kommune.dk", "Leder <leder.tm@kommune.dk>"]
+        Jobcenter = "jobcenter@kommune.dk"
+    """
+    locate = _Locator(path, text)
+    problems: list[ConfigProblem] = []
+
+    def problem(severity: Severity, where: str, message: str, area: str = "digest") -> None:
+        problems.append(ConfigProblem(severity, where, message, area))
+
+    digest = DigestSettings()
+    raw = data.get("digest")
+    if raw is not None and not isinstance(raw, dict):
+        problem(Severity.ERROR, locate.where("digest"), "[digest] skal være en tabel")
+    elif isinstance(raw, dict):
+        digest = _parse_digest(raw, locate, problem)
+    smtp = SmtpSettings()
+    raw_smtp = data.get("smtp")
+    if raw_smtp is not None and not isinstance(raw_smtp, dict):
+        problem(Severity.ERROR, locate.where("smtp"), "[smtp] skal være en tabel", "smtp")
+    elif isinstance(raw_smtp, dict):
+        smtp = _parse_smtp(raw_smtp, path, locate, problem)
+    elif raw is not None:
+        problem(Severity.ERROR, str(path),
+                "[smtp] mangler: angiv mailserveren (host) for at kunne sende ugebrevene", "smtp")
+    return digest, smtp, problems
+
+
+def _parse_digest(raw: dict, locate: _Locator, problem: _Problem) -> DigestSettings:
+    for key in sorted(set(raw) - DIGEST_KEYS):
+        problem(Severity.WARNING, locate.where("digest", key),
+                f"ukendt nøgle '{key}' i [digest] bruges ikke{_suggestion(key, DIGEST_KEYS)}")
+
+    def address(key: str, required: bool) -> str | None:
+        value = raw.get(key)
+        if value is None:
+            if required:
+                problem(Severity.ERROR, locate.where("digest"),
+                        f"[digest] mangler {key}: afsenderens adresse, fx "
+                        '"Postbakken <postbakke@kommune.dk>"')
+            return None
+        if address_of(value) is None:
+            problem(Severity.ERROR, locate.where("digest", key, value if isinstance(value, str)
+                                                 else None),
+                    f"[digest] {key}: '{value}' er ikke en gyldig e-mailadresse")
+            return None
+        return str(value).strip()
+
+    sender = address("sender", required=True)
+    reply_to = address("reply_to", required=False)
+    contact = raw.get("contact")
+    if contact is None:
+        problem(Severity.WARNING, locate.where("digest"),
+                "[digest] mangler contact: projektlederens kontaktlinje (navn, telefon, e-mail), "
+                "så afdelingerne ved, hvem de kan spørge")
+    elif not isinstance(contact, str) or not contact.strip():
+        problem(Severity.ERROR, locate.where("digest", "contact"),
+                "[digest] contact skal være en tekst, fx "
+                '"Mette Skov, projektleder, tlf. 89 64 12 34, mesk@kommune.dk"')
+        contact = None
+    send_when_no_leaks = raw.get("send_when_no_leaks", True)
+    if not isinstance(send_when_no_leaks, bool):
+        problem(Severity.ERROR, locate.where("digest", "send_when_no_leaks"),
+                "[digest] send_when_no_leaks skal være true eller false")
+        send_when_no_leaks = True
+    departments: dict[str, tuple[str, ...]] = {}
+    raw_departments = raw.get("departments")
+    if raw_departments is None:
+        problem(Severity.ERROR, locate.where("digest"),
+                "[digest.departments] mangler: angiv hver afdelings modtagere, fx "
+                '"Teknik og Miljø" = ["tm@kommune.dk"]')
+    elif not isinstance(raw_departments, dict):
+        problem(Severity.ERROR, locate.where("digest", "departments"),
+                "[digest.departments] skal være en tabel: afdeling = [adresser]")
+    else:
+        seen: dict[str, str] = {}
+        for name, value in raw_departments.items():
+            where = locate.where("digest.departments", name)
+            if name.casefold() in seen:
+                problem(Severity.ERROR, where,
+                        f"afdelingen '{name}' står to gange i [digest.departments] "
+                        f"(også som '{seen[name.casefold()]}')")
+                continue
+            seen[name.casefold()] = name
+            if isinstance(value, dict):
+                for key in sorted(set(value) - {"to"}):
+                    problem(Severity.WARNING, locate.where(f"digest.departments.{name}", key),
+                            f"ukendt nøgle '{key}' for afdelingen '{name}' bruges ikke "
+                            "(kun 'to')")
+                value = value.get("to")
+            addresses = _address_list(value)
+            if not addresses:
+                problem(Severity.ERROR, where,
+                        f"afdelingen '{name}' skal have mindst én modtageradresse, "
+                        'fx ["afdeling@kommune.dk"]')
+                continue
+            bad = [a for a in addresses if address_of(a) is None]
+            for wrong in bad:
+                problem(Severity.ERROR, locate.where("digest.departments", name, wrong),
+                        f"afdelingen '{name}': '{wrong}' er ikke en gyldig e-mailadresse")
+            if not bad:
+                departments[name] = tuple(a.strip() for a in addresses)
+    return DigestSettings(
+        sender=sender, reply_to=reply_to, contact=contact.strip() if contact else None,
+        send_when_no_leaks=send_when_no_leaks, departments=MappingProxyType(departments),
+    )
+
+
+def _parse_smtp(raw: dict, path: Path, locate: _Locator, problem: _Problem) -> SmtpSettings:
+    def error(key: str | None, message: str) -> None:
+        problem(Severity.ERROR, locate.where("smtp", key), message, "smtp")
+
+    for key in sorted(set(raw) - SMTP_KEYS):
+        problem(Severity.WARNING, locate.where("smtp", key),
+                f"ukendt nøgle '{key}' i [smtp] bruges ikke{_suggestion(key, SMTP_KEYS)}"
+                + (" (adgangskoden læses kun fra " + SMTP_PASSWORD_ENV + ")"
+                   if "pas" in key.lower() else ""), "smtp")
+    host = raw.get("host")
+    if not isinstance(host, str) or not host.strip():
+        error("host", "[smtp] mangler host: mailserverens navn, fx \"smtp.kommune.dk\"")
+        host = None
+    security = raw.get("security", "starttls")
+    if security not in DEFAULT_SMTP_PORTS:
+        error("security", f"[smtp] security skal være starttls, ssl eller none, ikke '{security}'")
+        security = "starttls"
+    port = raw.get("port", DEFAULT_SMTP_PORTS[security])
+    if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
+        error("port", f"[smtp] port skal være et helt tal fra 1 til 65535, ikke '{port}'")
+        port = DEFAULT_SMTP_PORTS[security]
+    user = raw.get("user")
+    if user is not None and (not isinstance(user, str) or not user.strip()):
+        error("user", "[smtp] user skal være en tekst (brugernavnet på mailserveren)")
+        user = None
+    timeout = raw.get("timeout_s", DEFAULT_SMTP_TIMEOUT_S)
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+        error("timeout_s", "[smtp] timeout_s skal være et positivt antal sekunder")
+        timeout = DEFAULT_SMTP_TIMEOUT_S
+    ca_file: Path | None = None
+    raw_ca = raw.get("ca_file")
+    if raw_ca is not None:
+        if not isinstance(raw_ca, str) or not raw_ca.strip():
+            error("ca_file", "[smtp] ca_file skal være stien til en PEM-fil")
+        else:
+            ca_file = Path(raw_ca).expanduser()
+            if not ca_file.is_absolute():
+                ca_file = path.parent / ca_file  # relative to postbakke.toml
+            if not ca_file.is_file():
+                error("ca_file", f"[smtp] ca_file: filen {ca_file} findes ikke")
+                ca_file = None
+            else:
+                try:
+                    ssl.create_default_context(cafile=str(ca_file))
+                except (ssl.SSLError, OSError, ValueError) as failure:
+                    error("ca_file", f"[smtp] ca_file: {ca_file} er ikke et læsbart "
+                                     f"PEM-certifikat ({failure})")
+                    ca_file = None
+    return SmtpSettings(
+        host=host.strip() if host else None, port=port, security=security,
+        user=user.strip() if user else None, ca_file=ca_file, timeout_s=float(timeout),
+    )
+
+
+def check_settings(
+    env: dict[str, str] | None = None,
+    staff_departments: Callable[[Settings], Iterable[str]] | None = None,
+) -> tuple[Settings | None, list[ConfigProblem]]:
+    """Everything `postbakke config check` reports: the file's problems, and the digest's
+    departments held against the staff directory's. Errors first, then warnings."""
+    try:
+        settings = load_settings(env)
+    except ConfigError as error:
+        return None, [ConfigProblem(Severity.ERROR, "", str(error), "settings")]
+    problems = list(settings.problems)
+    path = settings.settings_path
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    locate = _Locator(path, text)
+    digest = settings.digest
+    configured = bool(digest.sender or digest.departments) or any(
+        p.area == "digest" for p in problems
+    )
+    if not configured:
+        problems.append(ConfigProblem(
+            Severity.WARNING, str(path),
+            "ingen [digest]: ugebrevene til afdelingerne er ikke sat op (se README)"))
+    known = sorted(set(staff_departments(settings))) if staff_departments else []
+    folded = {name.casefold() for name in known}
+    if configured and not known:
+        problems.append(ConfigProblem(
+            Severity.WARNING, str(path),
+            "medarbejderkartoteket er tomt, så afdelingernes navne kan ikke tjekkes "
+            "(kør 'postbakke staff import')"))
+    elif configured:
+        for name in digest.departments:
+            if name.casefold() not in folded:
+                problems.append(ConfigProblem(
+                    Severity.WARNING, locate.where("digest.departments", name),
+                    f"afdelingen '{name}' står ikke i medarbejderkartoteket og får derfor "
+                    f"aldrig breve at fortælle om{_suggestion(name, known)}"))
+        configured_names = {n.casefold() for n in digest.departments}
+        for name in known:
+            if name.casefold() not in configured_names:
+                problems.append(ConfigProblem(
+                    Severity.WARNING, locate.where("digest.departments"),
+                    f"afdelingen '{name}' har ingen modtagere i [digest.departments] "
+                    "og får intet ugebrev"))
+    smtp = settings.smtp
+    if configured and smtp.user and not settings.smtp_password:
+        problems.append(ConfigProblem(
+            Severity.WARNING, locate.where("smtp", "user"),
+            f"[smtp] user er sat, men {SMTP_PASSWORD_ENV} er ikke sat i dette miljø: "
+            "sæt den dér, hvor ugebrevene sendes fra (cron/systemd)", "smtp"))
+    if configured and smtp.user and smtp.security == "none":
+        problems.append(ConfigProblem(
+            Severity.WARNING, locate.where("smtp", "security"),
+            "[smtp] security = \"none\" med user: adgangskoden sendes ukrypteret; "
+            "brug starttls eller ssl", "smtp"))
+    problems.sort(key=lambda p: (not p.is_error,))
+    return settings, problems

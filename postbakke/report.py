@@ -72,6 +72,14 @@ class ReportError(PostbakkeError):
 # --------------------------------------------------------------------------- period
 
 
+def week_span_da(week: IsoWeek) -> str:
+    """2026-W47 -> "16.–22. november 2026" (both months named when the week spans two)."""
+    first, last = week.monday, week.sunday
+    if first.month == last.month:
+        return f"{first.day}.–{date_da(last)}"
+    return f"{date_da(first)} – {date_da(last)}"
+
+
 @dataclass(frozen=True)
 class Period:
     start: date
@@ -81,10 +89,8 @@ class Period:
 
     @classmethod
     def week(cls, week: IsoWeek) -> Period:
-        first, last = week.monday, week.sunday
-        span = (f"{first.day}.–{date_da(last)}" if first.month == last.month
-                else f"{date_da(first)} – {date_da(last)}")
-        return cls(first, last, f"Uge {week.week}, {week.year} ({span})", week.label)
+        return cls(week.monday, week.sunday,
+                   f"Uge {week.week}, {week.year} ({week_span_da(week)})", week.label)
 
     @classmethod
     def between(cls, start: date, end: date) -> Period:
@@ -274,6 +280,32 @@ def trend_weeks(
     return weeks
 
 
+def counts_of_period(counts: Sequence[DigitalCount], period: Period) -> list[DigitalCount]:
+    """The digital counts of the period's weeks (see `weeks_of_period`)."""
+    labels = {w.label for w in period.weeks}
+    return [c for c in counts if c.week in labels]
+
+
+def period_figures(
+    letters: Sequence[ReportLetter], counts: Sequence[DigitalCount], period: Period
+) -> tuple[list[Figures], Figures]:
+    """Per department and in total for a period, as the report's table counts them (pure).
+
+    `letters` may reach outside the period; only the period's count. With no tray
+    scanned in the period at all there is no evidence of a share (see weekly_figures).
+    The weekly digest takes a department's figures from here too, so that the
+    e-mail and the report never disagree.
+    """
+    in_period = [x for x in letters if period.start <= x.scanned_on <= period.end]
+    departments = department_figures(
+        in_period, digital_by_department(counts_of_period(counts, period)))
+    total = total_figures(departments)
+    if not in_period:
+        departments = [replace(d, digital_share=None) for d in departments]
+        total = replace(total, digital_share=None)
+    return departments, total
+
+
 @dataclass(frozen=True, slots=True)
 class SenderLeaks:
     sender: str  # UNKNOWN_SENDER when the sender is unknown
@@ -365,13 +397,8 @@ def build_report(
     """All the report's figures from its inputs (pure). `letters` may reach back before the
     period for the trend; the rest counts the period only."""
     in_period = [x for x in letters if period.start <= x.scanned_on <= period.end]
-    period_weeks = {w.label for w in period.weeks}
-    period_counts = [c for c in counts if c.week in period_weeks]
-    departments = department_figures(in_period, digital_by_department(period_counts))
-    total = total_figures(departments)
-    if not in_period:  # no tray scanned in the period: no evidence of a share (see weekly)
-        departments = [replace(d, digital_share=None) for d in departments]
-        total = replace(total, digital_share=None)
+    period_counts = counts_of_period(counts, period)
+    departments, total = period_figures(letters, counts, period)
     followup_ids = {x.followup_id for x in in_period if x.followup_id is not None}
 
     def row(followup: FollowUp) -> FollowUpRow:

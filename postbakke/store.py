@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import NamedTuple
 
@@ -85,6 +86,25 @@ class DepartmentCounts(NamedTuple):
 
 UNKNOWN_DEPARTMENT = "(ukendt)"
 
+
+class DigestStatus(StrEnum):
+    SENDING = "sending"  # handed to the mail server; its answer not yet recorded
+    SENT = "sent"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class DigestSend:
+    """The send log: one weekly digest of one department to one recipient."""
+
+    week: str  # "2026-W47"
+    department: str
+    recipient: str  # the address itself (addr-spec), lower case
+    status: DigestStatus
+    message_id: str | None
+    attempts: int  # how many times it was handed to the mail server
+    updated_at: str
+    error: str | None = None
 
 
 def _justified_sql(letters: str = "letters") -> str:
@@ -174,6 +194,11 @@ class Store:
                 foreign_keys=[("followup_id", "followups", "id")], if_not_exists=True,
             )
             db["followup_letters"].create_index(["followup_id"], if_not_exists=True)
+            db["digest_sends"].create(
+                {"week": str, "department": str, "recipient": str, "status": str,
+                 "message_id": str, "attempts": int, "updated_at": str, "error": str},
+                pk=("week", "department", "recipient"), if_not_exists=True,
+            )
             if not had_followups:  # a workspace from before follow-ups: its leaks get theirs
                 self._sync_followups()
 
@@ -549,3 +574,45 @@ class Store:
         ).fetchall()
         wanted = set(weeks) if weeks is not None else None
         return [DigitalCount(*r) for r in rows if wanted is None or r[0] in wanted]
+
+    # -- the digests' send log ---------------------------------------------------------
+
+    def digest_sends(self, week: str, department: str | None = None) -> list[DigestSend]:
+        """What the log says of a week's digests (of one department)."""
+        where, params = "week = ?", [week]
+        if department is not None:
+            where += " AND department = ?"
+            params.append(department)
+        return [
+            DigestSend(
+                week=r["week"], department=r["department"], recipient=r["recipient"],
+                status=DigestStatus(r["status"]), message_id=r["message_id"],
+                attempts=r["attempts"], updated_at=r["updated_at"], error=r["error"],
+            )
+            for r in self.db["digest_sends"].rows_where(
+                where, params, order_by="department, recipient")
+        ]
+
+    def record_digest(
+        self, week: str, department: str, recipients: Iterable[str], status: DigestStatus,
+        message_id: str | None = None, error: str | None = None,
+    ) -> None:
+        """Log one step of sending a department's digest to these recipients, committed at
+        once: `sending` before handing it to the server (counts an attempt), then `sent` or
+        `failed`. A crash in between leaves `sending`: not sent as far as a re-run knows."""
+        now = _now()
+        with self.db.atomic():
+            for recipient in recipients:
+                key = [week, department, recipient.lower()]
+                row = self.db.execute(
+                    "SELECT attempts, message_id FROM digest_sends "
+                    "WHERE week = ? AND department = ? AND recipient = ?", key,
+                ).fetchone()
+                attempts = (row[0] if row else 0) + (status is DigestStatus.SENDING)
+                self.db["digest_sends"].upsert(
+                    {"week": week, "department": department, "recipient": recipient.lower(),
+                     "status": status.value,
+                     "message_id": message_id or (row[1] if row else None),
+                     "attempts": attempts, "updated_at": now, "error": error},
+                    pk=("week", "department", "recipient"),
+                )

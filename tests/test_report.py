@@ -12,13 +12,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-import shutil
-import subprocess
 from collections import Counter
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from chromium import dump_dom, needs_chromium, no_network_errors, screenshot
 from html_tables import by, rows_of, tags
 from month_letters import digital_counts, store_month, write_digital_csv
 
@@ -382,28 +381,13 @@ def test_report_of_an_empty_workspace_still_renders(run, workspace, tmp_path):
 # --------------------------------------------------------------------------- real browser
 
 
-def _chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-@pytest.mark.skipif(_chromium() is None,
-                    reason="Debian's chromium is not installed (make sysdeps installs it)")
+@needs_chromium
 def test_report_renders_in_headless_chromium_offline(month_store, tmp_path):
     from PIL import Image
 
     path = write_report(load_report(month_store, MONTH, "Favrskov Kommune", NOW), tmp_path)
     png = tmp_path / "rapport.png"
-    base = [
-        _chromium() or "chromium", "--headless", "--no-sandbox", "--disable-gpu",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--no-first-run", f"--user-data-dir={tmp_path / 'profil'}",
-        # offline: any host name fails, so a resource from the network could not load
-        "--host-resolver-rules=MAP * ~NOTFOUND", "--enable-logging=stderr", "--v=0",
-    ]
-    shot = subprocess.run(
-        [*base, f"--screenshot={png}", "--window-size=1240,1754", path.as_uri()],
-        capture_output=True, text=True, timeout=180,
-    )
+    shot = screenshot(path, png, tmp_path / "profil")
     assert png.exists(), shot.stderr[-2000:]
     image = Image.open(png).convert("L")
     assert image.size == (1240, 1754)
@@ -411,16 +395,12 @@ def test_report_renders_in_headless_chromium_offline(month_store, tmp_path):
     dark = sum(histogram[:128])
     assert dark > 2000, "the screenshot is blank"
     assert max(histogram) < image.size[0] * image.size[1] * 0.98
-    dom = subprocess.run(
-        [*base, "--dump-dom", path.as_uri()], capture_output=True, text=True, timeout=180,
-    )
+    dom = dump_dom(path, tmp_path / "profil")
     assert dom.returncode == 0, dom.stderr[-2000:]
     assert dom.stdout.count("<svg") == 2 and "<path" in dom.stdout
     assert 'data-department="Jobcenter"' in dom.stdout
     assert not re.search(r"https?://", dom.stdout)
-    for log in (shot.stderr, dom.stderr):
-        assert "Failed to load resource" not in log
-        assert "net::ERR_" not in log
+    no_network_errors(shot.stderr, dom.stderr)
 
 
 def test_a_week_without_scanned_letters_has_no_digital_share(tmp_path):
