@@ -163,6 +163,7 @@ def scan(obj: Context, paths: tuple[Path, ...], tray: str | None, scanned_on: An
         if not ctx.registers.by_pseudonym:
             click.echo("Advarsel: tilmeldingsregistret er tomt; kør 'postbakke enrolment "
                        "import' først.", err=True)
+        bar: Any
         with click.progressbar(
             length=len(files), label="Læser filer", file=sys.stderr,
             item_show_func=lambda _: f"{summary.pages_read} sider læst",

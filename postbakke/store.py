@@ -134,14 +134,14 @@ class Store:
 
     def _ensure_schema(self) -> None:
         db = self.db
-        had_followups = db["followups"].exists()
+        had_followups = db.table("followups").exists()
         with db.atomic():
-            db["files"].create(
+            db.table("files").create(
                 {"hash": str, "source": str, "tray": str, "scanned_on": str,
                  "n_pages": int, "processed_at": str},
                 pk="hash", if_not_exists=True,
             )
-            db["letters"].create(
+            db.table("letters").create(
                 {"id": int, "file_hash": str, "source": str, "pages": str, "first_page": int,
                  "tray": str, "scanned_on": str, "recipient_kind": str,
                  "recipient_pseudonym": str, "recipient_masked": str, "match": str,
@@ -150,51 +150,51 @@ class Store:
                  "image_paths": str, "created_at": str},
                 pk="id", foreign_keys=[("file_hash", "files", "hash")], if_not_exists=True,
             )
-            db["letters"].create_index(
+            db.table("letters").create_index(
                 ["file_hash", "first_page"], unique=True, if_not_exists=True
             )
-            db["failures"].create(
+            db.table("failures").create(
                 {"id": int, "source": str, "hash": str, "reason": str, "at": str},
                 pk="id", if_not_exists=True,
             )
-            db["enrolment"].create(
+            db.table("enrolment").create(
                 {"pseudonym": str, "kind": str, "masked": str, "status": str, "name": str,
                  "street": str, "postcode": str, "city": str, "birth_date": str},
                 pk="pseudonym", if_not_exists=True,
             )
-            db["staff"].create(
+            db.table("staff").create(
                 {"id": int, "name": str, "initials": str, "email": str, "phone": str,
                  "department": str},
                 pk="id", if_not_exists=True,
             )
-            db["register_imports"].create(
+            db.table("register_imports").create(
                 {"id": int, "register": str, "file": str, "rows": int, "imported_at": str},
                 pk="id", if_not_exists=True,
             )
-            db["letters"].create_index(["scanned_on"], if_not_exists=True)
-            db["digital_counts"].create(
+            db.table("letters").create_index(["scanned_on"], if_not_exists=True)
+            db.table("digital_counts").create(
                 {"week": str, "department": str, "digital_letters": int, "source": str,
                  "imported_at": str},
                 pk=("week", "department"), if_not_exists=True,
             )
-            db["decisions"].create(
+            db.table("decisions").create(
                 {"file_hash": str, "first_page": int, "recipient_kind": str,
                  "recipient_pseudonym": str, "recipient_masked": str, "birth_date": str,
                  "sender": str, "department": str, "decided_at": str},
                 pk=("file_hash", "first_page"), if_not_exists=True,
             )
-            db["followups"].create(
+            db.table("followups").create(
                 {"id": int, "department": str, "sender": str, "status": str, "outcome": str,
                  "note": str, "opened_at": str, "closed_at": str},
                 pk="id", if_not_exists=True,
             )
-            db["followup_letters"].create(
+            db.table("followup_letters").create(
                 {"file_hash": str, "first_page": int, "followup_id": int},
                 pk=("file_hash", "first_page"),
                 foreign_keys=[("followup_id", "followups", "id")], if_not_exists=True,
             )
-            db["followup_letters"].create_index(["followup_id"], if_not_exists=True)
-            db["digest_sends"].create(
+            db.table("followup_letters").create_index(["followup_id"], if_not_exists=True)
+            db.table("digest_sends").create(
                 {"week": str, "department": str, "recipient": str, "status": str,
                  "message_id": str, "attempts": int, "updated_at": str, "error": str},
                 pk=("week", "department", "recipient"), if_not_exists=True,
@@ -208,7 +208,7 @@ class Store:
         """A re-import replaces the register whole, in one transaction."""
         with self.db.atomic():
             self.db.execute("DELETE FROM enrolment")
-            self.db["enrolment"].insert_all(
+            self.db.table("enrolment").insert_all(
                 {**asdict(e), "kind": e.kind.value, "status": e.status.value} for e in entries
             )
             self._record_import("enrolment", source, len(entries))
@@ -216,11 +216,11 @@ class Store:
     def replace_staff(self, members: list[StaffMember], source: str) -> None:
         with self.db.atomic():
             self.db.execute("DELETE FROM staff")
-            self.db["staff"].insert_all(asdict(m) for m in members)
+            self.db.table("staff").insert_all(asdict(m) for m in members)
             self._record_import("staff", source, len(members))
 
     def _record_import(self, register: str, source: str, rows: int) -> None:
-        self.db["register_imports"].insert(
+        self.db.table("register_imports").insert(
             {"register": register, "file": source, "rows": rows, "imported_at": _now()}
         )
 
@@ -236,7 +236,7 @@ class Store:
                 status=Enrolment(r["status"]), name=r["name"], street=r["street"],
                 postcode=r["postcode"], city=r["city"], birth_date=r["birth_date"],
             )
-            for r in self.db["enrolment"].rows
+            for r in self.db.table("enrolment").rows
         ]
 
     def staff_members(self) -> list[StaffMember]:
@@ -245,12 +245,12 @@ class Store:
                 name=r["name"], initials=r["initials"], email=r["email"], phone=r["phone"],
                 department=r["department"],
             )
-            for r in self.db["staff"].rows_where(order_by="id")
+            for r in self.db.table("staff").rows_where(order_by="id")
         ]
 
     def last_import(self, register: str) -> dict | None:
         rows = list(
-            self.db["register_imports"].rows_where(
+            self.db.table("register_imports").rows_where(
                 "register = ?", [register], order_by="id desc", limit=1
             )
         )
@@ -272,7 +272,7 @@ class Store:
         every leak joins its sender's follow-up, in the same transaction.
         """
         with self.db.atomic():
-            self.db["files"].insert(asdict(stored))
+            self.db.table("files").insert(asdict(stored))
             for letter in letters:
                 first_page = letter.pages[0] if letter.pages else 0
                 decision = self._decision(letter.file_hash, first_page)
@@ -284,7 +284,7 @@ class Store:
                 row["window_cpr"] = int(letter.window_cpr)
                 row["image_paths"] = json.dumps(letter.image_paths or [])
                 row["created_at"] = _now()
-                self.db["letters"].insert(row)
+                self.db.table("letters").insert(row)
             self._sync_followups()
 
     def forget_file(self, file_hash: str) -> int:
@@ -302,13 +302,13 @@ class Store:
 
     def record_failure(self, source: str, file_hash: str | None, reason: str) -> None:
         with self.db.atomic():
-            self.db["failures"].insert(
+            self.db.table("failures").insert(
                 {"source": source, "hash": file_hash, "reason": reason, "at": _now()}
             )
 
     def letters(self) -> Iterator[dict]:
         """Letters in scan order, shaped as the contract's export."""
-        for row in self.db["letters"].rows_where(order_by="id"):
+        for row in self.db.table("letters").rows_where(order_by="id"):
             export = {name: row[name] for name in EXPORT_FIELDS}
             export["pages"] = json.loads(row["pages"])
             export["window_cpr"] = bool(row["window_cpr"])
@@ -356,7 +356,7 @@ class Store:
         return LetterRecord(**values)
 
     def letter(self, letter_id: int) -> LetterRecord | None:
-        rows = list(self.db["letters"].rows_where("id = ?", [letter_id]))
+        rows = list(self.db.table("letters").rows_where("id = ?", [letter_id]))
         return self._record(rows[0]) if rows else None
 
     def report_letters(self, start: date, end: date) -> list[dict]:
@@ -388,13 +388,13 @@ class Store:
              "match": row["match"], "recipient_masked": row["recipient_masked"],
              "image_paths": json.loads(row["image_paths"] or "[]"),
              "has_text": row["ocr_text"] is not None}
-            for row in self.db["letters"].rows_where("verdict = 'review'", order_by="id")
+            for row in self.db.table("letters").rows_where("verdict = 'review'", order_by="id")
         ]
 
     # -- review decisions --------------------------------------------------------------
 
     def _decision(self, file_hash: str, first_page: int) -> Decision | None:
-        rows = list(self.db["decisions"].rows_where(
+        rows = list(self.db.table("decisions").rows_where(
             "file_hash = ? AND first_page = ?", [file_hash, first_page]
         ))
         if not rows:
@@ -410,7 +410,7 @@ class Store:
     def _enrolment_entry(self, pseudonym: str | None) -> EnrolmentEntry | None:
         if pseudonym is None:
             return None
-        rows = list(self.db["enrolment"].rows_where("pseudonym = ?", [pseudonym]))
+        rows = list(self.db.table("enrolment").rows_where("pseudonym = ?", [pseudonym]))
         if not rows:
             return None
         r = rows[0]
@@ -432,7 +432,7 @@ class Store:
                 raise DecisionError(f"brev nr. {letter_id} findes ikke")
             first_page = letter.pages[0] if letter.pages else 0
             decision = replace(decision, decided_at=_now())
-            self.db["decisions"].upsert(
+            self.db.table("decisions").upsert(
                 {"file_hash": letter.file_hash, "first_page": first_page,
                  "recipient_kind": decision.recipient_kind.value
                  if decision.recipient_kind else None,
@@ -446,7 +446,7 @@ class Store:
             changes = {k: getattr(decided, k) for k in (
                 "recipient_kind", "recipient_pseudonym", "recipient_masked", "match",
                 "enrolment", "verdict", "reason", "evidence", "sender", "department")}
-            self.db["letters"].update(letter_id, changes)
+            self.db.table("letters").update(letter_id, changes)
             self._sync_followups()
         return decided
 
@@ -491,11 +491,11 @@ class Store:
             if found:
                 followup_id = found[0]
             else:
-                followup_id = db["followups"].insert(
+                followup_id = db.table("followups").insert(
                     {"department": department, "sender": sender,
                      "status": FollowUpStatus.OPEN.value, "opened_at": _now()}
                 ).last_pk
-            db["followup_letters"].insert(
+            db.table("followup_letters").insert(
                 {"file_hash": file_hash, "first_page": first_page, "followup_id": followup_id}
             )
 
@@ -543,7 +543,7 @@ class Store:
                 raise FollowUpError(f"opfølgning nr. {followup_id} findes ikke")
             if not found[0].is_open:
                 raise FollowUpError(f"opfølgning nr. {followup_id} er allerede lukket")
-            self.db["followups"].update(followup_id, {
+            self.db.table("followups").update(followup_id, {
                 "status": FollowUpStatus.CLOSED.value, "outcome": outcome.value,
                 "note": note, "closed_at": _now(),
             })
@@ -561,7 +561,7 @@ class Store:
             for week in weeks:
                 self.db.execute("DELETE FROM digital_counts WHERE week = ?", [week])
             now = _now()
-            self.db["digital_counts"].insert_all(
+            self.db.table("digital_counts").insert_all(
                 {**asdict(c), "source": source, "imported_at": now} for c in counts
             )
             self._record_import("digital", source, len(counts))
@@ -589,7 +589,7 @@ class Store:
                 status=DigestStatus(r["status"]), message_id=r["message_id"],
                 attempts=r["attempts"], updated_at=r["updated_at"], error=r["error"],
             )
-            for r in self.db["digest_sends"].rows_where(
+            for r in self.db.table("digest_sends").rows_where(
                 where, params, order_by="department, recipient")
         ]
 
@@ -609,7 +609,7 @@ class Store:
                     "WHERE week = ? AND department = ? AND recipient = ?", key,
                 ).fetchone()
                 attempts = (row[0] if row else 0) + (status is DigestStatus.SENDING)
-                self.db["digest_sends"].upsert(
+                self.db.table("digest_sends").upsert(
                     {"week": week, "department": department, "recipient": recipient.lower(),
                      "status": status.value,
                      "message_id": message_id or (row[1] if row else None),
