@@ -8,7 +8,7 @@ TESSDATA := ocr_models/tessdata
 DEMO := demo-data
 DEMO_HOME := $(DEMO)/arbejdsmappe
 
-.PHONY: all demo test fast lint install sysdeps clean
+.PHONY: all demo test fast lint install sysdeps clean bench bench-smoke
 
 all: test
 
@@ -39,7 +39,7 @@ install: sysdeps $(VENV)/.installed
 	@$(MAKE) --no-print-directory $(TESSDATA)/dan.traineddata
 
 lint: install
-	$(BIN)/ruff check postbakke tests
+	$(BIN)/ruff check postbakke tests bench
 
 test: install lint
 	$(BIN)/pytest -q
@@ -60,6 +60,17 @@ demo: install
 		--staff $(DEMO)/bakke/registers/staff.csv --week 2026-W48 --weeks 1 && \
 	$(BIN)/postbakke digital import $(DEMO)/digitale.csv && \
 	$(BIN)/postbakke report --week 2026-W48
+
+## Accuracy and speed side by side with plain tesseract and OCRmyPDF:
+## writes docs/benchmarks.md. A benchmark, not a test (CI runs a smoke of it).
+bench: install
+	@command -v ocrmypdf >/dev/null && command -v pdftotext >/dev/null || { \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install \
+			-y -qq ocrmypdf poppler-utils >/dev/null; }
+	$(BIN)/python bench/run.py --pages 100
+
+bench-smoke: install
+	$(BIN)/python bench/run.py --smoke
 
 clean:
 	rm -rf $(DEMO) postbakke-data .pytest_cache reports/rapport-*

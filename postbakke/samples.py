@@ -22,7 +22,10 @@ Layout zones (mm from the top-left corner of A4), which the reader relies on:
 Pages 2..N have a small letterhead at y 15 and no recipient block.
 
 make_tray writes one letter per file; make_batch a whole tray scanned into one
-file, with PATCHT separator sheets and blank back pages (truth in batch.json).
+file, with PATCHT separator sheets and blank back pages (truth in batch.json);
+make_corpus the evaluation corpus of `make bench` and `postbakke eval`: four
+layouts (the three above and "modern"), several fonts, the register traps, and
+scans at graded degradation levels, as single files and tray batches.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -61,7 +65,10 @@ DEPARTMENTS = [
 ]
 COMPANY_DEPARTMENTS = ["Jobcenter", "Teknik og Miljø", "Borgerservice", "Social og Sundhed"]
 
-LAYOUTS = ("classic", "block", "compact")
+LAYOUTS = ("classic", "block", "compact")  # the default mix (make_tray, make_batch)
+# "modern": a one-line letterhead over a rule, the sender's return address above the
+# recipient in the window, label/value columns on the right, "Side k af N" at the top.
+ALL_LAYOUTS = (*LAYOUTS, "modern")
 ID_PLACEMENTS = ("info", "subject", "none", "window")
 CPR_FORMS = ("hyphen", "plain", "space")
 CVR_FORMS = ("plain", "spaced")
@@ -877,6 +884,7 @@ class LetterSpec:
     p_number: str | None = None  # a 10-digit P-nr. in a company letter's body (looks like a CPR)
     pages_text: list[list[str]] = field(default_factory=list)  # paragraphs per page
     category: str = ""  # which case of the mix this letter stands for
+    font: str = ""  # a FONT_FAMILIES key; "" = the layout's own font
 
 
 @dataclass
@@ -899,6 +907,11 @@ class LetterTruth:
     category: str = ""
     separator_before: bool = False  # batch: a PATCHT separator sheet lies just before the letter
     blank_backs: bool = False  # batch: scanned duplex, each page followed by its blank back
+    # make_corpus: "text" or a DEGRADATION_LEVELS name, and what was done to the scan
+    # (dpi, skew per page, noise, blur, JPEG quality, contrast, edges, marks).
+    level: str = ""
+    degradation_details: dict[str, Any] = field(default_factory=dict)
+    font: str = ""
 
 
 def _date_da(d: date) -> str:
@@ -974,33 +987,73 @@ LETTER_MIX: list[tuple[str, int]] = [
     ("person_noid_namesake", 2),  # no ID, namesake elsewhere in register -> review/no_recipient
     ("person_window_cpr", 1),  # CPR in the window block (CPR-loven § 54), in register
 ]
+# make_corpus's mix adds the traps: a registered person written to without an ID
+# who has a namesake at another address (found by name+address all the same), and
+# a person outside the register whose CPR is one digit off a register entry (must
+# not match it; corpus_world adds such people).
+CORPUS_MIX: list[tuple[str, int]] = [
+    ("person_enrolled_id", 7),
+    ("company_enrolled", 4),
+    ("person_exempt_id", 3),
+    ("company_unregistered", 3),
+    ("person_noid_registered", 3),
+    ("person_cpr_unregistered", 2),
+    ("person_noid_namesake", 2),
+    ("person_noid_namesake_registered", 1),  # no ID, registered, namesake elsewhere -> by status
+    ("person_cpr_one_off", 2),  # CPR one digit off a register entry -> review
+    ("person_window_cpr", 1),
+]
 
 
-def _mix_counts(n: int) -> list[str]:
-    """Categories for n letters in LETTER_MIX proportions, each at least once if n allows."""
-    if n <= len(LETTER_MIX):
-        return [name for name, _ in LETTER_MIX[:n]]
-    total = sum(w for _, w in LETTER_MIX)
-    counts = {name: max(1, round(w * n / total)) for name, w in LETTER_MIX}
+def _mix_counts(n: int, mix: Sequence[tuple[str, int]] = LETTER_MIX) -> list[str]:
+    """Categories for n letters in the mix's proportions, each at least once if n allows."""
+    if n <= len(mix):
+        return [name for name, _ in mix[:n]]
+    total = sum(w for _, w in mix)
+    counts = {name: max(1, round(w * n / total)) for name, w in mix}
     while sum(counts.values()) > n:
         biggest = max(counts, key=lambda k: counts[k])
         counts[biggest] -= 1
     while sum(counts.values()) < n:
-        counts[LETTER_MIX[0][0]] += 1
-    return [name for name, _ in LETTER_MIX for _ in range(counts[name])]
+        counts[mix[0][0]] += 1
+    return [name for name, _ in mix for _ in range(counts[name])]
+
+
+def _one_digit_off(rng: random.Random, cpr: str, taken: set[str]) -> str:
+    """The CPR with one serial digit (8th or 9th) changed: same birth date, century and sex.
+
+    Still a valid CPR by date and century, so only the register can tell the two apart.
+    """
+    while True:
+        index = rng.choice([7, 8])
+        digit = rng.choice([d for d in "0123456789" if d != cpr[index]])
+        typo = cpr[:index] + digit + cpr[index + 1 :]
+        if typo not in taken:
+            return typo
 
 
 def make_letter_specs(
-    world: World, seed: int, n: int, page_weights: Sequence[float] | None = None
+    world: World,
+    seed: int,
+    n: int,
+    page_weights: Sequence[float] | None = None,
+    *,
+    mix: Sequence[tuple[str, int]] = LETTER_MIX,
+    layouts: Sequence[str] = LAYOUTS,
+    layout_weights: Sequence[float] = (2, 1, 1),
+    fonts: Sequence[str] = (),
 ) -> list[LetterSpec]:
     """A realistic day's tray of n letters: mostly leaks, some exempt, some for review.
 
     By default about 15 % of the letters have 2 or 3 pages; `page_weights` (the
-    weights of 1, 2, 3, ... pages) draws every letter's length instead.
+    weights of 1, 2, 3, ... pages) draws every letter's length instead. `mix`,
+    `layouts` and `fonts` (FONT_FAMILIES keys, drawn evenly; none = each layout's
+    own) widen the variety for make_corpus; the defaults give make_tray's letters.
     """
     rng = random.Random(f"letters-{seed}")
     name_counts = Counter(p.name for p in world.persons)
     registered_names = Counter(p.name for p in world.persons if p.status is not None)
+    registered_cprs = {p.cpr for p in world.persons if p.status is not None}
     adults = [p for p in world.persons if not _is_child(p.cpr, REFERENCE_DATE)]
     pools: dict[str, list[Person] | list[Company]] = {
         "person_enrolled_id": [p for p in adults if p.status == "tilmeldt"],
@@ -1014,12 +1067,18 @@ def make_letter_specs(
         "person_noid_namesake": [
             p for p in adults if p.status is None and registered_names[p.name] >= 1
         ],
+        "person_noid_namesake_registered": [
+            p for p in adults if p.status is not None and name_counts[p.name] >= 2
+        ],
+        "person_cpr_one_off": [
+            p for p in adults if p.status is None and _one_digit_from(p.cpr, registered_cprs)
+        ],
         "person_window_cpr": [p for p in adults if p.status is not None],
         "company_enrolled": [c for c in world.companies if c.status == "tilmeldt"],
         "company_unregistered": [c for c in world.companies if c.status is None],
     }
-    for name, pool in pools.items():
-        if not pool:
+    for name, _ in mix:
+        if not pools.get(name):
             raise ValueError(f"the world has no recipient for {name}")
     queues: dict[str, list[Person | Company]] = {}
 
@@ -1030,11 +1089,15 @@ def make_letter_specs(
             queues[category] = queue
         return queues[category].pop()
 
-    categories = _mix_counts(n)
+    categories = _mix_counts(n, mix)
     rng.shuffle(categories)
-    layouts = list(LAYOUTS[: min(n, 3)])
-    layouts += rng.choices(LAYOUTS, weights=[2, 1, 1], k=n - len(layouts))
-    rng.shuffle(layouts)
+    chosen_layouts = list(layouts[: min(n, len(layouts))])
+    chosen_layouts += rng.choices(layouts, weights=layout_weights, k=n - len(chosen_layouts))
+    rng.shuffle(chosen_layouts)
+    # Fonts from their own stream, so that the default letters stay as they were.
+    font_rng = random.Random(f"fonts-{seed}")
+    chosen_fonts = [fonts[i % len(fonts)] for i in range(n)] if fonts else [""] * n
+    font_rng.shuffle(chosen_fonts)
     if page_weights is None:
         n_multi = max(1, round(n * 0.15)) if n >= 4 else 0
         multi = set(rng.sample(range(n), n_multi))
@@ -1048,7 +1111,7 @@ def make_letter_specs(
         is_person = isinstance(recipient, Person)
         if category == "person_window_cpr":
             placement = "window"
-        elif category in ("person_noid_registered", "person_noid_namesake"):
+        elif category.startswith("person_noid"):
             placement = "none"
         else:
             placement = "info" if rng.random() < 0.65 else "subject"
@@ -1080,7 +1143,7 @@ def make_letter_specs(
         )
         specs.append(
             LetterSpec(
-                layout=layouts[i],
+                layout=chosen_layouts[i],
                 recipient=recipient,
                 sender=sender,
                 department=department,
@@ -1097,6 +1160,7 @@ def make_letter_specs(
                 p_number=p_number,
                 pages_text=pages_text,
                 category=category,
+                font=chosen_fonts[i],
             )
         )
     return specs
@@ -1145,7 +1209,8 @@ def letter_truth(spec: LetterSpec, file: str, degradation: str) -> LetterTruth:
     kind = "cpr" if isinstance(r, Person) else "cvr"
     digits = r.cpr if isinstance(r, Person) else r.cvr
     known = printed or r.status is not None
-    if r.status is not None:
+    status = r.status
+    if status is not None:
         match: str | None = "id" if printed else "name_address"
     else:
         match = None
@@ -1163,9 +1228,10 @@ def letter_truth(spec: LetterSpec, file: str, degradation: str) -> LetterTruth:
         degradation=degradation,
         layout=spec.layout,
         match=match,
-        enrolment=r.status,
+        enrolment=status,
         id_placement=spec.id_placement,
         category=spec.category,
+        font=font_family(spec.font) if spec.font else "",
     )
 
 
@@ -1175,7 +1241,54 @@ _FONTS = {
     "classic": ("Helvetica", "Helvetica-Bold"),
     "block": ("Helvetica", "Helvetica-Bold"),
     "compact": ("Times-Roman", "Times-Bold"),
+    "modern": ("Helvetica", "Helvetica-Bold"),
 }
+
+# Font families a letter may be set in: (regular, bold). The reportlab built-ins are
+# always there; DejaVu comes from Debian's fonts-dejavu-core when it is installed,
+# else its stand-in is used (and named in the truth), so a corpus never needs it.
+FONT_FAMILIES: dict[str, tuple[str, str]] = {
+    "helvetica": ("Helvetica", "Helvetica-Bold"),
+    "times": ("Times-Roman", "Times-Bold"),
+    "courier": ("Courier", "Courier-Bold"),
+    "helvetica-oblique": ("Helvetica-Oblique", "Helvetica-BoldOblique"),
+    "dejavu-sans": ("DejaVuSans", "DejaVuSans-Bold"),
+    "dejavu-serif": ("DejaVuSerif", "DejaVuSerif-Bold"),
+}
+DEJAVU_DIR = Path("/usr/share/fonts/truetype/dejavu")
+_FONT_STAND_INS = {"dejavu-sans": "helvetica-oblique", "dejavu-serif": "times"}
+CORPUS_FONTS = ("helvetica", "times", "courier", "dejavu-sans", "dejavu-serif")
+# Body text shrinks in steps of this (pt) down to BODY_MIN_SIZE when a wide font
+# (Courier) would run the page past BODY_MAX_Y; the default letters always fit.
+BODY_SIZE_STEP = 0.5
+BODY_MIN_SIZE = 7.5
+
+
+def font_family(family: str) -> str:
+    """The family a letter is really set in: DejaVu's stand-in when its TTF is missing."""
+    if family in _FONT_STAND_INS:
+        names = FONT_FAMILIES[family]
+        if not all((DEJAVU_DIR / f"{name}.ttf").is_file() for name in names):
+            return _FONT_STAND_INS[family]
+    return family
+
+
+def _letter_fonts(spec: LetterSpec) -> tuple[str, str]:
+    """(regular, bold) reportlab font names for the letter, TTFs registered on first use."""
+    if not spec.font:
+        return _FONTS[spec.layout]
+    family = font_family(spec.font)
+    if family not in FONT_FAMILIES:
+        raise ValueError(f"unknown font {spec.font!r}; use one of {sorted(FONT_FAMILIES)}")
+    names = FONT_FAMILIES[family]
+    if family.startswith("dejavu"):
+        from reportlab.pdfbase import pdfmetrics
+        from reportlab.pdfbase.ttfonts import TTFont
+
+        for name in names:
+            if name not in pdfmetrics.getRegisteredFontNames():
+                pdfmetrics.registerFont(TTFont(name, str(DEJAVU_DIR / f"{name}.ttf")))
+    return names
 
 
 def _printed_id(spec: LetterSpec) -> str:
@@ -1188,8 +1301,25 @@ def _printed_id(spec: LetterSpec) -> str:
 def _id_label(spec: LetterSpec) -> str:
     """The label before an ID in the info column/block, varying with the layout."""
     if isinstance(spec.recipient, Person):
-        return {"classic": "CPR-nr.:", "block": "CPR-nr.", "compact": "Cpr.nr.:"}[spec.layout]
-    return {"classic": "CVR-nr.:", "block": "CVR-nr.", "compact": "CVR-nr.:"}[spec.layout]
+        return {"classic": "CPR-nr.:", "block": "CPR-nr.", "compact": "Cpr.nr.:",
+                "modern": "Personnr."}[spec.layout]
+    return {"classic": "CVR-nr.:", "block": "CVR-nr.", "compact": "CVR-nr.:",
+            "modern": "CVR"}[spec.layout]
+
+
+def _body_height(
+    paragraphs: list[str], font: str, size: float, leading: float, gap: float,
+    closing: bool, enclosure: bool,
+) -> float:
+    """Millimetres the body takes at this size, with the signature block on the last page."""
+    from reportlab.lib.units import mm
+    from reportlab.lib.utils import simpleSplit
+
+    lines = sum(len(simpleSplit(p, font, size, (BODY_X1 - BODY_X0) * mm)) for p in paragraphs)
+    height = lines * leading + gap * len(paragraphs)
+    if closing:  # "Med venlig hilsen", a gap, name, title, department (and an enclosure)
+        height += 14 + 3 * leading + (4 + leading if enclosure else 0)
+    return height
 
 
 def render_letter_pdf(world: World, spec: LetterSpec, path: Path) -> None:
@@ -1199,7 +1329,7 @@ def render_letter_pdf(world: World, spec: LetterSpec, path: Path) -> None:
     from reportlab.lib.utils import simpleSplit
     from reportlab.pdfgen import canvas
 
-    if spec.layout not in LAYOUTS:
+    if spec.layout not in ALL_LAYOUTS:
         raise ValueError(f"unknown layout {spec.layout!r}")
     if spec.id_placement not in ID_PLACEMENTS:
         raise ValueError(f"unknown id_placement {spec.id_placement!r}")
@@ -1217,7 +1347,7 @@ def render_letter_pdf(world: World, spec: LetterSpec, path: Path) -> None:
     )
     if len(pages_text) != spec.n_pages:
         raise ValueError("pages_text must have one entry per page")
-    regular, bold = _FONTS[spec.layout]
+    regular, bold = _letter_fonts(spec)
     layout = spec.layout
     c = canvas.Canvas(str(path), pagesize=A4, invariant=1)
     c.setTitle(f"{world.municipality_name} – {spec.subject}")
@@ -1264,18 +1394,28 @@ def render_letter_pdf(world: World, spec: LetterSpec, path: Path) -> None:
                     right.append(own_cvr_line)
                 for k, s in enumerate(right):
                     text(190, 17 + 4.2 * k, s, regular, 8, "right")
-            else:  # compact: right-aligned letterhead
+            elif layout == "compact":  # right-aligned letterhead
                 text(190, 19, world.municipality_name, bold, 16, "right")
                 text(190, 25, spec.department, regular, 11, "right")
                 text(190, 30, world.municipality_address, regular, 8, "right")
                 extra = f" · {own_cvr_line}" if head_cvr else ""
                 text(190, 34, f"{phone_line}{extra}", regular, 8, "right")
+            else:  # modern: name and department on one row over a rule, contact below
+                text(20, 21, world.municipality_name, bold, 16)
+                text(190, 21, spec.department, regular, 11, "right")
+                c.setLineWidth(0.6)
+                c.line(20 * mm, (PAGE_H_MM - 24.5) * mm, 190 * mm, (PAGE_H_MM - 24.5) * mm)
+                extra = f" · {own_cvr_line}" if head_cvr else ""
+                text(20, 30, f"{world.municipality_address} · {phone_line}{extra}", regular, 8)
         else:
             small = f"{world.municipality_name} · {spec.department} · Sagsnr. {spec.case_number}"
             if layout == "compact":
                 text(190, 15, small, regular, 8, "right")
             else:
                 text(20, 15, small, regular, 8)
+        if layout == "modern":  # page numbers at the top right, none in the footer
+            text(190, 15 if page_no > 1 else 11, f"Side {page_no} af {spec.n_pages}",
+                 regular, 8, "right")
 
         # ---- recipient block, info, subject (page 1 only)
         if page_no == 1:
@@ -1292,6 +1432,10 @@ def render_letter_pdf(world: World, spec: LetterSpec, path: Path) -> None:
             )
             for k, s in enumerate(window):
                 text(WINDOW_X, WINDOW_FIRST_BASELINE + WINDOW_LEADING * k, s, regular, wsize)
+            if layout == "modern":  # the sender's return address, small, above the recipient
+                back = f"Afs.: {world.municipality_name}, {world.municipality_address}"
+                text(WINDOW_X, WINDOW_FIRST_BASELINE - 5.5, back, regular,
+                     fit([back], regular, 6.5, WINDOW_ZONE[2] - WINDOW_X - 1))
 
             s_ = spec.sender
             if layout == "block":
@@ -1309,6 +1453,23 @@ def render_letter_pdf(world: World, spec: LetterSpec, path: Path) -> None:
                     text(50, y, label, bold, 9, "right")
                     text(53, y, value, regular, 9)
                 subject_y = 130.0
+            elif layout == "modern":
+                rows = [
+                    ("Dato", _date_da(spec.letter_date)),
+                    ("Journalnr.", spec.case_number),
+                    ("Kontaktperson", s_.name),
+                    ("Direkte tlf.", s_.phone),
+                    ("Mail", s_.email),
+                ]
+                if spec.id_placement == "info":
+                    rows.append((_id_label(spec), _printed_id(spec)))
+                label_size = fit([r_[0] for r_ in rows], bold, 8.5, 150 - INFO_ZONE_CLASSIC[0])
+                value_size = fit([r_[1] for r_ in rows], regular, 8.5, 195 - 153)
+                for k, (label, value) in enumerate(rows):
+                    y = 54 + 4.3 * k
+                    text(150, y, label, bold, label_size, "right")
+                    text(153, y, value, regular, value_size)
+                subject_y = 112.0
             else:
                 info = [
                     f"Dato: {_date_da(spec.letter_date)}",
@@ -1343,6 +1504,13 @@ def render_letter_pdf(world: World, spec: LetterSpec, path: Path) -> None:
 
         # ---- body
         size, leading, gap = (10.5, 4.8, 3.0) if layout == "compact" else (10.0, 4.8, 3.0)
+        paragraphs = pages_text[page_no - 1]
+        closing = page_no == spec.n_pages
+        while size > BODY_MIN_SIZE and y + _body_height(
+            paragraphs, regular, size, leading, gap, closing, spec.enclosure
+        ) > BODY_MAX_Y:
+            size -= BODY_SIZE_STEP
+            leading = round(size * 0.48, 2)
         for paragraph in pages_text[page_no - 1]:
             for line in simpleSplit(paragraph, regular, size, (BODY_X1 - BODY_X0) * mm):
                 text(BODY_X0, y, line, regular, size)
@@ -1374,9 +1542,14 @@ def render_letter_pdf(world: World, spec: LetterSpec, path: Path) -> None:
         footer = " · ".join(parts)
         if layout == "block":
             text(20, 284, footer, regular, 7.5)
+        elif layout == "modern":
+            text(105, 284, " · ".join(parts[:3]), regular, 7.5, "center")
+            rest = [phone_line, MUNICIPALITY_WEB] + parts[4:]
+            text(105, 288, " · ".join(rest), regular, 7.5, "center")
         else:
             text(105, 284, footer, regular, 7.5, "center")
-        text(190, 290, f"Side {page_no} af {spec.n_pages}", regular, 8, "right")
+        if layout != "modern":
+            text(190, 290, f"Side {page_no} af {spec.n_pages}", regular, 8, "right")
         c.showPage()
     c.save()
 
@@ -1705,14 +1878,14 @@ def _degrade_page(
     return out.astype(np.uint8)
 
 
-def _jpeg_bytes(arr: np.ndarray, dpi: int) -> bytes:
+def _jpeg_bytes(arr: np.ndarray, dpi: int, quality: int = BATCH_JPEG_QUALITY) -> bytes:
     import io
 
     from PIL import Image
 
     buffer = io.BytesIO()
     Image.fromarray(arr, mode="L").save(
-        buffer, "JPEG", quality=BATCH_JPEG_QUALITY, optimize=True, dpi=(dpi, dpi)
+        buffer, "JPEG", quality=quality, optimize=True, dpi=(dpi, dpi)
     )
     return buffer.getvalue()
 
@@ -1738,11 +1911,11 @@ class _JpegPdfWriter:
             self.file.write(b"\nstream\n" + stream + b"\nendstream")
         self.file.write(b"\nendobj\n")
 
-    def add(self, arr: np.ndarray) -> None:
+    def add(self, arr: np.ndarray, quality: int = BATCH_JPEG_QUALITY) -> None:
         h, w = arr.shape
         image = 3 + 3 * len(self.pages)
         content, page = image + 1, image + 2
-        jpeg = _jpeg_bytes(arr, self.dpi)
+        jpeg = _jpeg_bytes(arr, self.dpi, quality)
         self._object(
             image,
             b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray "
@@ -1782,14 +1955,14 @@ class _JpegTiffWriter:
         self.file = Path(path).open("w+b")
         self.tiff = TiffImagePlugin.AppendingTiffWriter(self.file, True)
 
-    def add(self, arr: np.ndarray) -> None:
+    def add(self, arr: np.ndarray, quality: int = BATCH_JPEG_QUALITY) -> None:
         from PIL import Image
 
         Image.fromarray(arr, mode="L").save(
             self.tiff,
             format="TIFF",
             compression="jpeg",
-            quality=BATCH_JPEG_QUALITY,
+            quality=quality,
             dpi=(self.dpi, self.dpi),
         )
         self.tiff.newFrame()
@@ -1979,6 +2152,613 @@ def make_batch(
     }
     _merge_json_dict(out_dir / BATCH_FILE, {file_name: record})
     _merge_truth(out_dir / "truth.json", truths)
+    return truths
+
+
+# --------------------------------------------------------------------------- corpus
+#
+# The evaluation corpus (issue 4): letters in four layouts and several fonts, every
+# written form of CPR and CVR, the traps (no ID, namesakes, a CPR one digit off),
+# and scans of graded badness. Text-layer letters and single-file scans sit next to
+# tray batches in one tray folder; truth.json says what every letter is and what
+# was done to its scan.
+
+TEXT_LEVEL = "text"  # a PDF with a text layer: no scan at all
+DEGRADATION_LEVELS = ("clean", "mild", "medium", "harsh")
+
+
+@dataclass(frozen=True)
+class LevelSpec:
+    """How hard the scanner is on a letter; each letter draws its own values within these."""
+
+    skew_deg: tuple[float, float]  # |skew| of each sheet, degrees
+    noise_sigma: float  # Gaussian sensor noise, grey levels (before the scanner's smoothing)
+    salt_pepper: float  # share of pixels flipped to black or white
+    blur_px_at_300: tuple[float, float]  # extra optical blur (Gaussian sigma at 300 dpi)
+    jpeg_quality: int  # of the stored scan (lower: more block artefacts)
+    low_contrast_share: float  # grey print on grey paper
+    dark_edge_share: float  # sheet off-centre on a black scanner lid: dark bands and corners
+    mark_share: float  # a rubber stamp or pen strokes near the text
+    upside_down_share: float  # the whole letter fed in upside down
+
+
+# Chosen so that "clean" is an office MFP on good paper, "harsh" the worst the
+# issue names (skew up to 3 degrees, blur, strong noise, heavy JPEG, faint grey
+# print on grey paper); each step roughly doubles noise and artefacts.
+LEVEL_SPECS: dict[str, LevelSpec] = {
+    "clean": LevelSpec((0.0, 0.5), 3.0, 0.0, (0.0, 0.0), 80, 0.0, 0.0, 0.0, 0.0),
+    "mild": LevelSpec((0.2, 1.5), 6.0, 0.0, (0.0, 0.5), 60, 0.0, 0.25, 0.2, 0.1),
+    "medium": LevelSpec((0.8, 2.5), 10.0, 0.0005, (0.5, 0.9), 45, 0.35, 0.5, 0.45, 0.15),
+    "harsh": LevelSpec((1.5, 3.0), 14.0, 0.0015, (0.8, 1.3), 30, 0.65, 0.7, 0.75, 0.2),
+}
+LOW_CONTRAST_INK = (70, 100)  # grey level of black print on a faint copy
+LOW_CONTRAST_PAPER = (190, 215)  # ...and of its paper
+DARK_EDGE_SHIFT_MM = ((1.5, 5.0), (1.0, 4.0))  # |dx|, |dy|: the footer must stay on the sheet
+DARK_EDGE_GREY = (25, 70)  # the scanner's lid seen beside the sheet
+STAMP_TEXTS = ("MODTAGET", "KOPI", "SCANNET", "BESVARET", "JOURNALISERET")
+# Stamp centres (mm) near the text but off the window and the info column's ID rows.
+STAMP_SPOTS = ((160.0, 32.0), (150.0, 124.0), (140.0, 250.0))
+SUBJECT_Y_MM = {"classic": 110.0, "block": 130.0, "compact": 108.0, "modern": 112.0}
+CORPUS_FORMATS = (".pdf", ".tif", ".jpg", ".png")  # single scanned letters
+CORPUS_FORMAT_WEIGHTS = (4, 2, 3, 1)
+PNG_MAX_DPI = 200  # a lossless noisy page at 300 dpi is ~6 MB; at 200 dpi ~2.5 MB
+
+
+@dataclass
+class _ScanPlan:
+    """Everything drawn for one letter's scan, before any pixel is touched."""
+
+    level: str
+    dpi: int
+    skews: list[float]  # per content page
+    upside_down: bool
+    noise_sigma: float
+    salt_pepper: float
+    blur_px_at_300: float
+    jpeg_quality: int | None  # None: stored lossless (PNG)
+    contrast: tuple[int, int] | None  # (ink, paper) grey levels of a faint copy
+    dark_edges: tuple[float, float, int] | None  # sheet shift dx, dy (mm) and lid grey
+    marks: list[dict[str, Any]] = field(default_factory=list)
+
+    def details(self) -> dict[str, Any]:
+        return {
+            "dpi": self.dpi,
+            "skew_deg": self.skews,
+            "upside_down": self.upside_down,
+            "noise_sigma": self.noise_sigma,
+            "salt_pepper": self.salt_pepper,
+            "blur_px_at_300": self.blur_px_at_300,
+            "jpeg_quality": self.jpeg_quality,
+            "low_contrast": None if self.contrast is None else list(self.contrast),
+            "dark_edges": None if self.dark_edges is None else list(self.dark_edges),
+            "marks": [m["kind"] for m in self.marks],
+        }
+
+    def label(self) -> str:
+        """E.g. "harsh-300dpi-skew2.7-noise14-sp-blur1.1-jpeg30-lowcontrast-edges-stamp"."""
+        parts = [self.level, f"{self.dpi}dpi", f"skew{max(abs(a) for a in self.skews):.1f}",
+                 f"noise{self.noise_sigma:g}"]
+        if self.salt_pepper:
+            parts.append("sp")
+        if self.blur_px_at_300:
+            parts.append(f"blur{self.blur_px_at_300:.1f}")
+        if self.jpeg_quality is not None:
+            parts.append(f"jpeg{self.jpeg_quality}")
+        if self.contrast:
+            parts.append("lowcontrast")
+        if self.dark_edges:
+            parts.append("edges")
+        parts += sorted({m["kind"] for m in self.marks})
+        if self.upside_down:
+            parts.append("upside-down")
+        return "-".join(parts)
+
+
+def _plan_scan(
+    rng: random.Random, level: str, dpi: int, spec: LetterSpec, upside_down: bool,
+    jpeg: bool = True,
+) -> _ScanPlan:
+    ls = LEVEL_SPECS[level]
+
+    def skew() -> float:
+        return round(rng.uniform(*ls.skew_deg) * rng.choice([-1, 1]), 2)
+
+    contrast = None
+    if rng.random() < ls.low_contrast_share:
+        contrast = (rng.randint(*LOW_CONTRAST_INK), rng.randint(*LOW_CONTRAST_PAPER))
+    edges = None
+    if rng.random() < ls.dark_edge_share:
+        (dx0, dx1), (dy0, dy1) = DARK_EDGE_SHIFT_MM
+        edges = (
+            round(rng.uniform(dx0, dx1) * rng.choice([-1, 1]), 1),
+            round(rng.uniform(dy0, dy1) * rng.choice([-1, 1]), 1),
+            rng.randint(*DARK_EDGE_GREY),
+        )
+    marks: list[dict[str, Any]] = []
+    if rng.random() < ls.mark_share:
+        kind = rng.choice(["stamp", "pen"])
+        if kind == "stamp":
+            x, y = rng.choice(STAMP_SPOTS)
+            marks.append({
+                "kind": "stamp", "page": 1, "text": rng.choice(STAMP_TEXTS),
+                "x": x + rng.uniform(-8, 8), "y": y + rng.uniform(-4, 4),
+                "angle": rng.uniform(-15, 15), "grey": rng.randint(100, 150),
+            })
+        else:
+            stroke = rng.choice(["underline", "tick", "initials"])
+            page = spec.n_pages if stroke == "initials" else 1
+            marks.append({
+                "kind": "pen", "stroke": stroke, "page": page, "seed": rng.randrange(1 << 30),
+                "subject_y": SUBJECT_Y_MM.get(spec.layout, 110.0),
+                "grey": rng.randint(40, 90),
+            })
+    return _ScanPlan(
+        level=level,
+        dpi=dpi,
+        skews=[skew() for _ in range(spec.n_pages)],
+        upside_down=upside_down,
+        noise_sigma=ls.noise_sigma,
+        salt_pepper=ls.salt_pepper,
+        blur_px_at_300=round(rng.uniform(*ls.blur_px_at_300), 2),
+        jpeg_quality=ls.jpeg_quality if jpeg else None,
+        contrast=contrast,
+        dark_edges=edges,
+        marks=marks,
+    )
+
+
+def _draw_stamp(arr: np.ndarray, mark: dict[str, Any], dpi: int) -> None:
+    """A rectangular rubber stamp, two lines, turned, in mid-grey ink multiplied onto the page."""
+    import cv2
+
+    px = dpi / 25.4
+    font = cv2.FONT_HERSHEY_DUPLEX
+    lines = [mark["text"], "25 NOV 2026"]
+    scale = 4.0 * px / cv2.getTextSize("M", font, 1.0, 1)[0][1]  # capitals 4 mm high
+    thick = max(1, round(0.5 * px))
+    sizes = [cv2.getTextSize(t, font, scale, thick)[0] for t in lines]
+    pad = round(2.5 * px)
+    w = max(s[0] for s in sizes) + 2 * pad
+    h = sum(s[1] for s in sizes) + 3 * pad
+    layer: np.ndarray = np.full((h + 2 * pad, w + 2 * pad), 255, np.uint8)
+    cv2.rectangle(layer, (pad, pad), (pad + w, pad + h), 0, thick, cv2.LINE_AA)
+    y = 2 * pad
+    for text, (tw, th) in zip(lines, sizes, strict=True):
+        y += th
+        cv2.putText(layer, text, (pad + (w - tw) // 2, y), font, scale, 0, thick, cv2.LINE_AA)
+        y += pad
+    lh, lw = layer.shape
+    matrix = cv2.getRotationMatrix2D((lw / 2, lh / 2), mark["angle"], 1.0)
+    layer = cv2.warpAffine(layer, matrix, (lw, lh), borderValue=255)
+    _multiply(arr, layer, round(mark["x"] * px - lw / 2), round(mark["y"] * px - lh / 2),
+              mark["grey"])
+
+
+def _draw_pen(arr: np.ndarray, mark: dict[str, Any], dpi: int) -> None:
+    """A pen stroke near the text: the subject underlined, a tick in the margin, initials."""
+    import cv2
+
+    px = dpi / 25.4
+    rng = np.random.default_rng(mark["seed"])
+    stroke = mark["stroke"]
+    if stroke == "underline":
+        y = mark["subject_y"] + 1.8
+        x0 = 19.0
+        x1 = x0 + rng.uniform(50, 120)
+        xs = np.linspace(x0, x1, 40)
+        ys = y + 0.6 * np.sin(np.linspace(0, rng.uniform(2, 6), 40)) + rng.normal(0, 0.1, 40)
+    elif stroke == "tick":
+        x, y = rng.uniform(8, 14), rng.uniform(140, 230)
+        xs = np.array([x, x + 2.0, x + 7.0])
+        ys = np.array([y, y + 3.0, y - 5.0])
+    else:  # initials and a date scribbled near the signature
+        x, y = rng.uniform(110, 160), rng.uniform(225, 262)
+        t = np.linspace(0, 1, 60)
+        xs = x + 28 * t
+        ys = y + 3.0 * np.sin(t * rng.uniform(12, 20)) * np.exp(-t) + rng.normal(0, 0.15, 60)
+    points = np.stack([xs * px, ys * px], axis=1).round().astype(np.int32)
+    layer = np.full_like(arr, 255)
+    cv2.polylines(layer, [points], False, 0, max(1, round(0.5 * px)), cv2.LINE_AA)
+    _multiply(arr, layer, 0, 0, mark["grey"])
+
+
+def _multiply(arr: np.ndarray, layer: np.ndarray, x: int, y: int, ink: int) -> None:
+    """Print `layer` (0 = ink) onto arr at (x, y) in an ink of grey level `ink`, clipped."""
+    h, w = arr.shape
+    lh, lw = layer.shape
+    x0, y0, x1, y1 = max(0, x), max(0, y), min(w, x + lw), min(h, y + lh)
+    if x0 >= x1 or y0 >= y1:
+        return
+    piece = layer[y0 - y : y1 - y, x0 - x : x1 - x].astype(np.float32) / 255.0
+    tint = piece + (1.0 - piece) * (ink / 255.0)  # 1 where no ink, ink/255 under the stamp
+    region = arr[y0:y1, x0:x1].astype(np.float32) * tint
+    arr[y0:y1, x0:x1] = np.clip(region, 0, 255).astype(np.uint8)
+
+
+class _NoiseFields:
+    """One smoothed sensor-noise field per (page size, sigma), cut anew for every page."""
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self.rng = rng
+        self.fields: dict[tuple[tuple[int, int], float, int], _ScannerNoise] = {}
+
+    def cut(self, shape: tuple[int, int], sigma: float, dpi: int) -> np.ndarray:
+        key = (shape, sigma, dpi)
+        if key not in self.fields:
+            self.fields[key] = _ScannerNoise(shape, sigma, dpi, self.rng)
+        return self.fields[key].cut(shape, self.rng)
+
+
+def _scan_sheet(
+    clean: np.ndarray, plan: _ScanPlan, skew_deg: float, noise: _NoiseFields,
+    rng: np.random.Generator, marks: Sequence[dict[str, Any]] = (),
+) -> np.ndarray:
+    """One sheet through the feeder at plan.dpi: marks, turn, skew, blur, grey, noise."""
+    import cv2
+
+    dpi = plan.dpi
+    arr: np.ndarray = np.array(clean, dtype=np.uint8, copy=True)
+    blank = arr.min() == 255
+    for mark in marks:
+        (_draw_stamp if mark["kind"] == "stamp" else _draw_pen)(arr, mark, dpi)
+    if plan.upside_down:
+        arr = np.ascontiguousarray(arr[::-1, ::-1])
+    h, w = arr.shape
+    outside = None
+    if skew_deg or plan.dark_edges:
+        matrix = cv2.getRotationMatrix2D((w / 2, h / 2), skew_deg, 1.0)
+        if plan.dark_edges:
+            matrix[0, 2] += plan.dark_edges[0] * dpi / 25.4
+            matrix[1, 2] += plan.dark_edges[1] * dpi / 25.4
+        if not blank:
+            arr = cv2.warpAffine(arr, matrix, (w, h), flags=cv2.INTER_LINEAR,
+                                 borderMode=cv2.BORDER_CONSTANT, borderValue=255)
+        if plan.dark_edges:
+            sheet = cv2.warpAffine(np.full((h, w), 255, np.uint8), matrix, (w, h),
+                                   flags=cv2.INTER_LINEAR, borderValue=0)
+            outside = sheet < 128
+    smoothing = SCANNER_SMOOTHING_PX_AT_300_DPI + plan.blur_px_at_300
+    arr = cv2.GaussianBlur(arr, (0, 0), smoothing * dpi / 300)
+    if plan.contrast:
+        ink, paper = plan.contrast
+        lut = np.clip(ink + np.arange(256) * (paper - ink) / 255.0, 0, 255)
+        arr = cv2.LUT(arr, lut.round().astype(np.uint8))
+    else:
+        arr = cv2.LUT(arr, _PAPER_LUT)
+    out = arr.astype(np.int16)
+    if outside is not None and plan.dark_edges:
+        out[outside] = plan.dark_edges[2]
+    out += noise.cut((h, w), plan.noise_sigma, dpi)
+    ys = rng.integers(0, h - 3, SPECKS_PER_PAGE)
+    xs = rng.integers(0, w - 3, SPECKS_PER_PAGE)
+    sizes = np.maximum(1, np.rint(rng.integers(1, 4, SPECKS_PER_PAGE) * dpi / 300)).astype(int)
+    dark = rng.random(SPECKS_PER_PAGE) < 0.7
+    for y, x, s, d in zip(ys, xs, sizes, dark, strict=True):
+        out[y : y + s, x : x + s] = 20 if d else 255
+    if plan.salt_pepper:
+        n = int(plan.salt_pepper * h * w)
+        flat = out.reshape(-1)
+        where = rng.integers(0, h * w, n)
+        flat[where] = np.where(rng.random(n) < 0.5, 0, 255)
+    np.clip(out, 0, 255, out=out)
+    return out.astype(np.uint8)
+
+
+def _write_single_scan(
+    path: Path, pages: list[np.ndarray], plan: _ScanPlan
+) -> None:
+    from PIL import Image
+
+    suffix = path.suffix.lower()
+    quality = plan.jpeg_quality or BATCH_JPEG_QUALITY
+    if suffix in (".png", ".jpg"):
+        if len(pages) != 1:
+            raise ValueError(f"{suffix} holds one page, not {len(pages)}")
+        image = Image.fromarray(pages[0], mode="L")
+        if suffix == ".png":
+            image.save(path, dpi=(plan.dpi, plan.dpi), optimize=True)
+        else:
+            image.save(path, quality=quality, dpi=(plan.dpi, plan.dpi), optimize=True)
+        return
+    writer: _JpegPdfWriter | _JpegTiffWriter
+    writer = _JpegPdfWriter(path, plan.dpi) if suffix == ".pdf" else _JpegTiffWriter(path, plan.dpi)
+    try:
+        for page in pages:
+            writer.add(page, quality)
+    finally:
+        writer.close()
+
+
+def _level_counts(items: list[int], share: float, rng: random.Random) -> set[int]:
+    """A `share` of items, at least one from three items up when the share is not 0."""
+    k = round(len(items) * share)
+    if share > 0 and len(items) >= 3:
+        k = max(1, k)
+    return set(rng.sample(items, k))
+
+
+# People outside the register whose CPR is one digit off a registered person's: one
+# per this many letters, at least MIN_CPR_TWINS.
+LETTERS_PER_CPR_TWIN = 25
+MIN_CPR_TWINS = 3
+
+
+def corpus_world(seed: int, n_letters: int) -> World:
+    """make_corpus's population: enough people and companies that few letters share one.
+
+    Adds "CPR twins": adults outside the register, with their own name and address,
+    whose CPR differs in one digit from a registered adult's (same birth date and
+    sex). A reader that matches CPR numbers loosely would take their letters for
+    the registered person's.
+    """
+    world = make_world(seed, n_persons=max(60, n_letters), n_companies=max(15, n_letters // 5))
+    rng = random.Random(f"twins-{seed}")
+    names = {p.name for p in world.persons} | {s.name for s in world.staff}
+    cprs = {p.cpr for p in world.persons}
+    addresses = {(p.street, p.postcode) for p in world.persons}
+    addresses |= {(c.street, c.postcode) for c in world.companies}
+    registered = [p for p in world.persons
+                  if p.status is not None and not _is_child(p.cpr, REFERENCE_DATE)]
+    for original in rng.sample(registered, max(MIN_CPR_TWINS, n_letters // LETTERS_PER_CPR_TWIN)):
+        cpr = _one_digit_off(rng, original.cpr, cprs)
+        cprs.add(cpr)
+        male = int(cpr[-1]) % 2 == 1
+        while True:
+            name = _random_name(rng, male)
+            if name not in names:
+                names.add(name)
+                break
+        while True:
+            street, (postcode, city) = _random_street(rng), rng.choice(POSTTOWNS)
+            if (street, postcode) not in addresses:
+                addresses.add((street, postcode))
+                break
+        world.persons.append(Person(name, cpr, street, postcode, city, status=None))
+    return world
+
+
+def _one_digit_from(cpr: str, others: set[str]) -> bool:
+    """Whether cpr differs from one of `others` in exactly one digit."""
+    for i in range(len(cpr)):
+        for digit in "0123456789":
+            if digit != cpr[i] and cpr[:i] + digit + cpr[i + 1 :] in others:
+                return True
+    return False
+
+
+def make_corpus_specs(world: World, seed: int, n_letters: int) -> list[LetterSpec]:
+    """make_corpus's letters: CORPUS_MIX in every layout and font, 1-3 pages."""
+    return make_letter_specs(
+        world, seed, n_letters, page_weights=BATCH_PAGE_WEIGHTS, mix=CORPUS_MIX,
+        layouts=ALL_LAYOUTS, layout_weights=(1, 1, 1, 1), fonts=CORPUS_FONTS,
+    )
+
+
+def make_corpus(
+    out_dir: Path,
+    seed: int,
+    n_letters: int = 150,
+    *,
+    text_share: float = 0.35,
+    batch_share: float = 0.4,
+    batch_letters: tuple[int, int] = (6, 12),
+    levels: Sequence[str] = DEGRADATION_LEVELS,
+    dpis: Sequence[int] = (200, 300),
+    world: World | None = None,
+) -> list[LetterTruth]:
+    """The evaluation corpus: n letters with truth, text-layer and scanned, singly and in batches.
+
+    Letters use ALL_LAYOUTS and CORPUS_FONTS and CORPUS_MIX (all CPR/CVR forms and
+    placements, no-ID letters, namesakes, a CPR one digit off a register entry,
+    companies with Att. lines), 1-3 pages. A `text_share` of the letters are PDFs
+    with a text layer; the others are scanned at one of `levels` (spread evenly)
+    and `dpis`. A `batch_share` of the scanned letters go into tray batches
+    (bakke-NN.pdf/.tif of `batch_letters` letters, PATCHT separators, blank duplex
+    backs), the rest into one file each (brev-NNN.pdf/.tif/.jpg/.png).
+
+    Writes out_dir/tray/, out_dir/registers/, out_dir/truth.json (LetterTruth with
+    `level` and `degradation_details`) and out_dir/batch.json. Deterministic from
+    the seed (DejaVu fonts fall back to built-ins where fonts-dejavu is missing).
+    """
+    unknown = [lv for lv in levels if lv not in LEVEL_SPECS]
+    if unknown or not levels:
+        raise ValueError(f"unknown degradation levels {unknown}; use {DEGRADATION_LEVELS}")
+    for share in (text_share, batch_share):
+        if not 0.0 <= share <= 1.0:
+            raise ValueError(f"a share must lie in 0..1, not {share}")
+    if n_letters < 1 or batch_letters[0] < 1 or batch_letters[0] > batch_letters[1]:
+        raise ValueError("a corpus needs letters, and batches of at least one letter")
+    out_dir = Path(out_dir)
+    tray = out_dir / TRAY_DIR
+    tray.mkdir(parents=True, exist_ok=True)
+    if world is None:
+        world = corpus_world(seed, n_letters)
+    _ensure_registers(world, out_dir / "registers")
+    specs = make_corpus_specs(world, seed, n_letters)
+
+    # ---- the plan: which letter is text, scanned alone or in a batch, at which level
+    rng = random.Random(f"corpus-{seed}")
+    text = set(rng.sample(range(n_letters), round(n_letters * text_share)))
+    scanned = [i for i in range(n_letters) if i not in text]
+    level_of = {i: levels[k % len(levels)] for k, i in enumerate(scanned)}
+    shuffled = [level_of[i] for i in scanned]
+    rng.shuffle(shuffled)
+    level_of = dict(zip(scanned, shuffled, strict=True))
+    upside: set[int] = set()
+    for level in levels:
+        members = [i for i in scanned if level_of[i] == level]
+        upside |= _level_counts(members, LEVEL_SPECS[level].upside_down_share, rng)
+    batched = sorted(rng.sample(scanned, round(len(scanned) * batch_share)))
+    batches: list[list[int]] = []
+    while batched:
+        size = rng.randint(*batch_letters)
+        batches.append(batched[:size])
+        batched = batched[size:]
+    in_batch = {i for batch in batches for i in batch}
+
+    truths: list[LetterTruth | None] = [None] * n_letters
+    noise = _NoiseFields(np.random.default_rng([seed, 4]))
+    pixel_rng = np.random.default_rng([seed, 5])
+    with tempfile.TemporaryDirectory(prefix="postbakke-corpus-") as tmp:
+        for i, spec in enumerate(specs):
+            stem = f"brev-{i + 1:03d}"
+            if i in text:
+                name = f"{stem}.pdf"
+                render_letter_pdf(world, spec, tray / name)
+                truth = letter_truth(spec, name, TEXT_LEVEL)
+                truth.level = TEXT_LEVEL
+                truths[i] = truth
+                continue
+            if i in in_batch:
+                continue
+            choices = [f for f in CORPUS_FORMATS if spec.n_pages == 1 or f in (".pdf", ".tif")]
+            weights = [CORPUS_FORMAT_WEIGHTS[CORPUS_FORMATS.index(f)] for f in choices]
+            suffix = rng.choices(choices, weights=weights)[0]
+            dpi = rng.choice(list(dpis))
+            if suffix == ".png":
+                dpi = min(dpi, PNG_MAX_DPI)
+            plan = _plan_scan(rng, level_of[i], dpi, spec, i in upside, jpeg=suffix != ".png")
+            source = Path(tmp) / f"{stem}.pdf"
+            render_letter_pdf(world, spec, source)
+            pages = [
+                _scan_sheet(clean, plan, plan.skews[k], noise, pixel_rng,
+                            [m for m in plan.marks if m["page"] == k + 1])
+                for k, clean in enumerate(_render_pages(source, dpi))
+            ]
+            name = f"{stem}{suffix}"
+            _write_single_scan(tray / name, pages, plan)
+            truth = letter_truth(spec, name, plan.label())
+            truth.level, truth.degradation_details = plan.level, plan.details()
+            truths[i] = truth
+
+        scanner = _Scanner(rng, noise, pixel_rng, Path(tmp))
+        for number, members in enumerate(batches, start=1):
+            batch_truths = _write_corpus_batch(
+                out_dir, f"bakke-{number:02d}", [(i, specs[i]) for i in members], world,
+                {i: level_of[i] for i in members}, upside, rng.choice(list(dpis)), scanner,
+            )
+            for i, truth in zip(members, batch_truths, strict=True):
+                truths[i] = truth
+    done = [t for t in truths if t is not None]
+    if len(done) != n_letters:
+        raise AssertionError("every letter gets a truth")
+    _merge_truth(out_dir / "truth.json", done)
+    return done
+
+
+@dataclass
+class _Scanner:
+    """The random streams and scratch folder one corpus run shares between its files."""
+
+    rng: random.Random
+    noise: _NoiseFields
+    pixel_rng: np.random.Generator
+    tmp: Path
+    separators: dict[tuple[str, int], np.ndarray] = field(default_factory=dict)
+
+    def separator(self, kind: str, dpi: int) -> np.ndarray:
+        if (kind, dpi) not in self.separators:
+            pdf = self.tmp / f"skilleark-{kind}.pdf"
+            render_separator_sheet(pdf, kind)
+            self.separators[(kind, dpi)] = _render_pages(pdf, dpi)[0]
+        return self.separators[(kind, dpi)]
+
+
+CORPUS_BATCH_TIFF_SHARE = 0.25
+CORPUS_SEPARATOR_SHARE = 0.5
+CORPUS_DUPLEX_SHARE = 0.3
+
+
+def _write_corpus_batch(
+    out_dir: Path,
+    name: str,
+    letters: list[tuple[int, LetterSpec]],
+    world: World,
+    level_of: dict[int, str],
+    upside: set[int],
+    dpi: int,
+    scanner: _Scanner,
+) -> list[LetterTruth]:
+    """One tray batch of the corpus: each letter scanned at its own level, in one file.
+
+    As make_batch: PATCHT separators before some letters, blank backs after every
+    page of the duplex ones (with the front's skew, grey, noise and edges), one
+    page roles record in batch.json; the letters' truths come back in order.
+    """
+    rng = scanner.rng
+    fmt = ".tif" if rng.random() < CORPUS_BATCH_TIFF_SHARE else ".pdf"
+    kind = rng.choice(SEPARATOR_KINDS)
+    n = len(letters)
+    separated = set(rng.sample(range(1, n), round((n - 1) * CORPUS_SEPARATOR_SHARE)))
+    duplex = set(rng.sample(range(n), round(n * CORPUS_DUPLEX_SHARE)))
+    plans = [_plan_scan(rng, level_of[i], dpi, spec, i in upside) for i, spec in letters]
+    mild = LEVEL_SPECS["mild"]
+    plan: list[_BatchPage] = []
+    sheets: list[tuple[int | None, int]] = []  # (letter index in batch or None, page in letter)
+    letter_pages: list[list[int]] = []
+    for k, (_, spec) in enumerate(letters):
+        if k in separated:
+            skew = round(rng.uniform(-SEPARATOR_MAX_SKEW_DEG, SEPARATOR_MAX_SKEW_DEG), 2)
+            plan.append(_BatchPage("separator", skew, rng.random() < mild.upside_down_share))
+            sheets.append((None, 0))
+        numbers = []
+        for page in range(1, spec.n_pages + 1):
+            skew = plans[k].skews[page - 1]
+            plan.append(_BatchPage(f"letter:{k}", skew, plans[k].upside_down, page))
+            sheets.append((k, page))
+            numbers.append(len(plan))
+            if k in duplex:
+                plan.append(_BatchPage("blank", skew, plans[k].upside_down))
+                sheets.append((k, 0))
+        letter_pages.append(numbers)
+
+    file_name = f"{name}{fmt}"
+    writer: _JpegPdfWriter | _JpegTiffWriter
+    writer = (_JpegPdfWriter if fmt == ".pdf" else _JpegTiffWriter)(
+        out_dir / TRAY_DIR / file_name, dpi
+    )
+    try:
+        rendered: tuple[int, list[np.ndarray]] | None = None
+        for entry, (index, page_no) in zip(plan, sheets, strict=True):
+            if index is None:  # a separator sheet: card, fed straight, lightly noisy
+                sheet_plan = _ScanPlan("mild", dpi, [entry.skew], entry.upside_down,
+                                       mild.noise_sigma, 0.0, 0.0, BATCH_JPEG_QUALITY, None, None)
+                clean = scanner.separator(kind, dpi)
+                marks: list[dict[str, Any]] = []
+            else:
+                sheet_plan = plans[index]
+                if rendered is None or rendered[0] != index:
+                    source = scanner.tmp / f"{name}-{index}.pdf"
+                    render_letter_pdf(world, letters[index][1], source)
+                    rendered = (index, _render_pages(source, dpi))
+                pages = rendered[1]
+                clean = pages[page_no - 1] if page_no else np.full_like(pages[0], 255)
+                marks = [m for m in sheet_plan.marks if m["page"] == page_no] if page_no else []
+            writer.add(
+                _scan_sheet(clean, sheet_plan, entry.skew, scanner.noise, scanner.pixel_rng,
+                            marks),
+                sheet_plan.jpeg_quality or BATCH_JPEG_QUALITY,
+            )
+    finally:
+        writer.close()
+
+    truths = []
+    for k, (_, spec) in enumerate(letters):
+        truth = letter_truth(spec, file_name, plans[k].label())
+        truth.pages = letter_pages[k]
+        truth.separator_before = k in separated
+        truth.blank_backs = k in duplex
+        truth.level = plans[k].level
+        truth.degradation_details = {**plans[k].details(), "batch": True}
+        truths.append(truth)
+    record = {
+        "file": file_name,
+        "dpi": dpi,
+        "separator_kind": kind,
+        "n_pages": len(plan),
+        "pages": [{"page": number, **asdict(entry)} for number, entry in enumerate(plan, 1)],
+    }
+    _merge_json_dict(out_dir / BATCH_FILE, {file_name: record})
     return truths
 
 

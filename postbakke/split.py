@@ -60,7 +60,10 @@ _PAGE_OF = re.compile(
     rf"\b(?:s[il1|]d[eco]|page)\s*({_DIGIT})\s*(?:af|of|/)\s*({_DIGIT})(?![0-9])",
     re.IGNORECASE,
 )
-_OCR_DIGITS = str.maketrans({"l": "1", "I": "1", "|": "1", "O": "0", "o": "0"})
+# _DIGIT is matched case-insensitively, so "i" and "L" come through too ("Side 1 af i").
+_OCR_DIGITS = str.maketrans(
+    {"l": "1", "L": "1", "I": "1", "i": "1", "|": "1", "O": "0", "o": "0"}
+)
 _REAL_WORD = re.compile(r"\w{2,}")
 
 

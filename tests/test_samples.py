@@ -185,7 +185,7 @@ def test_world_holds_every_case_the_mix_needs(world: World) -> None:
 # --------------------------------------------------------------------------- text-layer letters
 
 
-@pytest.mark.parametrize("layout", samples.LAYOUTS)
+@pytest.mark.parametrize("layout", samples.ALL_LAYOUTS)
 def test_recipient_block_sits_in_the_window_zone(world: World, tmp_path: Path, layout: str) -> None:
     person = _person(world, "tilmeldt")
     pdf = tmp_path / "brev.pdf"
@@ -197,6 +197,9 @@ def test_recipient_block_sits_in_the_window_zone(world: World, tmp_path: Path, l
     assert person.street in window_text
     assert f"{person.postcode} {person.city}" in window_text
     assert format_cpr(person.cpr) in window_text
+    if layout == "modern":  # the sender's small return address, just above the block
+        back = [w for w in words if w["text"] == "Afs.:"]
+        assert len(back) == 1 and 45 < float(back[0]["top"]) < samples.WINDOW_ZONE[1]
     # Nothing else in the window: the info column and letterhead stay outside.
     assert len(window) == len(
         " ".join(
@@ -212,7 +215,7 @@ def test_recipient_block_sits_in_the_window_zone(world: World, tmp_path: Path, l
     )
 
 
-@pytest.mark.parametrize("layout", samples.LAYOUTS)
+@pytest.mark.parametrize("layout", samples.ALL_LAYOUTS)
 def test_info_cpr_is_outside_the_window_and_labelled(
     world: World, tmp_path: Path, layout: str
 ) -> None:

@@ -255,7 +255,7 @@ def test_letterhead_by_rows_or_large_type():
         ("Side 2 af 3", (2, 3)), ("side 2/3", (2, 3)), ("Side 2 af3", (2, 3)),
         ("Side2 af 3", (2, 3)), ("SIDE 1 AF 1", (1, 1)), ("Side 2 / 3", (2, 3)),
         ("Side l af 2", (1, 2)), ("Sidc 2 af 2", (2, 2)), ("S1de 10 af 12", (10, 12)),
-        ("Side 2 af 3.", (2, 3)),
+        ("Side 2 af 3.", (2, 3)), ("Side 1 af i", (1, 1)), ("Side L af 2", (1, 2)),
         ("Side 7 af 3", None), ("Side 0 af 2", None), ("se side 2 af vejledningen", None),
         ("Sjde Z af 3", None), ("Side 2 af 300", None), ("Sagsnr. 2/3", None),
     ],
