@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import sqlite3
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from postbakke import ids, ingest
 from postbakke.config import Settings
-from postbakke.errors import InputFileError
+from postbakke.errors import InputFileError, PostbakkeError
 from postbakke.extract import ExtractOptions, extract_fields
 from postbakke.match import Registers, match_recipient, match_sender
 from postbakke.models import Letter, Page, VerdictKind
@@ -322,8 +323,17 @@ def scan(
         path, file_hash = task
         if isinstance(pages_or_reason, str):
             yield _failed(ctx, path, file_hash, pages_or_reason)
-        else:
+            continue
+        try:
             yield store_file(path, file_hash, pages_or_reason, ctx, tray, scanned_on)
+        except (PostbakkeError, sqlite3.DatabaseError):
+            raise  # a problem of the workspace, not of this file: stop and say so
+        except Exception as error:
+            # A bug met on one file's pages must not cost the rest of the tray:
+            # the file is set aside (nothing of it stored) and can be re-scanned.
+            log.exception("uventet fejl i %s", path.name)
+            yield _failed(ctx, path, file_hash,
+                          f"uventet fejl under læsningen ({type(error).__name__})")
 
 
 def scan_one(path: Path, ctx: ScanContext, tray: str | None, scanned_on: date) -> FileOutcome:

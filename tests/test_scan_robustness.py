@@ -170,3 +170,28 @@ def test_a_page_over_its_time_limit_is_given_up_with_a_reason(tmp_path, workspac
     assert f"Advarsel: {truths[0].file} side 1: OCR" in result.output
     row = json.loads(runner.invoke(cli, ["letters", "--format", "jsonl"]).output)
     assert (row["verdict"], row["reason"]) == ("review", "low_confidence")
+
+
+def test_an_unexpected_error_on_one_file_sets_it_aside_and_the_rest_goes_on(
+    tmp_path, workspace, monkeypatch
+):
+    make_tray(tmp_path / "bakke", seed=26, n_letters=3, scanned_share=0.0)
+    from postbakke import pipeline
+
+    real_split = pipeline.split_letters
+
+    def split_failing_on_the_second(pages, source):
+        if source == "brev-002.pdf":
+            raise ValueError("a bug")
+        return real_split(pages, source)
+
+    monkeypatch.setattr(pipeline, "split_letters", split_failing_on_the_second)
+    runner = CliRunner()
+    import_registers(runner, tmp_path / "bakke")
+    result = runner.invoke(cli, ["scan", str(tmp_path / "bakke" / TRAY_DIR)])
+    assert result.exit_code == 1
+    assert "brev-002.pdf: uventet fejl under læsningen (ValueError)" in result.output
+    export = runner.invoke(cli, ["letters", "--format", "jsonl"]).output.splitlines()
+    assert sorted(json.loads(line)["source"] for line in export) == [
+        "brev-001.pdf", "brev-003.pdf"
+    ]
