@@ -11,11 +11,15 @@ layout is specified in.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from postbakke.privacy import masked_id
+
+# The file types `scan` and `watch` read (sniffed by content; the suffix picks
+# files out of a folder).
+SCANNABLE_SUFFIXES = frozenset({".pdf", ".tif", ".tiff", ".png", ".jpg", ".jpeg"})
 
 A4_WIDTH_MM = 210.0
 A4_HEIGHT_MM = 297.0
@@ -258,10 +262,6 @@ class RecipientBlock:
     city: str | None = None
     confidence: float = 0.0
 
-    @property
-    def is_complete(self) -> bool:
-        return bool(self.name and self.street and self.postcode)
-
 
 @dataclass(frozen=True, slots=True)
 class Fields:
@@ -278,10 +278,6 @@ class Fields:
     subject: str | None = None
     physical_enclosure: bool = False  # "Vedlagt: sundhedskort" and the like
     low_confidence: bool = False  # the page read too badly to be sure of anything
-
-
-def page_numbers_text(numbers: Sequence[int]) -> str:
-    return ",".join(str(n) for n in numbers)
 
 
 @dataclass(frozen=True, slots=True)

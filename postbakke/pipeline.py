@@ -22,15 +22,13 @@ from postbakke.config import Settings
 from postbakke.errors import InputFileError, PostbakkeError
 from postbakke.extract import ExtractOptions, extract_fields
 from postbakke.match import Registers, match_recipient, match_sender
-from postbakke.models import Letter, Page, VerdictKind
+from postbakke.models import SCANNABLE_SUFFIXES, Letter, Page, VerdictKind
 from postbakke.privacy import Pseudonymiser, load_or_create_secret
 from postbakke.split import split_letters
 from postbakke.store import LetterRecord, Store, StoredFile
 from postbakke.verdict import decide
 
 log = logging.getLogger(__name__)
-
-SCANNABLE_SUFFIXES = {".pdf", ".tif", ".tiff", ".png", ".jpg", ".jpeg"}
 
 
 @dataclass

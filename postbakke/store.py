@@ -248,13 +248,6 @@ class Store:
             for r in self.db.table("staff").rows_where(order_by="id")
         ]
 
-    def last_import(self, register: str) -> dict | None:
-        rows = list(
-            self.db.table("register_imports").rows_where(
-                "register = ?", [register], order_by="id desc", limit=1
-            )
-        )
-        return rows[0] if rows else None
 
     # -- scans -------------------------------------------------------------------------
 

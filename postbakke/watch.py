@@ -25,11 +25,10 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from postbakke.models import SCANNABLE_SUFFIXES
+
 log = logging.getLogger(__name__)
 
-# The same file types `postbakke scan` reads (pipeline.SCANNABLE_SUFFIXES, checked by a
-# test); not imported, so watching a folder does not load OpenCV.
-WATCH_SUFFIXES = frozenset({".pdf", ".tif", ".tiff", ".png", ".jpg", ".jpeg"})
 DONE_DIR = "behandlet"
 FAILED_DIR = "fejlet"
 # Names scanners and Office use while a file is still being written.
@@ -66,7 +65,7 @@ def is_candidate(name: str) -> bool:
     suffix = Path(name).suffix.lower()
     if name.startswith((".", "~$")) or suffix in TEMPORARY_SUFFIXES:
         return False
-    return suffix in WATCH_SUFFIXES
+    return suffix in SCANNABLE_SUFFIXES
 
 
 def free_target(directory: Path, name: str, companion_suffix: str = "") -> Path:

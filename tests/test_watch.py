@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from postbakke.watch import WATCH_SUFFIXES, FolderWatcher, Handled, tray_of
+from postbakke.watch import FolderWatcher, Handled, tray_of
 
 TODAY = date(2026, 11, 25)
 SETTLE_S = 0.2
@@ -105,12 +105,6 @@ def settle_and_process(watcher: FolderWatcher, clock: FakeClock) -> int:
 )
 def test_tray_is_the_first_folder_below_the_watched_folder(relative, tray, folder):
     assert tray_of(folder, folder / relative) == tray, relative
-
-
-def test_watch_picks_the_same_file_types_as_scan():
-    from postbakke.pipeline import SCANNABLE_SUFFIXES
-
-    assert WATCH_SUFFIXES == SCANNABLE_SUFFIXES
 
 
 def test_growing_file_is_not_handed_over_until_it_stops_growing(folder):
