@@ -79,6 +79,19 @@ def test_label_and_value_far_apart_in_the_info_column_still_pair():
     assert [f.label for f in fields.recipient_ids] == ["cpr"]
 
 
+def test_a_badly_read_label_does_not_make_a_clearly_read_number_unsure():
+    label = line("cvR", 125, 74, conf=0.0)  # a harsh scan: the label barely read
+    number = line("13977917", 132, 74, conf=96.0)
+    fields = fields_of(*WINDOW, label, number)
+    assert [(f.digits, f.label) for f in fields.recipient_ids] == [("13977917", "cvr")]
+    assert fields.recipient_ids[0].confidence >= 0.9
+
+
+def test_a_badly_read_number_stays_unsure():
+    fields = fields_of(*WINDOW, line("CVR-nr.:", 125, 74), line("13977917", 145, 74, conf=30.0))
+    assert fields.recipient_ids[0].confidence <= 0.3
+
+
 def test_cpr_legible_in_the_window_is_reported():
     fields = fields_of(*WINDOW, line("CPR-nr. 010203-1234", 22, 77))
     assert fields.window_cpr is True
