@@ -377,7 +377,7 @@ def _image_dpi(frame: Image.Image) -> float:
 class _Reading:
     words: list[Word]
     rotation: int
-    image_path: Path
+    image: np.ndarray  # the page as it was read
 
     @property
     def score(self) -> float:
@@ -409,7 +409,7 @@ class _RasterReader:
         gray = preprocess.resize_to_dpi(gray, source_dpi, self.dpi)
         turned = 0
         if gray.shape[1] > LANDSCAPE_RATIO * gray.shape[0]:
-            turned = self._sideways_rotation(number, gray, deadline)
+            turned = self._sideways_rotation(gray)
             gray = preprocess.turn(gray, turned)
         page = Page(
             number=number,
@@ -430,63 +430,41 @@ class _RasterReader:
         clean = preprocess.clean_page(gray, self.dpi)
         page = replace(page, skew_deg=clean.skew_deg)
         try:
-            reading = self._ocr(number, clean.image, turned, deadline)
+            reading = self._ocr(clean.image, turned, deadline)
         except PageTimeoutError as exc:
             return replace(page, error=exc.message)
         if not reading.looks_upright:
-            reading = self._better_of(reading, number, clean.image, deadline)
-        final_path = self._path(number, "")
-        reading.image_path.replace(final_path)
+            reading = self._better_of(reading, deadline)
+        image_path = self.workdir / f"{self.source.stem}-{self.key}-p{number:03d}.png"
+        Image.fromarray(reading.image).save(image_path, dpi=(self.dpi, self.dpi))
         return replace(
-            page, words=tuple(reading.words), rotation=reading.rotation, image_path=str(final_path)
+            page, words=tuple(reading.words), rotation=reading.rotation, image_path=str(image_path)
         )
 
-    def _better_of(
-        self, reading: _Reading, number: int, image: np.ndarray, deadline: float
-    ) -> _Reading:
+    def _better_of(self, reading: _Reading, deadline: float) -> _Reading:
         """Read the page turned 180 degrees too and keep the reading with more real words."""
         try:
             other = self._ocr(
-                number, preprocess.turn(image, 180), (reading.rotation + 180) % 360, deadline
+                preprocess.turn(reading.image, 180), (reading.rotation + 180) % 360, deadline
             )
         except PageTimeoutError:
             return reading  # no time left for a second reading: keep the first
-        keep, drop = (other, reading) if other.score > reading.score else (reading, other)
-        drop.image_path.unlink(missing_ok=True)
-        return keep
+        return other if other.score > reading.score else reading
 
-    def _ocr(self, number: int, image: np.ndarray, rotation: int, deadline: float) -> _Reading:
+    def _ocr(self, image: np.ndarray, rotation: int, deadline: float) -> _Reading:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise PageTimeoutError(
                 f"OCR af siden tog mere end {self.timeout_s:g} sekunder og blev afbrudt"
             )
-        path = self._save(number, image, f"-r{rotation}")
         try:
-            words = ocr.ocr_image_file(path, self.dpi, remaining)
+            words = ocr.ocr_image(image, self.dpi, remaining)
         except InputFileError as exc:
             raise InputFileError(self.source.name, exc.reason) from exc
-        return _Reading(words=words, rotation=rotation, image_path=path)
+        return _Reading(words=words, rotation=rotation, image=image)
 
-    def _sideways_rotation(self, number: int, gray: np.ndarray, deadline: float) -> int:
+    def _sideways_rotation(self, gray: np.ndarray) -> int:
         """Clockwise turn (90 or 270) that makes a sideways scan portrait, by Tesseract's OSD."""
         flat = preprocess.whiten_paper(preprocess.normalise_contrast(gray, self.dpi))
-        path = self._save(number, flat, "-osd")
-        try:
-            rotation = ocr.detect_orientation(path, max(1.0, deadline - time.monotonic()))
-        except PageTimeoutError:
-            rotation = None
-        finally:
-            path.unlink(missing_ok=True)
         # None: too little text for OSD to say; leave it as scanned.
-        return rotation or 0
-
-    def _path(self, number: int, suffix: str) -> Path:
-        return self.workdir / f"{self.source.stem}-{self.key}-p{number:03d}{suffix}.png"
-
-    def _save(self, number: int, image: np.ndarray, suffix: str) -> Path:
-        path = self._path(number, suffix)
-        Image.fromarray(image).save(path, dpi=(self.dpi, self.dpi))
-        return path
-
-
+        return ocr.detect_orientation(flat, self.dpi) or 0

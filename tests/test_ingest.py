@@ -176,14 +176,14 @@ class FakeOcr:
     """Stands in for Tesseract: records its calls, returns one fixed word per page."""
 
     def __init__(self, words: list[Word] | None = None, error: Exception | None = None):
-        self.calls: list[tuple[Path, int]] = []
+        self.calls: list[tuple[np.ndarray, int]] = []
         self.words = words if words is not None else [
             Word(f"ord{i}", 20 + 10 * i, 50, 28 + 10 * i, 54, 95) for i in range(10)
         ]
         self.error = error
 
-    def __call__(self, image_path: Path, dpi: int, timeout_s: float) -> list[Word]:
-        self.calls.append((Path(image_path), dpi))
+    def __call__(self, image: np.ndarray, dpi: int, timeout_s: float) -> list[Word]:
+        self.calls.append((image, dpi))
         if self.error:
             raise self.error
         return list(self.words)
@@ -192,7 +192,7 @@ class FakeOcr:
 @pytest.fixture
 def fake_ocr(monkeypatch: pytest.MonkeyPatch) -> FakeOcr:
     fake = FakeOcr()
-    monkeypatch.setattr(ocr, "ocr_image_file", fake)
+    monkeypatch.setattr(ocr, "ocr_image", fake)
     return fake
 
 
@@ -256,7 +256,7 @@ def test_text_layer_pdf_is_read_without_ocr(letter, tmp_path, monkeypatch):
     def no_ocr(*args, **kwargs):
         raise AssertionError("a text-layer page must not be OCR'd")
 
-    monkeypatch.setattr(ocr, "ocr_image_file", no_ocr)
+    monkeypatch.setattr(ocr, "ocr_image", no_ocr)
     pages = ingest.read_pages(letter.pdf, tmp_path)
     assert [p.number for p in pages] == [1, 2]
     first = pages[0]
@@ -284,8 +284,8 @@ def test_pdf_mixing_text_and_scanned_pages_ocrs_only_the_scanned_one(letter, tmp
     pages = ingest.read_pages(mixed, tmp_path / "work")
     assert [p.method for p in pages] == ["text", "ocr"]
     assert len(fake_ocr.calls) == 1
-    image_path, dpi = fake_ocr.calls[0]
-    assert dpi == ingest.OCR_DPI
+    image, dpi = fake_ocr.calls[0]
+    assert dpi == ingest.OCR_DPI and image.shape == pytest.approx((2339, 1654), abs=2)
     assert pages[1].image_path and Path(pages[1].image_path).is_file()
     assert Image.open(pages[1].image_path).size == pytest.approx((1654, 2339), abs=2)
 
@@ -405,12 +405,13 @@ def test_blank_back_page_is_not_ocrd(tmp_path, fake_ocr):
 
 def test_page_over_its_time_limit_is_marked_and_the_rest_is_read(tmp_path, letter, monkeypatch):
     class SlowFirstPage(FakeOcr):
-        def __call__(self, image_path, dpi, timeout_s):
-            if "-p001" in Path(image_path).name:
+        def __call__(self, image, dpi, timeout_s):
+            if not self.calls:
+                self.calls.append((image, dpi))
                 raise PageTimeoutError("OCR af siden tog mere end 30 sekunder og blev afbrudt")
-            return super().__call__(image_path, dpi, timeout_s)
+            return super().__call__(image, dpi, timeout_s)
 
-    monkeypatch.setattr(ocr, "ocr_image_file", SlowFirstPage())
+    monkeypatch.setattr(ocr, "ocr_image", SlowFirstPage())
     path = tmp_path / "to-sider.tif"
     frames = [Image.fromarray(scan(letter.page1)), Image.fromarray(scan(letter.page2))]
     frames[0].save(path, save_all=True, append_images=frames[1:], dpi=(SCAN_DPI, SCAN_DPI))
@@ -426,17 +427,20 @@ def test_low_confidence_reading_is_retried_upside_down_and_the_better_kept(
     good = [Word("Birgitte", 22, 52, 40, 56, 96.0) for _ in range(20)]
 
     class TurnedScan(FakeOcr):
-        def __call__(self, image_path, dpi, timeout_s):
-            super().__call__(image_path, dpi, timeout_s)
-            return good if "-r180" in Path(image_path).name else garbage
+        def __call__(self, image, dpi, timeout_s):
+            super().__call__(image, dpi, timeout_s)
+            return good if len(self.calls) == 2 else garbage
 
     fake = TurnedScan()
-    monkeypatch.setattr(ocr, "ocr_image_file", fake)
+    monkeypatch.setattr(ocr, "ocr_image", fake)
     path = save(scan(letter.page1, turn=180), tmp_path / "vendt.png")
     (page,) = ingest.read_pages(path, tmp_path / "work")
     assert page.rotation == 180 and page.words[0].text == "Birgitte"
     assert len(fake.calls) == 2
+    first, second = (image for image, _ in fake.calls)
+    assert np.array_equal(second, first[::-1, ::-1]), "the second reading is of the turned page"
     assert sorted(p.name for p in (tmp_path / "work").iterdir()) == [Path(page.image_path).name]
+    assert np.array_equal(np.asarray(Image.open(page.image_path)), second)
 
 
 # --- real Tesseract on generated scans -----------------------------------------------------------
