@@ -99,6 +99,8 @@ _CPR_HEADS = frozenset(
 _CVR_HEADS = frozenset({"cvr", "cvrnr", "cvrnummer"})
 # "nr", "nummer" and their usual OCR misreadings ("rn" for "nr", "m" for "rn").
 _NUMBER_WORDS = frozenset({"nr", "no", "nummer", "numer", "n", "ni", "rn", "m"})
+# Longer than this, a word after "CPR"/"CVR" is a word of its own, not a misread "nr".
+MISREAD_NR_MAX_LEN = 3
 _SKIP_WORDS = frozenset({"dk"})  # "CVR-nr. DK 12345678"
 _CONNECTORS = frozenset({"eller", "og", "el", "samt"})  # "CPR- eller CVR-nr.", "tlf. A og B"
 # Labels of numbers that are never a recipient ID. Any "<word> nr." or
@@ -294,6 +296,11 @@ def _label_before(pre: str, inherited: _Label | None) -> _Label:
         return _OTHER if numbered else _UNLABELLED
     head = words.pop()
     kinds = _id_kinds(head)
+    if not kinds and words and len(head) <= MISREAD_NR_MAX_LEN and head not in _OTHER_HEADS:
+        # "Cpr.nar", "CVR-ur.": a short word right after CPR/CVR is its "nr." misread
+        if _id_kinds(words[-1]):
+            head = words.pop()
+            kinds = _id_kinds(head)
     if kinds or head == "se":
         # "CPR/CVR-nr.", "CPR- eller CVR-nummer", "CVR/SE-nr."
         while words and (words[-1] in _NUMBER_WORDS or words[-1] in _CONNECTORS):

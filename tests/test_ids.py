@@ -59,6 +59,8 @@ SHOULD_FIND = [
     ("Personnr. 010203-1234", IdKind.CPR, CPR_NO_MOD11, "cpr", False),
     ("CPR nr: 010203-1234", IdKind.CPR, CPR_NO_MOD11, "cpr", False),
     ("CPR-nr, 010203-1234", IdKind.CPR, CPR_NO_MOD11, "cpr", False),  # misread label
+    ("Cpr.nar 010203-1234", IdKind.CPR, CPR_NO_MOD11, "cpr", False),  # "nr." misread
+    ("CVR-ur. 13585628", IdKind.CVR, OTHER_CVR, "cvr", False),
     ("cpr nr 010203-1234", IdKind.CPR, CPR_NO_MOD11, "cpr", False),
     ("CPR-nr.:010203-1234", IdKind.CPR, CPR_NO_MOD11, "cpr", False),  # glued
     ("(CPR-nr. 010203-1234)", IdKind.CPR, CPR_NO_MOD11, "cpr", False),
@@ -200,6 +202,9 @@ def test_label_does_not_reach_past_a_date_or_a_word() -> None:
     assert _one("Tlf. 87535000 Dato 25.11.2026 13585628").label is None
     assert _one("CPR-nr. 25.11.2026 0102031234").label is None
     assert _one("Tlf. 87535000 Modtager 13585628").label is None
+    found = find_ids("CVR-nr. 13585628 Firma 0102031234")
+    assert [(f.kind, f.label) for f in found] == [(IdKind.CVR, "cvr"), (IdKind.CPR, None)]
+    assert _one("Tlf. nar 13585628").label is None
 
 
 # --- confidence ------------------------------------------------------------
