@@ -16,6 +16,9 @@ API does none of that after the first page. The time limit is Tesseract's own
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -138,6 +141,21 @@ def _osd_dir() -> Path:
     return tessdata_dir()
 
 
+@contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """Keep Leptonica's C-level chatter ("Error in pixScanForForeground: invalid box", said
+    of harmless empty boxes) off the terminal: mailroom staff read only postbakke's lines."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def _set_image(api: object, image: np.ndarray, dpi: int) -> None:
     if image.ndim != 2 or image.dtype != np.uint8:
         raise InputFileError("side", "billedet er ikke et gråtonebillede")
@@ -164,7 +182,9 @@ def ocr_image(
         raise _timeout_error(timeout_s)
     api = _engine(LANGUAGE, PAGE_SEGMENTATION_MODE if psm is None else psm)
     _set_image(api, image, dpi)
-    if not api.Recognize(max(1, int(timeout_s * 1000))):  # type: ignore[attr-defined]
+    with _quiet_stderr():
+        recognised = api.Recognize(max(1, int(timeout_s * 1000)))  # type: ignore[attr-defined]
+    if not recognised:
         api.Clear()  # type: ignore[attr-defined]
         raise _timeout_error(timeout_s)
     mm_per_px = 25.4 / dpi
@@ -208,7 +228,8 @@ def detect_orientation(image: np.ndarray, dpi: int) -> int | None:
     api = _engine("osd", OSD_SEGMENTATION_MODE)
     _set_image(api, image, dpi)
     try:
-        result = api.DetectOrientationScript()  # type: ignore[attr-defined]
+        with _quiet_stderr():
+            result = api.DetectOrientationScript()  # type: ignore[attr-defined]
     finally:
         api.Clear()  # type: ignore[attr-defined]
     if not result:

@@ -121,17 +121,27 @@ def _profile_energy(ys: np.ndarray, xs: np.ndarray, angle_deg: float) -> float:
     return float(np.dot(counts, counts))
 
 
-def _drop_large_dark_areas(ink: np.ndarray, px_per_mm: float) -> np.ndarray:
-    """The ink mask without the scanner lid's dark bands and corners (anything far larger than
-    a character or a rule): level with the image frame, they would pull the skew to 0."""
+def _large_dark_areas(
+    ink: np.ndarray, px_per_mm: float, at_border: bool = False
+) -> np.ndarray:
+    """Mask of the ink areas far larger than a character or a rule (`at_border`: only those
+    touching the image's border): the scanner lid beside an off-centre sheet."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
     if count <= 1:
-        return ink
-    area_mm2 = stats[1:, cv2.CC_STAT_AREA] / (px_per_mm * px_per_mm)
-    large = np.flatnonzero(area_mm2 > DARK_AREA_MIN_MM2) + 1
-    if not len(large):
-        return ink
-    return ink & ~np.isin(labels, large)
+        return np.zeros(ink.shape, bool)
+    stats = stats[1:]
+    chosen = stats[:, cv2.CC_STAT_AREA] / (px_per_mm * px_per_mm) > DARK_AREA_MIN_MM2
+    if at_border:
+        height, width = ink.shape
+        left, top = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
+        chosen &= (
+            (left == 0) | (top == 0)
+            | (left + stats[:, cv2.CC_STAT_WIDTH] == width)
+            | (top + stats[:, cv2.CC_STAT_HEIGHT] == height)
+        )
+    if not chosen.any():
+        return np.zeros(ink.shape, bool)
+    return np.isin(labels, np.flatnonzero(chosen) + 1)
 
 
 def estimate_skew(
@@ -152,10 +162,11 @@ def estimate_skew(
         small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     else:
         small = gray
-    ink = _ink_mask(small)
     if dpi is None:
         dpi = gray.shape[1] / (A4_WIDTH_MM / 25.4)
-    ink = _drop_large_dark_areas(ink, dpi * scale / 25.4)
+    # The scanner lid's dark bands are level with the frame, not with the text,
+    # and beside them a faint copy's print would not count as ink at all.
+    ink = _ink_mask(paint_out_scanner_edges(small, dpi * scale))
     # Keep only the ink's top and bottom edges: sharper profiles, fewer pixels.
     edges = ink & ~np.roll(ink, 1, axis=0)
     ys, xs = np.nonzero(edges)
@@ -260,21 +271,27 @@ def scanner_edges(gray: np.ndarray, dpi: float) -> np.ndarray:
     Large dark areas that touch the border: no print is that large, and a logo
     does not touch the border.
     """
-    ink = _ink_mask(gray)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
-    height, width = gray.shape
     px_per_mm = dpi / 25.4
-    left, top = stats[1:, cv2.CC_STAT_LEFT], stats[1:, cv2.CC_STAT_TOP]
-    right = left + stats[1:, cv2.CC_STAT_WIDTH]
-    bottom = top + stats[1:, cv2.CC_STAT_HEIGHT]
-    at_border = (left == 0) | (top == 0) | (right == width) | (bottom == height)
-    large = stats[1:, cv2.CC_STAT_AREA] / (px_per_mm * px_per_mm) > DARK_AREA_MIN_MM2
-    edges = np.flatnonzero(at_border & large) + 1
-    if not len(edges):
-        return np.zeros(gray.shape, bool)
-    mask = np.isin(labels, edges).astype(np.uint8)
+    mask = _large_dark_areas(_ink_mask(gray), px_per_mm, at_border=True)
+    if not mask.any():
+        return mask
     fringe = max(3, int(EDGE_FRINGE_MM * px_per_mm) | 1)
-    return cv2.dilate(mask, np.ones((fringe, fringe), np.uint8)) > 0
+    return cv2.dilate(mask.astype(np.uint8), np.ones((fringe, fringe), np.uint8)) > 0
+
+
+def paint_out_scanner_edges(gray: np.ndarray, dpi: float) -> np.ndarray:
+    """The page with the scanner lid's dark bands and corners painted the paper's grey.
+
+    The paper's grey, not white: a white band would pull the threshold that
+    tells grey print from grey paper.
+    """
+    edges = scanner_edges(gray, dpi)
+    if not edges.any():
+        return gray
+    painted = gray.copy()
+    sample = gray[::4, ::4][~edges[::4, ::4]]
+    painted[edges] = int(np.median(sample)) if sample.size else 255
+    return painted
 
 
 def darken_faint_print(gray: np.ndarray) -> np.ndarray:
@@ -303,10 +320,8 @@ def clean_page(gray: np.ndarray, dpi: float) -> CleanPage:
     from the normalised grey page than from our own Otsu binarisation (94.8 %
     against 92.4 % of the words on the samples trays).
     """
-    straight, skew = deskew(gray, dpi)
-    edges = scanner_edges(straight, dpi)
+    straight, skew = deskew(paint_out_scanner_edges(gray, dpi), dpi)
     flat = cv2.medianBlur(normalise_contrast(straight, dpi), 3)
-    flat[edges] = 255
     return CleanPage(image=whiten_paper(darken_faint_print(flat)), skew_deg=skew)
 
 

@@ -136,6 +136,16 @@ def test_clean_page_is_straight_grey_with_white_paper(page):
     assert abs(preprocess.estimate_skew(clean.image)) < 0.15
 
 
+def test_faint_copy_with_dark_scanner_edges_comes_out_as_dark_print_on_white(page):
+    scanned = noisy(with_dark_scanner_edges(faint_copy(tilt(page, 2.0))), sigma=12, seed=4)
+    clean = preprocess.clean_page(scanned, DPI)
+    assert clean.skew_deg == pytest.approx(2.0, abs=0.15)
+    edges = clean.image[: px(5), px(60) : px(150)]
+    assert np.median(edges) == 255, "the scanner lid's band is painted white"
+    print_pixels = clean.image[cv2.erode((page < 64).astype(np.uint8), np.ones((2, 2))) > 0]
+    assert np.median(print_pixels) < 60, "faint print is made dark"
+
+
 # --- blank pages ------------------------------------------------------------------------------
 
 
