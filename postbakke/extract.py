@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from rapidfuzz import fuzz
+
 from postbakke import ids
 from postbakke.models import (
     BLOCK_LINE_GAP_MM,
@@ -59,6 +61,14 @@ _CASEWORKER = re.compile(r"^(?:sagsbehandler|kontaktperson)\s*:?\s*(.+)$", re.IG
 _INITIALS = re.compile(
     r"^(?:initialer|vores ref\.?|ref\.?)\s*:?\s*([A-ZÆØÅ]{2,5})\b", re.IGNORECASE
 )
+# "Afs.:" / "Afsender:" opens a return-address line; OCR reads "Afs" as "Ats" or "Als".
+_RETURN_ADDRESS = re.compile(r"^a[fti]s(?:ender)?\s*[.:]", re.IGNORECASE)
+# The municipality's name in a window line, as OCR read it on the bench corpus's harsh
+# scans ("Favrskav Kommune", "Føvrskov Kommune"): partial ratio 94; a recipient's
+# name or street 35-55, "Kommunevej 4" 74, "Favrskov Gymnasium" 76.
+RETURN_ADDRESS_MATCH = 85
+# A street line: words, then a house number ("Fjeldhøjengen 90", "Skovvej 4B, 1. tv.").
+_STREET = re.compile(r"^[^\W\d_][\w. -]*?\s\d{1,4}\s?[A-Za-z]?\b(?:[,.].*)?$")
 _REGARDING = re.compile(r"^ved(?:r|rørende)\b", re.IGNORECASE)
 _SALUTATION = re.compile(r"^(?:kære|hej|til)\b", re.IGNORECASE)
 _ENCLOSURE = re.compile(
@@ -156,15 +166,25 @@ def find_letter_ids(letter: Letter, options: ExtractOptions) -> tuple[list[Found
     return found, window_cpr
 
 
+def _is_return_address(text: str, municipality_name: str) -> bool:
+    """The sender's own small-print line in the window ("Afs.: Favrskov Kommune, Skovvej 20, ..."),
+    also as OCR reads it on a poor scan ("Ats.: Favrskav Kommune")."""
+    if _RETURN_ADDRESS.match(text):
+        return True
+    if not municipality_name:
+        return False
+    score = fuzz.partial_ratio(municipality_name.lower(), text.lower())
+    return score >= RETURN_ADDRESS_MATCH
+
+
 def recipient_block(page: Page, municipality_name: str = "") -> RecipientBlock:
     """Name, c/o or Att. line, street, postcode and city from the window zone."""
     lines = [ln for ln in page.lines if zone_of(ln, True) == "window"]
     lines.sort(key=lambda ln: ln.y0)
-    own = municipality_name.lower()
     block: list[Line] = []
     for line in lines:
         text = line.text.strip()
-        if own and own in text.lower() and not block:
+        if not block and _is_return_address(text, municipality_name):
             continue  # a return-address line above the recipient
         if block and line.y0 - block[-1].y1 > BLOCK_LINE_GAP_MM:
             break
@@ -186,7 +206,9 @@ def recipient_block(page: Page, municipality_name: str = "") -> RecipientBlock:
         texts = texts[:-1]
     attention = next((t for t in texts if _ATTENTION.match(t)), None)
     rest = [t for t in texts if t != attention]
-    if postcode and len(rest) >= 2:
+    if postcode and (len(rest) >= 2 or (len(rest) == 1 and _STREET.match(rest[0]))):
+        # the line above the postcode is the street; a lone line is the street only if
+        # it looks like one (the name line can be lost on a poor scan)
         street = rest[-1]
         rest = rest[:-1]
     name = " ".join(rest) if rest else None

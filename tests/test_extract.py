@@ -64,6 +64,27 @@ def test_return_address_line_above_the_window_is_not_the_recipient():
     assert block.name == "Jens Hansen" and block.postcode == "8370"
 
 
+def test_misread_return_address_line_is_not_taken_into_the_name():
+    misread = line("Ats.: Favrskav Kommune, Skovvej 20. 8382 Hinnerup", 22, 50)
+    block = recipient_block(page(misread, *WINDOW), "Favrskov Kommune")
+    assert block.name == "Jens Hansen" and block.street == "Skovvej 4, 1. tv."
+
+
+def test_lone_street_line_above_the_postcode_is_the_street_not_the_name():
+    """A poor scan lost the name line: what is left is an address, not a name."""
+    block = recipient_block(page(line("Fjeldhøjengen 90", 22, 62), line("8380 Trige", 22, 67)))
+    assert (block.name, block.street, block.postcode) == (None, "Fjeldhøjengen 90", "8380")
+    block = recipient_block(page(line("Østerå Auto ApS", 22, 62), line("8850 Bjerringbro", 22, 67)))
+    assert (block.name, block.street) == ("Østerå Auto ApS", None)
+
+
+def test_recipient_named_like_a_street_of_kommune_is_kept():
+    window = [line("Kommunevej Tømrerne ApS", 22, 57), line("Kommunevej 4", 22, 62),
+              line("8370 Hadsten", 22, 67)]
+    block = recipient_block(page(*window), "Favrskov Kommune")
+    assert block.name == "Kommunevej Tømrerne ApS" and block.street == "Kommunevej 4"
+
+
 def test_cpr_in_info_column_is_the_recipient_id_and_not_in_window():
     cpr = line("CPR-nr.: 010203-1234", 125, 74)
     fields = fields_of(*LETTERHEAD, *WINDOW, *INFO, cpr, *BODY)

@@ -90,6 +90,39 @@ def test_unsure_repaired_cpr_needs_the_name_to_agree():
     assert verdict.kind.value == "leak"
 
 
+def test_unsure_misread_cpr_is_decided_by_name_and_address():
+    """GIVEN a harsh scan where Jens Hansen's CPR came out two digits wrong (unsure)
+    THEN the unique name+address match decides: his letter is a leak."""
+    misread = cpr_id("0102081264", label=None, confidence=0.07)
+    match, verdict = verdict_of(Fields(recipient_ids=(misread,),
+                                       recipient_block=block("Jens Hansen")))
+    assert match.method is MatchMethod.NAME_ADDRESS and match.pseudonym == JENS.pseudonym
+    assert (verdict.kind.value, verdict.reason) == ("leak", Reason.ENROLLED)
+
+
+def test_unsure_number_far_from_the_addressees_id_is_not_overruled():
+    other = cpr_id("1708651234", label=None, confidence=0.3)
+    match, verdict = verdict_of(Fields(recipient_ids=(other,),
+                                       recipient_block=block("Jens Hansen")))
+    assert match.method is None and verdict.reason is Reason.LOW_CONFIDENCE
+
+
+def test_clear_unlabelled_cpr_outside_the_register_is_reported_as_such():
+    clear = cpr_id("1708651234", label=None, confidence=0.8)
+    match, verdict = verdict_of(Fields(recipient_ids=(clear,),
+                                       recipient_block=block("Ida Knudsen", "Fløjhave 34")))
+    assert (verdict.kind.value, verdict.reason) == ("review", Reason.CPR_NOT_IN_REGISTER)
+    assert match.pseudonym == PSEUDO.pseudonym("1708651234")
+
+
+def test_sure_cpr_with_the_name_line_lost_is_still_found():
+    match, verdict = verdict_of(Fields(
+        recipient_ids=(cpr_id("0102031234"),),
+        recipient_block=RecipientBlock(street="Skovvej 4", postcode="8370", city="Hadsten"),
+    ))
+    assert match.method is MatchMethod.ID and verdict.kind.value == "leak"
+
+
 def test_name_and_address_match_without_printed_id():
     match, verdict = verdict_of(Fields(recipient_block=block("Grethe Sørensen", "Bakkevej 12")))
     assert match.method is MatchMethod.NAME_ADDRESS
