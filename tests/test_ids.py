@@ -71,6 +71,8 @@ SHOULD_FIND = [
     ("CVR-nr. 13585628", IdKind.CVR, OTHER_CVR, "cvr", False),
     ("CVR: 1358 5628", IdKind.CVR, OTHER_CVR, "cvr", False),
     ("CVR nr. 13 58 56 28", IdKind.CVR, OTHER_CVR, "cvr", False),
+    ("CVR-nr. 13 58 5628", IdKind.CVR, OTHER_CVR, "cvr", False),  # a space lost in OCR
+    ("CVR-nr. 1358 56 28", IdKind.CVR, OTHER_CVR, "cvr", False),
     ("CVR-nr. DK 13585628", IdKind.CVR, OTHER_CVR, "cvr", False),
     ("CPR/CVR-nr.: 13585628", IdKind.CVR, OTHER_CVR, "cvr", False),
     ("Firma ApS 13585628", IdKind.CVR, OTHER_CVR, None, False),
@@ -124,6 +126,7 @@ SHOULD_NOT_FIND = [
     "+4513585628",
     "0045 13585628",
     "13 58 56 28",  # phone form, no CVR label
+    "Ring på 13 58 5628",  # the same with a space lost
     "1358 5628",
     "Tlf. 87535000 / 13585628",  # the label covers the list
     "Tlf. 87535000 eller 13585628",
