@@ -273,8 +273,8 @@ def run_postbakke(corpus: Corpus, work: Path, workers: int) -> tuple[Run, Run, l
     scanned = _link_into(corpus.scanned_files, work / "scannede")
     text = _link_into(corpus.text_files, work / "tekstlag")
     runs = []
-    for name, folder, pages in (("postbakke (scannede sider)", scanned, corpus.scanned_pages),
-                                ("postbakke (tekstlag)", text, corpus.text_pages)):
+    for name, folder, pages in (("postbakke (scanned pages)", scanned, corpus.scanned_pages),
+                                ("postbakke (text layer)", text, corpus.text_pages)):
         argv = [postbakke, "scan", "--tray", TRAY, "--date", DAY, "--workers", str(workers),
                 "-q", str(folder)]
         shown = (f"postbakke scan --tray {TRAY} --date {DAY} --workers {workers} -q "
@@ -399,7 +399,7 @@ def run_tesseract_baseline(corpus: Corpus, work: Path) -> Run:
         name = timing.name[: -len(".time")]
         frames = corpus.pages_in.get(name, 1) if not name.endswith(".pgm") else 1
         run.page_times.append(seconds / frames)
-    run.per_page_note = "én tesseract-kørsel pr. side (flersidede TIFF: kørslen delt ligeligt)"
+    run.per_page_note = "one tesseract run per page (multi-page TIFF: the run split evenly)"
     run.accuracy, run.accuracy_of = baseline_accuracy(corpus.truths, page_text)
     return run
 
@@ -441,11 +441,11 @@ def run_ocrmypdf_baseline(corpus: Corpus, work: Path) -> Run:
         for line in timings.read_text().splitlines():
             name, start, end = line.split()
             run.page_times.append((float(end) - float(start)) / corpus.pages_in.get(name, 1))
-    run.per_page_note = "én ocrmypdf-kørsel pr. fil, delt på filens sider"
+    run.per_page_note = "one ocrmypdf run per file, split over its pages"
     failed = folder / "fejlede.txt"
     if failed.exists():
         names = failed.read_text().split()
-        run.notes.append(f"OCRmyPDF kunne ikke læse {len(names)} filer: {', '.join(names[:8])}")
+        run.notes.append(f"OCRmyPDF could not read {len(names)} files: {', '.join(names[:8])}")
     run.accuracy, run.accuracy_of = baseline_accuracy(corpus.truths, page_text)
     return run
 
@@ -457,8 +457,16 @@ def _first_line(argv: list[str]) -> str:
     try:
         out = subprocess.run(argv, capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired):
-        return "ikke installeret"
+        return "not installed"
     return ((out.stdout or out.stderr).strip().splitlines() or ["?"])[0]
+
+
+def _tesserocr_version() -> str:
+    try:
+        import tesserocr
+    except ImportError:
+        return "not installed"
+    return tesserocr.tesseract_version().splitlines()[0]
 
 
 def machine() -> dict[str, str]:
@@ -479,21 +487,22 @@ def machine() -> dict[str, str]:
     dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain"],
                            capture_output=True, text=True).stdout.strip()
     return {
-        "Kerner (nproc)": str(len(os.sched_getaffinity(0))),
+        "Cores (nproc)": str(len(os.sched_getaffinity(0))),
         "CPU": cpu,
-        "Hukommelse": f"{_num(mem_kb / 1024 / 1024)} GB",
+        "Memory": f"{_num(mem_kb / 1024 / 1024)} GB",
         "System": f"{os_name}, Linux {platform.release()}",
         "Python": platform.python_version(),
-        "Tesseract": _first_line(["tesseract", "--version"]),
+        "Tesseract (Debian, the baseline)": _first_line(["tesseract", "--version"]),
+        "Tesseract (tesserocr, postbakke's engine)": _tesserocr_version(),
         "OCRmyPDF": _first_line(["ocrmypdf", "--version"]),
-        "postbakke": f"git {commit}{' (med ændringer)' if dirty else ''}",
-        "Belastning ved rapporten (loadavg 1/5/15 min)": " ".join(
+        "postbakke": f"git {commit}{' (with uncommitted changes)' if dirty else ''}",
+        "Load at report time (loadavg 1/5/15 min)": " ".join(
             Path("/proc/loadavg").read_text().split()[:3]),
     }
 
 
 def _num(value: float, digits: int = 1) -> str:
-    return f"{value:,.{digits}f}".replace(",", " ").replace(".", ",")
+    return f"{value:,.{digits}f}"
 
 
 def _page_time_cells(run: Run) -> tuple[str, str]:
@@ -503,7 +512,7 @@ def _page_time_cells(run: Run) -> tuple[str, str]:
 
 
 def _met(ok: bool | None) -> str:
-    return "–" if ok is None else ("nået" if ok else "**ikke nået**")
+    return "–" if ok is None else ("met" if ok else "**not met**")
 
 
 def report(corpus: Corpus, scan: Run, text: Run, baselines: list[Run], rows: list[dict],
@@ -514,42 +523,42 @@ def report(corpus: Corpus, scan: Run, text: Run, baselines: list[Run], rows: lis
     fonts = Counter(t.font for t in corpus.truths)
     batches = len({t.file for t in corpus.truths if t.file.startswith("bakke-")})
     lines = [
-        "# Benchmarks" + (" (røgtest)" if smoke else ""),
+        "# Benchmarks" + (" (smoke test)" if smoke else ""),
         "",
-        f"Kørt {datetime.now(UTC).strftime('%Y-%m-%d %H:%M')} UTC med "
+        f"Run {datetime.now(UTC).strftime('%Y-%m-%d %H:%M')} UTC with "
         f"`.venv/bin/python bench/run.py {' '.join(argv)}`".rstrip() + " (`make bench`).",
-        "Tallene herunder er maskinens egne fra den kørsel; intet er rettet til.",
+        "The figures below are this machine's own from that run; nothing is adjusted.",
         "",
-        "## Maskinen",
+        "## The machine",
         "",
         *(f"- {k}: {v}" for k, v in machine().items()),
         "",
-        "## Korpus",
+        "## Corpus",
         "",
         f"`postbakke.samples.make_corpus(seed={SEED}, n_letters={corpus.n_letters}"
         + ("" if smoke else f", text_share={FULL_TEXT_SHARE}") + ")`: "
-        f"{len(corpus.truths)} breve, {corpus.scanned_pages} scannede sider i "
-        f"{len(corpus.scanned_files)} filer ({batches} bakker med skilleark og blanke "
-        f"bagsider) og {corpus.text_pages} sider med tekstlag i {len(corpus.text_files)} filer.",
-        "Grader: " + ", ".join(f"{k} {v}" for k, v in sorted(levels.items())) + ". "
+        f"{len(corpus.truths)} letters, {corpus.scanned_pages} scanned pages in "
+        f"{len(corpus.scanned_files)} files ({batches} trays with separator sheets and blank "
+        f"backs) and {corpus.text_pages} text-layer pages in {len(corpus.text_files)} files.",
+        "Levels: " + ", ".join(f"{k} {v}" for k, v in sorted(levels.items())) + ". "
         "Layouts: " + ", ".join(f"{k} {v}" for k, v in sorted(layouts.items())) + ". "
-        "Skrifter: " + ", ".join(f"{k} {v}" for k, v in sorted(fonts.items())) + ".",
+        "Fonts: " + ", ".join(f"{k} {v}" for k, v in sorted(fonts.items())) + ".",
         "",
-        "## Hastighed og hukommelse",
+        "## Speed and memory",
         "",
-        f"Samme scannede filer til alle tre; {workers} arbejdsprocesser for postbakke, "
-        f"{BASELINE_PROCESSES} for grundlinjerne.",
+        f"The same scanned files for all three; {workers} worker processes for postbakke, "
+        f"{BASELINE_PROCESSES} for the baselines.",
         "",
-        "| Værktøj | Sider | Tid (s) | Sider/min | Top-hukommelse, hele træet (MB) "
-        "| Største proces (MB) | Median s/side | Langsomste side (s) | Trykt CPR/CVR fundet |",
+        "| Tool | Pages | Time (s) | Pages/min | Peak memory, whole tree (MB) "
+        "| Largest process (MB) | Median s/page | Slowest page (s) | Printed CPR/CVR found |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     on_scans = evaluate([t for t in corpus.truths if t.level != samples.TEXT_LEVEL], rows, SECRET)
-    pb_accuracy = f"{percent(on_scans.overall.printed_id_rate)} af {on_scans.overall.printed_id}"
+    pb_accuracy = f"{percent(on_scans.overall.printed_id_rate)} of {on_scans.overall.printed_id}"
     for run, times, accuracy in (
         (scan, page_times, pb_accuracy),
         (text, [], "–"),
-        *((b, b.page_times, f"{percent(b.accuracy)} af {b.accuracy_of}") for b in baselines),
+        *((b, b.page_times, f"{percent(b.accuracy)} of {b.accuracy_of}") for b in baselines),
     ):
         median, slowest = _page_time_cells(Run(run.name, "", 0, 0, 0, 0, 0, times))
         lines.append(
@@ -559,12 +568,12 @@ def report(corpus: Corpus, scan: Run, text: Run, baselines: list[Run], rows: lis
         )
     lines += [
         "",
-        "\"Trykt CPR/CVR fundet\": andelen af de scannede breve med et trykt CPR- eller "
-        "CVR-nummer, hvor værktøjet kom frem til netop det nummer. postbakke: modtageren i "
-        "eksporten. Grundlinjerne: første match af regex'en i "
-        "brevets sider, givet de rigtige brevgrænser (som de ikke selv kan finde).",
-        f"Sidetider for postbakke er målt i en ekstra gennemgang bagefter ({workers} sider ad "
-        "gangen, rensning + OCR pr. side); grundlinjernes: "
+        "\"Printed CPR/CVR found\": the share of the scanned letters with a printed CPR or "
+        "CVR number for which the tool arrived at exactly that number. postbakke: the "
+        "recipient in the export. The baselines: the regex's first match in the letter's "
+        "pages, given the true letter boundaries (which they cannot find themselves).",
+        f"postbakke's page times are measured in an extra pass afterwards ({workers} pages at "
+        "a time, cleaning + OCR per page); the baselines': "
         + "; ".join(f"{b.name}: {b.per_page_note}" for b in baselines) + ".",
         "",
     ]
@@ -574,50 +583,52 @@ def report(corpus: Corpus, scan: Run, text: Run, baselines: list[Run], rows: lis
             ratio = scan.pages_per_min / b.pages_per_min
             ratio_lines.append(f"- postbakke ÷ {b.name}: {_num(ratio, 2)}×")
     if ratio_lines:
-        lines += ["Forhold (sider pr. minut, scannede sider):", "", *ratio_lines, ""]
+        lines += ["Ratios (pages per minute, scanned pages):", "", *ratio_lines, ""]
     for run in (scan, text, *baselines):
         for note in run.notes:
             lines.append(f"- {run.name}: {note}")
-    lines += ["## Kommandoer", "", "```sh"]
+    lines += ["## Commands", "", "```sh"]
     lines += [f"{run.command}" for run in (scan, text, *baselines)]
-    lines += ["```", "", "## Træfsikkerhed (postbakke eval)", "", "```", format_evaluation(ev),
-              "```", ""]
+    lines += ["```", "", "## Accuracy (postbakke eval, its Danish output as users see it)", "",
+              "```", format_evaluation(ev), "```", ""]
 
     ocrmypdf = next((b for b in baselines if b.name.startswith("OCRmyPDF")), None)
     peak_mb = max(scan.peak_tree_mb, text.peak_tree_mb)
     slowest_page = max(page_times) if page_times else None
     o = ev.overall
     targets = [
-        ("Modtager ≥ 99 %", percent(o.recipient), o.recipient is not None and o.recipient >= 0.99),
-        ("Afsender ≥ 98 %", percent(o.sender), o.sender is not None and o.sender >= 0.98),
-        ("Afdeling ≥ 98 %", percent(o.department),
+        ("Recipient ≥ 99 %", percent(o.recipient), o.recipient is not None and o.recipient >= 0.99),
+        ("Sender ≥ 98 %", percent(o.sender), o.sender is not None and o.sender >= 0.98),
+        ("Department ≥ 98 %", percent(o.department),
          o.department is not None and o.department >= 0.98),
-        ("Vurdering ≥ 98 %", percent(o.verdict), o.verdict is not None and o.verdict >= 0.98),
-        ("Opdeling ≥ 99 %", percent(o.split), o.split is not None and o.split >= 0.99),
-        ("0 forkerte læk", str(o.wrong_leaks), o.wrong_leaks == 0),
-        (f"Scannede sider ≥ {_num(TARGET_SCANNED_PPM, 0)}/min",
+        ("Verdict ≥ 98 %", percent(o.verdict), o.verdict is not None and o.verdict >= 0.98),
+        ("Letter splitting ≥ 99 %", percent(o.split), o.split is not None and o.split >= 0.99),
+        ("0 wrong leaks", str(o.wrong_leaks), o.wrong_leaks == 0),
+        (f"Scanned pages ≥ {_num(TARGET_SCANNED_PPM, 0)}/min",
          _num(scan.pages_per_min), scan.pages_per_min >= TARGET_SCANNED_PPM),
         (f"≥ {_num(TARGET_OCRMYPDF_RATIO, 0)}× OCRmyPDF",
          f"{_num(scan.pages_per_min / ocrmypdf.pages_per_min, 2)}×"
-         if ocrmypdf and ocrmypdf.pages_per_min else "ikke målt",
+         if ocrmypdf and ocrmypdf.pages_per_min else "not measured",
          scan.pages_per_min >= TARGET_OCRMYPDF_RATIO * ocrmypdf.pages_per_min
          if ocrmypdf and ocrmypdf.pages_per_min else None),
-        (f"Ingen side over {_num(TARGET_MAX_PAGE_S, 0)} s",
-         f"{_num(slowest_page, 2)} s" if slowest_page is not None else "ikke målt",
+        (f"No page over {_num(TARGET_MAX_PAGE_S, 0)} s",
+         f"{_num(slowest_page, 2)} s" if slowest_page is not None else "not measured",
          slowest_page <= TARGET_MAX_PAGE_S if slowest_page is not None else None),
-        (f"Tekstlagssider ≥ {_num(TARGET_TEXT_PPM, 0)}/min", _num(text.pages_per_min),
+        (f"Text-layer pages ≥ {_num(TARGET_TEXT_PPM, 0)}/min", _num(text.pages_per_min),
          text.pages_per_min >= TARGET_TEXT_PPM),
-        ("Top-hukommelse < 1 GB (hele træet)", f"{_num(peak_mb, 0)} MB", peak_mb < TARGET_PEAK_MB),
+        ("Peak memory < 1 GB (whole tree)", f"{_num(peak_mb, 0)} MB", peak_mb < TARGET_PEAK_MB),
     ]
-    lines += ["## Målene fra issue 4", "", "| Mål | Målt | Status |", "|---|---:|---|"]
+    lines += ["## Issue 4's targets", "", "| Target | Measured | Status |", "|---|---:|---|"]
     lines += [f"| {name} | {value} | {_met(ok)} |" for name, value, ok in targets]
     missed = check_thresholds(ev, ISSUE_TARGETS)
     if missed:
-        lines += ["", "`postbakke eval` med issuets tærskler:", "", *(f"- {m}" for m in missed)]
+        lines += ["", "`postbakke eval` with the issue's thresholds:", "",
+                  *(f"- {m}" for m in missed)]
     if ev.problems:
-        lines += ["", "## Hvor postbakke tog fejl", "",
-                  f"Hver uoverensstemmelse med facit ({len(ev.problems)} linjer; ingen "
-                  "CPR-numre):", "", "```", *ev.problems, "```"]
+        lines += ["", "## Where postbakke was wrong", "",
+                  f"Every disagreement with the truth ({len(ev.problems)} lines; no CPR "
+                  "numbers; in Danish, as `postbakke eval -v` prints them):", "", "```",
+                  *ev.problems, "```"]
     return "\n".join(lines) + "\n"
 
 
@@ -627,30 +638,30 @@ def report(corpus: Corpus, scan: Run, text: Run, baselines: list[Run], rows: lis
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench/run.py", description=__doc__.split("\n")[0])
     parser.add_argument("--pages", type=int, default=100,
-                        help="mindst så mange scannede sider og så mange tekstlagssider")
+                        help="at least this many scanned pages and this many text-layer pages")
     parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)),
-                        help="postbakkes arbejdsprocesser (standard: alle kerner)")
+                        help="postbakke's worker processes (default: all cores)")
     parser.add_argument("--smoke", action="store_true",
-                        help="en lille røgtest til CI: få sider, ingen sidetids-gennemgang")
-    parser.add_argument("--skip-baselines", action="store_true", help="kun postbakke")
-    parser.add_argument("--work", type=Path, help="arbejdsmappe (standard: en midlertidig)")
-    parser.add_argument("--keep", action="store_true", help="behold arbejdsmappen")
+                        help="a small smoke test for CI: few pages, no per-page pass")
+    parser.add_argument("--skip-baselines", action="store_true", help="postbakke only")
+    parser.add_argument("--work", type=Path, help="work folder (default: a temporary one)")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder")
     parser.add_argument("--doc", type=Path,
-                        help="hvor rapporten skrives (standard: docs/benchmarks.md; "
-                             "--smoke: i arbejdsmappen)")
+                        help="where the report is written (default: docs/benchmarks.md; "
+                             "--smoke: in the work folder)")
     args = parser.parse_args(argv)
     shown_args = list(argv if argv is not None else sys.argv[1:])
 
     work = args.work or Path(tempfile.mkdtemp(prefix="postbakke-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
-        print(f"Arbejdsmappe: {work}", flush=True)
+        print(f"Work folder: {work}", flush=True)
         corpus = make_bench_corpus(work, args.pages, args.smoke)
-        print(f"Korpus: {len(corpus.truths)} breve, {corpus.scanned_pages} scannede sider, "
-              f"{corpus.text_pages} tekstlagssider.", flush=True)
+        print(f"Corpus: {len(corpus.truths)} letters, {corpus.scanned_pages} scanned pages, "
+              f"{corpus.text_pages} text-layer pages.", flush=True)
         scan, text, rows = run_postbakke(corpus, work, args.workers)
-        print(f"postbakke: {_num(scan.pages_per_min)} scannede sider/min, "
-              f"{_num(text.pages_per_min)} tekstlagssider/min.", flush=True)
+        print(f"postbakke: {_num(scan.pages_per_min)} scanned pages/min, "
+              f"{_num(text.pages_per_min)} text-layer pages/min.", flush=True)
         ev = evaluate(corpus.truths, rows, SECRET)
         page_times: list[float] = []
         if not args.smoke:
@@ -661,14 +672,14 @@ def main(argv: list[str] | None = None) -> int:
                     for tool in ("tesseract", "pdftoppm", "ocrmypdf", "pdftotext")}
             if have["tesseract"] and have["pdftoppm"]:
                 baselines.append(run_tesseract_baseline(corpus, work))
-                print(f"tesseract: {_num(baselines[-1].pages_per_min)} sider/min.", flush=True)
+                print(f"tesseract: {_num(baselines[-1].pages_per_min)} pages/min.", flush=True)
             else:
-                print("tesseract/pdftoppm mangler: grundlinje (a) springes over.")
+                print("tesseract/pdftoppm missing: baseline (a) skipped.")
             if have["ocrmypdf"] and have["pdftotext"]:
                 baselines.append(run_ocrmypdf_baseline(corpus, work))
-                print(f"OCRmyPDF: {_num(baselines[-1].pages_per_min)} sider/min.", flush=True)
+                print(f"OCRmyPDF: {_num(baselines[-1].pages_per_min)} pages/min.", flush=True)
             else:
-                print("ocrmypdf/pdftotext mangler: grundlinje (b) springes over "
+                print("ocrmypdf/pdftotext missing: baseline (b) skipped "
                       "(apt-get install ocrmypdf poppler-utils).")
         text_md = report(corpus, scan, text, baselines, rows, page_times, args.workers,
                          args.smoke, shown_args)
@@ -677,12 +688,12 @@ def main(argv: list[str] | None = None) -> int:
         doc.write_text(text_md, encoding="utf-8")
         print()
         print(text_md)
-        print(f"Skrevet: {doc}")
+        print(f"Written: {doc}")
         if scan.exit_code or text.exit_code:
-            print("postbakke scan sluttede med fejl; se noterne ovenfor.", file=sys.stderr)
+            print("postbakke scan ended with errors; see the notes above.", file=sys.stderr)
             return 1
         if args.smoke and ev.overall.missing == ev.overall.letters:
-            print("Røgtest: ingen breve blev fundet.", file=sys.stderr)
+            print("Smoke test: no letters were found.", file=sys.stderr)
             return 1
         return 0
     finally:
