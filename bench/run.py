@@ -428,7 +428,7 @@ def run_ocrmypdf_baseline(corpus: Corpus, work: Path) -> Run:
     run = measure("OCRmyPDF + pdftotext + regex", ["sh", str(script)], dict(os.environ),
                   corpus.scanned_pages, folder, work / "ocrmypdf.log",
                   f"ocrmypdf -l dan --jobs {BASELINE_PROCESSES} --rotate-pages --deskew IN OUT.pdf"
-                  "; pdftotext OUT.pdf  (fil for fil)")
+                  "; pdftotext OUT.pdf  (file by file)")
     page_text: dict[tuple[str, int], str] = {}
     for txt in folder.glob("*.txt"):
         if txt.name in ("fejlede.txt", "tider.txt"):
