@@ -40,6 +40,7 @@ install: sysdeps $(VENV)/.installed
 
 lint: install
 	$(BIN)/ruff check postbakke tests bench
+	$(BIN)/mypy postbakke
 
 test: install lint
 	$(BIN)/pytest -q

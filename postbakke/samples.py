@@ -1800,9 +1800,9 @@ class _ScannerNoise:
         import cv2
 
         h, w = shape
-        field = rng.standard_normal((h + self.MARGIN_PX, w + self.MARGIN_PX), dtype=np.float32)
-        field *= np.float32(sigma)
-        field = cv2.GaussianBlur(field, (0, 0), SCANNER_SMOOTHING_PX_AT_300_DPI * dpi / 300)
+        raw = rng.standard_normal((h + self.MARGIN_PX, w + self.MARGIN_PX), dtype=np.float32)
+        raw *= np.float32(sigma)
+        field = cv2.GaussianBlur(raw, (0, 0), SCANNER_SMOOTHING_PX_AT_300_DPI * dpi / 300)
         self.field = np.rint(field).astype(np.int16)
 
     def cut(self, shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
