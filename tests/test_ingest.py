@@ -25,7 +25,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
-from postbakke import ingest, ocr
+from postbakke import ingest, ocr, preprocess, samples
 from postbakke.errors import (
     EncryptedFileError,
     InputFileError,
@@ -512,3 +512,24 @@ def test_sideways_scan_is_turned_upright(tmp_path, letter):
     assert page.rotation == 270  # turned 270 degrees clockwise = 90 back
     assert page.width_mm == pytest.approx(210, abs=1)
     assert_drawn_at(page, RECIPIENT[0], RECIPIENT_X_MM, RECIPIENT_BASELINES_MM[0])
+
+
+@pytest.mark.parametrize("kind", ["code128", "qr"])
+def test_separator_sheet_with_printed_instructions_is_still_a_separator(tmp_path, fake_ocr, kind):
+    """Pages with many marks skip the barcode search; a separator's few lines of text must
+    not make it one of them."""
+    pdf = tmp_path / "skilleark.pdf"
+    samples.render_separator_sheet(pdf, kind)
+    document = pdfium.PdfDocument(str(pdf))
+    image = document[0].render(scale=200 / 72, grayscale=True).to_numpy()
+    document.close()
+    image = np.ascontiguousarray(image)
+    for i, text in enumerate(["Skilleark: laeg dette ark mellem to breve i bakken.",
+                              "Arket scannes med og springes over af postbakke.",
+                              "Spoergsmaal: postrummet, lokal 1234"]):
+        at = (round(20 / 25.4 * 200), round((240 + 8 * i) / 25.4 * 200))
+        cv2.putText(image, text, at, cv2.FONT_HERSHEY_SIMPLEX, 0.9, 0, 2)
+    assert preprocess.count_marks(image, 200) > 60  # more text than the bench's separators
+    path = save(image, tmp_path / "skilleark.png", dpi=200)
+    (page,) = ingest.read_pages(path, tmp_path / "work")
+    assert page.is_separator and not fake_ocr.calls
