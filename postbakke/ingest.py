@@ -436,8 +436,12 @@ class _RasterReader:
 
         clean = preprocess.clean_page(gray, self.dpi)
         page = replace(page, skew_deg=clean.skew_deg)
+        image, rotation = clean.image, turned
+        if preprocess.looks_upside_down(image, self.dpi):
+            # a sheet fed upside down: turned first, so it is read once, not twice
+            image, rotation = preprocess.turn(image, 180), (turned + 180) % 360
         try:
-            reading = self._ocr(clean.image, turned, deadline)
+            reading = self._ocr(image, rotation, deadline)
         except PageTimeoutError as exc:
             return replace(page, error=exc.message)
         if not reading.looks_upright:

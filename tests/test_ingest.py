@@ -433,7 +433,8 @@ def test_low_confidence_reading_is_retried_upside_down_and_the_better_kept(
 
     fake = TurnedScan()
     monkeypatch.setattr(ocr, "ocr_image", fake)
-    path = save(scan(letter.page1, turn=180), tmp_path / "vendt.png")
+    # a poorly read page: its text gives no hint, its first reading is garbage
+    path = save(scan(letter.page1), tmp_path / "vendt.png")
     (page,) = ingest.read_pages(path, tmp_path / "work")
     assert page.rotation == 180 and page.words[0].text == "Birgitte"
     assert len(fake.calls) == 2
@@ -441,6 +442,15 @@ def test_low_confidence_reading_is_retried_upside_down_and_the_better_kept(
     assert np.array_equal(second, first[::-1, ::-1]), "the second reading is of the turned page"
     assert sorted(p.name for p in (tmp_path / "work").iterdir()) == [Path(page.image_path).name]
     assert np.array_equal(np.asarray(Image.open(page.image_path)), second)
+
+
+def test_upside_down_scan_is_turned_before_it_is_read_once(tmp_path, letter, fake_ocr):
+    path = save(scan(letter.page1, turn=180, skew_deg=1.0), tmp_path / "vendt.png")
+    (page,) = ingest.read_pages(path, tmp_path / "work")
+    assert page.rotation == 180 and len(fake_ocr.calls) == 1
+    upright = save(scan(letter.page1, skew_deg=1.0), tmp_path / "oprejst.png")
+    (page,) = ingest.read_pages(upright, tmp_path / "work")
+    assert page.rotation == 0 and len(fake_ocr.calls) == 2
 
 
 # --- real Tesseract on generated scans -----------------------------------------------------------

@@ -146,6 +146,17 @@ def test_faint_copy_with_dark_scanner_edges_comes_out_as_dark_print_on_white(pag
     assert np.median(print_pixels) < 60, "faint print is made dark"
 
 
+def test_upside_down_page_is_told_from_an_upright_one_by_its_ascenders(page):
+    upright = preprocess.clean_page(noisy(tilt(page, 1.0)), DPI).image
+    assert not preprocess.looks_upside_down(upright, DPI)
+    assert preprocess.looks_upside_down(preprocess.turn(upright, 180), DPI)
+
+
+def test_a_page_with_too_few_lines_is_not_judged_upside_down():
+    few = with_text("Side 2 af 2", 160, 285)(blank())
+    assert not preprocess.looks_upside_down(preprocess.turn(few, 180), DPI)
+
+
 # --- blank pages ------------------------------------------------------------------------------
 
 
