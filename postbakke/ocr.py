@@ -19,7 +19,6 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -96,15 +95,8 @@ def config_variables(path: Path | None = None) -> dict[str, str]:
     return settings
 
 
-@dataclass
-class _Engine:
-    """One loaded Tesseract engine of this process, for one model and segmentation mode."""
-
-    api: object
-    key: tuple[str, str, int]
-
-
-_engines: dict[tuple[str, str, int], _Engine] = {}
+# This process's loaded engines, by (tessdata folder, language, segmentation mode).
+_engines: dict[tuple[str, str, int], object] = {}
 
 
 def _engine(language: str, psm: int) -> object:
@@ -113,8 +105,8 @@ def _engine(language: str, psm: int) -> object:
         raise MissingDependencyError(NOT_INSTALLED)
     tessdata = tessdata_dir() if language == LANGUAGE else _osd_dir()
     key = (str(tessdata), language, psm)
-    engine = _engines.get(key)
-    if engine is None:
+    api = _engines.get(key)
+    if api is None:
         if not (tessdata / f"{language}.traineddata").is_file():
             raise MissingDependencyError(
                 f"Tesseracts sprogmodel mangler i {tessdata} "
@@ -130,8 +122,8 @@ def _engine(language: str, psm: int) -> object:
             ) from exc
         for name, value in config_variables().items():
             api.SetVariable(name, value)
-        engine = _engines[key] = _Engine(api, key)
-    return engine.api
+        _engines[key] = api
+    return api
 
 
 def _osd_dir() -> Path:
