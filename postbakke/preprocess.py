@@ -132,29 +132,6 @@ def _profile_energy(ys: np.ndarray, xs: np.ndarray, angle_deg: float) -> float:
     return float(np.dot(counts, counts))
 
 
-def _large_dark_areas(
-    ink: np.ndarray, px_per_mm: float, at_border: bool = False
-) -> np.ndarray:
-    """Mask of the ink areas far larger than a character or a rule (`at_border`: only those
-    touching the image's border): the scanner lid beside an off-centre sheet."""
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
-    if count <= 1:
-        return np.zeros(ink.shape, bool)
-    stats = stats[1:]
-    chosen = stats[:, cv2.CC_STAT_AREA] / (px_per_mm * px_per_mm) > DARK_AREA_MIN_MM2
-    if at_border:
-        height, width = ink.shape
-        left, top = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
-        chosen &= (
-            (left == 0) | (top == 0)
-            | (left + stats[:, cv2.CC_STAT_WIDTH] == width)
-            | (top + stats[:, cv2.CC_STAT_HEIGHT] == height)
-        )
-    if not chosen.any():
-        return np.zeros(ink.shape, bool)
-    return np.isin(labels, np.flatnonzero(chosen) + 1)
-
-
 def estimate_skew(
     gray: np.ndarray, max_deg: float = MAX_SKEW_DEG, dpi: float | None = None,
     edges_painted: bool = False,
@@ -283,15 +260,27 @@ def binarise(gray: np.ndarray, dpi: float) -> np.ndarray:
 def scanner_edges(gray: np.ndarray, dpi: float) -> np.ndarray:
     """Mask of the dark bands and corners a sheet fed off-centre leaves at the image's edges.
 
-    Large dark areas that touch the border: no print is that large, and a logo
-    does not touch the border.
+    Dark areas far larger than a character or a rule that touch the border: no
+    print is that large, and a logo does not touch the border.
     """
     px_per_mm = dpi / 25.4
-    mask = _large_dark_areas(_ink_mask(gray), px_per_mm, at_border=True)
-    if not mask.any():
-        return mask
+    ink = _ink_mask(gray).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    stats = stats[1:]
+    height, width = gray.shape
+    left, top = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
+    at_border = (
+        (left == 0) | (top == 0)
+        | (left + stats[:, cv2.CC_STAT_WIDTH] == width)
+        | (top + stats[:, cv2.CC_STAT_HEIGHT] == height)
+    )
+    large = stats[:, cv2.CC_STAT_AREA] / (px_per_mm * px_per_mm) > DARK_AREA_MIN_MM2
+    chosen = np.flatnonzero(at_border & large) + 1
+    if not len(chosen):
+        return np.zeros(gray.shape, bool)
     fringe = max(3, int(EDGE_FRINGE_MM * px_per_mm) | 1)
-    return cv2.dilate(mask.astype(np.uint8), np.ones((fringe, fringe), np.uint8)) > 0
+    mask = np.isin(labels, chosen).astype(np.uint8)
+    return cv2.dilate(mask, np.ones((fringe, fringe), np.uint8)) > 0
 
 
 def paint_out_scanner_edges(gray: np.ndarray, dpi: float) -> np.ndarray:
@@ -329,8 +318,9 @@ def clean_page(gray: np.ndarray, dpi: float) -> CleanPage:
     """Deskew a grey page at `dpi`, even out its paper and make its print dark.
 
     Orientation is the caller's. The scanner lid's dark edges are painted
-    white: Tesseract's global threshold, pulled by them, lost a faint page's
-    print altogether. A 3-pixel median takes the salt-and-pepper noise. The
+    over before anything else: skew measured with them in read 0, and
+    Tesseract's global threshold, pulled by them, lost a faint page's print
+    altogether. A 3-pixel median takes the salt-and-pepper noise. The
     result stays grey: Tesseract thresholds it itself, and read more words
     from the normalised grey page than from our own Otsu binarisation (94.8 %
     against 92.4 % of the words on the samples trays).

@@ -433,7 +433,7 @@ def test_low_confidence_reading_is_retried_upside_down_and_the_better_kept(
 
     fake = TurnedScan()
     monkeypatch.setattr(ocr, "ocr_image", fake)
-    # a poorly read page: its text gives no hint, its first reading is garbage
+    # an upright page whose first reading is garbage (a harsh scan): the turned one is tried
     path = save(scan(letter.page1), tmp_path / "vendt.png")
     (page,) = ingest.read_pages(path, tmp_path / "work")
     assert page.rotation == 180 and page.words[0].text == "Birgitte"
