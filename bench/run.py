@@ -12,7 +12,7 @@
    300 dpi, OMP_THREAD_LIMIT=1, 2 processes side by side with xargs -P2);
    (b) OCRmyPDF (`ocrmypdf -l dan --jobs 2 --rotate-pages --deskew`, file by file)
    then pdftotext. Both followed by the same regex for a CPR or labelled CVR.
-4. Scores all three on the truth: postbakke with postbakke.evaluate, the baselines
+4. Scores all three on the truth: postbakke with postbakke.samples.evaluate, the baselines
    on "the printed CPR/CVR found" (given the true letter boundaries, which they
    could not find themselves).
 5. Reads every scanned page once more in worker processes, one at a time, for the
@@ -47,14 +47,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from postbakke import samples  # noqa: E402
-from postbakke.evaluate import (  # noqa: E402
+from postbakke.samples import LetterTruth  # noqa: E402
+from postbakke.samples.evaluate import (  # noqa: E402
     ISSUE_TARGETS,
     check_thresholds,
     evaluate,
     format_evaluation,
     percent,
 )
-from postbakke.samples import LetterTruth  # noqa: E402
 
 SEED = 2026
 SECRET = "bench-hemmelighed"
@@ -301,8 +301,8 @@ def per_page_times(files: list[Path], work: Path, workers: int) -> list[float]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from postbakke import ingest
     from postbakke.config import DEFAULT_OCR_DPI, DEFAULT_PAGE_TIMEOUT_S
+    from postbakke.reading import ingest
 
     times: list[float] = []
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))

@@ -21,11 +21,11 @@ from typing import Any, TypeVar
 import click
 
 from postbakke.config import Settings, load_settings
-from postbakke.danish import OUTCOME_DA, REASON_DA, VERDICT_DA, percent_da, reason_da  # noqa: F401
+from postbakke.deciding.registers import read_enrolment_csv, read_staff_csv
 from postbakke.errors import ExitCode, PostbakkeError
 from postbakke.models import VerdictKind
+from postbakke.people.wording import OUTCOME_DA, REASON_DA, VERDICT_DA, percent_da, reason_da  # noqa: F401
 from postbakke.privacy import Pseudonymiser, load_or_create_secret
-from postbakke.registers import read_enrolment_csv, read_staff_csv
 from postbakke.store import EXPORT_FIELDS, Store
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -309,7 +309,7 @@ def digital() -> None:
 @handle_errors
 def digital_import(obj: Context, file: Path) -> None:
     """Indlæs digitale tal fra FILE.csv (week,department,digital_letters); en uge erstattes."""
-    from postbakke.digital import align_departments, read_digital_csv
+    from postbakke.people.digital import align_departments, read_digital_csv
 
     store = obj.store()
     counts, unknown = align_departments(
@@ -345,7 +345,7 @@ def digital_import(obj: Context, file: Path) -> None:
 def report(obj: Context, week: str | None, start: Any, end: Any, out_dir: Path | None,
            fmt: str) -> None:
     """Lav rapporten pr. afdeling: læk, digital andel, udvikling, afsendere og opfølgninger."""
-    from postbakke import report as reports
+    from postbakke.people import report as reports
 
     store = obj.store()
     period = reports.resolve_period(
@@ -378,7 +378,7 @@ def followup() -> None:
 @handle_errors
 def followup_list(obj: Context, department: str | None, only_open: bool) -> None:
     """Vis opfølgningerne (åbne først)."""
-    from postbakke.subjects import letter_kind
+    from postbakke.letters.subjects import letter_kind
 
     rows = obj.store().followups(department=department, only_open=only_open)
     if not rows:
@@ -416,7 +416,7 @@ def followup_list(obj: Context, department: str | None, only_open: bool) -> None
 @handle_errors
 def followup_close(obj: Context, followup_id: int, outcome: str, note: str) -> None:
     """Luk opfølgning NR med et udfald og en note."""
-    from postbakke.followup import FollowUpError, Outcome
+    from postbakke.people.followup import FollowUpError, Outcome
 
     if not note.strip():
         raise FollowUpError("noten må ikke være tom")
@@ -476,7 +476,7 @@ def review_list(obj: Context) -> None:
 def review_decide(obj: Context, letter_id: int, cpr: str | None, cvr: str | None,
                   no_recipient: bool, sender: str | None) -> None:
     """Afgør brev NR: hvem det er til; vurderingen beregnes ud fra tilmeldingsregistret."""
-    from postbakke.review import make_decision
+    from postbakke.people.review import make_decision
 
     store = obj.store()
     decision = make_decision(
@@ -510,7 +510,7 @@ def review_decide(obj: Context, letter_id: int, cpr: str | None, cvr: str | None
 def digest(obj: Context, week: str | None, department: str | None, dry_run: bool,
            outbox: Path | None, send: bool, resend: bool) -> None:
     """Ugebrev til hver afdeling om papirbreve, der kunne være sendt digitalt."""
-    from postbakke.digest import DigestError, run_digest
+    from postbakke.people.digest import DigestError, run_digest
 
     if dry_run and send:
         raise DigestError("vælg enten --dry-run eller --send")
@@ -596,7 +596,7 @@ _RATE = click.FloatRange(0.0, 1.0)
 @handle_errors
 def evaluate_command(obj: Context, truth: Path, verbose: bool, **limits: Any) -> None:
     """Sammenlign arbejdsmappens breve med et facit (TRUTH.json) og vis træfsikkerheden."""
-    from postbakke.evaluate import (
+    from postbakke.samples.evaluate import (
         Thresholds,
         check_thresholds,
         evaluate,

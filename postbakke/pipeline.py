@@ -17,16 +17,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from postbakke import ids, ingest
 from postbakke.config import Settings
+from postbakke.deciding.match import Registers, match_recipient, match_sender
+from postbakke.deciding.verdict import decide
 from postbakke.errors import InputFileError, PostbakkeError
-from postbakke.extract import ExtractOptions, extract_fields
-from postbakke.match import Registers, match_recipient, match_sender
+from postbakke.letters import ids
+from postbakke.letters.extract import ExtractOptions, extract_fields
+from postbakke.letters.split import split_letters
 from postbakke.models import SCANNABLE_SUFFIXES, Letter, Page, VerdictKind
 from postbakke.privacy import Pseudonymiser, load_or_create_secret
-from postbakke.split import split_letters
+from postbakke.reading import ingest
 from postbakke.store import LetterRecord, Store, StoredFile
-from postbakke.verdict import decide
 
 log = logging.getLogger(__name__)
 

@@ -21,11 +21,11 @@ from typing import NamedTuple
 
 import sqlite_utils
 
-from postbakke.digital import DigitalCount
-from postbakke.followup import FollowUp, FollowUpError, FollowUpStatus, Outcome
+from postbakke.deciding.registers import EnrolmentEntry, StaffMember
 from postbakke.models import Enrolment, IdKind
-from postbakke.registers import EnrolmentEntry, StaffMember
-from postbakke.review import Decision, DecisionError, apply_decision
+from postbakke.people.digital import DigitalCount
+from postbakke.people.followup import FollowUp, FollowUpError, FollowUpStatus, Outcome
+from postbakke.people.review import Decision, DecisionError, apply_decision
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from month_letters import DEPARTMENTS, SENDERS, digital_counts, store_month
 
-from postbakke.followup import Outcome
-from postbakke.registers import StaffMember
+from postbakke.deciding.registers import StaffMember
+from postbakke.people.followup import Outcome
 from postbakke.store import Store
 
 WEEK = "2026-W48"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from postbakke.digital import DigitalCount
+from postbakke.people.digital import DigitalCount
 from postbakke.store import LetterRecord, Store, StoredFile
 
 WEEKS = ("2026-W45", "2026-W46", "2026-W47", "2026-W48")

@@ -21,7 +21,7 @@ from postbakke.config import (
     address_of,
     load_settings,
 )
-from postbakke.registers import StaffMember
+from postbakke.deciding.registers import StaffMember
 from postbakke.store import Store
 
 GOOD = """\

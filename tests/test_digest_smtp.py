@@ -37,7 +37,7 @@ from html_tables import rows_of
 from smtp_server import Recorder, free_port, make_certificate, start_server
 
 from postbakke.config import load_settings
-from postbakke.digest import Delivery, MailServerError, SmtpSender, run_digest
+from postbakke.people.digest import Delivery, MailServerError, SmtpSender, run_digest
 from postbakke.store import DigestStatus, Store
 
 ALL_ADDRESSES = [

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from postbakke.digital import (
+from postbakke.people.digital import (
     DigitalCount,
     IsoWeek,
     align_departments,

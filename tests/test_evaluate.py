@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from postbakke.errors import InputFileError
-from postbakke.evaluate import (
+from postbakke.samples import LetterTruth
+from postbakke.samples.evaluate import (
     ISSUE_TARGETS,
     Thresholds,
     check_thresholds,
@@ -19,7 +20,6 @@ from postbakke.evaluate import (
     percent,
     pseudonym,
 )
-from postbakke.samples import LetterTruth
 
 SECRET = "evaluerings-hemmelighed"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from postbakke.extract import ExtractOptions, extract_fields, recipient_block, zone_of
-from postbakke.ingest import read_pages
+from postbakke.letters.extract import ExtractOptions, extract_fields, recipient_block, zone_of
 from postbakke.models import IdKind, Letter, Page, Word
+from postbakke.reading.ingest import read_pages
 from postbakke.samples import TRAY_DIR, load_truth, make_tray
 
 OPTIONS = ExtractOptions(own_cvrs=frozenset({"29189714"}), municipality_name="Favrskov Kommune")

@@ -13,7 +13,7 @@ import re
 import pytest
 from month_letters import store_month
 
-from postbakke.followup import FollowUpError, Outcome
+from postbakke.people.followup import FollowUpError, Outcome
 from postbakke.store import LetterRecord, Store, StoredFile
 
 

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from postbakke.ids import (
+from postbakke.letters.ids import (
     CHECKSUM_HINT_FACTOR,
     CONF_CPR_BARE,
     CONF_CPR_HYPHEN,

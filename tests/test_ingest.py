@@ -25,7 +25,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
-from postbakke import ingest, ocr, preprocess, samples
+from postbakke import samples
 from postbakke.errors import (
     EncryptedFileError,
     InputFileError,
@@ -33,6 +33,7 @@ from postbakke.errors import (
     UnsupportedFileError,
 )
 from postbakke.models import Page, Word
+from postbakke.reading import ingest, ocr, preprocess
 
 SCAN_DPI = 300
 RECIPIENT = ("Birgitte Østergaard", "Søndergade 17, 2. tv.", "8600 Silkeborg")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from postbakke.match import Registers, match_recipient, match_sender
+from postbakke.deciding.match import Registers, match_recipient, match_sender
+from postbakke.deciding.registers import EnrolmentEntry, StaffMember, cpr_birth_date
+from postbakke.deciding.verdict import decide
 from postbakke.models import (
     Enrolment,
     Fields,
@@ -15,8 +17,6 @@ from postbakke.models import (
     RecipientBlock,
 )
 from postbakke.privacy import Pseudonymiser
-from postbakke.registers import EnrolmentEntry, StaffMember, cpr_birth_date
-from postbakke.verdict import decide
 
 PSEUDO = Pseudonymiser("k")
 TODAY = date(2026, 11, 25)

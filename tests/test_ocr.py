@@ -8,8 +8,8 @@ import cv2
 import numpy as np
 import pytest
 
-from postbakke import ocr
 from postbakke.errors import MissingDependencyError, PageTimeoutError
+from postbakke.reading import ocr
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from postbakke import preprocess
+from postbakke.reading import preprocess
 
 DPI = 200
 WIDTH, HEIGHT = 1654, 2339  # A4 at 200 dpi

@@ -21,8 +21,8 @@ from chromium import dump_dom, needs_chromium, no_network_errors, screenshot
 from html_tables import by, rows_of, tags
 from month_letters import digital_counts, store_month, write_digital_csv
 
-from postbakke.followup import Outcome
-from postbakke.report import (
+from postbakke.people.followup import Outcome
+from postbakke.people.report import (
     Figures,
     Period,
     ReportError,
@@ -128,7 +128,7 @@ def test_one_week_report_counts_that_week_only(month_store):
 
 
 def _week(number: int):
-    from postbakke.digital import IsoWeek
+    from postbakke.people.digital import IsoWeek
 
     return IsoWeek(2026, number)
 
@@ -277,7 +277,7 @@ def test_digital_share_formula():
 
 
 def test_review_letters_are_not_in_the_digital_share():
-    from postbakke.report import count_figures
+    from postbakke.people.report import count_figures
 
     letters = [
         ReportLetter(1, date(2026, 11, 4), "Jobcenter", None, None, None, "review",
@@ -420,6 +420,6 @@ def test_a_week_without_scanned_letters_has_no_digital_share(tmp_path):
 
 
 def _counts_for(week: str):
-    from postbakke.digital import DigitalCount
+    from postbakke.people.digital import DigitalCount
 
     return [DigitalCount(week, "Jobcenter", 30)]

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from postbakke.deciding.verdict import decide
 from postbakke.models import MatchMethod, Reason, RecipientMatch, VerdictKind
 from postbakke.store import LetterRecord, Store, StoredFile
-from postbakke.verdict import decide
 
 ENROLLED_CPR = "0101901234"  # Jens Hansen, tilmeldt
 EXEMPT_CPR = "0202852678"  # Karen Lund, fritaget
@@ -234,7 +234,7 @@ def test_decision_survives_scanning_the_tray_again(tmp_path, monkeypatch):
     from click.testing import CliRunner
 
     from postbakke.cli import cli
-    from postbakke.ingest import content_hash
+    from postbakke.reading.ingest import content_hash
     from postbakke.samples import TRAY_DIR, make_tray
 
     make_tray(tmp_path / "bakke", seed=12, n_letters=3, scanned_share=0.0)

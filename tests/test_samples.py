@@ -20,7 +20,7 @@ from stdnum.dk import cpr as stdnum_cpr
 from stdnum.dk import cvr as stdnum_cvr
 
 from postbakke import samples
-from postbakke.preprocess import is_blank
+from postbakke.reading.preprocess import is_blank
 from postbakke.samples import (
     Company,
     LetterSpec,

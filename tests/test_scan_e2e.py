@@ -18,8 +18,8 @@ import pytest
 from click.testing import CliRunner
 
 from postbakke.cli import cli
-from postbakke.evaluate import evaluate
 from postbakke.samples import TRAY_DIR, LetterTruth, make_corpus, make_tray, make_world
+from postbakke.samples.evaluate import evaluate
 
 SECRET = "e2e-hemmelighed"
 

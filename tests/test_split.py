@@ -22,14 +22,14 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
-from postbakke.barcodes import SEPARATOR_TEXT, is_separator
-from postbakke.models import Page, Word
-from postbakke.split import (
+from postbakke.letters.split import (
     PageSignals,
     page_signals,
     parse_page_of,
     split_letters,
 )
+from postbakke.models import Page, Word
+from postbakke.reading.barcodes import SEPARATOR_TEXT, is_separator
 
 CHAR_MM = 1.9  # ~10 pt Helvetica
 TEXT_MM = 3.5  # word box height of 10 pt text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from postbakke.subjects import UNKNOWN_KIND, letter_kind
+from postbakke.letters.subjects import UNKNOWN_KIND, letter_kind
 
 KINDS = [
     ("Indkaldelse til samtale", "Indkaldelse til samtale"),

@@ -2,6 +2,7 @@
 
 import pytest
 
+from postbakke.deciding.verdict import decide
 from postbakke.models import (
     Enrolment,
     IdKind,
@@ -10,7 +11,6 @@ from postbakke.models import (
     RecipientMatch,
     VerdictKind,
 )
-from postbakke.verdict import decide
 
 LEAK, LEGIT, REVIEW = VerdictKind.LEAK, VerdictKind.LEGITIMATE, VerdictKind.REVIEW
 

@@ -14,6 +14,7 @@ from datetime import date
 
 from rapidfuzz import fuzz
 
+from postbakke.deciding.registers import EnrolmentEntry, StaffMember, cpr_birth_date
 from postbakke.models import (
     Fields,
     FoundId,
@@ -25,7 +26,6 @@ from postbakke.models import (
     SenderMatch,
 )
 from postbakke.privacy import Pseudonymiser
-from postbakke.registers import EnrolmentEntry, StaffMember, cpr_birth_date
 
 # An ID read below this confidence (OCR confidence times repair/checksum
 # penalties, see ids.py) is not enough to accuse anyone on its own.

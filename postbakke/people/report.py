@@ -29,12 +29,12 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from postbakke.danish import OUTCOME_DA, REASON_DA, date_da, percent_da, reason_da
-from postbakke.digital import DigitalCount, IsoWeek, weeks_between, weeks_of_period
 from postbakke.errors import ExitCode, PostbakkeError
-from postbakke.followup import FollowUp
+from postbakke.letters.subjects import letter_kind
+from postbakke.people.digital import DigitalCount, IsoWeek, weeks_between, weeks_of_period
+from postbakke.people.followup import FollowUp
+from postbakke.people.wording import OUTCOME_DA, REASON_DA, date_da, percent_da, reason_da
 from postbakke.store import Store
-from postbakke.subjects import letter_kind
 
 # Favrskov's goal for the share of letters sent digitally (domain.md).
 GOAL_DIGITAL_SHARE = 0.85

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz
 
-from postbakke import ids
+from postbakke.letters import ids
 from postbakke.models import (
     BLOCK_LINE_GAP_MM,
     LETTERHEAD_BOTTOM_MM,

@@ -22,13 +22,13 @@ from stdnum.dk import cpr as stdnum_cpr
 from stdnum.dk import cvr as stdnum_cvr
 from stdnum.exceptions import ValidationError
 
+from postbakke.deciding.match import CHILD_AGE
+from postbakke.deciding.registers import EnrolmentEntry, StaffMember
+from postbakke.deciding.verdict import decide
 from postbakke.errors import ExitCode, PostbakkeError
-from postbakke.extract import _ENCLOSURE
-from postbakke.match import CHILD_AGE
+from postbakke.letters.extract import _ENCLOSURE
 from postbakke.models import IdKind, MatchMethod, Reason, RecipientMatch
 from postbakke.privacy import Pseudonymiser, masked_id
-from postbakke.registers import EnrolmentEntry, StaffMember
-from postbakke.verdict import decide
 
 _CPR_INPUT = re.compile(r"^\d{6}[- ]?\d{4}$")
 _CVR_INPUT = re.compile(r"^\d{8}$")

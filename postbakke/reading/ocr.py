@@ -70,7 +70,7 @@ def models_dir() -> Path:
     override = os.environ.get("POSTBAKKE_OCR_MODELS")
     if override:
         return Path(override)
-    return Path(__file__).resolve().parents[1] / "ocr_models"
+    return Path(__file__).resolve().parents[2] / "ocr_models"
 
 
 def tessdata_dir() -> Path:

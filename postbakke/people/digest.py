@@ -34,10 +34,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from postbakke.config import DigestSettings, Settings, SmtpSettings, address_of
-from postbakke.danish import date_da, percent_da, reason_da
-from postbakke.digital import DigitalCount, IsoWeek, weeks_between
 from postbakke.errors import ConfigError, ExitCode, PostbakkeError
-from postbakke.report import (
+from postbakke.people.digital import DigitalCount, IsoWeek, weeks_between
+from postbakke.people.report import (
     GOAL_DIGITAL_SHARE,
     UNKNOWN_SENDER,
     Figures,
@@ -48,6 +47,7 @@ from postbakke.report import (
     systemic_causes,
     week_span_da,
 )
+from postbakke.people.wording import date_da, percent_da, reason_da
 from postbakke.store import DigestStatus, Store
 
 # The trend in an e-mail: this week and the three before. A month shows whether

@@ -2845,6 +2845,3 @@ def main(argv: list[str] | None = None) -> None:
         f"({len(truths) - scanned} med tekstlag, {scanned} scannede)."
     )
 
-
-if __name__ == "__main__":
-    main()

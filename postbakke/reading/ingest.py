@@ -24,7 +24,6 @@ from pdfminer.pdfdocument import PDFEncryptionError
 from pdfplumber.utils.exceptions import PdfminerException
 from PIL import Image, ImageSequence
 
-from postbakke import barcodes, ocr, preprocess
 from postbakke.config import DEFAULT_MAX_PAGES
 from postbakke.errors import (
     EncryptedFileError,
@@ -33,6 +32,7 @@ from postbakke.errors import (
     UnsupportedFileError,
 )
 from postbakke.models import A4_WIDTH_MM, Page, Word
+from postbakke.reading import barcodes, ocr, preprocess
 
 MM_PER_INCH = 25.4
 MM_PER_POINT = MM_PER_INCH / 72

@@ -15,8 +15,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import NamedTuple
 
+from postbakke.deciding.registers import _rows
 from postbakke.errors import RegisterFormatError
-from postbakke.registers import _rows
 
 DIGITAL_COLUMNS = ("week", "department", "digital_letters")
 _WEEK_FORM = re.compile(r"^(\d{4})-W(\d{1,2})$", re.IGNORECASE)
@@ -172,13 +172,13 @@ def write_digital_csv(path: Path, counts: list[DigitalCount]) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """`python -m postbakke.digital OUT.csv`: fictional digital counts for the demo."""
+    """`python -m postbakke.people.digital OUT.csv`: fictional digital counts for the demo."""
     import argparse
 
-    from postbakke.registers import read_staff_csv
+    from postbakke.deciding.registers import read_staff_csv
 
     parser = argparse.ArgumentParser(
-        prog="python -m postbakke.digital",
+        prog="python -m postbakke.people.digital",
         description="Lav fiktive digitale tal (week,department,digital_letters) til demoen.",
     )
     parser.add_argument("out", type=Path, help="CSV-filen der skal skrives")

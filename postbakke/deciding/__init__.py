@@ -1,0 +1,1 @@
+"""Deciding: the registers, who a letter is to and from, and its verdict."""

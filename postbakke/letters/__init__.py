@@ -1,0 +1,1 @@
+"""Letters: pages -> letters -> the fields printed on them."""

@@ -1,0 +1,1 @@
+"""What people see and decide: review, follow-ups, report, digest, wording."""

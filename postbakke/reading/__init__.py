@@ -1,0 +1,1 @@
+"""Reading: a scanned file -> clean page images -> words with boxes."""
