@@ -21,10 +21,10 @@ from postbakke.letters.ids import (
     CONF_CVR_BARE,
     REPAIR_FACTOR,
     _valid_readings,
-    cpr_birth_date,
     find_ids,
     mask_cpr_in_text,
 )
+from postbakke.identifiers import cpr_birth_date
 from postbakke.models import FoundId, IdKind
 
 FAST = settings(max_examples=200, deadline=None)

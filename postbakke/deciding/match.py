@@ -14,7 +14,8 @@ from datetime import date
 
 from rapidfuzz import fuzz
 
-from postbakke.deciding.registers import EnrolmentEntry, StaffMember, cpr_birth_date
+from postbakke.deciding.registers import EnrolmentEntry, StaffMember
+from postbakke.identifiers import cpr_birth_date, is_child_on
 from postbakke.models import (
     Fields,
     FoundId,
@@ -46,7 +47,6 @@ SENDER_MARGIN = 5
 # One misread character in a 15-character address scores ~93.
 EMAIL_MATCH = 90
 DEPARTMENT_MATCH = 85
-CHILD_AGE = 15
 # An unsure reading may differ from the visible digits of the ID of the person the
 # address names in this many places (on the bench corpus's harsh scans a misread
 # CPR had one birth-date digit and two serial digits wrong).
@@ -59,9 +59,6 @@ def normalise(text: str) -> str:
     text = re.sub(r"[^\wæøå ]+", " ", text)
     return re.sub(r"\s+", " ", text).strip()
 
-
-def _age_on(birth: date, day: date) -> int:
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
 @dataclass
@@ -91,11 +88,6 @@ def _name_score(block: RecipientBlock, entry: EnrolmentEntry) -> float:
     return max((fuzz.token_set_ratio(p, register_name) for p in printed), default=100.0)
 
 
-def _is_child(entry_birth: str | None, letter_date: date) -> bool:
-    if not entry_birth:
-        return False
-    return _age_on(date.fromisoformat(entry_birth), letter_date) < CHILD_AGE
-
 
 def _by_printed_id(
     found: FoundId,
@@ -108,7 +100,7 @@ def _by_printed_id(
     sure = found.label is not None and found.confidence >= SURE_ID_CONFIDENCE
     child = False
     if found.kind is IdKind.CPR:
-        child = _age_on(cpr_birth_date(found.digits), letter_date) < CHILD_AGE
+        child = is_child_on(cpr_birth_date(found.digits, today=letter_date), letter_date)
     base = RecipientMatch(
         kind=found.kind, pseudonym=pseudonym, masked=found.masked,
         printed_id=True, id_sure=sure, child_under_15=child,
@@ -122,7 +114,7 @@ def _by_printed_id(
                 return RecipientMatch(
                     kind=misread.kind, pseudonym=misread.pseudonym, masked=misread.masked,
                     method=MatchMethod.NAME_ADDRESS, enrolment=misread.status,
-                    child_under_15=_is_child(misread.birth_date, letter_date),
+                    child_under_15=is_child_on(misread.birth_date, letter_date),
                     evidence="fundet på navn og adresse; det trykte nummer er læst usikkert",
                 )
             if found.kind is IdKind.CPR:
@@ -143,7 +135,7 @@ def _by_printed_id(
     return replace(
         base, method=MatchMethod.ID, enrolment=entry.status,
         evidence=f"{found.kind.value.upper()} {found.masked} fundet i registret",
-        child_under_15=child or _is_child(entry.birth_date, letter_date),
+        child_under_15=child or is_child_on(entry.birth_date, letter_date),
     )
 
 
@@ -215,7 +207,7 @@ def match_recipient(
         return RecipientMatch(
             kind=entry.kind, pseudonym=entry.pseudonym, masked=entry.masked,
             method=MatchMethod.NAME_ADDRESS, enrolment=entry.status,
-            child_under_15=_is_child(entry.birth_date, letter_date),
+            child_under_15=is_child_on(entry.birth_date, letter_date),
             evidence="fundet på navn og adresse",
         )
     if fields.low_confidence:

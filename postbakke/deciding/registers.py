@@ -10,14 +10,12 @@ import csv
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
-from stdnum.dk import cpr as stdnum_cpr
 from stdnum.dk import cvr as stdnum_cvr
-from stdnum.exceptions import ValidationError
 
 from postbakke.errors import RegisterFormatError
+from postbakke.identifiers import cpr_birth_date
 from postbakke.models import Enrolment, IdKind
 from postbakke.privacy import Pseudonymiser, masked_id
 
@@ -85,9 +83,7 @@ def _register_id(raw: str) -> tuple[IdKind, str] | None:
     """Validate an ID from the register: a CPR (date and century) or a CVR (mod 11)."""
     if _CPR_FORM.match(raw):
         digits = raw.replace("-", "")
-        try:
-            stdnum_cpr.validate(digits)  # date and century; the old checksum is not used
-        except ValidationError:
+        if cpr_birth_date(digits) is None:  # date and century; the old checksum is not used
             return None
         return IdKind.CPR, digits
     if _CVR_FORM.match(raw) and stdnum_cvr.is_valid(raw):
@@ -95,9 +91,9 @@ def _register_id(raw: str) -> tuple[IdKind, str] | None:
     return None
 
 
-def cpr_birth_date(digits: str) -> date:
-    """The birth date a CPR number encodes (century from the 7th digit)."""
-    return stdnum_cpr.get_birth_date(digits)
+def _birth_date_iso(kind: IdKind, digits: str) -> str | None:
+    born = cpr_birth_date(digits) if kind is IdKind.CPR else None
+    return born.isoformat() if born else None
 
 
 def read_enrolment_csv(path: Path, pseudonymiser: Pseudonymiser) -> list[EnrolmentEntry]:
@@ -132,7 +128,7 @@ def read_enrolment_csv(path: Path, pseudonymiser: Pseudonymiser) -> list[Enrolme
             street=row["street"],
             postcode=row["postcode"],
             city=row["city"],
-            birth_date=cpr_birth_date(digits).isoformat() if kind is IdKind.CPR else None,
+            birth_date=_birth_date_iso(kind, digits),
         )
     return list(entries.values())
 

@@ -14,7 +14,6 @@ too long for any form (a 12-digit run) yields nothing.
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import re
 from collections.abc import Iterator, Mapping
@@ -23,11 +22,11 @@ from enum import Enum
 
 from stdnum.dk import cpr as std_cpr
 from stdnum.dk import cvr as std_cvr
-from stdnum.exceptions import ValidationError
 
+from postbakke.identifiers import cpr_birth_date
 from postbakke.models import FoundId, IdKind
 
-__all__ = ["OCR_DIGIT_CONFUSIONS", "cpr_birth_date", "find_ids", "mask_cpr_in_text"]
+__all__ = ["OCR_DIGIT_CONFUSIONS", "find_ids", "mask_cpr_in_text"]
 
 # Confidence of a candidate before penalties, by how often that form turns
 # out to be something else in a municipal letter. Set by judgement from the
@@ -414,22 +413,6 @@ def _is_valid(kind: IdKind, digits: str) -> bool:
         return std_cvr.is_valid(digits)
     return cpr_birth_date(digits) is not None
 
-
-def cpr_birth_date(digits: str, today: dt.date | None = None) -> dt.date | None:
-    """The birth date a 10-digit CPR encodes, or None if impossible or in the future.
-
-    Deliberately not `stdnum.dk.cpr.is_valid`: the mod-11 check was abandoned
-    in 2007, and `get_birth_date` alone does not reject future dates.
-    """
-    if len(digits) != 10 or not all(c in _DIGITS for c in digits):
-        return None
-    try:
-        born = std_cpr.get_birth_date(digits)
-    except (ValidationError, ValueError):
-        return None
-    if born > (today or dt.date.today()):
-        return None
-    return born
 
 
 def _is_checksum_hint(digits: str) -> bool:

@@ -18,14 +18,12 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Protocol
 
-from stdnum.dk import cpr as stdnum_cpr
 from stdnum.dk import cvr as stdnum_cvr
-from stdnum.exceptions import ValidationError
 
-from postbakke.deciding.match import CHILD_AGE
 from postbakke.deciding.registers import EnrolmentEntry, StaffMember
 from postbakke.deciding.verdict import decide
 from postbakke.errors import ExitCode, PostbakkeError
+from postbakke.identifiers import cpr_birth_date, is_child_on
 from postbakke.letters.extract import _ENCLOSURE
 from postbakke.models import IdKind, MatchMethod, Reason, RecipientMatch
 from postbakke.privacy import Pseudonymiser, masked_id
@@ -71,14 +69,13 @@ def make_decision(
             # never repeat the number: it may be a real one, mistyped
             raise DecisionError("CPR-nummeret skal skrives DDMMÅÅ-SSSS (10 cifre)")
         digits = re.sub(r"\D", "", cpr)
-        try:
-            stdnum_cpr.validate(digits)  # date and century; the old checksum is not used
-        except ValidationError as error:
-            raise DecisionError("ugyldigt CPR-nummer: fødselsdatoen findes ikke") from error
+        born = cpr_birth_date(digits)  # date and century; the old checksum is not used
+        if born is None:
+            raise DecisionError("ugyldigt CPR-nummer: fødselsdatoen findes ikke")
         return Decision(
             recipient_kind=IdKind.CPR, recipient_pseudonym=pseudonymiser.pseudonym(digits),
             recipient_masked=masked_id("cpr", digits),
-            birth_date=stdnum_cpr.get_birth_date(digits).isoformat(), **who,
+            birth_date=born.isoformat(), **who,
         )
     digits = re.sub(r"[\s-]", "", cvr or "")
     if not _CVR_INPUT.match(digits) or not stdnum_cvr.is_valid(digits):
@@ -103,10 +100,6 @@ def _staff_member(name: str, staff: list[StaffMember]) -> StaffMember:
     return found[0]
 
 
-def _age_on(birth: date, day: date) -> int:
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
-
-
 def has_physical_enclosure(reason: str, ocr_text: str | None) -> bool:
     """Whether the letter had a physical enclosure, as far as the store still tells."""
     return reason == Reason.PHYSICAL_ENCLOSURE.value or bool(
@@ -121,7 +114,7 @@ def decided_recipient(
     if decision.recipient_kind is None:
         return RecipientMatch(method=MatchMethod.MANUAL, evidence="ingen modtager med dansk id")
     birth = decision.birth_date or (entry.birth_date if entry else None)
-    child = bool(birth) and _age_on(date.fromisoformat(birth or ""), letter_date) < CHILD_AGE
+    child = is_child_on(birth, letter_date)
     base = RecipientMatch(
         kind=decision.recipient_kind, pseudonym=decision.recipient_pseudonym,
         masked=decision.recipient_masked, printed_id=True, id_sure=True, child_under_15=child,
