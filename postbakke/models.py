@@ -86,6 +86,9 @@ class Reason(StrEnum):
     # A person reviewing the letter found no recipient with a Danish CPR/CVR
     # number (abroad, no Danish ID): domain.md's "never a leak" case.
     NO_DANISH_ID = "no_danish_id"
+    # A person reviewing the letter found that paper was right for it (a note says why):
+    # counted with the justified letters, never as a leak.
+    JUSTIFIED_PAPER = "justified_paper"
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -180,9 +181,14 @@ class Store:
             db.table("decisions").create(
                 {"file_hash": str, "first_page": int, "recipient_kind": str,
                  "recipient_pseudonym": str, "recipient_masked": str, "birth_date": str,
-                 "sender": str, "department": str, "decided_at": str},
+                 "sender": str, "department": str, "decided_at": str, "justified": int,
+                 "note": str},
                 pk=("file_hash", "first_page"), if_not_exists=True,
             )
+            decision_columns = db.table("decisions").columns_dict
+            for name, kind in (("justified", int), ("note", str)):
+                if name not in decision_columns:  # a workspace from before the work station
+                    db.table("decisions").add_column(name, kind)
             db.table("followups").create(
                 {"id": int, "department": str, "sender": str, "status": str, "outcome": str,
                  "note": str, "opened_at": str, "closed_at": str},
@@ -194,6 +200,21 @@ class Store:
                 foreign_keys=[("followup_id", "followups", "id")], if_not_exists=True,
             )
             db.table("followup_letters").create_index(["followup_id"], if_not_exists=True)
+            db.table("decision_log").create(
+                {"id": int, "at": str, "actor": str, "letter_id": int, "file_hash": str,
+                 "first_page": int, "action": str, "before": str, "after": str, "note": str},
+                pk="id", if_not_exists=True,
+            )
+            db.table("decision_log").create_index(["letter_id"], if_not_exists=True)
+            db.table("review_postponed").create(
+                {"file_hash": str, "first_page": int, "note": str, "actor": str, "at": str},
+                pk=("file_hash", "first_page"), if_not_exists=True,
+            )
+            db.table("web_users").create(
+                {"name": str, "role": str, "password_hash": str, "created_at": str},
+                pk="name", if_not_exists=True,
+            )
+            db.table("letters").create_index(["verdict", "scanned_on"], if_not_exists=True)
             db.table("digest_sends").create(
                 {"week": str, "department": str, "recipient": str, "status": str,
                  "message_id": str, "attempts": int, "updated_at": str, "error": str},
@@ -332,8 +353,9 @@ class Store:
         rows = self.db.execute(
             f"SELECT coalesce(department, '{UNKNOWN_DEPARTMENT}') AS dep, count(*), "
             f"sum(verdict = 'leak' AND NOT {_justified_sql()}), "
-            f"sum(verdict = 'leak' AND {_justified_sql()}), "
-            "sum(verdict = 'legitimate'), sum(verdict = 'review'), "
+            f"sum((verdict = 'leak' AND {_justified_sql()}) OR reason = 'justified_paper'), "
+            "sum(verdict = 'legitimate' AND reason != 'justified_paper'), "
+            "sum(verdict = 'review'), "
             "sum(window_cpr) FROM letters GROUP BY dep ORDER BY dep"
         ).fetchall()
         return [DepartmentCounts(*r) for r in rows]
@@ -384,6 +406,99 @@ class Store:
             for row in self.db.table("letters").rows_where("verdict = 'review'", order_by="id")
         ]
 
+    def review_queue(self) -> list[int]:
+        """Ids of the letters waiting for a decision: oldest tray first, postponed ones last."""
+        return [r[0] for r in self.db.execute(
+            "SELECT l.id FROM letters l LEFT JOIN review_postponed p "
+            "ON p.file_hash = l.file_hash AND p.first_page = l.first_page "
+            "WHERE l.verdict = 'review' ORDER BY p.at IS NOT NULL, l.scanned_on, l.id"
+        ).fetchall()]
+
+    def postponement(self, file_hash: str, first_page: int) -> dict | None:
+        row = self.db.execute(
+            "SELECT note, actor, at FROM review_postponed WHERE file_hash = ? AND first_page = ?",
+            [file_hash, first_page],
+        ).fetchone()
+        return {"note": row[0], "actor": row[1], "at": row[2]} if row else None
+
+    def set_postponement(self, file_hash: str, first_page: int, note: str | None,
+                         actor: str | None) -> None:
+        """Mark a review letter as postponed (note None: no longer postponed)."""
+        with self.db.atomic():
+            self.db.execute("DELETE FROM review_postponed WHERE file_hash = ? AND first_page = ?",
+                            [file_hash, first_page])
+            if note is not None:
+                self.db.table("review_postponed").insert(
+                    {"file_hash": file_hash, "first_page": first_page, "note": note,
+                     "actor": actor, "at": _now()})
+
+    def transaction(self) -> AbstractContextManager[sqlite_utils.Database]:
+        """One transaction (nested ones are savepoints) for a change made of several steps."""
+        return self.db.atomic()
+
+    # -- the decision log (who changed which letter, when, from what to what) ----------
+
+    def decision_row(self, file_hash: str, first_page: int) -> dict | None:
+        rows = list(self.db.table("decisions").rows_where(
+            "file_hash = ? AND first_page = ?", [file_hash, first_page]))
+        return rows[0] if rows else None
+
+    def restore_decision_row(self, file_hash: str, first_page: int, row: dict | None) -> None:
+        """Put a letter's stored decision back as it was (None: no decision)."""
+        self.db.execute("DELETE FROM decisions WHERE file_hash = ? AND first_page = ?",
+                        [file_hash, first_page])
+        if row is not None:
+            self.db.table("decisions").insert(row)
+
+    def letter_state(self, letter_id: int, names: Iterable[str]) -> dict:
+        row = self.db.execute(
+            f"SELECT {', '.join(names)} FROM letters WHERE id = ?", [letter_id]
+        ).fetchone()
+        if row is None:
+            raise DecisionError(f"brev nr. {letter_id} findes ikke")
+        return dict(zip(names, row, strict=True))
+
+    def restore_letter(self, letter_id: int, state: dict) -> None:
+        """Set a letter's fields back (an undone decision) and keep follow-ups in step."""
+        with self.db.atomic():
+            self.db.table("letters").update(letter_id, state)
+            self._sync_followups()
+
+    def log_decision(self, *, actor: str, letter_id: int, file_hash: str, first_page: int,
+                     action: str, before: dict, after: dict, note: str | None) -> int:
+        return int(self.db.table("decision_log").insert(  # type: ignore[arg-type]
+            {"at": _now(), "actor": actor, "letter_id": letter_id, "file_hash": file_hash,
+             "first_page": first_page, "action": action,
+             "before": json.dumps(before, ensure_ascii=False),
+             "after": json.dumps(after, ensure_ascii=False), "note": note}
+        ).last_pk)
+
+    def last_logged(self, letter_id: int | None = None, actor: str | None = None) -> dict | None:
+        """The newest log entry of a letter, or of an actor."""
+        where, params = ("letter_id = ?", [letter_id]) if letter_id is not None else (
+            "actor = ?", [actor])
+        rows = list(self.db.table("decision_log").rows_where(
+            where, params, order_by="id desc", limit=1))
+        if not rows:
+            return None
+        row = rows[0]
+        return {**row, "before": json.loads(row["before"]), "after": json.loads(row["after"])}
+
+    # -- users of the work station -----------------------------------------------------
+
+    def web_users(self) -> list[dict]:
+        return list(self.db.table("web_users").rows_where(order_by="name"))
+
+    def web_user(self, name: str) -> dict | None:
+        rows = list(self.db.table("web_users").rows_where("name = ?", [name]))
+        return rows[0] if rows else None
+
+    def save_web_user(self, name: str, role: str, password_hash: str) -> None:
+        with self.db.atomic():
+            self.db.table("web_users").upsert(
+                {"name": name, "role": role, "password_hash": password_hash,
+                 "created_at": _now()}, pk="name")
+
     # -- review decisions --------------------------------------------------------------
 
     def _decision(self, file_hash: str, first_page: int) -> Decision | None:
@@ -398,6 +513,7 @@ class Store:
             recipient_pseudonym=row["recipient_pseudonym"],
             recipient_masked=row["recipient_masked"], birth_date=row["birth_date"],
             sender=row["sender"], department=row["department"], decided_at=row["decided_at"],
+            justified=bool(row["justified"]), note=row["note"],
         )
 
     def _enrolment_entry(self, pseudonym: str | None) -> EnrolmentEntry | None:
@@ -432,9 +548,12 @@ class Store:
                  "recipient_pseudonym": decision.recipient_pseudonym,
                  "recipient_masked": decision.recipient_masked,
                  "birth_date": decision.birth_date, "sender": decision.sender,
-                 "department": decision.department, "decided_at": decision.decided_at},
+                 "department": decision.department, "decided_at": decision.decided_at,
+                 "justified": int(decision.justified), "note": decision.note},
                 pk=("file_hash", "first_page"),
             )
+            self.db.execute("DELETE FROM review_postponed WHERE file_hash = ? AND first_page = ?",
+                            [letter.file_hash, first_page])
             decided = self._decided(letter, decision)
             changes = {k: getattr(decided, k) for k in (
                 "recipient_kind", "recipient_pseudonym", "recipient_masked", "match",

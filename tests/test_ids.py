@@ -13,6 +13,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from postbakke.identifiers import cpr_birth_date
 from postbakke.letters.ids import (
     CHECKSUM_HINT_FACTOR,
     CONF_CPR_BARE,
@@ -24,7 +25,6 @@ from postbakke.letters.ids import (
     find_ids,
     mask_cpr_in_text,
 )
-from postbakke.identifiers import cpr_birth_date
 from postbakke.models import FoundId, IdKind
 
 FAST = settings(max_examples=200, deadline=None)

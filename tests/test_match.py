@@ -6,8 +6,8 @@ from datetime import date
 
 from postbakke.deciding.match import Registers, match_recipient, match_sender
 from postbakke.deciding.registers import EnrolmentEntry, StaffMember
-from postbakke.identifiers import cpr_birth_date
 from postbakke.deciding.verdict import decide
+from postbakke.identifiers import cpr_birth_date
 from postbakke.models import (
     Enrolment,
     Fields,

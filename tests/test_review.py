@@ -163,7 +163,7 @@ def test_decide_with_sender_sets_sender_and_department(run, queue):
      "Fejl: angiv præcis én af --cpr, --cvr og --no-recipient"),
     (["--cpr", "320190-1234"], "Fejl: ugyldigt CPR-nummer: fødselsdatoen findes ikke"),
     (["--cpr", "0101901"], "Fejl: CPR-nummeret skal skrives DDMMÅÅ-SSSS (10 cifre)"),
-    (["--cvr", "12345678"], "Fejl: '12345678' er ikke et gyldigt CVR-nummer (8 cifre)"),
+    (["--cvr", "12345678"], "Fejl: det er ikke et gyldigt CVR-nummer (8 cifre, kontrolciffer)"),
     (["--cvr", OWN_CVR], f"Fejl: {OWN_CVR} er kommunens eget CVR-nummer og kan ikke være "
                          "modtager"),
     (["--no-recipient", "--sender", "Ukendt Person"],

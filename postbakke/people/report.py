@@ -148,6 +148,8 @@ class ReportLetter:
     @property
     def counted_as(self) -> str:
         """"leak", "justified", "legitimate" or "review"."""
+        if self.reason == "justified_paper":  # a reviewer's "paper was right"
+            return "justified"
         return "justified" if self.verdict == "leak" and self.justified else self.verdict
 
     @property

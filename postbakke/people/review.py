@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from stdnum.dk import cvr as stdnum_cvr
 
@@ -25,8 +25,11 @@ from postbakke.deciding.verdict import decide
 from postbakke.errors import ExitCode, PostbakkeError
 from postbakke.identifiers import cpr_birth_date, is_child_on
 from postbakke.letters.extract import _ENCLOSURE
-from postbakke.models import IdKind, MatchMethod, Reason, RecipientMatch
+from postbakke.models import IdKind, MatchMethod, Reason, RecipientMatch, Verdict, VerdictKind
 from postbakke.privacy import Pseudonymiser, masked_id
+
+if TYPE_CHECKING:  # the store calls apply_decision; these only type the operations
+    from postbakke.store import LetterRecord, Store
 
 _CPR_INPUT = re.compile(r"^\d{6}[- ]?\d{4}$")
 _CVR_INPUT = re.compile(r"^\d{8}$")
@@ -47,6 +50,8 @@ class Decision:
     sender: str | None = None  # as in the staff directory; None: keep what the scan found
     department: str | None = None
     decided_at: str | None = None
+    justified: bool = False  # paper was right for this letter (a person's word, with a note)
+    note: str | None = None
 
     def __repr__(self) -> str:
         return (f"Decision(kind={self.recipient_kind}, masked={self.recipient_masked!r}, "
@@ -56,35 +61,61 @@ class Decision:
 def make_decision(
     *, cpr: str | None, cvr: str | None, no_recipient: bool, sender: str | None,
     pseudonymiser: Pseudonymiser, own_cvrs: frozenset[str], staff: list[StaffMember],
+    justified_note: str | None = None,
 ) -> Decision:
-    """Validate a person's input (exactly one of cpr, cvr, no_recipient) into a Decision."""
-    if sum((cpr is not None, cvr is not None, no_recipient)) != 1:
+    """Validate a person's input (exactly one of cpr, cvr, no_recipient, justified_note)."""
+    if sum((cpr is not None, cvr is not None, no_recipient, justified_note is not None)) != 1:
         raise DecisionError("angiv præcis én af --cpr, --cvr og --no-recipient")
     member = _staff_member(sender, staff) if sender is not None else None
-    who = {"sender": member.name, "department": member.department} if member else {}
+    who_sender = member.name if member else None
+    who_department = member.department if member else None
+    if justified_note is not None:
+        if not justified_note.strip():
+            raise DecisionError("skriv en note om, hvorfor papir var det rigtige")
+        return Decision(recipient_kind=None, sender=who_sender, department=who_department,
+                        justified=True, note=justified_note.strip())
     if no_recipient:
-        return Decision(recipient_kind=None, **who)
+        return Decision(recipient_kind=None, sender=who_sender, department=who_department)
     if cpr is not None:
-        if not _CPR_INPUT.match(cpr.strip()):
-            # never repeat the number: it may be a real one, mistyped
-            raise DecisionError("CPR-nummeret skal skrives DDMMÅÅ-SSSS (10 cifre)")
-        digits = re.sub(r"\D", "", cpr)
-        born = cpr_birth_date(digits)  # date and century; the old checksum is not used
-        if born is None:
-            raise DecisionError("ugyldigt CPR-nummer: fødselsdatoen findes ikke")
-        return Decision(
-            recipient_kind=IdKind.CPR, recipient_pseudonym=pseudonymiser.pseudonym(digits),
-            recipient_masked=masked_id("cpr", digits),
-            birth_date=born.isoformat(), **who,
-        )
-    digits = re.sub(r"[\s-]", "", cvr or "")
-    if not _CVR_INPUT.match(digits) or not stdnum_cvr.is_valid(digits):
-        raise DecisionError(f"'{cvr}' er ikke et gyldigt CVR-nummer (8 cifre)")
-    if digits in own_cvrs:
-        raise DecisionError(f"{digits} er kommunens eget CVR-nummer og kan ikke være modtager")
+        return decision_for_cpr(cpr, pseudonymiser, who_sender, who_department)
+    digits = parse_cvr(cvr or "", own_cvrs)
     return Decision(
         recipient_kind=IdKind.CVR, recipient_pseudonym=pseudonymiser.pseudonym(digits),
-        recipient_masked=digits, **who,
+        recipient_masked=digits, sender=who_sender, department=who_department,
+    )
+
+
+def parse_cpr(typed: str) -> str:
+    """A typed CPR's 10 digits, checked by date and century (never by the old checksum).
+
+    The messages never repeat the number: it may be a real one, mistyped.
+    """
+    if not _CPR_INPUT.match(typed.strip()):
+        raise DecisionError("CPR-nummeret skal skrives DDMMÅÅ-SSSS (10 cifre)")
+    digits = re.sub(r"\D", "", typed)
+    if cpr_birth_date(digits) is None:
+        raise DecisionError("ugyldigt CPR-nummer: fødselsdatoen findes ikke")
+    return digits
+
+
+def parse_cvr(typed: str, own_cvrs: frozenset[str]) -> str:
+    """A typed CVR's 8 digits, checked by modulus 11; never the municipality's own."""
+    digits = re.sub(r"[\s-]", "", typed)
+    if not _CVR_INPUT.match(digits) or not stdnum_cvr.is_valid(digits):
+        raise DecisionError("det er ikke et gyldigt CVR-nummer (8 cifre, kontrolciffer)")
+    if digits in own_cvrs:
+        raise DecisionError(f"{digits} er kommunens eget CVR-nummer og kan ikke være modtager")
+    return digits
+
+
+def decision_for_cpr(typed: str, pseudonymiser: Pseudonymiser, sender: str | None = None,
+                     department: str | None = None) -> Decision:
+    digits = parse_cpr(typed)
+    born = cpr_birth_date(digits)
+    return Decision(
+        recipient_kind=IdKind.CPR, recipient_pseudonym=pseudonymiser.pseudonym(digits),
+        recipient_masked=masked_id("cpr", digits),
+        birth_date=born.isoformat() if born else None, sender=sender, department=department,
     )
 
 
@@ -144,6 +175,9 @@ def apply_decision(
     letter_date = date.fromisoformat(letter.scanned_on)
     recipient = decided_recipient(decision, entry, letter_date)
     verdict = decide(recipient, has_physical_enclosure(letter.reason, letter.ocr_text))
+    if decision.justified:
+        verdict = Verdict(VerdictKind.LEGITIMATE, Reason.JUSTIFIED_PAPER)
+        recipient = replace(recipient, evidence=f"papir begrundet: {decision.note or ''}")
     changes: dict[str, object] = {
         "recipient_kind": recipient.kind.value if recipient.kind else None,
         "recipient_pseudonym": recipient.pseudonym,
@@ -158,3 +192,120 @@ def apply_decision(
         changes["sender"] = decision.sender
         changes["department"] = decision.department
     return changes
+
+
+# -- the review station's operations (the CLI and the web station share them) ----------
+
+# What a decision may change on a letter: saved before it, so it can be undone.
+DECIDED_FIELDS = (
+    "recipient_kind", "recipient_pseudonym", "recipient_masked", "match", "enrolment",
+    "verdict", "reason", "evidence", "sender", "department",
+)
+
+
+class DecisionConflict(DecisionError):
+    """Someone else changed the letter since the person opened it (two browsers)."""
+
+
+def letter_version(store: Store, letter_id: int) -> int:
+    """The id of the letter's newest logged change (0: none): what a form was opened on."""
+    last = store.last_logged(letter_id=letter_id)
+    return int(last["id"]) if last else 0
+
+
+def decide_letter(
+    store: Store, letter_id: int, decision: Decision, actor: str,
+    expected_version: int | None = None,
+) -> LetterRecord:
+    """Record a person's decision, apply it, and log what changed, in one transaction.
+
+    `expected_version` (from the form the person saw) refuses a decision on a letter
+    someone else has decided in the meantime.
+    """
+    with store.transaction():
+        before = store.letter_state(letter_id, DECIDED_FIELDS)
+        if expected_version is not None and letter_version(store, letter_id) != expected_version:
+            last = store.last_logged(letter_id=letter_id) or {}
+            raise DecisionConflict(
+                f"brev nr. {letter_id} er netop afgjort af {last.get('actor', 'en anden')} "
+                f"({str(last.get('at', ''))[11:16]} UTC); se den nye afgørelse"
+            )
+        letter = store.letter(letter_id)
+        assert letter is not None  # letter_state raised otherwise
+        first_page = letter.pages[0] if letter.pages else 0
+        old_decision = store.decision_row(letter.file_hash, first_page)
+        postponed = store.postponement(letter.file_hash, first_page)
+        decided = store.decide_letter(letter_id, decision)
+        after = {k: getattr(decided, k) for k in DECIDED_FIELDS}
+        store.log_decision(
+            actor=actor, letter_id=letter_id, file_hash=letter.file_hash, first_page=first_page,
+            action="decide", before={"letter": before, "decision": old_decision,
+                                     "postponed": postponed},
+            after={"letter": after}, note=decision.note,
+        )
+    return decided
+
+
+def postpone_letter(
+    store: Store, letter_id: int, note: str, actor: str, expected_version: int | None = None,
+) -> None:
+    """Put a letter at the end of the queue with a note (it stays for review)."""
+    if not note.strip():
+        raise DecisionError("skriv en note om, hvorfor brevet udsættes")
+    with store.transaction():
+        before = store.letter_state(letter_id, DECIDED_FIELDS)
+        if expected_version is not None and letter_version(store, letter_id) != expected_version:
+            raise DecisionConflict(f"brev nr. {letter_id} er netop ændret af en anden")
+        letter = store.letter(letter_id)
+        assert letter is not None
+        first_page = letter.pages[0] if letter.pages else 0
+        old = store.postponement(letter.file_hash, first_page)
+        store.set_postponement(letter.file_hash, first_page, note.strip(), actor)
+        store.log_decision(
+            actor=actor, letter_id=letter_id, file_hash=letter.file_hash, first_page=first_page,
+            action="postpone", before={"letter": before, "postponed": old},
+            after={"postponed": note.strip()}, note=note.strip(),
+        )
+
+
+def undo_last(store: Store, actor: str) -> int | None:
+    """Undo this person's newest decision or postponement; the letter's id, or None.
+
+    Refused when someone else has changed that letter since.
+    """
+    with store.transaction():
+        last = store.last_logged(actor=actor)
+        if last is None or last["action"] == "undo":
+            return None
+        letter_id = int(last["letter_id"])
+        newest = store.last_logged(letter_id=letter_id)
+        if newest is None or newest["id"] != last["id"]:
+            raise DecisionConflict(
+                f"brev nr. {letter_id} er ændret af en anden siden; det kan ikke fortrydes"
+            )
+        before = last["before"]
+        file_hash, first_page = last["file_hash"], int(last["first_page"])
+        current = store.letter_state(letter_id, DECIDED_FIELDS)
+        if last["action"] == "decide":
+            store.restore_decision_row(file_hash, first_page, before.get("decision"))
+            store.restore_letter(letter_id, before["letter"])
+        postponed = before.get("postponed")
+        store.set_postponement(file_hash, first_page,
+                               postponed["note"] if postponed else None,
+                               postponed["actor"] if postponed else None)
+        store.log_decision(
+            actor=actor, letter_id=letter_id, file_hash=file_hash, first_page=first_page,
+            action="undo", before={"letter": current}, after={"letter": before["letter"]},
+            note=f"fortryder ændring nr. {last['id']}",
+        )
+    return letter_id
+
+
+def decision_for_entry(entry: EnrolmentEntry, sender: str | None = None,
+                       department: str | None = None) -> Decision:
+    """The decision a person makes by picking a register entry (a suggestion)."""
+    return Decision(
+        recipient_kind=entry.kind, recipient_pseudonym=entry.pseudonym,
+        recipient_masked=entry.masked, birth_date=entry.birth_date,
+        sender=sender, department=department,
+    )

@@ -16,6 +16,7 @@ REASON_DA = {
     "child_under_15": "barn under 15 år",
     "physical_enclosure": "brevet har et fysisk bilag",
     "no_danish_id": "modtageren har intet dansk CPR- eller CVR-nummer (afgjort manuelt)",
+    "justified_paper": "papirbrevet var begrundet (afgjort manuelt)",
 }
 OUTCOME_DA = {
     "kontaktet": "afsenderen er kontaktet",
