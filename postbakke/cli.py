@@ -618,5 +618,47 @@ def evaluate_command(obj: Context, truth: Path, verbose: bool, **limits: Any) ->
         sys.exit(int(ExitCode.FILES_FAILED))  # below a threshold: a script or CI sees it
 
 
+# --------------------------------------------------------------------------- work station
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Adressen, der lyttes på (andet end 127.0.0.1 kræver brugere med login).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Porten.")
+@click.pass_context
+@handle_errors
+def web(click_ctx: click.Context, host: str, port: int) -> None:
+    """Arbejdsstationen i browseren: gennemsyn, bakker, afdelinger og opfølgninger."""
+    if click_ctx.invoked_subcommand is not None:
+        return
+    from postbakke.web.serve import serve
+
+    obj: Context = click_ctx.obj
+    serve(obj.settings, host, port, announce=click.echo)
+    click.echo("Stoppet.")
+
+
+@web.group("user")
+def web_user() -> None:
+    """Brugere af arbejdsstationen (kræves for at vise den på netværket)."""
+
+
+@web_user.command("add")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(["postrum", "projektleder"]),
+              help="postrum: afgør breve og ser bakker; projektleder: også opfølgninger og "
+                   "rapporter.")
+@click.password_option("--password", prompt="Adgangskode", help="Spørges der om (skjult).")
+@click.pass_obj
+@handle_errors
+def web_user_add(obj: Context, name: str, role: str, password: str) -> None:
+    """Opret brugeren NAME (eller skift adgangskode og rolle)."""
+    from postbakke.web.users import Role, add_user
+
+    add_user(obj.store(), name, Role(role), password)
+    click.echo(f"Bruger {name.strip()} gemt som {role}.")
+
+
 def main() -> None:
     cli(prog_name="postbakke")

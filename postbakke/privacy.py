@@ -52,3 +52,9 @@ def mask_cpr(digits: str) -> str:
 def masked_id(kind: str, digits: str) -> str:
     """A CPR masked; a CVR in full (CVR numbers are public)."""
     return mask_cpr(digits) if kind == "cpr" else digits
+
+
+def derived_key(secret: str, purpose: str) -> bytes:
+    """A key for one purpose (the work station's session cookies), derived from the secret
+    so the secret itself never leaves this module."""
+    return hmac.new(secret.encode(), f"postbakke:{purpose}".encode(), hashlib.sha256).digest()

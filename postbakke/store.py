@@ -215,6 +215,7 @@ class Store:
                 pk="name", if_not_exists=True,
             )
             db.table("letters").create_index(["verdict", "scanned_on"], if_not_exists=True)
+            db.table("letters").create_index(["department", "id"], if_not_exists=True)
             db.table("digest_sends").create(
                 {"week": str, "department": str, "recipient": str, "status": str,
                  "message_id": str, "attempts": int, "updated_at": str, "error": str},
@@ -436,6 +437,66 @@ class Store:
         """One transaction (nested ones are savepoints) for a change made of several steps."""
         return self.db.atomic()
 
+    # -- the work station's overviews ------------------------------------------------
+
+    def tray_overview(self, days: int = 31) -> list[dict]:
+        """Per scan day and tray (the newest `days` scan days): files, letters, verdicts."""
+        rows = self.db.execute(
+            "SELECT scanned_on, tray, count(DISTINCT file_hash), count(*), "
+            "sum(verdict = 'leak'), sum(verdict = 'legitimate'), sum(verdict = 'review'), "
+            "sum(window_cpr) FROM letters WHERE scanned_on >= "
+            "(SELECT date(max(scanned_on), ?) FROM letters) "
+            "GROUP BY scanned_on, tray ORDER BY scanned_on DESC, tray",
+            [f"-{days - 1} days"],
+        ).fetchall()
+        names = ("scanned_on", "tray", "files", "letters", "leaks", "legitimate", "review",
+                 "window_cpr")
+        return [dict(zip(names, r, strict=True)) for r in rows]
+
+    def recent_failures(self, limit: int = 50) -> list[dict]:
+        """Files set aside, newest first, with their reason."""
+        return [
+            {"source": r[0], "reason": r[1], "at": r[2]}
+            for r in self.db.execute(
+                "SELECT source, reason, at FROM failures ORDER BY id DESC LIMIT ?", [limit]
+            ).fetchall()
+        ]
+
+    def find_letters(
+        self, *, department: str | None = None, sender: str | None = None,
+        verdict: str | None = None, start: date | None = None, end: date | None = None,
+        before_id: int | None = None, limit: int = 50,
+    ) -> list[dict]:
+        """Letters matching the filters, newest first, a page at a time (keyset on id)."""
+        where, params = ["1"], []  # type: list[str], list[object]
+        if department:
+            where.append("coalesce(department, ?) = ?")
+            params += [UNKNOWN_DEPARTMENT, department]
+        if sender:
+            where.append("sender = ?")
+            params.append(sender)
+        if verdict:
+            where.append("verdict = ?")
+            params.append(verdict)
+        if start and end:
+            where.append("scanned_on BETWEEN ? AND ?")
+            params += [start.isoformat(), end.isoformat()]
+        if before_id:
+            where.append("id < ?")
+            params.append(before_id)
+        rows = self.db.execute(
+            "SELECT id, scanned_on, tray, source, pages, department, sender, recipient_masked, "
+            f"subject, verdict, reason, window_cpr FROM letters WHERE {' AND '.join(where)} "
+            "ORDER BY id DESC LIMIT ?", [*params, limit],
+        ).fetchall()
+        names = ("id", "scanned_on", "tray", "source", "pages", "department", "sender",
+                 "recipient_masked", "subject", "verdict", "reason", "window_cpr")
+        return [dict(zip(names, r, strict=True)) for r in rows]
+
+    def departments(self) -> list[str]:
+        return [r[0] for r in self.db.execute(
+            "SELECT DISTINCT department FROM staff ORDER BY department").fetchall()]
+
     # -- the decision log (who changed which letter, when, from what to what) ----------
 
     def decision_row(self, file_hash: str, first_page: int) -> dict | None:
@@ -516,7 +577,7 @@ class Store:
             justified=bool(row["justified"]), note=row["note"],
         )
 
-    def _enrolment_entry(self, pseudonym: str | None) -> EnrolmentEntry | None:
+    def enrolment_entry(self, pseudonym: str | None) -> EnrolmentEntry | None:
         if pseudonym is None:
             return None
         rows = list(self.db.table("enrolment").rows_where("pseudonym = ?", [pseudonym]))
@@ -530,7 +591,7 @@ class Store:
         )
 
     def _decided(self, letter: LetterRecord, decision: Decision) -> LetterRecord:
-        entry = self._enrolment_entry(decision.recipient_pseudonym)
+        entry = self.enrolment_entry(decision.recipient_pseudonym)
         return replace(letter, **apply_decision(letter, decision, entry))  # type: ignore[arg-type]
 
     def decide_letter(self, letter_id: int, decision: Decision) -> LetterRecord:
@@ -647,6 +708,13 @@ class Store:
                 subjects=subjects,
             ))
         return result
+
+    def followup_of_letter(self, file_hash: str, first_page: int) -> FollowUp | None:
+        row = self.db.execute(
+            "SELECT followup_id FROM followup_letters WHERE file_hash = ? AND first_page = ?",
+            [file_hash, first_page]).fetchone()
+        found = self.followups(ids=[row[0]]) if row else []
+        return found[0] if found else None
 
     def close_followup(self, followup_id: int, outcome: Outcome, note: str) -> FollowUp:
         with self.db.atomic():

@@ -20,8 +20,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from postbakke.errors import ExitCode, PostbakkeError
+
+if TYPE_CHECKING:  # the store returns FollowUps; this module calls it
+    from postbakke.store import Store
 
 
 class Outcome(StrEnum):
@@ -57,3 +61,12 @@ class FollowUp:
     @property
     def is_open(self) -> bool:
         return self.status is FollowUpStatus.OPEN
+
+
+def close_followup(store: Store, followup_id: int, outcome: Outcome, note: str,
+                   actor: str) -> FollowUp:
+    """Close a follow-up with an outcome and a note (the CLI and the work station)."""
+    if not note.strip():
+        raise FollowUpError("noten må ikke være tom")
+    del actor  # recorded by the audit log (privacy issue); the store keeps outcome and note
+    return store.close_followup(followup_id, outcome, note.strip())

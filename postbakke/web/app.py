@@ -1,0 +1,236 @@
+"""The Flask app: security on every response, who is signed in, Danish error pages.
+
+Safety, as Datasette does it for a local app over SQLite: bound to loopback by
+default; CSRF tokens on every POST (Flask-WTF); the Host header checked against
+the served host (DNS rebinding); no caching, no referrer, a Content-Security-Policy
+of 'self'; page images by letter id and page number, never by path; a last guard
+masks anything CPR-shaped in the HTML sent back.
+"""
+
+from __future__ import annotations
+
+import getpass
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, Response, g, redirect, render_template, request, session, url_for
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException, SecurityError
+
+from postbakke.config import Settings
+from postbakke.deciding.match import normalise
+from postbakke.deciding.registers import EnrolmentEntry
+from postbakke.letters.ids import mask_cpr_in_text
+from postbakke.privacy import Pseudonymiser, derived_key, load_or_create_secret
+from postbakke.store import Store
+from postbakke.web.users import Role
+
+IDLE_TIMEOUT = timedelta(minutes=30)
+MAX_REQUEST_BYTES = 64 * 1024  # a decision form is a few hundred bytes
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+# The report and the digest preview are self-contained documents with their own inline
+# CSS and SVG charts (they are also sent as files and e-mails): no script at all.
+DOCUMENT_POLICY = (
+    "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; "
+    "frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
+)
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+@dataclass(frozen=True)
+class Visitor:
+    name: str
+    role: Role
+
+    @property
+    def is_project_leader(self) -> bool:
+        return self.role is Role.PROJECT_LEADER
+
+
+class _Stores(threading.local):
+    """One store (SQLite connection) per server thread, opened on first use."""
+
+    store: Store | None = None
+
+
+def create_app(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> Flask:
+    from postbakke.web import overview, station
+
+    app = Flask("postbakke", template_folder="templates", static_folder="static")
+    secret = load_or_create_secret(settings.home)
+    Store(settings.db_path).close()  # creates or checks the schema once, at start
+    app.config.update(
+        SECRET_KEY=derived_key(secret, "web-session"),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_NAME="postbakke_session",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+        MAX_FORM_MEMORY_SIZE=MAX_REQUEST_BYTES,
+        WTF_CSRF_TIME_LIMIT=12 * 3600,
+        TRUSTED_HOSTS=sorted({host, *LOOPBACK_HOSTS}),
+        TEMPLATES_AUTO_RELOAD=False,
+    )
+    app.jinja_env.autoescape = True
+    app.jinja_env.filters["masked"] = lambda text: mask_cpr_in_text(text) if text else text
+    app.extensions["postbakke"] = WebContext(settings, Pseudonymiser(secret))
+    CSRFProtect(app)
+    app.register_blueprint(station.blueprint)
+    app.register_blueprint(overview.blueprint)
+    _install_security(app)
+    _install_sign_in(app)
+    _install_error_pages(app)
+    return app
+
+
+class WebContext:
+    """What every request needs: the settings, the pseudonymiser, this thread's store."""
+
+    def __init__(self, settings: Settings, pseudonymiser: Pseudonymiser) -> None:
+        self.settings = settings
+        self.pseudonymiser = pseudonymiser
+        self._stores = _Stores()
+
+        self._register: tuple[int, list[EnrolmentEntry], list[str]] | None = None
+        self._register_lock = threading.Lock()
+
+    def store(self) -> Store:
+        if self._stores.store is None:
+            self._stores.store = Store(self.settings.db_path)
+        return self._stores.store
+
+    def register(self) -> tuple[list[EnrolmentEntry], list[str]]:
+        """The enrolment register and its normalised names, read again only after an import."""
+        version = self.store().registers_version()
+        with self._register_lock:
+            if self._register is None or self._register[0] != version:
+                entries = self.store().enrolment_entries()
+                self._register = (version, entries, [normalise(e.name) for e in entries])
+            return self._register[1], self._register[2]
+
+
+def context() -> WebContext:
+    from flask import current_app
+
+    found: WebContext = current_app.extensions["postbakke"]
+    return found
+
+
+def store() -> Store:
+    return context().store()
+
+
+def visitor() -> Visitor:
+    found: Visitor = g.visitor
+    return found
+
+
+def _install_security(app: Flask) -> None:
+    @app.after_request
+    def headers(response: Response) -> Response:
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "SAMEORIGIN"
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        if response.mimetype == "text/html" and not response.direct_passthrough:
+            # the last guard: whatever a template forgot, nothing CPR-shaped leaves in clear
+            body = response.get_data(as_text=True)
+            masked = mask_cpr_in_text(body)
+            if masked != body:
+                response.set_data(masked)
+        return response
+
+
+def _install_sign_in(app: Flask) -> None:
+    open_endpoints = {"overview.login", "static"}
+
+    @app.before_request
+    def who() -> Any:
+        users_exist = bool(store().web_users())
+        if not users_exist:
+            # no users: a single person at this machine (the server only listens on loopback)
+            g.visitor = Visitor(f"{getpass.getuser()} (lokal)", Role.PROJECT_LEADER)
+            return None
+        name, role, seen = session.get("user"), session.get("role"), session.get("seen", 0)
+        if name and role and time.time() - float(seen) < IDLE_TIMEOUT.total_seconds():
+            session["seen"] = time.time()
+            g.visitor = Visitor(name, Role(role))
+            return None
+        session.pop("user", None)
+        g.visitor = None
+        if request.endpoint in open_endpoints:
+            return None
+        if request.method == "POST" and request.endpoint != "overview.login":
+            return render_template("web/error.html.j2", title="Log ind igen",
+                                   message="Du er ikke logget ind (eller har været væk for "
+                                           "længe). Log ind og prøv igen."), 401
+        return redirect(url_for("overview.login", next=request.path))
+
+    @app.context_processor
+    def template_globals() -> dict[str, Any]:
+        return {"visitor": g.get("visitor"), "municipality": context().settings.municipality_name}
+
+
+def require_project_leader(view: Callable[..., Any]) -> Callable[..., Any]:
+    from functools import wraps
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not visitor().is_project_leader:
+            return render_template(
+                "web/error.html.j2", title="Ikke tilladt",
+                message="Kun projektledere kan dette. Spørg din projektleder.",
+            ), 403
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+_ERRORS = {
+    400: ("Forkert forespørgsel", "Formularen kunne ikke læses. Gå tilbage og prøv igen."),
+    401: ("Log ind", "Du skal logge ind."),
+    403: ("Ikke tilladt", "Du har ikke adgang til dette."),
+    404: ("Findes ikke", "Siden eller brevet findes ikke (længere)."),
+    405: ("Ikke tilladt", "Den handling kan ikke bruges her."),
+    413: ("For stor", "Formularen er for stor."),
+    500: ("Der skete en fejl", "Der skete en fejl i postbakke. Prøv igen; ellers kontakt "
+                               "den, der driver postbakke."),
+}
+
+
+def _install_error_pages(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error: CSRFError) -> Any:
+        return render_template(
+            "web/error.html.j2", title="Siden er for gammel",
+            message="Sikkerhedsnøglen i formularen mangler eller er udløbet. Genindlæs siden "
+                    "og prøv igen.",
+        ), 400
+
+    @app.errorhandler(SecurityError)
+    def foreign_host(error: SecurityError) -> Any:
+        # no template: a page with links cannot be built for a host we do not serve
+        return Response("<!doctype html><html lang=da><title>Forkert adresse</title>"
+                        "<p>Arbejdsstationen svarer ikke på denne adresse (Host).</p></html>",
+                        status=400, mimetype="text/html")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Any:
+        code = error.code or 500
+        title, message = _ERRORS.get(code, ("Fejl", "Der skete en fejl."))
+        return render_template("web/error.html.j2", title=title, message=message), code
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Any:
+        app.logger.error("uventet fejl i %s: %s", request.endpoint,
+                         mask_cpr_in_text(type(error).__name__ + ": " + str(error)))
+        title, message = _ERRORS[500]
+        return render_template("web/error.html.j2", title=title, message=message), 500

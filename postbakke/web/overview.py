@@ -1,0 +1,197 @@
+"""The overviews: trays (mailroom), departments, letters and follow-ups (project leaders)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from postbakke.errors import PostbakkeError
+from postbakke.people import report as reports
+from postbakke.people.digital import IsoWeek
+from postbakke.people.followup import Outcome
+from postbakke.people.wording import OUTCOME_DA, REASON_DA, VERDICT_DA, percent_da
+from postbakke.web.app import DOCUMENT_POLICY, context, require_project_leader, store, visitor
+from postbakke.web.users import authenticate
+
+blueprint = Blueprint("overview", __name__)
+
+LETTERS_PER_PAGE = 50
+
+
+@blueprint.route("/log-ind", methods=["GET", "POST"])
+def login() -> Any:
+    message = None
+    if request.method == "POST":
+        role = authenticate(store(), request.form.get("name", ""), request.form.get("password", ""))
+        if role is not None:
+            import time
+
+            session.clear()
+            session["user"] = request.form.get("name", "").strip()
+            session["role"] = role.value
+            session["seen"] = time.time()
+            target = request.args.get("next", "")
+            # only a path on this site (never another host)
+            if not target.startswith("/") or target.startswith("//"):
+                target = url_for("station.next_letter")
+            return redirect(target, code=303)
+        message = "Forkert brugernavn eller adgangskode."
+    return render_template("web/login.html.j2", message=message), 401 if message else 200
+
+
+@blueprint.post("/log-ud")
+def logout() -> Any:
+    session.clear()
+    return redirect(url_for("overview.login"), code=303)
+
+
+@blueprint.get("/bakker")
+def trays() -> Any:
+    the_store = store()
+    rows = the_store.tray_overview()
+    return render_template(
+        "web/trays.html.j2", rows=rows, failures=the_store.recent_failures(),
+        waiting=_waiting_in_watch_folder(),
+    )
+
+
+def _waiting_in_watch_folder() -> list[str] | None:
+    folder = context().settings.home / "watch-folder.txt"
+    del folder
+    return None
+
+
+def _week_arg() -> IsoWeek:
+    raw = request.args.get("uge")
+    if raw:
+        try:
+            return IsoWeek.parse(raw)
+        except ValueError:
+            abort(400)
+    latest = store().latest_scanned_on()
+    return IsoWeek.of(latest or date.today())
+
+
+@blueprint.get("/afdelinger")
+@require_project_leader
+def departments() -> Any:
+    week = _week_arg()
+    data = reports.load_report(store(), reports.Period.week(week),
+                               context().settings.municipality_name)
+    return render_template(
+        "web/departments.html.j2", report=data, week=week, percent_da=percent_da,
+        previous=week.shifted(-1), following=week.shifted(1),
+    )
+
+
+@blueprint.get("/breve")
+@require_project_leader
+def letters() -> Any:
+    args = request.args
+    week = None
+    if args.get("uge"):
+        week = _week_arg()
+    verdict = args.get("vurdering") or None
+    if verdict and verdict not in VERDICT_DA:
+        abort(400)
+    try:
+        before = int(args["foer"]) if args.get("foer") else None
+    except ValueError:
+        abort(400)
+    rows = store().find_letters(
+        department=args.get("afdeling") or None, sender=args.get("afsender") or None,
+        verdict=verdict, start=week.monday if week else None, end=week.sunday if week else None,
+        before_id=before, limit=LETTERS_PER_PAGE,
+    )
+    more = rows[-1]["id"] if len(rows) == LETTERS_PER_PAGE else None
+    return render_template(
+        "web/letters.html.j2", rows=rows, more=more, verdict_da=VERDICT_DA, reason_da=REASON_DA,
+        departments=store().departments(), filters=args,
+    )
+
+
+@blueprint.get("/brev/<int:letter_id>")
+def letter(letter_id: int) -> Any:
+    record = store().letter(letter_id)
+    if record is None:
+        abort(404)
+    followup = None
+    found = store().followup_of_letter(record.file_hash, record.pages[0] if record.pages else 0)
+    if found is not None:
+        followup = found
+    return render_template(
+        "web/letter.html.j2", letter=record, letter_id=letter_id, verdict_da=VERDICT_DA,
+        reason_da=REASON_DA, followup=followup, outcome_da=OUTCOME_DA,
+        n_images=len(record.image_paths or []),
+    )
+
+
+@blueprint.get("/opfoelgninger")
+@require_project_leader
+def followups() -> Any:
+    department = request.args.get("afdeling") or None
+    rows = store().followups(department=department, only_open=request.args.get("alle") is None)
+    return render_template("web/followups.html.j2", rows=rows, outcome_da=OUTCOME_DA,
+                           outcomes=list(Outcome), department=department,
+                           departments=store().departments())
+
+
+@blueprint.post("/opfoelgninger/<int:followup_id>/luk")
+@require_project_leader
+def close_followup(followup_id: int) -> Any:
+    from postbakke.people.followup import close_followup as close
+
+    try:
+        outcome = Outcome(request.form.get("outcome", ""))
+    except ValueError:
+        abort(400)
+    try:
+        close(store(), followup_id, outcome, request.form.get("note", ""), visitor().name)
+    except PostbakkeError as error:
+        return render_template("web/error.html.j2", title="Opfølgningen blev ikke lukket",
+                               message=str(error), back=url_for("overview.followups")), 422
+    return redirect(url_for("overview.followups"), code=303)
+
+
+@blueprint.get("/rapport")
+@require_project_leader
+def report() -> Any:
+    week = _week_arg()
+    data = reports.load_report(store(), reports.Period.week(week),
+                               context().settings.municipality_name)
+    response = Response(reports.render_html(data), mimetype="text/html")
+    response.headers["Content-Security-Policy"] = DOCUMENT_POLICY
+    return response
+
+
+@blueprint.get("/ugebrev")
+@require_project_leader
+def digest_preview() -> Any:
+    from postbakke.people import digest
+
+    settings = context().settings
+    week = _week_arg() if request.args.get("uge") else digest.default_week(date.today())
+    department = request.args.get("afdeling") or None
+    try:
+        found = digest.load_digests(store(), settings, week, department)
+        mailing = digest.Mailing.of(settings)
+    except PostbakkeError as error:
+        return render_template("web/error.html.j2", title="Intet ugebrev",
+                               message=str(error)), 404
+    if department is None:
+        return render_template("web/digests.html.j2", digests=found, week=week,
+                               subject_of=digest.subject_of)
+    response = Response(digest.render_html(found[0], mailing), mimetype="text/html")
+    response.headers["Content-Security-Policy"] = DOCUMENT_POLICY
+    return response

@@ -1,0 +1,219 @@
+"""The review station: the mailroom decides, by keyboard, the letters the tool was unsure of."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+
+from postbakke.deciding.match import closest_candidates
+from postbakke.errors import PostbakkeError
+from postbakke.models import Reason, RecipientBlock
+from postbakke.people import review
+from postbakke.people.wording import REASON_DA, VERDICT_DA
+from postbakke.privacy import masked_id
+from postbakke.web import images
+from postbakke.web.app import context, store, visitor
+
+blueprint = Blueprint("station", __name__)
+
+MAX_SUGGESTIONS = 9  # keys 1-9
+
+
+@blueprint.get("/")
+def home() -> Any:
+    return redirect(url_for("station.next_letter"))
+
+
+@blueprint.get("/gennemsyn")
+def next_letter() -> Any:
+    """The first letter still waiting for a decision (the station's front door)."""
+    queue = store().review_queue()
+    if not queue:
+        return render_template("web/station_empty.html.j2")
+    return redirect(url_for("station.letter", letter_id=queue[0]))
+
+
+@blueprint.get("/gennemsyn/<int:letter_id>")
+def letter(letter_id: int) -> Any:
+    the_store = store()
+    record = the_store.letter(letter_id)
+    if record is None:
+        abort(404)
+    queue = the_store.review_queue()
+    position = queue.index(letter_id) if letter_id in queue else None
+    following = _neighbour(queue, position, letter_id, +1)
+    previous = _neighbour(queue, position, letter_id, -1)
+    first_page = record.pages[0] if record.pages else 0
+    if following is not None:
+        images.prefetch(context().settings, the_store.letter(following))
+    return render_template(
+        "web/station.html.j2",
+        letter=record, letter_id=letter_id, position=position, total=len(queue),
+        following=following, previous=previous,
+        version=review.letter_version(the_store, letter_id),
+        suggestions=_suggestions(record),
+        postponed=the_store.postponement(record.file_hash, first_page),
+        verdict_da=VERDICT_DA, reason_da=REASON_DA,
+        boxes=_boxes(record), n_images=len(record.image_paths or []),
+        staff=sorted({m.name for m in the_store.staff_members()}),
+    )
+
+
+def _neighbour(queue: list[int], position: int | None, letter_id: int, step: int) -> int | None:
+    if position is None:  # a decided letter: the queue goes on from its oldest
+        return queue[0] if queue and step > 0 else None
+    index = position + step
+    return queue[index] if 0 <= index < len(queue) else None
+
+
+def _recipient_block(record: Any) -> RecipientBlock | None:
+    raw = getattr(record, "recipient_block", None)
+    if not raw:
+        return None
+    data = json.loads(raw) if isinstance(raw, str) else raw
+    return RecipientBlock(**{k: data.get(k) for k in
+                             ("name", "attention", "street", "postcode", "city")})
+
+
+def _boxes(record: Any) -> list[dict]:
+    raw = getattr(record, "field_boxes", None)
+    if not raw:
+        return []
+    data = json.loads(raw) if isinstance(raw, str) else raw
+    return list(data) if isinstance(data, list) else [
+        {"field": name, **box} for name, found in data.items()
+        for box in (found if isinstance(found, list) else [found])
+    ]
+
+
+def _suggestions(record: Any) -> list[Any]:
+    """Register entries close to the printed name and address, for a letter without an ID.
+
+    A CPR printed but not in the register gets none: a number one digit off is another
+    person, and offering the nearest would invite exactly that mistake.
+    """
+    if record.verdict != "review" or record.reason == Reason.CPR_NOT_IN_REGISTER.value:
+        return []
+    block = _recipient_block(record)
+    if block is None or not block.name:
+        return []
+    entries, names = context().register()
+    return closest_candidates(block, entries, MAX_SUGGESTIONS, names)
+
+
+@blueprint.post("/gennemsyn/<int:letter_id>/afgoer")
+def decide(letter_id: int) -> Any:
+    """One decision from the form: the action and, for a number, the number (POST body only)."""
+    the_store = store()
+    record = the_store.letter(letter_id)
+    if record is None:
+        abort(404)
+    form = request.form
+    action = form.get("action", "")
+    try:
+        version = int(form.get("version", ""))
+    except ValueError:
+        abort(400)
+    settings = context().settings
+    who = visitor().name
+    try:
+        if action == "postpone":
+            review.postpone_letter(the_store, letter_id, form.get("note", ""), who, version)
+            return redirect(url_for("station.next_letter"), code=303)
+        decision = _decision_from_form(action, form, record)
+        review.decide_letter(the_store, letter_id, decision, who, version)
+    except review.DecisionConflict as conflict:
+        return _station_error(letter_id, str(conflict), 409)
+    except PostbakkeError as error:
+        return _station_error(letter_id, str(error), 422)
+    del settings
+    return redirect(url_for("station.next_letter"), code=303)
+
+
+def _decision_from_form(action: str, form: Any, record: Any) -> review.Decision:
+    the_store = store()
+    ctx = context()
+    if action == "cpr":
+        return review.decision_for_cpr(form.get("number", ""), ctx.pseudonymiser)
+    if action == "cvr":
+        return review.make_decision(
+            cpr=None, cvr=form.get("number", ""), no_recipient=False, sender=None,
+            pseudonymiser=ctx.pseudonymiser, own_cvrs=ctx.settings.own_cvrs, staff=[])
+    if action == "none":
+        return review.Decision(recipient_kind=None)
+    if action == "justified":
+        return review.make_decision(
+            cpr=None, cvr=None, no_recipient=False, sender=None, justified_note=form.get(
+                "note", ""), pseudonymiser=ctx.pseudonymiser, own_cvrs=ctx.settings.own_cvrs,
+            staff=[])
+    if action == "pick":
+        wanted = form.get("candidate", "")
+        offered = {e.pseudonym: e for e in _suggestions(record)}
+        if wanted not in offered:
+            raise review.DecisionError("forslaget findes ikke (længere); vælg igen")
+        del the_store
+        return review.decision_for_entry(offered[wanted])
+    raise review.DecisionError("ukendt afgørelse")
+
+
+def _station_error(letter_id: int, message: str, status: int) -> Any:
+    return render_template("web/error.html.j2", title="Brevet blev ikke afgjort",
+                           message=message,
+                           back=url_for("station.letter", letter_id=letter_id)), status
+
+
+@blueprint.post("/gennemsyn/fortryd")
+def undo() -> Any:
+    try:
+        letter_id = review.undo_last(store(), visitor().name)
+    except review.DecisionConflict as conflict:
+        return render_template("web/error.html.j2", title="Kan ikke fortrydes",
+                               message=str(conflict)), 409
+    if letter_id is None:
+        return render_template("web/error.html.j2", title="Intet at fortryde",
+                               message="Du har ingen afgørelse, der kan fortrydes."), 409
+    return redirect(url_for("station.letter", letter_id=letter_id), code=303)
+
+
+@blueprint.post("/opslag")
+def lookup() -> Any:
+    """A typed CPR/CVR checked and looked up in the register (the number only in this body).
+
+    The answer holds the masked form, the register's name and status, never the number.
+    """
+    kind, typed = request.form.get("kind", ""), request.form.get("number", "")
+    ctx = context()
+    try:
+        if kind == "cpr":
+            digits = review.parse_cpr(typed)
+        elif kind == "cvr":
+            digits = review.parse_cvr(typed, ctx.settings.own_cvrs)
+        else:
+            abort(400)
+    except review.DecisionError as error:
+        return jsonify(valid=False, message=str(error))
+    entry = store().enrolment_entry(ctx.pseudonymiser.pseudonym(digits))
+    masked = masked_id(kind, digits)
+    if entry is None:
+        note = ("står ikke i tilmeldingsregistret: brevet forbliver til gennemsyn"
+                if kind == "cpr" else "står ikke i registret: virksomheder skal have Digital Post")
+        return jsonify(valid=True, masked=masked, found=False, message=f"{masked} {note}")
+    return jsonify(valid=True, masked=masked, found=True, name=entry.name,
+                   status=entry.status.value,
+                   message=f"{masked}: {entry.name}, {entry.street}, {entry.postcode} "
+                           f"{entry.city} ({entry.status.value})")
+
+
+@blueprint.get("/side/<int:letter_id>/<int:index>")
+def page_image(letter_id: int, index: int) -> Any:
+    record = store().letter(letter_id)
+    if record is None or not (0 <= index < len(record.image_paths or [])):
+        abort(404)
+    data = images.display_image(context().settings, record.image_paths[index])  # type: ignore[index]
+    if data is None:
+        abort(404)
+    from flask import Response
+
+    return Response(data, mimetype="image/png")
