@@ -61,6 +61,10 @@ demo: install
 		--staff $(DEMO)/bakke/registers/staff.csv --week 2026-W48 --weeks 1 && \
 	$(BIN)/postbakke digital import $(DEMO)/digitale.csv && \
 	$(BIN)/postbakke report --week 2026-W48
+	@echo ""
+	@echo "Arbejdsstationen (gennemsyn af usikre breve, bakker, afdelinger):"
+	@echo "    POSTBAKKE_HOME=$(DEMO_HOME) $(BIN)/postbakke web"
+	@echo "og åbn http://127.0.0.1:8000/ i browseren."
 
 ## Accuracy and speed side by side with plain tesseract and OCRmyPDF:
 ## writes docs/benchmarks.md. A benchmark, not a test (CI runs a smoke of it).
