@@ -116,6 +116,7 @@ class Settings:
     page_timeout_s: float = DEFAULT_PAGE_TIMEOUT_S
     retention_days: int = DEFAULT_RETENTION_DAYS
     max_pages: int = DEFAULT_MAX_PAGES
+    watch_folder: Path | None = None  # [watch] folder: the scan-to-folder the station shows
     digest: DigestSettings = field(default_factory=DigestSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     smtp_password: str | None = field(default=None, repr=False)
@@ -190,7 +191,11 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     if not isinstance(retention, int) or retention < 0:
         raise ConfigError(f"{path}: retention_days skal være et helt antal dage (0 eller mere)")
     digest, smtp, problems = parse_digest_settings(data, path, text)
+    watch = data.get("watch", {})
+    if not isinstance(watch, dict) or not isinstance(watch.get("folder", ""), str):
+        raise ConfigError(f"{path}: [watch] folder skal være en sti i anførselstegn")
     return Settings(
+        watch_folder=Path(watch["folder"]) if watch.get("folder") else None,
         home=home,
         municipality_name=str(municipality.get("name", "Favrskov Kommune")),
         own_cvrs=own_cvrs,

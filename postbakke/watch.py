@@ -68,6 +68,18 @@ def is_candidate(name: str) -> bool:
     return suffix in SCANNABLE_SUFFIXES
 
 
+def waiting_scans(folder: Path) -> list[Path]:
+    """The scans lying in the folder, not yet filed away (the watcher's and the station's view)."""
+    found: list[Path] = []
+    for root, dirs, files in os.walk(folder):
+        # Never descend into filed-away scans (at any depth) or hidden folders.
+        dirs[:] = sorted(
+            d for d in dirs if d not in (DONE_DIR, FAILED_DIR) and not d.startswith(".")
+        )
+        found.extend(Path(root) / name for name in sorted(files) if is_candidate(name))
+    return found
+
+
 def free_target(directory: Path, name: str, companion_suffix: str = "") -> Path:
     """`directory/name`, or `name-1`, `name-2`, ... if taken: never overwrite a filed scan.
 
@@ -118,14 +130,7 @@ class FolderWatcher:
     # -- finding files ---------------------------------------------------------------
 
     def _candidates(self) -> list[Path]:
-        found: list[Path] = []
-        for root, dirs, files in os.walk(self.folder):
-            # Never descend into filed-away scans (at any depth) or hidden folders.
-            dirs[:] = sorted(
-                d for d in dirs if d not in (DONE_DIR, FAILED_DIR) and not d.startswith(".")
-            )
-            found.extend(Path(root) / name for name in files if is_candidate(name))
-        return found
+        return waiting_scans(self.folder)
 
     def pending(self) -> list[Path]:
         """Files ready to hand over: unchanged in size and mtime for at least settle_s.

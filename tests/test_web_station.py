@@ -246,3 +246,19 @@ def test_lan_host_without_users_is_refused(station) -> None:
     result = CliRunner().invoke(cli, ["web", "--host", "0.0.0.0"])
     assert result.exit_code != 0
     assert "Fejl: arbejdsstationen kan kun vises på 0.0.0.0" in result.output
+
+
+def test_trays_show_days_set_aside_files_and_the_watch_folder(station, workspace) -> None:
+    app, store = station
+    store.record_failure("krøllet.pdf", None, "PDF-filen er ødelagt")
+    folder = workspace.parent / "scanner"
+    (folder / "Jobcenter").mkdir(parents=True)
+    (folder / "Jobcenter" / "ny.pdf").write_bytes(b"%PDF-1.4")
+    (folder / "behandlet").mkdir()
+    (folder / "behandlet" / "gammel.pdf").write_bytes(b"%PDF-1.4")
+    (workspace / "postbakke.toml").write_text(f'[watch]\nfolder = "{folder}"\n')
+    app = create_app(load_settings())
+    html = app.test_client().get("/bakker").get_data(as_text=True)
+    assert "2026-11-18" in html and "Postrum" in html
+    assert "krøllet.pdf" in html and "PDF-filen er ødelagt" in html
+    assert "Jobcenter/ny.pdf" in html and "gammel.pdf" not in html

@@ -67,9 +67,13 @@ def trays() -> Any:
 
 
 def _waiting_in_watch_folder() -> list[str] | None:
-    folder = context().settings.home / "watch-folder.txt"
-    del folder
-    return None
+    """The scans waiting in the configured watch folder ([watch] folder), by relative name."""
+    from postbakke.watch import waiting_scans
+
+    folder = context().settings.watch_folder
+    if folder is None or not folder.is_dir():
+        return None
+    return [str(path.relative_to(folder)) for path in waiting_scans(folder)]
 
 
 def _week_arg() -> IsoWeek:
