@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from postbakke.errors import InputFileError
-from postbakke.samples import TEXT_LEVEL, LetterTruth
+from postbakke.samples.truth import TEXT_LEVEL, LetterTruth
 
 LEAK = "leak"
 SCANNED_LEVEL = "scan"  # truths written before levels existed (make_tray, make_batch scans)

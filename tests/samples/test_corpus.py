@@ -19,20 +19,22 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import Image
 
-from postbakke import samples
-from postbakke.samples import (
-    DEGRADATION_LEVELS,
+from postbakke.identifiers import cpr_birth_date
+from postbakke.samples.corpus import make_corpus, make_corpus_specs
+from postbakke.samples.degrade import DEGRADATION_LEVELS
+from postbakke.samples.letter_pdf import font_family, render_letter_pdf
+from postbakke.samples.letters import ALL_LAYOUTS, CORPUS_MIX, CPR_FORMS, CVR_FORMS, ID_PLACEMENTS
+from postbakke.samples.truth import (
+    BATCH_FILE,
     TEXT_LEVEL,
+    TRAY_DIR,
     LetterTruth,
-    Person,
-    corpus_world,
-    format_cpr,
-    make_corpus,
-    make_corpus_specs,
-    render_letter_pdf,
+    expected_verdict,
+    load_batches,
 )
+from postbakke.samples.world import Person, corpus_world, format_cpr
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SEED, N = 8, 60
 CHEAP_DPIS = (40, 60)
 
@@ -63,13 +65,13 @@ def _page_count(path: Path) -> int:
 def test_same_seed_gives_the_same_corpus_byte_for_byte(tmp_path: Path) -> None:
     for run in ("a", "b"):
         make_corpus(tmp_path / run, 3, 14, dpis=(30,), batch_letters=(3, 4))
-    for name in ("truth.json", samples.BATCH_FILE):
+    for name in ("truth.json", BATCH_FILE):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
-    files = sorted(p.name for p in (tmp_path / "a" / samples.TRAY_DIR).iterdir())
-    assert files == sorted(p.name for p in (tmp_path / "b" / samples.TRAY_DIR).iterdir())
+    files = sorted(p.name for p in (tmp_path / "a" / TRAY_DIR).iterdir())
+    assert files == sorted(p.name for p in (tmp_path / "b" / TRAY_DIR).iterdir())
     for name in files:
-        a = (tmp_path / "a" / samples.TRAY_DIR / name).read_bytes()
-        assert a == (tmp_path / "b" / samples.TRAY_DIR / name).read_bytes(), name
+        a = (tmp_path / "a" / TRAY_DIR / name).read_bytes()
+        assert a == (tmp_path / "b" / TRAY_DIR / name).read_bytes(), name
     make_corpus(tmp_path / "c", 4, 14, dpis=(30,), batch_letters=(3, 4))
     assert (tmp_path / "a" / "truth.json").read_bytes() != (
         tmp_path / "c" / "truth.json").read_bytes()
@@ -114,18 +116,18 @@ def test_the_issue_s_scan_defects_all_occur(corpus) -> None:
 def test_letters_cover_every_layout_font_id_form_and_trap() -> None:
     world = corpus_world(SEED, N)
     specs = make_corpus_specs(world, SEED, 150)
-    assert {s.layout for s in specs} == set(samples.ALL_LAYOUTS) and len(samples.ALL_LAYOUTS) >= 4
-    fonts = {samples.font_family(s.font) for s in specs}
+    assert {s.layout for s in specs} == set(ALL_LAYOUTS) and len(ALL_LAYOUTS) >= 4
+    fonts = {font_family(s.font) for s in specs}
     assert len(fonts) >= 4
     persons = [s for s in specs if isinstance(s.recipient, Person)]
     companies = [s for s in specs if not isinstance(s.recipient, Person)]
     printed = [s for s in persons if s.id_placement in ("info", "subject")]
-    assert {s.id_form for s in printed} == set(samples.CPR_FORMS)
-    assert {s.id_form for s in companies if s.id_placement != "none"} == set(samples.CVR_FORMS)
-    assert {s.id_placement for s in specs} == set(samples.ID_PLACEMENTS)
+    assert {s.id_form for s in printed} == set(CPR_FORMS)
+    assert {s.id_form for s in companies if s.id_placement != "none"} == set(CVR_FORMS)
+    assert {s.id_placement for s in specs} == set(ID_PLACEMENTS)
     assert {s.id_placement for s in companies} >= {"info", "subject"}
     assert any(s.attention and s.attention.startswith("Att.") for s in companies)
-    assert {s.category for s in specs} == {name for name, _ in samples.CORPUS_MIX}
+    assert {s.category for s in specs} == {name for name, _ in CORPUS_MIX}
     assert {s.n_pages for s in specs} == {1, 2, 3}
 
 
@@ -168,19 +170,19 @@ def test_a_cpr_one_digit_off_a_register_entry_belongs_to_someone_else(tmp_path: 
             and sum(a != b for a, b in zip(p.cpr, twin.cpr, strict=True)) == 1]
     assert len(near) == 1
     assert near[0].name != twin.name and near[0].street != twin.street
-    assert samples.cpr_birth_date(near[0].cpr) == samples.cpr_birth_date(twin.cpr)
+    assert cpr_birth_date(near[0].cpr) == cpr_birth_date(twin.cpr)
     pdf = tmp_path / "brev.pdf"
     render_letter_pdf(world, spec, pdf)
     with pdfplumber.open(pdf) as doc:
         text = doc.pages[0].extract_text()
     assert format_cpr(twin.cpr, spec.id_form) in text
-    assert samples.expected_verdict(spec) == ("review", "cpr_not_in_register")
+    assert expected_verdict(spec) == ("review", "cpr_not_in_register")
 
 
 def test_files_hold_the_pages_the_truth_says(corpus) -> None:
     out, truths = corpus
-    tray = out / samples.TRAY_DIR
-    batches = samples.load_batches(out / samples.BATCH_FILE)
+    tray = out / TRAY_DIR
+    batches = load_batches(out / BATCH_FILE)
     by_file: dict[str, list[LetterTruth]] = {}
     for t in truths:
         by_file.setdefault(t.file, []).append(t)
@@ -211,7 +213,7 @@ def test_files_hold_the_pages_the_truth_says(corpus) -> None:
 def test_full_resolution_scans_stay_small(tmp_path: Path) -> None:
     truths = make_corpus(tmp_path, 5, 4, text_share=0.0, batch_share=0.0, levels=("harsh",))
     for t in truths:
-        size = (tmp_path / samples.TRAY_DIR / t.file).stat().st_size
+        size = (tmp_path / TRAY_DIR / t.file).stat().st_size
         assert size < 3_000_000 * len(t.pages), (t.file, size)
 
 

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from postbakke.errors import InputFileError
-from postbakke.samples import LetterTruth
 from postbakke.samples.evaluate import (
     ISSUE_TARGETS,
     Thresholds,
@@ -20,6 +19,7 @@ from postbakke.samples.evaluate import (
     percent,
     pseudonym,
 )
+from postbakke.samples.truth import LetterTruth
 
 SECRET = "evaluerings-hemmelighed"
 
@@ -197,7 +197,8 @@ def _eval_command_installed() -> bool:
 @pytest.mark.skipif(not _eval_command_installed(), reason="`postbakke eval` not in cli.py yet")
 def test_eval_prints_the_table_and_fails_below_a_threshold(tmp_path: Path, run) -> None:
     """GIVEN a scanned text-layer tray WHEN eval runs THEN the table; exit 1 below a limit."""
-    from postbakke.samples import TRAY_DIR, make_tray
+    from postbakke.samples.trays import make_tray
+    from postbakke.samples.truth import TRAY_DIR
 
     truths = make_tray(tmp_path / "bakke", seed=11, n_letters=6, scanned_share=0.0)
     for register in ("enrolment", "staff"):

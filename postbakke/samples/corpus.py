@@ -1,0 +1,303 @@
+"""The evaluation corpus of `make bench` and `postbakke eval` (make_corpus).
+
+Letters in four layouts and several fonts, every written form of CPR and CVR,
+the traps (no ID, namesakes, a CPR one digit off), and scans of graded badness.
+Text-layer letters and single-file scans sit next to tray batches in one tray
+folder; truth.json says what every letter is and what was done to its scan.
+"""
+
+from __future__ import annotations
+
+import random
+import tempfile
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from postbakke.samples.degrade import (
+    DEGRADATION_LEVELS,
+    LEVEL_SPECS,
+    _NoiseFields,
+    _plan_scan,
+    _scan_sheet,
+    _ScanPlan,
+    _write_single_scan,
+)
+from postbakke.samples.letter_pdf import render_letter_pdf
+from postbakke.samples.letters import ALL_LAYOUTS, CORPUS_MIX, LetterSpec, make_letter_specs
+from postbakke.samples.scanner import (
+    BATCH_JPEG_QUALITY,
+    _JpegPdfWriter,
+    _JpegTiffWriter,
+    _render_pages,
+)
+from postbakke.samples.trays import (
+    BATCH_PAGE_WEIGHTS,
+    SEPARATOR_KINDS,
+    SEPARATOR_MAX_SKEW_DEG,
+    _BatchPage,
+    render_separator_sheet,
+)
+from postbakke.samples.truth import (
+    BATCH_FILE,
+    TEXT_LEVEL,
+    TRAY_DIR,
+    LetterTruth,
+    _ensure_registers,
+    _merge_json_dict,
+    _merge_truth,
+    letter_truth,
+)
+from postbakke.samples.world import World, corpus_world
+
+CORPUS_FONTS = ("helvetica", "times", "courier", "dejavu-sans", "dejavu-serif")
+CORPUS_FORMATS = (".pdf", ".tif", ".jpg", ".png")  # single scanned letters
+CORPUS_FORMAT_WEIGHTS = (4, 2, 3, 1)
+PNG_MAX_DPI = 200  # a lossless noisy page at 300 dpi is ~6 MB; at 200 dpi ~2.5 MB
+
+
+def _level_counts(items: list[int], share: float, rng: random.Random) -> set[int]:
+    """A `share` of items, at least one from three items up when the share is not 0."""
+    k = round(len(items) * share)
+    if share > 0 and len(items) >= 3:
+        k = max(1, k)
+    return set(rng.sample(items, k))
+
+
+def make_corpus_specs(world: World, seed: int, n_letters: int) -> list[LetterSpec]:
+    """make_corpus's letters: CORPUS_MIX in every layout and font, 1-3 pages."""
+    return make_letter_specs(
+        world, seed, n_letters, page_weights=BATCH_PAGE_WEIGHTS, mix=CORPUS_MIX,
+        layouts=ALL_LAYOUTS, layout_weights=(1, 1, 1, 1), fonts=CORPUS_FONTS,
+    )
+
+
+def make_corpus(
+    out_dir: Path,
+    seed: int,
+    n_letters: int = 150,
+    *,
+    text_share: float = 0.35,
+    batch_share: float = 0.4,
+    batch_letters: tuple[int, int] = (6, 12),
+    levels: Sequence[str] = DEGRADATION_LEVELS,
+    dpis: Sequence[int] = (200, 300),
+    world: World | None = None,
+) -> list[LetterTruth]:
+    """The evaluation corpus: n letters with truth, text-layer and scanned, singly and in batches.
+
+    Letters use ALL_LAYOUTS and CORPUS_FONTS and CORPUS_MIX (all CPR/CVR forms and
+    placements, no-ID letters, namesakes, a CPR one digit off a register entry,
+    companies with Att. lines), 1-3 pages. A `text_share` of the letters are PDFs
+    with a text layer; the others are scanned at one of `levels` (spread evenly)
+    and `dpis`. A `batch_share` of the scanned letters go into tray batches
+    (bakke-NN.pdf/.tif of `batch_letters` letters, PATCHT separators, blank duplex
+    backs), the rest into one file each (brev-NNN.pdf/.tif/.jpg/.png).
+
+    Writes out_dir/tray/, out_dir/registers/, out_dir/truth.json (LetterTruth with
+    `level` and `degradation_details`) and out_dir/batch.json. Deterministic from
+    the seed (DejaVu fonts fall back to built-ins where fonts-dejavu is missing).
+    """
+    unknown = [lv for lv in levels if lv not in LEVEL_SPECS]
+    if unknown or not levels:
+        raise ValueError(f"unknown degradation levels {unknown}; use {DEGRADATION_LEVELS}")
+    for share in (text_share, batch_share):
+        if not 0.0 <= share <= 1.0:
+            raise ValueError(f"a share must lie in 0..1, not {share}")
+    if n_letters < 1 or batch_letters[0] < 1 or batch_letters[0] > batch_letters[1]:
+        raise ValueError("a corpus needs letters, and batches of at least one letter")
+    out_dir = Path(out_dir)
+    tray = out_dir / TRAY_DIR
+    tray.mkdir(parents=True, exist_ok=True)
+    if world is None:
+        world = corpus_world(seed, n_letters)
+    _ensure_registers(world, out_dir / "registers")
+    specs = make_corpus_specs(world, seed, n_letters)
+
+    # ---- the plan: which letter is text, scanned alone or in a batch, at which level
+    rng = random.Random(f"corpus-{seed}")
+    text = set(rng.sample(range(n_letters), round(n_letters * text_share)))
+    scanned = [i for i in range(n_letters) if i not in text]
+    level_of = {i: levels[k % len(levels)] for k, i in enumerate(scanned)}
+    shuffled = [level_of[i] for i in scanned]
+    rng.shuffle(shuffled)
+    level_of = dict(zip(scanned, shuffled, strict=True))
+    upside: set[int] = set()
+    for level in levels:
+        members = [i for i in scanned if level_of[i] == level]
+        upside |= _level_counts(members, LEVEL_SPECS[level].upside_down_share, rng)
+    batched = sorted(rng.sample(scanned, round(len(scanned) * batch_share)))
+    batches: list[list[int]] = []
+    while batched:
+        size = rng.randint(*batch_letters)
+        batches.append(batched[:size])
+        batched = batched[size:]
+    in_batch = {i for batch in batches for i in batch}
+
+    truths: list[LetterTruth | None] = [None] * n_letters
+    noise = _NoiseFields(np.random.default_rng([seed, 4]))
+    pixel_rng = np.random.default_rng([seed, 5])
+    with tempfile.TemporaryDirectory(prefix="postbakke-corpus-") as tmp:
+        for i, spec in enumerate(specs):
+            stem = f"brev-{i + 1:03d}"
+            if i in text:
+                name = f"{stem}.pdf"
+                render_letter_pdf(world, spec, tray / name)
+                truth = letter_truth(spec, name, TEXT_LEVEL)
+                truth.level = TEXT_LEVEL
+                truths[i] = truth
+                continue
+            if i in in_batch:
+                continue
+            choices = [f for f in CORPUS_FORMATS if spec.n_pages == 1 or f in (".pdf", ".tif")]
+            weights = [CORPUS_FORMAT_WEIGHTS[CORPUS_FORMATS.index(f)] for f in choices]
+            suffix = rng.choices(choices, weights=weights)[0]
+            dpi = rng.choice(list(dpis))
+            if suffix == ".png":
+                dpi = min(dpi, PNG_MAX_DPI)
+            plan = _plan_scan(rng, level_of[i], dpi, spec, i in upside, jpeg=suffix != ".png")
+            source = Path(tmp) / f"{stem}.pdf"
+            render_letter_pdf(world, spec, source)
+            pages = [
+                _scan_sheet(clean, plan, plan.skews[k], noise, pixel_rng,
+                            [m for m in plan.marks if m["page"] == k + 1])
+                for k, clean in enumerate(_render_pages(source, dpi))
+            ]
+            name = f"{stem}{suffix}"
+            _write_single_scan(tray / name, pages, plan)
+            truth = letter_truth(spec, name, plan.label())
+            truth.level, truth.degradation_details = plan.level, plan.details()
+            truths[i] = truth
+
+        scanner = _Scanner(rng, noise, pixel_rng, Path(tmp))
+        for number, members in enumerate(batches, start=1):
+            batch_truths = _write_corpus_batch(
+                out_dir, f"bakke-{number:02d}", [(i, specs[i]) for i in members], world,
+                {i: level_of[i] for i in members}, upside, rng.choice(list(dpis)), scanner,
+            )
+            for i, truth in zip(members, batch_truths, strict=True):
+                truths[i] = truth
+    done = [t for t in truths if t is not None]
+    if len(done) != n_letters:
+        raise AssertionError("every letter gets a truth")
+    _merge_truth(out_dir / "truth.json", done)
+    return done
+
+
+@dataclass
+class _Scanner:
+    """The random streams and scratch folder one corpus run shares between its files."""
+
+    rng: random.Random
+    noise: _NoiseFields
+    pixel_rng: np.random.Generator
+    tmp: Path
+    separators: dict[tuple[str, int], np.ndarray] = field(default_factory=dict)
+
+    def separator(self, kind: str, dpi: int) -> np.ndarray:
+        if (kind, dpi) not in self.separators:
+            pdf = self.tmp / f"skilleark-{kind}.pdf"
+            render_separator_sheet(pdf, kind)
+            self.separators[(kind, dpi)] = _render_pages(pdf, dpi)[0]
+        return self.separators[(kind, dpi)]
+
+
+CORPUS_BATCH_TIFF_SHARE = 0.25
+CORPUS_SEPARATOR_SHARE = 0.5
+CORPUS_DUPLEX_SHARE = 0.3
+
+
+def _write_corpus_batch(
+    out_dir: Path,
+    name: str,
+    letters: list[tuple[int, LetterSpec]],
+    world: World,
+    level_of: dict[int, str],
+    upside: set[int],
+    dpi: int,
+    scanner: _Scanner,
+) -> list[LetterTruth]:
+    """One tray batch of the corpus: each letter scanned at its own level, in one file.
+
+    As make_batch: PATCHT separators before some letters, blank backs after every
+    page of the duplex ones (with the front's skew, grey, noise and edges), one
+    page roles record in batch.json; the letters' truths come back in order.
+    """
+    rng = scanner.rng
+    fmt = ".tif" if rng.random() < CORPUS_BATCH_TIFF_SHARE else ".pdf"
+    kind = rng.choice(SEPARATOR_KINDS)
+    n = len(letters)
+    separated = set(rng.sample(range(1, n), round((n - 1) * CORPUS_SEPARATOR_SHARE)))
+    duplex = set(rng.sample(range(n), round(n * CORPUS_DUPLEX_SHARE)))
+    plans = [_plan_scan(rng, level_of[i], dpi, spec, i in upside) for i, spec in letters]
+    mild = LEVEL_SPECS["mild"]
+    plan: list[_BatchPage] = []
+    sheets: list[tuple[int | None, int]] = []  # (letter index in batch or None, page in letter)
+    letter_pages: list[list[int]] = []
+    for k, (_, spec) in enumerate(letters):
+        if k in separated:
+            skew = round(rng.uniform(-SEPARATOR_MAX_SKEW_DEG, SEPARATOR_MAX_SKEW_DEG), 2)
+            plan.append(_BatchPage("separator", skew, rng.random() < mild.upside_down_share))
+            sheets.append((None, 0))
+        numbers = []
+        for page in range(1, spec.n_pages + 1):
+            skew = plans[k].skews[page - 1]
+            plan.append(_BatchPage(f"letter:{k}", skew, plans[k].upside_down, page))
+            sheets.append((k, page))
+            numbers.append(len(plan))
+            if k in duplex:
+                plan.append(_BatchPage("blank", skew, plans[k].upside_down))
+                sheets.append((k, 0))
+        letter_pages.append(numbers)
+
+    file_name = f"{name}{fmt}"
+    writer: _JpegPdfWriter | _JpegTiffWriter
+    writer = (_JpegPdfWriter if fmt == ".pdf" else _JpegTiffWriter)(
+        out_dir / TRAY_DIR / file_name, dpi
+    )
+    try:
+        rendered: tuple[int, list[np.ndarray]] | None = None
+        for entry, (index, page_no) in zip(plan, sheets, strict=True):
+            if index is None:  # a separator sheet: card, fed straight, lightly noisy
+                sheet_plan = _ScanPlan("mild", dpi, [entry.skew], entry.upside_down,
+                                       mild.noise_sigma, 0.0, 0.0, BATCH_JPEG_QUALITY, None, None)
+                clean = scanner.separator(kind, dpi)
+                marks: list[dict[str, Any]] = []
+            else:
+                sheet_plan = plans[index]
+                if rendered is None or rendered[0] != index:
+                    source = scanner.tmp / f"{name}-{index}.pdf"
+                    render_letter_pdf(world, letters[index][1], source)
+                    rendered = (index, _render_pages(source, dpi))
+                pages = rendered[1]
+                clean = pages[page_no - 1] if page_no else np.full_like(pages[0], 255)
+                marks = [m for m in sheet_plan.marks if m["page"] == page_no] if page_no else []
+            writer.add(
+                _scan_sheet(clean, sheet_plan, entry.skew, scanner.noise, scanner.pixel_rng,
+                            marks),
+                sheet_plan.jpeg_quality or BATCH_JPEG_QUALITY,
+            )
+    finally:
+        writer.close()
+
+    truths = []
+    for k, (_, spec) in enumerate(letters):
+        truth = letter_truth(spec, file_name, plans[k].label())
+        truth.pages = letter_pages[k]
+        truth.separator_before = k in separated
+        truth.blank_backs = k in duplex
+        truth.level = plans[k].level
+        truth.degradation_details = {**plans[k].details(), "batch": True}
+        truths.append(truth)
+    record = {
+        "file": file_name,
+        "dpi": dpi,
+        "separator_kind": kind,
+        "n_pages": len(plan),
+        "pages": [{"page": number, **asdict(entry)} for number, entry in enumerate(plan, 1)],
+    }
+    _merge_json_dict(out_dir / BATCH_FILE, {file_name: record})
+    return truths

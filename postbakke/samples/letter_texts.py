@@ -1,0 +1,309 @@
+"""What the letters say: topics, paragraphs and closing lines per department, in Danish.
+
+Persons are written to as "du", companies as "I". _body_pages lays a letter's
+paragraphs out over its pages.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+from postbakke.samples.world import REFERENCE_DATE, Company, Person, StaffMember
+
+ENCLOSURES = ["sundhedskort", "nyt sygesikringsbevis", "parkeringskort", "affaldsmærkater"]
+
+MONTHS_DA = [
+    "januar",
+    "februar",
+    "marts",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "december",
+]
+WEEKDAYS_DA = ["mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag"]
+
+# (subject, opening paragraph) per department, for persons ("du") and companies ("I").
+PERSON_TOPICS: dict[str, list[tuple[str, str]]] = {
+    "Jobcenter": [
+        (
+            "Indkaldelse til samtale",
+            "Du indkaldes hermed til en samtale i Jobcenter Favrskov {moede} kl. {kl}. Samtalen "
+            "handler om din jobsituation og om, hvilke muligheder du har for at komme i arbejde "
+            "eller uddannelse.",
+        ),
+        (
+            "Afgørelse om kontanthjælp",
+            "Vi har behandlet din ansøgning om kontanthjælp. Du er berettiget til kontanthjælp fra "
+            "{fra}, og ydelsen bliver udbetalt bagud den sidste hverdag i måneden.",
+        ),
+        (
+            "Partshøring",
+            "Inden vi træffer afgørelse i din sag, vil vi gerne give dig mulighed for at komme med "
+            "dine bemærkninger til de oplysninger, vi har fået fra din læge og din arbejdsgiver.",
+        ),
+        (
+            "Afgørelse om sygedagpenge",
+            "Vi har vurderet, at du fortsat opfylder betingelserne for at modtage sygedagpenge. "
+            "Din sag bliver fulgt op igen inden for otte uger.",
+        ),
+    ],
+    "Teknik og Miljø": [
+        (
+            "Byggetilladelse til carport",
+            "Du får hermed byggetilladelse til at opføre en carport på din ejendom, som "
+            "beskrevet i din ansøgning. Tilladelsen bortfalder, hvis byggeriet ikke er "
+            "påbegyndt inden et år.",
+        ),
+        (
+            "Påbud om tømning af bundfældningstank",
+            "Ved kommunens tilsyn blev det konstateret, at bundfældningstanken på din ejendom ikke "
+            "er blevet tømt som foreskrevet. Du påbydes derfor at få tanken tømt senest {frist}.",
+        ),
+        (
+            "Afgørelse om tilslutning til kloak",
+            "Favrskov Kommune har besluttet, at din ejendom skal tilsluttes det offentlige "
+            "spildevandsanlæg. Tilslutningen skal være gennemført senest {frist}.",
+        ),
+        (
+            "Partshøring",
+            "Kommunen har modtaget en klage over støj fra din varmepumpe. Inden vi beslutter, om "
+            "der skal gøres noget, vil vi gerne høre dine bemærkninger.",
+        ),
+    ],
+    "Børn og Familie": [
+        (
+            "Afgørelse om økonomisk friplads",
+            "Du har søgt om økonomisk friplads til dit barns plads i dagtilbud. Vi har "
+            "beregnet, at du er berettiget til en friplads på 60 procent fra {fra}.",
+        ),
+        (
+            "Indkaldelse til møde om dit barn",
+            "Vi vil gerne invitere dig til et møde om dit barns trivsel {moede} kl. {kl} på "
+            "Rådhuset i Hinnerup.",
+        ),
+        (
+            "Afgørelse om tilskud til privat pasning",
+            "Vi har godkendt din ansøgning om tilskud til privat pasning. Tilskuddet udbetales "
+            "månedsvis fra {fra}.",
+        ),
+    ],
+    "Borgerservice": [
+        (
+            "Afgørelse om tilskud til briller",
+            "Du har søgt om helbredstillæg til briller. Vi har bevilget et tilskud på 85 procent "
+            "af din egenbetaling, og beløbet bliver udbetalt til din NemKonto.",
+        ),
+        (
+            "Afgørelse om personligt tillæg",
+            "Vi har behandlet din ansøgning om personligt tillæg til udgifter til tandbehandling. "
+            "Du får bevilget tillægget som beskrevet nedenfor.",
+        ),
+        (
+            "Afgørelse om lån til betaling af ejendomsskat",
+            "Du har søgt om lån til betaling af ejendomsskat. Vi har godkendt din ansøgning, og "
+            "lånet bliver tinglyst som pant i din ejendom.",
+        ),
+    ],
+    "Social og Sundhed": [
+        (
+            "Afgørelse om hjemmehjælp",
+            "Vi har vurderet dit behov for hjælp i hjemmet. Du får bevilget hjælp til rengøring "
+            "hver anden uge fra {fra}.",
+        ),
+        (
+            "Bevilling af hjælpemiddel",
+            "Du har søgt om en rollator. Vi har bevilget hjælpemidlet, og det bliver leveret fra "
+            "kommunens hjælpemiddeldepot inden for tre uger.",
+        ),
+        (
+            "Afgørelse om madservice",
+            "Vi har bevilget dig madservice med levering af en hovedret fem dage om ugen fra "
+            "{fra}.",
+        ),
+        (
+            "Indkaldelse til visitationssamtale",
+            "Vi vil gerne besøge dig {moede} kl. {kl} for at tale om, hvilken hjælp du har brug "
+            "for i hverdagen.",
+        ),
+    ],
+}
+COMPANY_TOPICS: dict[str, list[tuple[str, str]]] = {
+    "Jobcenter": [
+        (
+            "Afgørelse om løntilskud",
+            "Vi har godkendt jeres ansøgning om løntilskud til ansættelse af en ledig medarbejder. "
+            "Løntilskuddet gælder fra {fra} og i seks måneder frem.",
+        ),
+        (
+            "Refusion af sygedagpenge",
+            "Vi har modtaget jeres anmodning om refusion af sygedagpenge for en medarbejder. "
+            "Refusionen bliver udbetalt til jeres NemKonto inden for 14 dage.",
+        ),
+        (
+            "Aftale om virksomhedspraktik",
+            "Hermed sender vi aftalen om virksomhedspraktik, som vi talte om ved vores møde. "
+            "Praktikken begynder {moede} og varer fire uger.",
+        ),
+    ],
+    "Teknik og Miljø": [
+        (
+            "Påbud om oprydning",
+            "Ved kommunens tilsyn på jeres adresse blev der fundet oplag af affald og udtjente "
+            "maskiner på det fri areal. I påbydes at fjerne affaldet senest {frist}.",
+        ),
+        (
+            "Miljøgodkendelse",
+            "Favrskov Kommune meddeler hermed miljøgodkendelse af jeres virksomhed på de vilkår, "
+            "der er beskrevet nedenfor.",
+        ),
+        (
+            "Byggetilladelse til tilbygning til lagerhal",
+            "I får hermed byggetilladelse til en tilbygning på 240 kvadratmeter til jeres "
+            "lagerhal, som beskrevet i jeres ansøgning.",
+        ),
+        (
+            "Opkrævning af gebyr for erhvervsaffald",
+            "I modtager hermed opkrævning af gebyr for erhvervsaffald for 2026. Beløbet på "
+            "1.245,00 kr. skal være betalt senest {frist}.",
+        ),
+    ],
+    "Borgerservice": [
+        (
+            "Opkrævning af ejendomsskat",
+            "I modtager hermed opkrævning af ejendomsskat for jeres erhvervsejendom. Første rate "
+            "forfalder til betaling {frist}.",
+        ),
+        (
+            "Kvittering for indbetaling",
+            "Vi bekræfter hermed, at vi har modtaget jeres indbetaling. Der er ikke flere "
+            "udeståender på jeres konto hos kommunen.",
+        ),
+    ],
+    "Social og Sundhed": [
+        (
+            "Kontrakt om levering af hjælpemidler",
+            "Hermed sender vi kontrakten om levering af hjælpemidler til kommunens borgere, som "
+            "aftalt efter udbuddet.",
+        ),
+        (
+            "Opfølgning på tilsynsbesøg",
+            "Tak for et godt tilsynsbesøg. I dette brev samler vi op på de punkter, vi aftalte at "
+            "følge op på.",
+        ),
+    ],
+}
+PERSON_MIDDLE = [
+    "Afgørelsen er truffet efter de gældende regler på området. Vi har lagt vægt på de "
+    "oplysninger, du selv har givet os, og på oplysningerne i din sag.",
+    "Hvis dine forhold ændrer sig, skal du give os besked hurtigst muligt. Det gælder for "
+    "eksempel, hvis du flytter, får arbejde eller ændrer din indkomst.",
+    "Du er velkommen til at tage en bisidder med. Hvis du er forhindret, beder vi dig give "
+    "besked senest dagen før.",
+    "Har du bemærkninger, beder vi om at modtage dem senest 14 dage efter, at du har modtaget "
+    "dette brev. Hører vi ikke fra dig, træffer vi afgørelse på det foreliggende grundlag.",
+]
+COMPANY_MIDDLE = [
+    "Afgørelsen er truffet på baggrund af de oplysninger, I har indsendt, og kommunens tilsyn.",
+    "Vi gør opmærksom på, at afgørelsen kan blive offentliggjort på kommunens hjemmeside.",
+    "Har I bemærkninger, beder vi om at modtage dem senest 14 dage efter, at I har modtaget "
+    "dette brev.",
+]
+PERSON_CONTACT = (
+    "Hvis du har spørgsmål, er du velkommen til at kontakte mig på telefon {tlf} eller på "
+    "e-mail {email}."
+)
+COMPANY_CONTACT = (
+    "Hvis I har spørgsmål, er I velkomne til at kontakte mig på telefon {tlf} eller på "
+    "e-mail {email}."
+)
+PERSON_CONTINUATION = [
+    "Klagevejledning: Hvis du ikke er enig i afgørelsen, kan du klage. Klagen skal være "
+    "modtaget senest fire uger efter, at du har modtaget afgørelsen. Du sender klagen til "
+    "Favrskov Kommune, som genvurderer sagen. Fastholder vi afgørelsen, sender vi klagen "
+    "videre til Ankestyrelsen.",
+    "Du har ret til at se de dokumenter, der indgår i din sag. Hvis du ønsker aktindsigt, kan "
+    "du kontakte sagsbehandleren.",
+    "Favrskov Kommune behandler oplysninger om dig for at kunne behandle din sag. Du kan læse "
+    "mere om dine rettigheder, og om hvordan vi behandler personoplysninger, på "
+    "favrskov.dk/persondata.",
+    "Vidste du, at du kan læse post fra kommunen i Digital Post på borger.dk og i appen "
+    "Digital Post? Så får du dine breve hurtigere.",
+    "Du kan til enhver tid lade dig repræsentere eller bistå af andre, for eksempel et "
+    "familiemedlem eller en advokat.",
+    "Efter retssikkerhedsloven har du pligt til at medvirke til at få de oplysninger frem, der "
+    "er nødvendige for at behandle din sag. Hvis du ikke medvirker, kan det få betydning for "
+    "afgørelsen.",
+    "Begrundelse: Vi har vurderet din sag ud fra de oplysninger, der var til stede på "
+    "tidspunktet for afgørelsen, herunder lægelige oplysninger og oplysninger fra dine "
+    "tidligere sager i kommunen. Vi har ikke fundet grundlag for at fravige de almindelige "
+    "regler.",
+]
+COMPANY_CONTINUATION = [
+    "Klagevejledning: Hvis I ikke er enige i afgørelsen, kan I klage. Klagen skal være "
+    "modtaget senest fire uger efter, at afgørelsen er meddelt. I sender klagen til Favrskov "
+    "Kommune, som genvurderer sagen, før den eventuelt sendes videre til klageinstansen.",
+    "I har ret til at se de dokumenter, der indgår i sagen. Hvis I ønsker aktindsigt, kan I "
+    "kontakte sagsbehandleren.",
+    "I kan læse mere om, hvordan Favrskov Kommune behandler oplysninger, på "
+    "favrskov.dk/persondata.",
+    "Virksomheder skal modtage post fra det offentlige i Digital Post. I kan læse jeres post "
+    "på virk.dk eller i jeres eget system.",
+    "Vi gør opmærksom på, at afgørelsen ikke fritager jer for at indhente de tilladelser, der "
+    "måtte være nødvendige efter anden lovgivning.",
+]
+
+
+def _date_da(d: date) -> str:
+    return f"{d.day}. {MONTHS_DA[d.month - 1]} {d.year}"
+
+
+def _body_pages(
+    rng: random.Random,
+    recipient: Person | Company,
+    department: str,
+    opening: str,
+    sender: StaffMember,
+    n_pages: int,
+    salutation: bool,
+    p_number: str | None,
+) -> list[list[str]]:
+    is_person = isinstance(recipient, Person)
+    meeting = REFERENCE_DATE + timedelta(days=rng.randint(8, 30))
+    fill = {
+        "moede": f"{WEEKDAYS_DA[meeting.weekday()]} den {_date_da(meeting)}",
+        "kl": rng.choice(["9.00", "10.00", "10.30", "13.00", "14.15"]),
+        "fra": _date_da(date(2026, rng.choice([9, 10, 11]), 1)),
+        "frist": _date_da(REFERENCE_DATE + timedelta(days=rng.choice([30, 45, 60]))),
+    }
+    first: list[str] = []
+    if salutation:
+        first.append(f"Kære {recipient.name}")
+    first.append(opening.format(**fill))
+    middle = PERSON_MIDDLE if is_person else COMPANY_MIDDLE
+    first += rng.sample(middle, rng.randint(1, 2))
+    if p_number:
+        first.append(
+            f"Afgørelsen gælder jeres produktionsenhed med P-nr. {p_number} på adressen "
+            f"{recipient.street}, {recipient.postcode} {recipient.city}."
+        )
+    contact = (PERSON_CONTACT if is_person else COMPANY_CONTACT).format(
+        tlf=sender.phone, email=sender.email
+    )
+    pages = [first]
+    pool = list(PERSON_CONTINUATION if is_person else COMPANY_CONTINUATION)
+    rng.shuffle(pool)
+    for _ in range(1, n_pages):
+        k = rng.randint(3, 4)
+        if len(pool) < k:
+            pool = list(PERSON_CONTINUATION if is_person else COMPANY_CONTINUATION)
+            rng.shuffle(pool)
+        pages.append([pool.pop() for _ in range(k)])
+    pages[-1].append(contact)
+    return pages
