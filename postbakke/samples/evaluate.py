@@ -17,8 +17,6 @@ accused without cause.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
@@ -26,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from postbakke.errors import InputFileError
+from postbakke.privacy import Pseudonymiser
 from postbakke.samples.truth import TEXT_LEVEL, LetterTruth
 
 LEAK = "leak"
@@ -47,11 +46,6 @@ def level_of(truth: LetterTruth) -> str:
     if truth.level:
         return truth.level
     return TEXT_LEVEL if truth.degradation == TEXT_LEVEL else SCANNED_LEVEL
-
-
-def pseudonym(secret: str, digits: str) -> str:
-    """The contract's pseudonym of a register ID (HMAC-SHA256 of the digits)."""
-    return hmac.new(secret.encode(), digits.encode(), hashlib.sha256).hexdigest()
 
 
 @dataclass
@@ -132,7 +126,8 @@ class Evaluation:
 
 
 def _expected_pseudonym(truth: LetterTruth, secret: str) -> str | None:
-    return pseudonym(secret, truth.recipient_id) if truth.recipient_id else None
+    """The pseudonym the workspace should have given the true recipient (privacy's own HMAC)."""
+    return Pseudonymiser(secret).pseudonym(truth.recipient_id) if truth.recipient_id else None
 
 
 def _judge(

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from postbakke.errors import InputFileError
+from postbakke.privacy import Pseudonymiser
 from postbakke.samples.evaluate import (
     ISSUE_TARGETS,
     Thresholds,
@@ -17,11 +18,11 @@ from postbakke.samples.evaluate import (
     format_evaluation,
     load_truth_file,
     percent,
-    pseudonym,
 )
 from postbakke.samples.truth import LetterTruth
 
 SECRET = "evaluerings-hemmelighed"
+PSEUDONYMS = Pseudonymiser(SECRET)
 
 
 def truth(file: str, pages: list[int], verdict: str = "leak", reason: str = "enrolled",
@@ -40,7 +41,7 @@ def exported(t: LetterTruth, **changes: object) -> dict:
     row = {
         "source": t.file, "pages": list(t.pages), "tray": "Postrum", "scanned_on": "2026-11-25",
         "recipient_kind": t.recipient_kind,
-        "recipient_pseudonym": pseudonym(SECRET, t.recipient_id) if t.recipient_id else None,
+        "recipient_pseudonym": PSEUDONYMS.pseudonym(t.recipient_id) if t.recipient_id else None,
         "recipient_masked": None, "match": "id", "enrolment": None,
         "department": t.department, "sender": t.sender, "verdict": t.verdict,
         "reason": t.reason, "window_cpr": False,
@@ -114,7 +115,7 @@ def test_split_errors_are_counted(rows_for, split, missing, wrong_leaks):
 def test_fields_are_judged_one_by_one():
     rows = [exported(t) for t in TRUTHS]
     rows[0] = exported(TRUTHS[0], sender=None, department="Borgerservice")
-    rows[3] = exported(TRUTHS[3], recipient_pseudonym=pseudonym(SECRET, "87654321"))
+    rows[3] = exported(TRUTHS[3], recipient_pseudonym=PSEUDONYMS.pseudonym("87654321"))
     ev = evaluate(TRUTHS, rows, SECRET)
     o = ev.overall
     assert (o.sender, o.department, o.recipient) == (0.8, 0.8, 0.8)
@@ -125,7 +126,7 @@ def test_fields_are_judged_one_by_one():
 def test_scores_are_broken_down_by_level_and_layout():
     rows = [exported(t) for t in TRUTHS]
     rows[2] = exported(TRUTHS[2], verdict="leak", reason="enrolled",
-                       recipient_pseudonym=pseudonym(SECRET, "0303803456"))
+                       recipient_pseudonym=PSEUDONYMS.pseudonym("0303803456"))
     ev = evaluate(TRUTHS, rows, SECRET)
     assert list(ev.by_level) == ["text", "clean", "mild", "harsh"]
     assert {k: s.letters for k, s in ev.by_level.items()} == {
