@@ -57,7 +57,7 @@ demo: install
 	$(BIN)/postbakke staff import $(DEMO)/bakke/registers/staff.csv && \
 	$(BIN)/postbakke scan --tray Postrum --date 2026-11-25 $(DEMO)/bakke/tray; \
 	$(BIN)/postbakke summary && \
-	$(BIN)/python -m postbakke.people.digital $(DEMO)/digitale.csv \
+	$(BIN)/python -m postbakke.samples.digital_counts $(DEMO)/digitale.csv \
 		--staff $(DEMO)/bakke/registers/staff.csv --week 2026-W48 --weeks 1 && \
 	$(BIN)/postbakke digital import $(DEMO)/digitale.csv && \
 	$(BIN)/postbakke report --week 2026-W48

@@ -10,7 +10,6 @@ from postbakke.people.digital import (
     DigitalCount,
     IsoWeek,
     align_departments,
-    demo_counts,
     read_digital_csv,
     weeks_of_period,
 )
@@ -144,10 +143,3 @@ def test_cli_warns_of_a_department_not_in_the_staff_directory(run, workspace, tm
     assert "Advarsel: afdelingen 'Kultur' står ikke i medarbejderkartoteket." in result.stderr
     assert {c.department for c in Store(workspace / "postbakke.db").digital_counts()} == {
         "Jobcenter", "Kultur"}
-
-
-def test_demo_counts_cover_every_department_and_week():
-    counts = demo_counts(["A", "B"], IsoWeek(2026, 48), 4, seed=1)
-    assert len(counts) == 8
-    assert {c.week for c in counts} == {"2026-W45", "2026-W46", "2026-W47", "2026-W48"}
-    assert counts == demo_counts(["A", "B"], IsoWeek(2026, 48), 4, seed=1)

@@ -23,6 +23,7 @@ The modules, in the order the data flows:
 - degrade       the corpus's graded scan damage: clean, mild, medium, harsh
 - corpus        the evaluation corpus of `make bench` and `postbakke eval` (make_corpus)
 - evaluate      scoring an export against the truth
+- digital_counts  fictional weekly digital counts for the demo
 
 `python -m postbakke.samples OUT` writes the demo's tray (__main__). The names
 below are the ones callers use; everything else is imported from its module.
