@@ -674,7 +674,7 @@ class Store:
 
     def followups(
         self, department: str | None = None, only_open: bool = False,
-        ids: Iterable[int] | None = None,
+        ids: Iterable[int] | None = None, with_subjects: bool = True,
     ) -> list[FollowUp]:
         """Follow-ups, open ones first, each with its letters now in the store."""
         where: list[str] = ["1"]
@@ -691,7 +691,7 @@ class Store:
         rows = self.db.execute(
             "SELECT f.id, f.department, f.sender, f.status, f.outcome, f.note, f.opened_at, "
             "f.closed_at, count(l.id), min(l.scanned_on), max(l.scanned_on), "
-            "json_group_array(l.subject) FROM followups f "
+            f"{'json_group_array(l.subject)' if with_subjects else 'NULL'} FROM followups f "
             "LEFT JOIN followup_letters fl ON fl.followup_id = f.id "
             "LEFT JOIN letters l ON l.file_hash = fl.file_hash AND l.first_page = fl.first_page "
             f"WHERE {' AND '.join(where)} GROUP BY f.id "
@@ -700,7 +700,7 @@ class Store:
         ).fetchall()
         result = []
         for r in rows:
-            subjects = tuple(json.loads(r[11])) if r[8] else ()
+            subjects = tuple(json.loads(r[11])) if r[8] and r[11] else ()
             result.append(FollowUp(
                 id=r[0], department=r[1], sender=r[2], status=FollowUpStatus(r[3]),
                 outcome=Outcome(r[4]) if r[4] else None, note=r[5], opened_at=r[6],

@@ -258,10 +258,16 @@ def weekly_figures(
     A week without a single scanned letter has no digital share: its trays were
     most likely not scanned, and 100 % would be a claim without evidence.
     """
+    by_week: dict[IsoWeek, list[ReportLetter]] = defaultdict(list)
+    for letter in letters:  # once, not once per week: a year's trend stays linear
+        by_week[letter.week].append(letter)
+    counts_by_week: dict[str, list[DigitalCount]] = defaultdict(list)
+    for count in counts:
+        counts_by_week[count.week].append(count)
     rows = []
     for week in weeks:
-        of_week = [letter for letter in letters if letter.week == week]
-        digital = digital_by_department(c for c in counts if c.week == week.label)
+        of_week = by_week.get(week, [])
+        digital = digital_by_department(counts_by_week.get(week.label, []))
         total = total_figures(department_figures(of_week, digital), label=week.label)
         rows.append(total if of_week else replace(total, digital_share=None))
     return rows
@@ -587,6 +593,26 @@ def render_csv(rows: Sequence[Figures]) -> str:
             "" if r.meets_goal is None else ("ja" if r.meets_goal else "nej"),
         ])
     return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class PeriodFigures:
+    """The figures of a period without the lists (the work station's departments page)."""
+
+    departments: list[Figures]
+    total: Figures
+    weeks: list[Figures]
+
+
+def load_figures(store: Store, period: Period) -> PeriodFigures:
+    """The report's per-department table and trend, computed by the same functions as the
+    report (one source), without its follow-ups, senders and leak lists."""
+    trend_start = min(period.start, IsoWeek.of(period.end).shifted(-(TREND_WEEKS - 1)).monday)
+    letters = [ReportLetter.from_row(r) for r in store.report_letters(trend_start, period.end)]
+    counts = store.digital_counts()
+    departments, total = period_figures(letters, counts, period)
+    weeks = weekly_figures(letters, counts, trend_weeks(period, letters, counts))
+    return PeriodFigures(departments, total, weeks)
 
 
 def load_report(store: Store, period: Period, municipality: str,

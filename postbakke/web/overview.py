@@ -91,10 +91,10 @@ def _week_arg() -> IsoWeek:
 @require_project_leader
 def departments() -> Any:
     week = _week_arg()
-    data = reports.load_report(store(), reports.Period.week(week),
-                               context().settings.municipality_name)
+    period = reports.Period.week(week)
+    data = reports.load_figures(store(), period)
     return render_template(
-        "web/departments.html.j2", report=data, week=week, percent_da=percent_da,
+        "web/departments.html.j2", report=data, period=period, week=week, percent_da=percent_da,
         previous=week.shifted(-1), following=week.shifted(1),
     )
 
@@ -145,7 +145,8 @@ def letter(letter_id: int) -> Any:
 @require_project_leader
 def followups() -> Any:
     department = request.args.get("afdeling") or None
-    rows = store().followups(department=department, only_open=request.args.get("alle") is None)
+    rows = store().followups(department=department, only_open=request.args.get("alle") is None,
+                             with_subjects=False)
     return render_template("web/followups.html.j2", rows=rows, outcome_da=OUTCOME_DA,
                            outcomes=list(Outcome), department=department,
                            departments=store().departments())
