@@ -262,3 +262,33 @@ def test_trays_show_days_set_aside_files_and_the_watch_folder(station, workspace
     assert "2026-11-18" in html and "Postrum" in html
     assert "krøllet.pdf" in html and "PDF-filen er ødelagt" in html
     assert "Jobcenter/ny.pdf" in html and "gammel.pdf" not in html
+
+
+def test_the_next_letters_page_image_is_made_ready_while_this_one_is_read(station) -> None:
+    import time
+
+    from postbakke.web import images
+
+    app, store = station
+    images.forget_all()
+    client = app.test_client()
+    client.get("/gennemsyn/1")
+    following = store.letter(2).image_paths[0]
+    deadline = time.monotonic() + 5
+    while following not in images._cache and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert following in images._cache
+    assert client.get("/side/2/0").data == images._cache[following]
+
+
+def test_malformed_decision_forms_are_refused_whole(station, workspace) -> None:
+    app, store = station
+    client = app.test_client()
+    _, token, _ = open_letter(client, 1)
+    for form in ({"version": "nul", "action": "none"}, {"action": "none"},
+                 {"version": "0", "action": "pick"}):
+        answer = client.post("/gennemsyn/1/afgoer", data={"csrf_token": token, **form})
+        assert answer.status_code in (400, 422), form
+        assert "Traceback" not in answer.get_data(as_text=True)
+    assert exported(workspace)[1]["verdict"] == "review"
+    assert store.last_logged(letter_id=1) is None
