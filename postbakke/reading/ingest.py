@@ -430,7 +430,7 @@ class _RasterReader:
             # a separator sheet between letters: never OCR'd (a QR code can be a
             # single mark, so this comes before the blank check)
             return replace(page, is_separator=True)
-        if marks <= preprocess.BLANK_MAX_MARKS:
+        if preprocess.is_blank_mark_count(marks):
             # a duplex scanner's empty back page: nothing to read or keep
             return replace(page, is_blank=True)
 

@@ -46,10 +46,6 @@ MIN_SKEW_CORRECTION_DEG = 0.1
 # Background (paper) estimate for contrast normalisation: a closing wider than
 # any stroke (~4 mm at 200 dpi) removes the text and leaves the paper's shading.
 BACKGROUND_KERNEL_MM = 4.0
-# Uneven illumination: if the paper's brightness varies more than this across
-# the page (in grey levels), normalising by the background is needed before a
-# global threshold can separate ink from paper.
-UNEVEN_BACKGROUND_LEVELS = 25
 # After normalisation the paper is ~255 with the scanner's noise around it:
 # lighter than this becomes pure white. The page image kept for review shrinks
 # from ~1.8 MB to ~160 KB (and saves in 0.03 s instead of 0.47 s), and Tesseract
@@ -237,26 +233,6 @@ def whiten_paper(gray: np.ndarray, level: int | None = None) -> np.ndarray:
     return out
 
 
-def is_uneven(gray: np.ndarray, dpi: float) -> bool:
-    """True when the paper is much brighter in some parts of the page than in others."""
-    background = _background(gray, dpi)
-    low, high = np.percentile(background, [5, 95])
-    return bool(high - low > UNEVEN_BACKGROUND_LEVELS)
-
-
-def binarise(gray: np.ndarray, dpi: float) -> np.ndarray:
-    """Black text on white: Otsu, after background normalisation if the lighting is uneven.
-
-    Not used for OCR (Tesseract reads the grey page better); for stages that
-    need a black-and-white page.
-    """
-    if is_uneven(gray, dpi):
-        gray = normalise_contrast(gray, dpi)
-    smooth = cv2.medianBlur(gray, 3)
-    _, binary = cv2.threshold(smooth, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    return binary
-
-
 def scanner_edges(gray: np.ndarray, dpi: float) -> np.ndarray:
     """Mask of the dark bands and corners a sheet fed off-centre leaves at the image's edges.
 
@@ -404,4 +380,10 @@ def is_blank(image: np.ndarray, dpi: float | None = None) -> bool:
     A duplex scanner's empty back pages are about half of a tray; they are not
     OCR'd. A page with any word on it ("Side 2", "Bilag") is not blank.
     """
-    return count_marks(image, dpi) <= BLANK_MAX_MARKS
+    return is_blank_mark_count(count_marks(image, dpi))
+
+
+def is_blank_mark_count(marks: int) -> bool:
+    """The blank-page rule on a count from `count_marks`, for a caller that has the count
+    already (ingest uses it for the separator check too)."""
+    return marks <= BLANK_MAX_MARKS
