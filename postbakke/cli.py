@@ -6,35 +6,37 @@ exit code; `--debug` shows the traceback instead.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from postbakke.config import Settings, load_settings
 from postbakke.deciding.registers import read_enrolment_csv, read_staff_csv
 from postbakke.errors import ExitCode, PostbakkeError
-from postbakke.models import VerdictKind
-from postbakke.people.wording import OUTCOME_DA, REASON_DA, VERDICT_DA, percent_da, reason_da  # noqa: F401
+from postbakke.people.exports import EXPORT_FORMATS, letter_lines
+from postbakke.people.wording import (
+    OUTCOME_DA,
+    describe_letter,
+    format_table,
+    kinds_da,
+    percent_da,
+    reason_da,
+)
 from postbakke.privacy import Pseudonymiser, load_or_create_secret
-from postbakke.store import EXPORT_FIELDS, Store
+from postbakke.retention import PurgeResult, purge_expired
+from postbakke.store import Store
+
+if TYPE_CHECKING:  # OpenCV and Tesseract load only for the commands that read
+    from postbakke.pipeline import FileOutcome, ScanSummary
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-def describe_letter(verdict: str, reason: str, window_cpr: bool) -> str:
-    text = f"{VERDICT_DA[verdict]} ({reason_da(reason)})"
-    if window_cpr:
-        text += " - OBS: CPR-nummer synligt i rudefeltet"
-    return text
 
 
 class Context:
@@ -50,6 +52,12 @@ class Context:
 
     def store(self) -> Store:
         return Store(self.settings.db_path)
+
+    def pseudonymiser(self) -> Pseudonymiser:
+        return Pseudonymiser(self.secret())
+
+    def secret(self) -> str:
+        return load_or_create_secret(self.settings.home, self.settings.secret)
 
 
 def handle_errors(func: F) -> F:
@@ -93,9 +101,7 @@ def enrolment() -> None:
 @handle_errors
 def enrolment_import(obj: Context, file: Path) -> None:
     """Indlæs registret fra FILE.csv (erstatter det hidtidige register)."""
-    settings = obj.settings
-    pseudonymiser = Pseudonymiser(load_or_create_secret(settings.home))
-    entries = read_enrolment_csv(file, pseudonymiser)
+    entries = read_enrolment_csv(file, obj.pseudonymiser())
     store = obj.store()
     store.replace_enrolment(entries, file.name)
     enrolled = sum(1 for e in entries if e.status.value == "tilmeldt")
@@ -122,13 +128,13 @@ def staff_import(obj: Context, file: Path) -> None:
     click.echo(f"Medarbejdere indlæst: {len(members)} i {departments} afdelinger.")
 
 
-def _print_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    cells = [[("" if v is None else str(v)) for v in row] for row in rows]
-    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(header)]
-    click.echo("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip())
-    click.echo("  ".join("-" * w for w in widths))
-    for row in cells:
-        click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+def _echo_lines(lines: Iterable[str]) -> None:
+    for line in lines:
+        click.echo(line)
+
+
+def _print_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+    _echo_lines(format_table(header, rows))
 
 
 def _workers_option(func: F) -> F:
@@ -156,7 +162,7 @@ def scan(obj: Context, paths: tuple[Path, ...], tray: str | None, scanned_on: An
     from postbakke import pipeline  # OpenCV and Tesseract load only for the commands that read
 
     day: date = scanned_on.date() if scanned_on else date.today()
-    _purge(obj, store)
+    _echo_purge(purge_expired(store, obj.settings), obj.settings)
     files = list(pipeline.expand_paths(paths))
     summary = pipeline.ScanSummary()
     with pipeline.ScanContext.open(obj.settings, store, workers) as ctx:
@@ -175,7 +181,7 @@ def scan(obj: Context, paths: tuple[Path, ...], tray: str | None, scanned_on: An
             for outcome in pipeline.scan(files, ctx, tray, day, on_pages=pages_read):
                 summary.outcomes.append(outcome)
                 bar.update(1)
-                if outcome.status == "failed":
+                if outcome.status is pipeline.FileStatus.FAILED:
                     click.echo(f"\nSprunget over: {outcome.source}: {outcome.reason}", err=True)
                 elif not quiet:
                     _echo_outcome(outcome)
@@ -184,8 +190,10 @@ def scan(obj: Context, paths: tuple[Path, ...], tray: str | None, scanned_on: An
         sys.exit(int(ExitCode.FILES_FAILED))
 
 
-def _echo_outcome(outcome: Any) -> None:
-    if outcome.status == "duplicate":
+def _echo_outcome(outcome: FileOutcome) -> None:
+    from postbakke.pipeline import FileStatus
+
+    if outcome.status is FileStatus.DUPLICATE:
         click.echo(f"{outcome.source}: allerede scannet, intet tilføjet.")
         return
     for problem in outcome.page_problems:
@@ -198,16 +206,14 @@ def _echo_outcome(outcome: Any) -> None:
         )
 
 
-def _echo_scan_summary(summary: Any) -> None:
-    new = [o for o in summary.outcomes if o.status == "new"]
-    duplicates = sum(1 for o in summary.outcomes if o.status == "duplicate")
+def _echo_scan_summary(summary: ScanSummary) -> None:
+    counts = summary.counts()
     click.echo("")
     _print_table(
         ["Filer", "Allerede scannet", "Sider", "Breve", "Læk", "Legitime", "Til gennemsyn",
          "Fejlede"],
-        [(len(new), duplicates, sum(o.n_pages for o in new), len(summary.letters),
-          summary.count(VerdictKind.LEAK), summary.count(VerdictKind.LEGITIMATE),
-          summary.count(VerdictKind.REVIEW), len(summary.failed))],
+        [(counts.files, counts.duplicates, counts.pages, counts.letters, counts.leaks,
+          counts.legitimate, counts.review, counts.failed)],
     )
     for outcome in summary.failed:
         click.echo(f"Fejlet: {outcome.source}: {outcome.reason}", err=True)
@@ -225,21 +231,12 @@ def _echo_scan_summary(summary: Any) -> None:
 def watch(obj: Context, folder: Path, poll_s: float, settle_s: float, workers: int) -> None:
     """Overvåg en scannermappe: læs nye filer og læg dem i behandlet/ eller fejlet/."""
     from postbakke import pipeline
-    from postbakke.watch import FolderWatcher, Handled
+    from postbakke.watch import FolderWatcher
 
     ctx = pipeline.ScanContext.open(obj.settings, obj.store(), workers)
-
-    def handle(path: Path, tray: str | None) -> Handled:
-        ctx.refresh_registers()
-        _purge(obj, ctx.store)
-        outcome = pipeline.scan_one(path, ctx, tray, date.today())
-        if outcome.status == "failed":
-            return Handled(ok=False, reason=outcome.reason)
-        if outcome.status == "duplicate":
-            return Handled(ok=True, message="allerede scannet, intet tilføjet")
-        leaks = sum(1 for letter in outcome.letters if letter.verdict == "leak")
-        return Handled(ok=True, message=f"{len(outcome.letters)} breve, {leaks} læk")
-
+    handle = pipeline.make_scan_handler(
+        ctx, on_purge=lambda result: _echo_purge(result, obj.settings)
+    )
     watcher = FolderWatcher(folder, handle, poll_s=poll_s, settle_s=settle_s, echo=click.echo)
     with ctx:
         watcher.run()
@@ -248,36 +245,14 @@ def watch(obj: Context, folder: Path, poll_s: float, settle_s: float, workers: i
 
 @cli.command()
 @click.option(
-    "--format", "fmt", type=click.Choice(["table", "csv", "jsonl"]), default="table",
+    "--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="table",
     show_default=True, help="Udskriftsformat.",
 )
 @click.pass_obj
 @handle_errors
 def letters(obj: Context, fmt: str) -> None:
     """Vis de scannede breve."""
-    rows = list(obj.store().letters())
-    if fmt == "jsonl":
-        for row in rows:
-            click.echo(json.dumps({k: row[k] for k in EXPORT_FIELDS}, ensure_ascii=False))
-    elif fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(EXPORT_FIELDS)
-        for row in rows:
-            values = dict(row)
-            values["pages"] = ",".join(str(p) for p in row["pages"])
-            values["window_cpr"] = "true" if row["window_cpr"] else "false"
-            writer.writerow(["" if values[k] is None else values[k] for k in EXPORT_FIELDS])
-        click.echo(buffer.getvalue(), nl=False)
-    else:
-        _print_table(
-            ["Nr", "Fil", "Sider", "Afdeling", "Afsender", "Modtager", "Vurdering", "Årsag"],
-            [
-                (r["id"], r["source"], ",".join(map(str, r["pages"])), r["department"],
-                 r["sender"], r["recipient_masked"], VERDICT_DA[r["verdict"]], r["reason"])
-                for r in rows
-            ],
-        )
+    _echo_lines(letter_lines(obj.store().letters(), fmt))
 
 
 @cli.command()
@@ -378,27 +353,19 @@ def followup() -> None:
 @handle_errors
 def followup_list(obj: Context, department: str | None, only_open: bool) -> None:
     """Vis opfølgningerne (åbne først)."""
-    from postbakke.letters.subjects import letter_kind
+    from postbakke.letters.subjects import rank_kinds
 
     rows = obj.store().followups(department=department, only_open=only_open)
     if not rows:
         click.echo("Ingen opfølgninger.")
         return
 
-    def kinds(subjects: tuple[str | None, ...]) -> str:
-        counted: dict[str, int] = {}
-        for subject in subjects:
-            kind = letter_kind(subject)
-            counted[kind] = counted.get(kind, 0) + 1
-        ranked = sorted(counted.items(), key=lambda kc: (-kc[1], kc[0]))
-        return ", ".join(f"{k} ({n})" for k, n in ranked[:3])
-
     _print_table(
         ["Nr", "Status", "Afdeling", "Afsender", "Læk", "Slags breve", "Seneste", "Udfald",
          "Note"],
         [
             (f.id, "åben" if f.is_open else "lukket", f.department or "(ukendt)",
-             f.sender or "(ukendt afsender)", f.letters, kinds(f.subjects),
+             f.sender or "(ukendt afsender)", f.letters, kinds_da(rank_kinds(f.subjects)),
              f.last_scanned_on or "", OUTCOME_DA[f.outcome] if f.outcome else "", f.note or "")
             for f in rows
         ],
@@ -481,7 +448,7 @@ def review_decide(obj: Context, letter_id: int, cpr: str | None, cvr: str | None
     store = obj.store()
     decision = make_decision(
         cpr=cpr, cvr=cvr, no_recipient=no_recipient, sender=sender,
-        pseudonymiser=Pseudonymiser(load_or_create_secret(obj.settings.home)),
+        pseudonymiser=obj.pseudonymiser(),
         own_cvrs=obj.settings.own_cvrs, staff=store.staff_members(),
     )
     letter = store.decide_letter(letter_id, decision)
@@ -534,37 +501,29 @@ def config() -> None:
 @handle_errors
 def config_check(obj: Context) -> None:
     """Tjek postbakke.toml: ugebrevenes afsender, modtagere, mailserver og afdelinger."""
-    from postbakke.config import check_settings
+    from postbakke.config import check_settings, summarise_check
 
-    def staff_departments(settings: Settings) -> set[str]:
-        if not settings.db_path.exists():
-            return set()
-        return {m.department for m in Store(settings.db_path).staff_members()}
-
-    settings, problems = check_settings(staff_departments=staff_departments)
+    settings, problems = check_settings(staff_departments=_staff_departments)
     for problem in problems:
         click.echo(f"{'Fejl' if problem.is_error else 'Advarsel'}: {problem}")
-    errors = sum(p.is_error for p in problems)
-    where = settings.settings_path if settings else "postbakke.toml"
-    warnings = len(problems) - errors
-    counted = f"{warnings} advarsel" if warnings == 1 else f"{warnings} advarsler"
-    if errors:
-        click.echo(f"{where}: {errors} fejl, {counted}.")
+    checked = summarise_check(settings, problems)
+    click.echo(checked.line)
+    if not checked.ok:
         sys.exit(int(ExitCode.CONFIG))
-    note = f" ({counted})" if warnings else ""
-    exists = settings is not None and settings.settings_path.exists()
-    click.echo(f"{where} er i orden{note}." if exists
-               else f"{where} findes ikke; standardindstillingerne bruges{note}.")
 
 
-def _purge(obj: Context, store: Store, verbose: bool = False) -> None:
-    from postbakke.retention import purge_expired
+def _staff_departments(settings: Settings) -> set[str]:
+    """The staff directory's departments, without creating a workspace that is not there."""
+    if not settings.db_path.exists():
+        return set()
+    return {m.department for m in Store(settings.db_path).staff_members()}
 
-    result = purge_expired(store, obj.settings)
+
+def _echo_purge(result: PurgeResult, settings: Settings, verbose: bool = False) -> None:
     if result.letters or verbose:
         click.echo(
             f"Oprydning: sidebilleder og OCR-tekst slettet for {result.letters} breve "
-            f"ældre end {obj.settings.retention_days} dage ({result.images} billeder).",
+            f"ældre end {settings.retention_days} dage ({result.images} billeder).",
             err=not verbose,
         )
 
@@ -574,7 +533,7 @@ def _purge(obj: Context, store: Store, verbose: bool = False) -> None:
 @handle_errors
 def purge(obj: Context) -> None:
     """Slet sidebilleder og OCR-tekst ældre end retention_days (tal og vurderinger bevares)."""
-    _purge(obj, obj.store(), verbose=True)
+    _echo_purge(purge_expired(obj.store(), obj.settings), obj.settings, verbose=True)
 
 
 _RATE = click.FloatRange(0.0, 1.0)
@@ -605,8 +564,7 @@ def evaluate_command(obj: Context, truth: Path, verbose: bool, **limits: Any) ->
     )
 
     truths = load_truth_file(truth)
-    secret = load_or_create_secret(obj.settings.home)
-    result = evaluate(truths, list(obj.store().letters()), secret)
+    result = evaluate(truths, list(obj.store().letters()), obj.secret())
     click.echo(format_evaluation(result))
     if verbose:
         for line in result.problems:

@@ -15,6 +15,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from pathlib import Path
 
 from postbakke.config import Settings
@@ -27,7 +28,9 @@ from postbakke.letters.split import split_letters
 from postbakke.models import SCANNABLE_SUFFIXES, Letter, Page, VerdictKind
 from postbakke.privacy import Pseudonymiser, load_or_create_secret
 from postbakke.reading import ingest
+from postbakke.retention import PurgeResult, purge_expired
 from postbakke.store import LetterRecord, Store, StoredFile
+from postbakke.watch import Handled, Handler
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +169,7 @@ class ScanContext:
             settings=settings,
             store=store,
             page_reader=PageReader(settings, workers),
-            pseudonymiser=Pseudonymiser(load_or_create_secret(settings.home)),
+            pseudonymiser=Pseudonymiser(load_or_create_secret(settings.home, settings.secret)),
             registers=Registers.build([], []),
             extract_options=ExtractOptions(
                 own_cvrs=settings.own_cvrs, municipality_name=settings.municipality_name
@@ -194,14 +197,36 @@ class ScanContext:
             self.registers_version = version
 
 
+class FileStatus(StrEnum):
+    """What became of one scanned file."""
+
+    NEW = "new"  # read and stored, with its letters
+    DUPLICATE = "duplicate"  # its content was scanned before: nothing added
+    FAILED = "failed"  # set aside with a reason; nothing of it stored
+
+
 @dataclass
 class FileOutcome:
     source: str
-    status: str  # "new", "duplicate" or "failed"
+    status: FileStatus
     n_pages: int = 0
     letters: list[LetterRecord] = field(default_factory=list)
     reason: str | None = None
     page_problems: list[str] = field(default_factory=list)  # "side 3: <why>", in Danish
+
+
+@dataclass(frozen=True, slots=True)
+class ScanCounts:
+    """The figures of one scan run, as its closing table shows them."""
+
+    files: int  # new files read and stored
+    duplicates: int
+    pages: int  # pages of the new files
+    letters: int
+    leaks: int
+    legitimate: int
+    review: int
+    failed: int
 
 
 @dataclass
@@ -211,14 +236,27 @@ class ScanSummary:
 
     @property
     def failed(self) -> list[FileOutcome]:
-        return [o for o in self.outcomes if o.status == "failed"]
+        return [o for o in self.outcomes if o.status is FileStatus.FAILED]
 
     @property
     def letters(self) -> list[LetterRecord]:
         return [letter for o in self.outcomes for letter in o.letters]
 
     def count(self, verdict: VerdictKind) -> int:
-        return sum(1 for letter in self.letters if letter.verdict == verdict.value)
+        return sum(1 for letter in self.letters if letter.verdict == verdict)
+
+    def counts(self) -> ScanCounts:
+        new = [o for o in self.outcomes if o.status is FileStatus.NEW]
+        return ScanCounts(
+            files=len(new),
+            duplicates=sum(1 for o in self.outcomes if o.status is FileStatus.DUPLICATE),
+            pages=sum(o.n_pages for o in new),
+            letters=len(self.letters),
+            leaks=self.count(VerdictKind.LEAK),
+            legitimate=self.count(VerdictKind.LEGITIMATE),
+            review=self.count(VerdictKind.REVIEW),
+            failed=len(self.failed),
+        )
 
 
 def expand_paths(paths: Iterable[Path]) -> Iterator[Path]:
@@ -257,8 +295,8 @@ def assess_letter(
         enrolment=recipient.enrolment.value if recipient.enrolment else None,
         department=sender.department,
         sender=sender.name,
-        verdict=verdict.kind.value,
-        reason=verdict.reason.value,
+        verdict=verdict.kind,
+        reason=verdict.reason,
         window_cpr=fields.window_cpr,
         evidence=recipient.evidence,
         subject=ids.mask_cpr_in_text(fields.subject) if fields.subject else None,
@@ -285,14 +323,14 @@ def store_file(
         letters,
     )
     return FileOutcome(
-        source=source, status="new", n_pages=len(pages), letters=letters,
+        source=source, status=FileStatus.NEW, n_pages=len(pages), letters=letters,
         page_problems=[f"side {p.number}: {p.error}" for p in pages if p.error],
     )
 
 
 def _failed(ctx: ScanContext, path: Path, file_hash: str | None, reason: str) -> FileOutcome:
     ctx.store.record_failure(path.name, file_hash, reason)
-    return FileOutcome(source=path.name, status="failed", reason=reason)
+    return FileOutcome(source=path.name, status=FileStatus.FAILED, reason=reason)
 
 
 def scan(
@@ -314,7 +352,7 @@ def scan(
             yield _failed(ctx, path, None, f"filen kunne ikke læses ({error.strerror or error})")
             continue
         if file_hash in seen or ctx.store.known_file(file_hash) is not None:
-            yield FileOutcome(source=path.name, status="duplicate")
+            yield FileOutcome(source=path.name, status=FileStatus.DUPLICATE)
             continue
         seen.add(file_hash)
         new.append((path, file_hash))
@@ -338,3 +376,31 @@ def scan(
 def scan_one(path: Path, ctx: ScanContext, tray: str | None, scanned_on: date) -> FileOutcome:
     """Scan one file (the watch folder's unit of work)."""
     return next(iter(scan([path], ctx, tray, scanned_on)))
+
+
+def make_scan_handler(
+    ctx: ScanContext,
+    on_purge: Callable[[PurgeResult], None] | None = None,
+    today: Callable[[], date] = date.today,
+) -> Handler:
+    """The watch folder's handler: purge what is past retention, pick up re-imported
+    registers, scan the file, and say in a few Danish words what came of it.
+
+    A watch runs for weeks, so each file first clears expired page images and OCR
+    text (`on_purge` hears of it) and reloads registers imported since the last file.
+    """
+
+    def handle(path: Path, tray: str | None) -> Handled:
+        ctx.refresh_registers()
+        purged = purge_expired(ctx.store, ctx.settings)
+        if on_purge is not None:
+            on_purge(purged)
+        outcome = scan_one(path, ctx, tray, today())
+        if outcome.status is FileStatus.FAILED:
+            return Handled(ok=False, reason=outcome.reason)
+        if outcome.status is FileStatus.DUPLICATE:
+            return Handled(ok=True, message="allerede scannet, intet tilføjet")
+        leaks = sum(1 for letter in outcome.letters if letter.verdict == VerdictKind.LEAK)
+        return Handled(ok=True, message=f"{len(outcome.letters)} breve, {leaks} læk")
+
+    return handle

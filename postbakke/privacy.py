@@ -15,11 +15,11 @@ from pathlib import Path
 SECRET_FILE = "secret.key"
 
 
-def load_or_create_secret(home: Path, env: dict[str, str] | None = None) -> str:
-    """POSTBAKKE_SECRET, else a random key created once in the workspace (mode 0600)."""
-    env = dict(os.environ) if env is None else env
-    if env.get("POSTBAKKE_SECRET"):
-        return env["POSTBAKKE_SECRET"]
+def load_or_create_secret(home: Path, given: str | None = None) -> str:
+    """`given` (the settings' $POSTBAKKE_SECRET), else the workspace's key, created once
+    as a random key (mode 0600) the first time it is needed."""
+    if given:
+        return given
     path = home / SECRET_FILE
     if path.exists():
         return path.read_text(encoding="ascii").strip()

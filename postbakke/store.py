@@ -23,7 +23,7 @@ from typing import NamedTuple
 import sqlite_utils
 
 from postbakke.deciding.registers import EnrolmentEntry, StaffMember
-from postbakke.models import Enrolment, IdKind
+from postbakke.models import Enrolment, IdKind, Reason, VerdictKind
 from postbakke.people.digital import DigitalCount
 from postbakke.people.followup import FollowUp, FollowUpError, FollowUpStatus, Outcome
 from postbakke.people.review import Decision, DecisionError, apply_decision
@@ -57,8 +57,8 @@ class LetterRecord:
     enrolment: str | None
     department: str | None
     sender: str | None
-    verdict: str
-    reason: str
+    verdict: VerdictKind
+    reason: Reason
     window_cpr: bool
     evidence: str | None = None  # why the recipient was (not) found, for the reviewer
     subject: str | None = None
@@ -368,6 +368,8 @@ class Store:
         values = {k: row[k] for k in names}
         values["pages"] = json.loads(row["pages"])
         values["window_cpr"] = bool(row["window_cpr"])
+        values["verdict"] = VerdictKind(row["verdict"])
+        values["reason"] = Reason(row["reason"])
         values["image_paths"] = json.loads(row["image_paths"] or "[]")
         return LetterRecord(**values)
 

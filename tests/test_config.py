@@ -43,10 +43,10 @@ def test_invalid_settings_are_reported_in_danish(tmp_path, text, expected):
 
 
 def test_secret_is_created_once_with_mode_0600(tmp_path):
-    first = load_or_create_secret(tmp_path, env={})
-    assert load_or_create_secret(tmp_path, env={}) == first
+    first = load_or_create_secret(tmp_path, None)
+    assert load_or_create_secret(tmp_path, None) == first
     assert stat.S_IMODE((tmp_path / "secret.key").stat().st_mode) == 0o600
-    assert load_or_create_secret(tmp_path, env={"POSTBAKKE_SECRET": "x"}) == "x"
+    assert load_or_create_secret(tmp_path, "x") == "x"
 
 
 def test_bad_settings_file_is_one_line_at_the_cli(run, workspace):

@@ -9,8 +9,13 @@ one letter: names, CPR/CVR and case numbers, dates. Pure.
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterable
 
 UNKNOWN_KIND = "(uden emne)"
+# Kinds named per sender or follow-up: three tell what a sender sends on paper;
+# more crowd a table cell.
+KINDS_SHOWN = 3
 
 _PREFIX = re.compile(r"^\s*(?:vedr(?:ørende)?\.?|ang(?:ående)?\.?|re:|emne:)\s*", re.IGNORECASE)
 _ID_LABEL = re.compile(
@@ -86,3 +91,9 @@ def letter_kind(subject: str | None) -> str:
     if not kind or not any(c.isalpha() for c in kind):
         return UNKNOWN_KIND
     return kind[0].upper() + kind[1:]
+
+
+def rank_kinds(subjects: Iterable[str | None]) -> tuple[tuple[str, int], ...]:
+    """(kind, letters) of these subjects, most letters first, then by name (a stable order)."""
+    counted = Counter(letter_kind(subject) for subject in subjects)
+    return tuple(sorted(counted.items(), key=lambda kc: (-kc[1], kc[0])))

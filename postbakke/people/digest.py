@@ -35,6 +35,7 @@ from typing import Any, Protocol
 
 from postbakke.config import DigestSettings, Settings, SmtpSettings, address_of
 from postbakke.errors import ConfigError, ExitCode, PostbakkeError
+from postbakke.models import Reason, VerdictKind
 from postbakke.people.digital import DigitalCount, IsoWeek, weeks_between
 from postbakke.people.report import (
     GOAL_DIGITAL_SHARE,
@@ -47,7 +48,7 @@ from postbakke.people.report import (
     systemic_causes,
     week_span_da,
 )
-from postbakke.people.wording import date_da, percent_da, reason_da
+from postbakke.people.wording import template_environment
 from postbakke.store import DigestStatus, Store
 
 # The trend in an e-mail: this week and the three before. A month shows whether
@@ -89,7 +90,7 @@ class LeakLine:
     scanned_on: date
     kind: str  # the kind of letter (subjects.py): never a name or a number
     recipient_masked: str | None  # DDMMYY-XXXX, or a company's CVR
-    reason: str
+    reason: Reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +132,7 @@ class Digest:
         return Period.week(self.week)
 
     @property
-    def reasons(self) -> set[str]:
+    def reasons(self) -> set[Reason]:
         """The reasons of the week's leaks (the coaching tips follow them)."""
         return {x.reason for g in self.senders for x in g.letters}
 
@@ -185,7 +186,7 @@ def _sender_groups(letters: Sequence[ReportLetter]) -> list[SenderGroup]:
     """The week's leaks (justified ones are not) grouped by sender, most first."""
     groups: dict[str, list[LeakLine]] = defaultdict(list)
     for x in sorted(letters, key=lambda x: (x.scanned_on, x.id)):
-        if x.counted_as == "leak":
+        if x.counted_as == VerdictKind.LEAK:
             groups[x.sender or UNKNOWN_SENDER].append(
                 LeakLine(x.scanned_on, x.kind, x.recipient_masked, x.reason))
     ordered = sorted(groups.items(), key=lambda item: (
@@ -269,17 +270,7 @@ def subject_of(digest: Digest) -> str:
 
 
 def _environment() -> Any:
-    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-
-    env = Environment(
-        loader=PackageLoader("postbakke", "templates"),
-        autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
-        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters["pct"] = percent_da
-    env.filters["date_da"] = date_da
-    env.filters["reason_da"] = reason_da
+    env = template_environment()
     env.filters["letters_da"] = _letters_da
     env.filters["short_date"] = lambda day: f"{day:%d.%m.%Y}"
     env.filters["week_span"] = week_span_da

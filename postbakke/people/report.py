@@ -30,10 +30,17 @@ from pathlib import Path
 from typing import Any
 
 from postbakke.errors import ExitCode, PostbakkeError
-from postbakke.letters.subjects import letter_kind
+from postbakke.letters.subjects import KINDS_SHOWN, letter_kind, rank_kinds
+from postbakke.models import Reason, VerdictKind
 from postbakke.people.digital import DigitalCount, IsoWeek, weeks_between, weeks_of_period
 from postbakke.people.followup import FollowUp
-from postbakke.people.wording import OUTCOME_DA, REASON_DA, date_da, percent_da, reason_da
+from postbakke.people.wording import (
+    OUTCOME_DA,
+    REASON_DA,
+    date_da,
+    percent_da,
+    template_environment,
+)
 from postbakke.store import Store
 
 # Favrskov's goal for the share of letters sent digitally (domain.md).
@@ -48,8 +55,6 @@ TOP_SENDERS_PER_DEPARTMENT = 5
 # least this many different senders.
 SYSTEMIC_MIN_LEAKS = 3
 SYSTEMIC_MIN_SENDERS = 2
-# Subject kinds shown per sender / follow-up.
-KINDS_SHOWN = 3
 # Chart size in inches at 100 % zoom: 7 in = 178 mm, the text width of A4
 # portrait with 16 mm margins.
 CHART_WIDTH_IN = 7.0
@@ -139,8 +144,8 @@ class ReportLetter:
     sender: str | None
     recipient_masked: str | None
     subject: str | None
-    verdict: str
-    reason: str
+    verdict: VerdictKind
+    reason: Reason
     window_cpr: bool = False
     justified: bool = False
     followup_id: int | None = None
@@ -148,9 +153,9 @@ class ReportLetter:
     @property
     def counted_as(self) -> str:
         """"leak", "justified", "legitimate" or "review"."""
-        if self.reason == "justified_paper":  # a reviewer's "paper was right"
+        if self.reason is Reason.JUSTIFIED_PAPER:  # a reviewer's "paper was right"
             return "justified"
-        return "justified" if self.verdict == "leak" and self.justified else self.verdict
+        return "justified" if self.verdict is VerdictKind.LEAK and self.justified else self.verdict
 
     @property
     def kind(self) -> str:
@@ -166,7 +171,8 @@ class ReportLetter:
             id=row["id"], scanned_on=date.fromisoformat(row["scanned_on"]),
             department=row["department"] or UNKNOWN_DEPARTMENT, sender=row["sender"],
             recipient_masked=row["recipient_masked"], subject=row["subject"],
-            verdict=row["verdict"], reason=row["reason"], window_cpr=bool(row["window_cpr"]),
+            verdict=VerdictKind(row["verdict"]), reason=Reason(row["reason"]),
+            window_cpr=bool(row["window_cpr"]),
             justified=bool(row["justified"]), followup_id=row["followup_id"],
         )
 
@@ -207,10 +213,11 @@ def count_figures(label: str, letters: Iterable[ReportLetter], digital: int | No
     counted = Counter(letter.counted_as for letter in letters)
     paper = len(letters)
     window = sum(1 for letter in letters if letter.window_cpr)
-    leaks, justified, legitimate = counted["leak"], counted["justified"], counted["legitimate"]
+    leaks, justified = counted[VerdictKind.LEAK], counted["justified"]
+    legitimate = counted[VerdictKind.LEGITIMATE]
     return Figures(
         label=label, paper=paper, leaks=leaks, justified=justified, legitimate=legitimate,
-        review=counted["review"], window_cpr=window, digital=digital,
+        review=counted[VerdictKind.REVIEW], window_cpr=window, digital=digital,
         digital_share=digital_share(digital, leaks, justified, legitimate),
     )
 
@@ -327,22 +334,17 @@ def top_senders(
     """Per department, the senders with most leaks (justified ones not counted)."""
     by_sender: dict[str, dict[str, list[ReportLetter]]] = defaultdict(lambda: defaultdict(list))
     for letter in letters:
-        if letter.counted_as == "leak":
+        if letter.counted_as == VerdictKind.LEAK:
             by_sender[letter.department][letter.sender or UNKNOWN_SENDER].append(letter)
     result = {}
     for department in sorted(by_sender):
         senders = [
-            SenderLeaks(name, len(items), tuple(_kinds(items)))
+            SenderLeaks(name, len(items), rank_kinds(i.subject for i in items))
             for name, items in by_sender[department].items()
         ]
         senders.sort(key=lambda s: (-s.leaks, s.sender))
         result[department] = senders[:limit]
     return result
-
-
-def _kinds(letters: Iterable[ReportLetter]) -> list[tuple[str, int]]:
-    counted = Counter(letter.kind for letter in letters)
-    return sorted(counted.items(), key=lambda kc: (-kc[1], kc[0]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,7 +363,7 @@ def systemic_causes(letters: Sequence[ReportLetter]) -> list[Cause]:
     """Leaks grouped by department and kind of letter, most leaks first."""
     groups: dict[tuple[str, str], list[ReportLetter]] = defaultdict(list)
     for letter in letters:
-        if letter.counted_as == "leak":
+        if letter.counted_as == VerdictKind.LEAK:
             groups[(letter.department, letter.kind)].append(letter)
     causes = [
         Cause(department, kind, len(items), len({i.sender for i in items}))
@@ -410,8 +412,7 @@ def build_report(
     followup_ids = {x.followup_id for x in in_period if x.followup_id is not None}
 
     def row(followup: FollowUp) -> FollowUpRow:
-        kinds = Counter(letter_kind(s) for s in followup.subjects)
-        return FollowUpRow(followup, tuple(sorted(kinds.items(), key=lambda kc: (-kc[1], kc[0]))))
+        return FollowUpRow(followup, rank_kinds(followup.subjects))
 
     closed_in_period = [
         f for f in followups if not f.is_open and (
@@ -420,7 +421,7 @@ def build_report(
                 <= period.end.isoformat())
         )
     ]
-    leaks = sorted((x for x in in_period if x.counted_as == "leak"),
+    leaks = sorted((x for x in in_period if x.counted_as == VerdictKind.LEAK),
                    key=lambda x: (x.scanned_on, x.department, x.sender or "", x.id))
     return Report(
         municipality=municipality, period=period, generated_at=generated_at,
@@ -473,7 +474,7 @@ def _percent_axis(axis: object) -> None:
     from matplotlib.ticker import FuncFormatter
 
     axis.set_major_formatter(  # type: ignore[attr-defined]
-        FuncFormatter(lambda v, _: f"{v:.0f} %")
+        FuncFormatter(lambda v, _: percent_da(v / 100, decimals=0))
     )
 
 
@@ -497,7 +498,7 @@ def trend_chart_svg(weeks: Sequence[Figures]) -> str:
             right.plot(xs, [float("nan") if s is None else s * 100 for s in shares],
                        color=COLOUR_DIGITAL, marker="o", linewidth=2, label="Digital andel")
             right.axhline(GOAL_DIGITAL_SHARE * 100, color=COLOUR_GOAL, linestyle="--",
-                          linewidth=1, label=f"Mål {GOAL_DIGITAL_SHARE * 100:.0f} %")
+                          linewidth=1, label=f"Mål {percent_da(GOAL_DIGITAL_SHARE, decimals=0)}")
             right.set_ylim(0, 100)
             right.set_ylabel("Digital andel")
             right.spines["top"].set_visible(False)
@@ -525,8 +526,9 @@ def department_chart_svg(departments: Sequence[Figures]) -> str | None:
         colours = [COLOUR_GOAL if d.meets_goal else COLOUR_JUSTIFIED for d in rows]
         ax.barh(ys, shares, color=colours, height=0.6)
         ax.axvline(GOAL_DIGITAL_SHARE * 100, color=COLOUR_GOAL, linestyle="--", linewidth=1)
-        ax.text(GOAL_DIGITAL_SHARE * 100, max(ys) + 0.55, f"Mål {GOAL_DIGITAL_SHARE * 100:.0f} %",
-                ha="center", fontsize=8, color=COLOUR_GOAL)
+        goal = f"Mål {percent_da(GOAL_DIGITAL_SHARE, decimals=0)}"
+        ax.text(GOAL_DIGITAL_SHARE * 100, max(ys) + 0.55, goal, ha="center", fontsize=8,
+                color=COLOUR_GOAL)
         for y, share in zip(ys, shares, strict=True):
             ax.text(min(share, 100) + 1, y, percent_da(share / 100), va="center", fontsize=8)
         ax.set_yticks(ys, [d.label for d in rows])
@@ -543,15 +545,7 @@ def department_chart_svg(departments: Sequence[Figures]) -> str | None:
 
 
 def _environment() -> Any:
-    from jinja2 import Environment, PackageLoader, StrictUndefined
-
-    env = Environment(
-        loader=PackageLoader("postbakke", "templates"), autoescape=True,
-        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-    )
-    env.filters["pct"] = percent_da
-    env.filters["date_da"] = date_da
-    env.filters["reason_da"] = reason_da
+    env = template_environment()
     env.globals.update(
         OUTCOME_DA=OUTCOME_DA, REASON_DA=REASON_DA, GOAL=GOAL_DIGITAL_SHARE,
         UNKNOWN_SENDER=UNKNOWN_SENDER, KINDS_SHOWN=KINDS_SHOWN,

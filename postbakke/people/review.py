@@ -131,9 +131,9 @@ def _staff_member(name: str, staff: list[StaffMember]) -> StaffMember:
     return found[0]
 
 
-def has_physical_enclosure(reason: str, ocr_text: str | None) -> bool:
+def has_physical_enclosure(reason: Reason | str, ocr_text: str | None) -> bool:
     """Whether the letter had a physical enclosure, as far as the store still tells."""
-    return reason == Reason.PHYSICAL_ENCLOSURE.value or bool(
+    return reason == Reason.PHYSICAL_ENCLOSURE or bool(
         ocr_text and _ENCLOSURE.search(ocr_text)
     )
 
@@ -164,7 +164,7 @@ class LetterLike(Protocol):
     """What apply_decision reads of a letter (a store.LetterRecord)."""
 
     scanned_on: str
-    reason: str
+    reason: Reason
     ocr_text: str | None
 
 
@@ -184,8 +184,8 @@ def apply_decision(
         "recipient_masked": recipient.masked,
         "match": MatchMethod.MANUAL.value,
         "enrolment": recipient.enrolment.value if recipient.enrolment else None,
-        "verdict": verdict.kind.value,
-        "reason": verdict.reason.value,
+        "verdict": verdict.kind,
+        "reason": verdict.reason,
         "evidence": f"afgjort manuelt {(decision.decided_at or '')[:10]}: {recipient.evidence}",
     }
     if decision.sender is not None:

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import date
+from typing import TYPE_CHECKING
+
+from postbakke.letters.subjects import KINDS_SHOWN
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 VERDICT_DA = {"leak": "læk", "legitimate": "legitim", "review": "til gennemsyn"}
 REASON_DA = {
@@ -33,6 +40,14 @@ def reason_da(reason: str) -> str:
     return REASON_DA.get(reason, reason)
 
 
+def describe_letter(verdict: str, reason: str, window_cpr: bool) -> str:
+    """A letter's verdict as a mailroom reads it: "læk (modtageren er tilmeldt Digital Post)"."""
+    text = f"{VERDICT_DA[verdict]} ({reason_da(reason)})"
+    if window_cpr:
+        text += " - OBS: CPR-nummer synligt i rudefeltet"
+    return text
+
+
 def percent_da(share: float | None, decimals: int = 1) -> str:
     """0.8532 -> "85,3 %" (Danish decimal comma); None -> "–"."""
     if share is None:
@@ -43,3 +58,50 @@ def percent_da(share: float | None, decimals: int = 1) -> str:
 def date_da(day: date) -> str:
     """2026-11-25 -> "25. november 2026"."""
     return f"{day.day}. {MONTHS_DA[day.month - 1]} {day.year}"
+
+
+def format_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
+    """Columns padded to their widest cell, a rule under the header; None shows as empty.
+
+    With no rows the header and its rule still come out, so an empty table is no error.
+    """
+    cells = [[("" if v is None else str(v)) for v in row] for row in rows]
+    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(header)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip(),
+             "  ".join("-" * w for w in widths)]
+    lines.extend(
+        "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in cells
+    )
+    return lines
+
+
+def kinds_da(ranked: Iterable[tuple[str, int]], limit: int = KINDS_SHOWN) -> str:
+    """The first `limit` of ranked kinds: [("Indkaldelse", 3), ("Afgørelse", 1)] ->
+    "Indkaldelse (3), Afgørelse (1)"."""
+    return ", ".join(f"{kind} ({n})" for kind, n in list(ranked)[:limit])
+
+
+def template_environment() -> Environment:
+    """The Jinja environment of every template in postbakke/templates/.
+
+    Autoescape is on for HTML (and for any template that is not plain text), so a
+    sender's name can never inject markup; StrictUndefined turns a misspelt
+    variable into an error instead of an empty cell. The Danish filters every
+    template may use are set here; a module adds its own.
+    """
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+    env = Environment(
+        loader=PackageLoader("postbakke", "templates"),
+        autoescape=select_autoescape(
+            enabled_extensions=("html", "html.j2", "htm", "xml"),
+            disabled_extensions=("txt", "txt.j2"),
+            default=True, default_for_string=True,
+        ),
+        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["pct"] = percent_da
+    env.filters["date_da"] = date_da
+    env.filters["reason_da"] = reason_da
+    return env

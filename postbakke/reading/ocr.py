@@ -20,22 +20,38 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
+from typing import Any, Protocol
 
 import numpy as np
 
+from postbakke.config import limit_ocr_threads, ocr_models_override
 from postbakke.errors import InputFileError, MissingDependencyError, PageTimeoutError
 from postbakke.models import Word
 
-# Tesseract's OpenMP threads made one page 4-5x slower on a 2-core machine (3.3 s
-# against 0.76 s measured here): one thread per Tesseract engine, parallelism
-# comes from running several pages or files at once in worker processes. Set
-# before tesserocr (and with it libtesseract) is loaded.
-os.environ["OMP_THREAD_LIMIT"] = "1"
 
-try:  # noqa: E402 - the thread limit must be set before libtesseract loads
-    import tesserocr
-except ImportError:  # pragma: no cover - a broken install; said in Danish on first use
-    tesserocr = None
+class Engine(Protocol):
+    """What postbakke calls on tesserocr's PyTessBaseAPI.
+
+    tesserocr's own stubs are not marked typed (no py.typed), so mypy would see
+    `Any`; this says what the code relies on.
+    """
+
+    def SetVariable(self, name: str, value: str) -> bool: ...
+    def SetImageBytes(self, imagedata: bytes, width: int, height: int, bytes_per_pixel: int,
+                      bytes_per_line: int) -> None: ...
+    def SetSourceResolution(self, ppi: int) -> None: ...
+    def Recognize(self, timeout: int = 0) -> bool: ...
+    def GetIterator(self) -> Any: ...  # a tesserocr.PyResultIterator, walked by iterate_level
+    def DetectOrientationScript(self) -> dict[str, Any] | None: ...
+    def Clear(self) -> None: ...
+
+
+# tesserocr (and with it libtesseract and OpenMP) is imported on first use, by
+# _library(), right after config.limit_ocr_threads(): OpenMP reads its thread
+# limit once, when it loads. None: not installed.
+_NOT_LOADED = ModuleType("tesserocr (not loaded yet)")
+tesserocr: ModuleType | None = _NOT_LOADED
 
 # Debian's Danish model (tesseract-ocr-dan 4.1, a "fast" model) has no "@", "§"
 # or "·" in its character set: "jmo@favrskov.dk" comes out as "jmoQfavrskov.dk",
@@ -67,9 +83,9 @@ NOT_INSTALLED = (
 
 def models_dir() -> Path:
     """The project's OCR assets: $POSTBAKKE_OCR_MODELS, else `ocr_models/` next to the package."""
-    override = os.environ.get("POSTBAKKE_OCR_MODELS")
-    if override:
-        return Path(override)
+    override = ocr_models_override()
+    if override is not None:
+        return override
     return Path(__file__).resolve().parents[2] / "ocr_models"
 
 
@@ -95,14 +111,28 @@ def config_variables(path: Path | None = None) -> dict[str, str]:
     return settings
 
 
-# This process's loaded engines, by (tessdata folder, language, segmentation mode).
-_engines: dict[tuple[str, str, int], object] = {}
-
-
-def _engine(language: str, psm: int) -> object:
-    """This process's engine for `language` and `psm`, loaded on first use."""
+def _library() -> ModuleType:
+    """tesserocr, imported on first use, once this process's OpenMP thread limit is set."""
+    global tesserocr
+    if tesserocr is _NOT_LOADED:
+        limit_ocr_threads()  # before libtesseract loads: see config.OCR_THREAD_LIMIT
+        try:
+            import tesserocr as module
+        except ImportError:  # a broken install; said in Danish
+            module = None
+        tesserocr = module
     if tesserocr is None:
         raise MissingDependencyError(NOT_INSTALLED)
+    return tesserocr
+
+
+# This process's loaded engines, by (tessdata folder, language, segmentation mode).
+_engines: dict[tuple[str, str, int], Engine] = {}
+
+
+def _engine(language: str, psm: int) -> Engine:
+    """This process's engine for `language` and `psm`, loaded on first use."""
+    library = _library()
     tessdata = tessdata_dir() if language == LANGUAGE else _osd_dir()
     key = (str(tessdata), language, psm)
     api = _engines.get(key)
@@ -113,7 +143,7 @@ def _engine(language: str, psm: int) -> object:
                 "(Debian: apt-get install tesseract-ocr-dan)"
             )
         try:
-            api = tesserocr.PyTessBaseAPI(
+            api = library.PyTessBaseAPI(
                 path=f"{tessdata}/", lang=language, psm=psm, init=True
             )
         except RuntimeError as exc:
@@ -148,13 +178,13 @@ def _quiet_stderr() -> Iterator[None]:
         os.close(saved)
 
 
-def _set_image(api: object, image: np.ndarray, dpi: int) -> None:
+def _set_image(api: Engine, image: np.ndarray, dpi: int) -> None:
     if image.ndim != 2 or image.dtype != np.uint8:
         raise InputFileError("side", "billedet er ikke et gråtonebillede")
     image = np.ascontiguousarray(image)
     height, width = image.shape
-    api.SetImageBytes(image.tobytes(), width, height, 1, width)  # type: ignore[attr-defined]
-    api.SetSourceResolution(int(round(dpi)))  # type: ignore[attr-defined]
+    api.SetImageBytes(image.tobytes(), width, height, 1, width)
+    api.SetSourceResolution(int(round(dpi)))
 
 
 def _timeout_error(timeout_s: float) -> PageTimeoutError:
@@ -175,16 +205,17 @@ def ocr_image(
     api = _engine(LANGUAGE, PAGE_SEGMENTATION_MODE if psm is None else psm)
     _set_image(api, image, dpi)
     with _quiet_stderr():
-        recognised = api.Recognize(max(1, int(timeout_s * 1000)))  # type: ignore[attr-defined]
+        recognised = api.Recognize(max(1, int(timeout_s * 1000)))
     if not recognised:
-        api.Clear()  # type: ignore[attr-defined]
+        api.Clear()
         raise _timeout_error(timeout_s)
     mm_per_px = 25.4 / dpi
     words: list[Word] = []
-    level = tesserocr.RIL.WORD
-    iterator = api.GetIterator()  # type: ignore[attr-defined]
+    library = _library()
+    level = library.RIL.WORD
+    iterator = api.GetIterator()
     if iterator is not None:
-        for item in tesserocr.iterate_level(iterator, level):
+        for item in library.iterate_level(iterator, level):
             try:
                 text = item.GetUTF8Text(level).strip()
             except RuntimeError:  # "No text returned": an empty box
@@ -204,7 +235,7 @@ def ocr_image(
                     conf=confidence,
                 )
             )
-    api.Clear()  # type: ignore[attr-defined]
+    api.Clear()
     return words
 
 
@@ -221,9 +252,9 @@ def detect_orientation(image: np.ndarray, dpi: int) -> int | None:
     _set_image(api, image, dpi)
     try:
         with _quiet_stderr():
-            result = api.DetectOrientationScript()  # type: ignore[attr-defined]
+            result = api.DetectOrientationScript()
     finally:
-        api.Clear()  # type: ignore[attr-defined]
+        api.Clear()
     if not result:
         return None
     # orient_deg is how far the page was turned clockwise: turn it back the rest of the way
