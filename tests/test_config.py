@@ -59,3 +59,31 @@ def test_bad_settings_file_is_one_line_at_the_cli(run, workspace):
     result = CliRunner().invoke(cli, ["scan", "x.pdf"])
     assert result.exit_code == 5
     assert result.output.startswith("Fejl: ") and result.output.count("\n") == 1
+
+
+def test_secret_comes_from_the_environment_only_when_set():
+    from postbakke.config import secret_from_environment
+
+    assert secret_from_environment({"POSTBAKKE_SECRET": "k"}) == "k"
+    assert secret_from_environment({"POSTBAKKE_SECRET": ""}) is None
+    assert secret_from_environment({}) is None
+    assert load_settings({"POSTBAKKE_HOME": "x", "POSTBAKKE_SECRET": "k"}).secret == "k"
+    assert "'k'" not in repr(load_settings({"POSTBAKKE_HOME": "x", "POSTBAKKE_SECRET": "k"}))
+
+
+def test_ocr_assets_folder_override_comes_from_the_environment(tmp_path):
+    from postbakke.config import ocr_models_override
+
+    assert ocr_models_override({"POSTBAKKE_OCR_MODELS": str(tmp_path)}) == tmp_path
+    assert ocr_models_override({}) is None
+
+
+def test_ocr_thread_limit_is_set_in_the_environment(monkeypatch):
+    import os
+
+    from postbakke.config import limit_ocr_threads
+
+    monkeypatch.delenv("OMP_THREAD_LIMIT", raising=False)
+    limit_ocr_threads()
+    assert os.environ["OMP_THREAD_LIMIT"] == "1"
+

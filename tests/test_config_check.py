@@ -245,3 +245,26 @@ def test_config_check_without_a_file(run, workspace):
 
 def test_problem_str_without_a_place():
     assert str(ConfigProblem(Severity.ERROR, "", "noget er galt")) == "noget er galt"
+
+
+def test_check_summary_counts_errors_and_warnings(tmp_path):
+    from postbakke.config import (
+        ConfigProblem,
+        Settings,
+        Severity,
+        summarise_check,
+    )
+
+    error = ConfigProblem(Severity.ERROR, "postbakke.toml:2", "forkert")
+    warning = ConfigProblem(Severity.WARNING, "postbakke.toml:3", "tvivlsom")
+    settings = Settings(home=tmp_path)
+    where = tmp_path / "postbakke.toml"
+    failed = summarise_check(settings, [error, warning, warning])
+    assert (failed.errors, failed.warnings, failed.ok) == (1, 2, False)
+    assert failed.line == f"{where}: 1 fejl, 2 advarsler."
+    assert summarise_check(None, [error]).line == "postbakke.toml: 1 fejl, 0 advarsler."
+    assert summarise_check(settings, [warning]).line == (
+        f"{where} findes ikke; standardindstillingerne bruges (1 advarsel).")
+    where.write_text("", encoding="utf-8")
+    assert summarise_check(settings, []).line == f"{where} er i orden."
+    assert summarise_check(settings, []).ok

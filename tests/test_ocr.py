@@ -96,3 +96,29 @@ def test_osd_says_how_to_turn_a_sideways_page(tmp_path):
         )
     assert ocr.detect_orientation(cv2.rotate(image, cv2.ROTATE_90_CLOCKWISE), 200) == 270
     assert ocr.detect_orientation(cv2.rotate(image, cv2.ROTATE_90_COUNTERCLOCKWISE), 200) == 90
+
+
+def test_tesseract_loads_only_when_a_page_is_read_and_after_the_thread_limit(tmp_path):
+    """GIVEN a fresh process WHEN ocr.py is imported THEN tesserocr is not yet loaded;
+    WHEN the engine library is first asked for THEN OMP_THREAD_LIMIT is 1 already."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import os, sys\n"
+        "from postbakke.reading import ocr\n"
+        "assert 'tesserocr' not in sys.modules and 'OMP_THREAD_LIMIT' not in os.environ\n"
+        "import builtins\n"
+        "real = builtins.__import__\n"
+        "def spy(name, *a, **k):\n"
+        "    if name == 'tesserocr':\n"
+        "        print('limit at import:', os.environ.get('OMP_THREAD_LIMIT'))\n"
+        "    return real(name, *a, **k)\n"
+        "builtins.__import__ = spy\n"
+        "ocr._library()\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OMP_THREAD_LIMIT"}
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                            text=True, check=True)
+    assert set(result.stdout.splitlines()) == {"limit at import: 1"}

@@ -48,3 +48,17 @@ def test_subject_with_nothing_but_who_or_when_has_no_kind(subject):
 def test_kind_never_keeps_digits():
     for subject, _ in KINDS:
         assert not any(c.isdigit() for c in letter_kind(subject)), subject
+
+
+def test_kinds_are_ranked_by_letters_then_by_name():
+    from postbakke.letters.subjects import rank_kinds
+
+    subjects = [
+        "Partshøring", "Indkaldelse til samtale d. 3. december 2026", None,
+        "Indkaldelse til samtale, sagsnr. 2026-1234", "Afgørelse om hjemmehjælp",
+    ]
+    assert rank_kinds(subjects) == (
+        ("Indkaldelse til samtale", 2), (UNKNOWN_KIND, 1), ("Afgørelse om hjemmehjælp", 1),
+        ("Partshøring", 1),
+    )
+    assert rank_kinds([]) == ()
