@@ -64,7 +64,7 @@ def create_app(settings: Settings, host: str = "127.0.0.1", port: int = 8000) ->
     from postbakke.web import overview, station
 
     app = Flask("postbakke", template_folder="templates", static_folder="static")
-    secret = load_or_create_secret(settings.home)
+    secret = load_or_create_secret(settings.home, settings.secret)
     Store(settings.db_path).close()  # creates or checks the schema once, at start
     app.config.update(
         SECRET_KEY=derived_key(secret, "web-session"),
