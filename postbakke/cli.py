@@ -428,35 +428,65 @@ def review_list(obj: Context) -> None:
             click.echo(f"  Afgjort manuelt ({row['recipient_masked']}), men modtageren står ikke "
                        "i tilmeldingsregistret: indlæs et nyere register og afgør igen.")
     click.echo(f"\n{len(rows)} breve til gennemsyn. Afgør et brev med "
-               "'postbakke review decide NR --cpr DDMMÅÅ-SSSS | --cvr NNNNNNNN | --no-recipient'.")
+               "'postbakke review decide NR --cpr | --cvr NNNNNNNN | --no-recipient', "
+               "eller i arbejdsstationen ('postbakke web').")
+
+
+def _typed_cpr() -> str:
+    """A CPR number typed at a hidden prompt, or one line of standard input (never argv:
+    a number on the command line lands in the shell history and in `ps`)."""
+    if sys.stdin.isatty():
+        typed: str = click.prompt("CPR-nummer (skjult)", hide_input=True, err=True)
+        return typed
+    return sys.stdin.readline().strip()
 
 
 @review.command("decide")
 @click.argument("letter_id", metavar="NR", type=int)
-@click.option("--cpr", help="Modtagerens CPR-nummer (gemmes kun som pseudonym).")
+@click.option("--cpr", "cpr_typed", is_flag=True,
+              help="Modtageren har et CPR-nummer: det skrives ved en skjult prompt (eller på "
+                   "standard-input) og gemmes kun som pseudonym.")
 @click.option("--cvr", help="Modtagerens CVR-nummer.")
 @click.option("--no-recipient", is_flag=True,
               help="Modtageren har intet dansk CPR- eller CVR-nummer (aldrig læk).")
+@click.option("--justified", metavar="NOTE",
+              help="Papir var det rigtige for dette brev; noten siger hvorfor (aldrig læk).")
 @click.option("--sender", help="Afsenderens navn som i medarbejderkartoteket.")
 @click.pass_obj
 @handle_errors
-def review_decide(obj: Context, letter_id: int, cpr: str | None, cvr: str | None,
-                  no_recipient: bool, sender: str | None) -> None:
+def review_decide(obj: Context, letter_id: int, cpr_typed: bool, cvr: str | None,
+                  no_recipient: bool, justified: str | None, sender: str | None) -> None:
     """Afgør brev NR: hvem det er til; vurderingen beregnes ud fra tilmeldingsregistret."""
-    from postbakke.people.review import make_decision
+    import getpass
+
+    from postbakke.people.review import decide_letter, make_decision
 
     store = obj.store()
     decision = make_decision(
-        cpr=cpr, cvr=cvr, no_recipient=no_recipient, sender=sender,
-        pseudonymiser=obj.pseudonymiser(),
+        cpr=_typed_cpr() if cpr_typed else None, cvr=cvr, no_recipient=no_recipient,
+        sender=sender, pseudonymiser=obj.pseudonymiser(), justified_note=justified,
         own_cvrs=obj.settings.own_cvrs, staff=store.staff_members(),
     )
-    letter = store.decide_letter(letter_id, decision)
+    letter = decide_letter(store, letter_id, decision, actor=getpass.getuser())
     who = letter.recipient_masked or "ingen modtager med dansk id"
     click.echo(
         f"Brev {letter_id} afgjort ({who}): "
         f"{describe_letter(letter.verdict, letter.reason, letter.window_cpr)}."
     )
+
+
+@review.command("undo")
+@click.pass_obj
+@handle_errors
+def review_undo(obj: Context) -> None:
+    """Fortryd din seneste afgørelse (også en fra arbejdsstationen under samme navn)."""
+    import getpass
+
+    from postbakke.people.review import undo_last
+
+    letter_id = undo_last(obj.store(), getpass.getuser())
+    click.echo("Intet at fortryde." if letter_id is None
+               else f"Brev {letter_id}: afgørelsen er fortrudt; brevet er som før.")
 
 
 # --------------------------------------------------------------------------- weekly digest

@@ -35,7 +35,14 @@ def run(workspace: Path):
     """Run the CLI in the workspace; returns click's Result."""
     runner = CliRunner()
 
-    def invoke(*args: str):
-        return runner.invoke(cli, list(args), catch_exceptions=False)
+    def invoke(*args: str, input: str | None = None):
+        args_list = list(args)
+        if "--cpr" in args_list and input is None:
+            # a CPR is typed at the prompt, never given on the command line: the value
+            # written after --cpr in a test is what the person types
+            at = args_list.index("--cpr")
+            if at + 1 < len(args_list) and not args_list[at + 1].startswith("--"):
+                input = args_list.pop(at + 1) + "\n"
+        return runner.invoke(cli, args_list, catch_exceptions=False, input=input)
 
     return invoke

@@ -14,7 +14,9 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from postbakke.cli import cli
 from postbakke.deciding.verdict import decide
 from postbakke.models import MatchMethod, Reason, RecipientMatch, VerdictKind
 from postbakke.store import LetterRecord, Store, StoredFile
@@ -158,9 +160,9 @@ def test_decide_with_sender_sets_sender_and_department(run, queue):
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    ([], "Fejl: angiv præcis én af --cpr, --cvr og --no-recipient"),
+    ([], "Fejl: angiv præcis én af --cpr, --cvr, --no-recipient og --justified"),
     (["--cpr", ENROLLED_CPR, "--no-recipient"],
-     "Fejl: angiv præcis én af --cpr, --cvr og --no-recipient"),
+     "Fejl: angiv præcis én af --cpr, --cvr, --no-recipient og --justified"),
     (["--cpr", "320190-1234"], "Fejl: ugyldigt CPR-nummer: fødselsdatoen findes ikke"),
     (["--cpr", "0101901"], "Fejl: CPR-nummeret skal skrives DDMMÅÅ-SSSS (10 cifre)"),
     (["--cvr", "12345678"], "Fejl: det er ikke et gyldigt CVR-nummer (8 cifre, kontrolciffer)"),
@@ -281,3 +283,32 @@ def test_decisions_table_holds_no_cpr_only_pseudonym_masked_and_birth_date(run, 
     row = db.execute("SELECT recipient_kind, recipient_masked, birth_date, "
                      "length(recipient_pseudonym) FROM decisions").fetchone()
     assert row == ("cpr", "010190-XXXX", "1990-01-01", 64)
+
+
+def test_a_cpr_is_typed_at_the_prompt_never_on_the_command_line(run, queue, workspace):
+    result = run("review", "decide", "1", "--cpr", input="010190-1234\n")
+    assert result.exit_code == 0, result.output
+    assert "010190-1234" not in result.output and "0101901234" not in result.output
+    assert exported(run)[1]["verdict"] == "leak"
+    # a value after --cpr is not an option value any more: it is refused, not used
+    refused = CliRunner().invoke(cli, ["review", "decide", "2", "--cpr", "0101901234"])
+    assert refused.exit_code != 0 and exported(run)[2]["verdict"] == "review"
+
+
+def test_review_undo_puts_the_letter_back(run, queue):
+    run("review", "decide", "1", "--no-recipient")
+    assert exported(run)[1]["reason"] == "no_danish_id"
+    result = run("review", "undo")
+    assert result.output.strip() == "Brev 1: afgørelsen er fortrudt; brevet er som før."
+    assert exported(run)[1]["verdict"] == "review"
+    assert run("review", "undo").output.strip() == "Intet at fortryde."
+
+
+def test_justified_paper_needs_a_note_and_counts_as_justified(run, queue):
+    result = run("review", "decide", "1", "--justified", "borgeren er sårbar")
+    assert result.exit_code == 0, result.output
+    row = exported(run)[1]
+    assert (row["verdict"], row["reason"]) == ("legitimate", "justified_paper")
+    summary = run("summary").output
+    jobcenter = next(line for line in summary.splitlines() if line.startswith("Jobcenter"))
+    assert jobcenter.split()[1:5] == ["6", "0", "1", "0"]  # letters, leaks, justified, legit.

@@ -65,7 +65,7 @@ def make_decision(
 ) -> Decision:
     """Validate a person's input (exactly one of cpr, cvr, no_recipient, justified_note)."""
     if sum((cpr is not None, cvr is not None, no_recipient, justified_note is not None)) != 1:
-        raise DecisionError("angiv præcis én af --cpr, --cvr og --no-recipient")
+        raise DecisionError("angiv præcis én af --cpr, --cvr, --no-recipient og --justified")
     member = _staff_member(sender, staff) if sender is not None else None
     who_sender = member.name if member else None
     who_department = member.department if member else None

@@ -19,6 +19,7 @@ from typing import Any
 
 from flask import Flask, Response, g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from jinja2 import StrictUndefined
 from werkzeug.exceptions import HTTPException, SecurityError
 
 from postbakke.config import Settings
@@ -79,6 +80,7 @@ def create_app(settings: Settings, host: str = "127.0.0.1", port: int = 8000) ->
         TEMPLATES_AUTO_RELOAD=False,
     )
     app.jinja_env.autoescape = True
+    app.jinja_env.undefined = StrictUndefined  # a misspelt name fails a test, not a page
     app.jinja_env.filters["masked"] = lambda text: mask_cpr_in_text(text) if text else text
     app.extensions["postbakke"] = WebContext(settings, Pseudonymiser(secret))
     CSRFProtect(app)

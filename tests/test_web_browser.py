@@ -1,0 +1,226 @@
+"""The work station in a real browser, end to end, on a generated tray scanned for real.
+
+GIVEN a generated day's tray (text-layer and scanned letters, real OCR) whose
+registers make six letters unsure: three printed CPRs the register knows under
+another number, one name that the register spells differently, two the tool
+could not place at all
+WHEN a clerk decides every one of them with the keyboard alone (a CPR typed, a
+CVR typed, a suggestion picked, "no Danish recipient", justified paper with a
+note, postponed with a note), undoes the last, and a second browser tries to
+decide a letter the first already did
+THEN the database, `postbakke letters` and the report show exactly those
+decisions; no CPR was in any URL, any page or anything the server printed.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+import subprocess
+import sys
+
+import pytest
+from browser import SCREENSHOTS, launched, needs_browser, served
+from click.testing import CliRunner
+from rapidfuzz import fuzz
+from web_fixtures import cpr_in_clear
+
+from postbakke.cli import cli
+from postbakke.config import load_settings
+from postbakke.deciding.match import NAME_MATCH, SUGGEST_NAME, normalise
+from postbakke.identifiers import cpr_birth_date
+from postbakke.samples import make_tray
+from postbakke.store import Store
+
+pytestmark = [pytest.mark.slow, needs_browser]
+
+MIDDLE_NAMES = ("Marie", "Bach", "Holm", "Kjær", "Lund", "Marianne", "Christine")
+
+
+def _other_cpr(cpr: str, rng: random.Random) -> str:
+    """Another valid CPR with the same birth date (the register's number for the person)."""
+    while True:
+        other = cpr[:6] + cpr[6] + f"{rng.randrange(1000):03d}"
+        if other != cpr and cpr_birth_date(other) is not None:
+            return other
+
+
+def _respelled(name: str) -> str:
+    """The name with a middle name more: close enough to suggest, too far to decide alone."""
+    words = name.split()
+    for middle in MIDDLE_NAMES:
+        changed = " ".join([words[0], middle, *words[1:]])
+        score = fuzz.token_sort_ratio(normalise(changed), normalise(name))
+        if SUGGEST_NAME <= score < NAME_MATCH:
+            return changed
+    raise AssertionError(f"no respelling of {name!r} falls between the thresholds")
+
+
+@pytest.fixture(scope="module")
+def tray(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    root = tmp_path_factory.mktemp("station")
+    out, home = root / "bakke", root / "arbejdsmappe"
+    truths = make_tray(out, 2026, 12, 0.5)
+    rng = random.Random(5)
+    moved = [t for t in truths if t.recipient_kind == "cpr" and t.match == "id"
+             and t.verdict == "leak"][:3]
+    respelled = next(t for t in truths if t.match == "name_address")
+    register_cpr = {t.recipient_id: _other_cpr(t.recipient_id, rng) for t in moved}
+    enrolment = out / "registers" / "enrolment.csv"
+    rows = list(csv.DictReader(enrolment.open(encoding="utf-8")))
+    companies = [r["id"] for r in rows if len(r["id"]) == 8 and r["status"] == "tilmeldt"]
+    for row in rows:
+        digits = row["id"].replace("-", "")
+        if digits in register_cpr:
+            row["id"] = register_cpr[digits]
+        if digits == respelled.recipient_id:
+            row["name"] = _respelled(row["name"])
+    with enrolment.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    env = {"POSTBAKKE_HOME": str(home), "POSTBAKKE_SECRET": "station-test",
+           "POSTBAKKE_OWN_CVR": "29189714"}
+    command = [sys.executable, "-m", "postbakke"]
+    for args in (["enrolment", "import", str(enrolment)],
+                 ["staff", "import", str(out / "registers" / "staff.csv")],
+                 ["scan", "--tray", "Postrum", "--date", "2026-11-25", "--workers", "2",
+                  str(out / "tray")]):
+        done = subprocess.run([*command, *args], env={**_environ(), **env},
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stdout + done.stderr
+    return {"home": home, "env": env, "truths": truths, "moved": moved,
+            "respelled": respelled, "register_cpr": register_cpr, "company": companies[0],
+            "all_cprs": [t.recipient_id for t in truths if t.recipient_kind == "cpr"]
+            + list(register_cpr.values())}
+
+
+def _environ() -> dict[str, str]:
+    import os
+
+    return dict(os.environ)
+
+
+def _queue_plan(tray: dict) -> dict[int, str]:
+    """Which decision the clerk makes on which review letter."""
+    store = Store(tray["home"] / "postbakke.db")
+    letters = {i: store.letter(i) for i in store.review_queue()}
+    by_source = {t.file: t for t in tray["truths"]}
+    plan: dict[int, str] = {}
+    moved_files = [t.file for t in tray["moved"]]
+    for letter_id, letter in letters.items():
+        truth = by_source[letter.source]
+        if truth.file == tray["respelled"].file:
+            plan[letter_id] = "pick"
+        elif truth.file == moved_files[0]:
+            plan[letter_id] = "cpr"
+        elif truth.file == moved_files[1]:
+            plan[letter_id] = "cvr"
+        elif truth.file == moved_files[2]:
+            plan[letter_id] = "postpone"
+    rest = [i for i in letters if i not in plan]
+    for letter_id, action in zip(rest, ("none", "justified"), strict=False):
+        plan[letter_id] = action
+    store.close()
+    return plan
+
+
+def test_every_review_letter_decided_by_keyboard(tray: dict, monkeypatch) -> None:
+    for name, value in tray["env"].items():
+        monkeypatch.setenv(name, value)
+    plan = _queue_plan(tray)
+    assert sorted(plan.values()) == sorted(
+        ["cpr", "cvr", "pick", "none", "justified", "postpone"]), plan
+    moved_cpr = tray["register_cpr"][tray["moved"][0].recipient_id]
+    visited: list[str] = []
+    pages: list[str] = []
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with served(tray["home"], tray["env"]) as (base, server_output), launched() as browser:
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.on("request", lambda request: visited.append(request.url))
+        page.goto(f"{base}/gennemsyn")
+        first_screenshot = True
+        for _ in range(len(plan)):
+            letter_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
+            action = plan[letter_id]
+            pages.append(page.content())
+            page.locator("#counter").wait_for()
+            if action == "cpr":
+                page.keyboard.press("c")
+                page.keyboard.type(f"{moved_cpr[:6]}-{moved_cpr[6:]}")
+                status = page.locator("#cpr-status")
+                status.filter(has_text="tilmeldt").wait_for(timeout=5000)
+                if first_screenshot:
+                    page.screenshot(path=str(SCREENSHOTS / "gennemsyn.png"), full_page=False)
+                    first_screenshot = False
+            elif action == "cvr":
+                page.keyboard.press("v")
+                page.keyboard.type(tray["company"])
+                page.locator("#cvr-status").filter(has_text="tilmeldt").wait_for(timeout=5000)
+            elif action == "pick":
+                assert page.locator(".suggestion").count() >= 1
+                page.screenshot(path=str(SCREENSHOTS / "gennemsyn-forslag.png"))
+                page.keyboard.press("1")
+            elif action == "none":
+                page.keyboard.press("i")
+            elif action == "justified":
+                page.keyboard.press("b")
+                page.keyboard.type("Borgeren har bedt om papir (sårbar)")
+            elif action == "postpone":
+                page.keyboard.press("u")
+                page.keyboard.type("Spørg afsenderen om modtageren")
+            with page.expect_navigation():
+                page.keyboard.press("Enter")
+        pages.append(page.content())
+        # the postponed letter is all that is left; undo the postponement by keyboard
+        postponed = next(i for i, a in plan.items() if a == "postpone")
+        assert page.url.endswith(f"/gennemsyn/{postponed}")
+        with page.expect_navigation():
+            page.keyboard.press("z")
+        assert "Udsat af" not in page.content()
+        # a second browser on the same letter: the first to decide wins, the other is told
+        late = browser.new_page()
+        late.on("request", lambda request: visited.append(request.url))
+        late.goto(f"{base}/gennemsyn/{postponed}")
+        with page.expect_navigation():
+            page.keyboard.press("i")
+            page.keyboard.press("Enter")
+        with late.expect_navigation():
+            late.keyboard.press("i")
+            late.keyboard.press("Enter")
+        assert "netop afgjort af" in late.content()
+        pages.append(late.content())
+        picked = next(i for i, a in plan.items() if a == "pick")
+        page.goto(f"{base}/afdelinger")
+        page.screenshot(path=str(SCREENSHOTS / "afdelinger.png"), full_page=True)
+        pages.append(page.content())
+    everything = "\n".join(visited + pages + server_output)
+    assert cpr_in_clear(everything, tray["all_cprs"]) == []
+    _check_results(tray, plan, picked, postponed)
+
+
+def _check_results(tray: dict, plan: dict[int, str], picked: int, postponed: int) -> None:
+    runner = CliRunner()
+    lines = runner.invoke(cli, ["letters", "--format", "jsonl"]).output.splitlines()
+    store = Store(load_settings().db_path)
+    rows = {i: json.loads(line) for i, line in zip(
+        [r["id"] for r in store.letters()], lines, strict=True)}
+    expected = {"cpr": ("leak", "enrolled"), "cvr": ("leak", "enrolled"),
+                "none": ("legitimate", "no_danish_id"),
+                "justified": ("legitimate", "justified_paper")}
+    for letter_id, action in plan.items():
+        row = rows[letter_id]
+        assert row["match"] == "manual", (action, row)
+        if action in expected:
+            assert (row["verdict"], row["reason"]) == expected[action], (action, row)
+    assert rows[picked]["verdict"] in ("leak", "legitimate")
+    assert rows[picked]["recipient_pseudonym"] is not None
+    # the second browser's late "i" changed nothing: the first decision of each stands
+    assert (rows[postponed]["verdict"], rows[postponed]["reason"]) == (
+        "legitimate", "no_danish_id")
+    assert store.review_queue() == []
+    report = runner.invoke(cli, ["report", "--week", "2026-W48", "--format", "csv"]).output
+    total = next(line for line in report.splitlines() if line.startswith("I alt"))
+    assert total.split(",")[5] == "0", total  # no letter left for review in the report
+    store.close()
