@@ -74,3 +74,17 @@ class ConfigError(PostbakkeError):
 
 class MissingDependencyError(PostbakkeError):
     exit_code = ExitCode.MISSING_DEPENDENCY
+
+
+class DecisionError(PostbakkeError):
+    """A person's review decision that cannot be taken (bad input, no such letter)."""
+
+    exit_code = ExitCode.BAD_ARGS
+
+
+class DecisionConflict(DecisionError):
+    """Someone else changed the letter since the person opened it (two browsers)."""
+
+
+class FollowUpError(PostbakkeError):
+    exit_code = ExitCode.BAD_ARGS

@@ -1,4 +1,4 @@
-"""The frozen types that flow through the pipeline.
+"""The frozen types that flow through the pipeline, and those the store keeps and returns.
 
 file -> Page (words with boxes) -> Letter (pages) -> Fields -> Match -> Verdict.
 
@@ -310,3 +310,69 @@ class SenderMatch:
 class Verdict:
     kind: VerdictKind
     reason: Reason
+
+
+# -- what people decide and count (stored by the store, ruled on in people/) ------------
+
+
+@dataclass(frozen=True, slots=True)
+class DigitalCount:
+    """How many letters a department sent digitally in one ISO week."""
+
+    week: str  # "2026-W47"
+    department: str
+    digital_letters: int
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What a person decided on a letter; no ID in clear."""
+
+    recipient_kind: IdKind | None  # None: no recipient with a Danish ID
+    recipient_pseudonym: str | None = None
+    recipient_masked: str | None = None
+    birth_date: str | None = None  # ISO, persons only: a child's letter is never a leak
+    sender: str | None = None  # as in the staff directory; None: keep what the scan found
+    department: str | None = None
+    decided_at: str | None = None
+    justified: bool = False  # paper was right for this letter (a person's word, with a note)
+    note: str | None = None
+
+    def __repr__(self) -> str:
+        return (f"Decision(kind={self.recipient_kind}, masked={self.recipient_masked!r}, "
+                f"sender={self.sender!r})")
+
+
+class Outcome(StrEnum):
+    """How a follow-up was closed."""
+
+    CONTACTED = "kontaktet"  # the sender was contacted and shown the digital way
+    JUSTIFIED = "begrundet"  # paper was right (a vulnerable citizen, a legal need)
+    SYSTEM_FIXED = "system_rettet"  # the case system's template was set to send digitally
+
+
+class FollowUpStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUp:
+    """A coaching talk with one sender about their leaks (the rules in people/followup.py)."""
+
+    id: int
+    department: str | None
+    sender: str | None  # None: the sender is unknown (one follow-up per department)
+    status: FollowUpStatus
+    outcome: Outcome | None
+    note: str | None
+    opened_at: str
+    closed_at: str | None
+    letters: int  # its letters now in the store
+    first_scanned_on: str | None
+    last_scanned_on: str | None
+    subjects: tuple[str | None, ...] = ()  # the subjects of its letters (CPR masked)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is FollowUpStatus.OPEN

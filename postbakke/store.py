@@ -23,10 +23,19 @@ from typing import NamedTuple
 import sqlite_utils
 
 from postbakke.deciding.registers import EnrolmentEntry, StaffMember
-from postbakke.models import Enrolment, IdKind, Reason, VerdictKind
-from postbakke.people.digital import DigitalCount
-from postbakke.people.followup import FollowUp, FollowUpError, FollowUpStatus, Outcome
-from postbakke.people.review import Decision, DecisionError, apply_decision
+from postbakke.errors import DecisionError, FollowUpError
+from postbakke.models import (
+    Decision,
+    DigitalCount,
+    Enrolment,
+    FollowUp,
+    FollowUpStatus,
+    IdKind,
+    Outcome,
+    Reason,
+    VerdictKind,
+)
+from postbakke.people.review import apply_decision
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,7 +51,7 @@ class StaffMember:
     department: str
 
 
-def _rows(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
+def read_csv_rows(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
     """Yield (line number, row) after checking the header; reasons in Danish."""
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -98,7 +98,7 @@ def _birth_date_iso(kind: IdKind, digits: str) -> str | None:
 
 def read_enrolment_csv(path: Path, pseudonymiser: Pseudonymiser) -> list[EnrolmentEntry]:
     entries: dict[str, EnrolmentEntry] = {}
-    for line, row in _rows(path, ENROLMENT_COLUMNS):
+    for line, row in read_csv_rows(path, ENROLMENT_COLUMNS):
         found = _register_id(row["id"])
         if found is None:
             raise RegisterFormatError(
@@ -136,7 +136,7 @@ def read_enrolment_csv(path: Path, pseudonymiser: Pseudonymiser) -> list[Enrolme
 def read_staff_csv(path: Path) -> list[StaffMember]:
     members: list[StaffMember] = []
     seen_emails: set[str] = set()
-    for line, row in _rows(path, STAFF_COLUMNS):
+    for line, row in read_csv_rows(path, STAFF_COLUMNS):
         if not row["name"]:
             raise RegisterFormatError(str(path), line, "navn mangler")
         if not row["department"]:

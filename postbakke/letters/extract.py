@@ -71,12 +71,17 @@ RETURN_ADDRESS_MATCH = 85
 _STREET = re.compile(r"^[^\W\d_][\w. -]*?\s\d{1,4}\s?[A-Za-z]?\b(?:[,.].*)?$")
 _REGARDING = re.compile(r"^ved(?:r|rørende)\b", re.IGNORECASE)
 _SALUTATION = re.compile(r"^(?:kære|hej|til)\b", re.IGNORECASE)
-_ENCLOSURE = re.compile(
+_ENCLOSURE = re.compile(  # see mentions_enclosure
     r"(?:vedlagt|bilag|vedhæftet)[^\n]{0,60}(?:sundhedskort|sygesikringskort|kørekort|pas\b"
     r"|original|fysisk)",
     re.IGNORECASE,
 )
 _NAME_LIKE = re.compile(r"^[A-ZÆØÅ][\wæøåÆØÅ.'-]*(?:\s+[A-ZÆØÅ][\wæøåÆØÅ.'-]*){1,4}$")
+
+
+def mentions_enclosure(text: str) -> bool:
+    """Whether a letter's text names a physical enclosure (a health card, an original)."""
+    return bool(_ENCLOSURE.search(text))
 
 
 @dataclass(frozen=True)
@@ -305,6 +310,6 @@ def extract_fields(letter: Letter, options: ExtractOptions) -> Fields:
             ln.text for ln in first.lines if zone_of(ln, True) == "letterhead"
         ),
         subject=_subject(first),
-        physical_enclosure=bool(_ENCLOSURE.search(all_text)),
+        physical_enclosure=mentions_enclosure(all_text),
         low_confidence=is_low_confidence(first),
     )

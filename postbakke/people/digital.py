@@ -10,13 +10,13 @@ week 1 is the week with the year's first Thursday.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import NamedTuple
 
-from postbakke.deciding.registers import _rows
+from postbakke.deciding.registers import read_csv_rows
 from postbakke.errors import RegisterFormatError
+from postbakke.models import DigitalCount as DigitalCount  # its home; importable here too
 
 DIGITAL_COLUMNS = ("week", "department", "digital_letters")
 _WEEK_FORM = re.compile(r"^(\d{4})-W(\d{1,2})$", re.IGNORECASE)
@@ -85,18 +85,11 @@ def weeks_of_period(start: date, end: date) -> list[IsoWeek]:
             if start <= w.thursday <= end]
 
 
-@dataclass(frozen=True, slots=True)
-class DigitalCount:
-    week: str  # "2026-W47"
-    department: str
-    digital_letters: int
-
-
 def read_digital_csv(path: Path) -> list[DigitalCount]:
     """Read and validate every row; a bad row refuses the whole file (`file:line: reason`)."""
     counts: list[DigitalCount] = []
     seen: dict[tuple[str, str], int] = {}
-    for line, row in _rows(path, DIGITAL_COLUMNS):
+    for line, row in read_csv_rows(path, DIGITAL_COLUMNS):
         try:
             week = IsoWeek.parse(row["week"])
         except ValueError as error:

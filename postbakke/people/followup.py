@@ -18,49 +18,15 @@ were leaks; the follow-up is done).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from postbakke.errors import ExitCode, PostbakkeError
+from postbakke.errors import FollowUpError as FollowUpError
+from postbakke.models import FollowUp as FollowUp
+from postbakke.models import FollowUpStatus as FollowUpStatus
+from postbakke.models import Outcome as Outcome
 
 if TYPE_CHECKING:  # the store returns FollowUps; this module calls it
     from postbakke.store import Store
-
-
-class Outcome(StrEnum):
-    CONTACTED = "kontaktet"  # the sender was contacted and shown the digital way
-    JUSTIFIED = "begrundet"  # paper was right (a vulnerable citizen, a legal need)
-    SYSTEM_FIXED = "system_rettet"  # the case system's template was set to send digitally
-
-
-class FollowUpStatus(StrEnum):
-    OPEN = "open"
-    CLOSED = "closed"
-
-
-class FollowUpError(PostbakkeError):
-    exit_code = ExitCode.BAD_ARGS
-
-
-@dataclass(frozen=True, slots=True)
-class FollowUp:
-    id: int
-    department: str | None
-    sender: str | None  # None: the sender is unknown (one follow-up per department)
-    status: FollowUpStatus
-    outcome: Outcome | None
-    note: str | None
-    opened_at: str
-    closed_at: str | None
-    letters: int  # its letters now in the store
-    first_scanned_on: str | None
-    last_scanned_on: str | None
-    subjects: tuple[str | None, ...] = ()  # the subjects of its letters (CPR masked)
-
-    @property
-    def is_open(self) -> bool:
-        return self.status is FollowUpStatus.OPEN
 
 
 def close_followup(store: Store, followup_id: int, outcome: Outcome, note: str,

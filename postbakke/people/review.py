@@ -14,7 +14,7 @@ person never has to decide the same letter twice.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, Protocol
 
@@ -22,9 +22,11 @@ from stdnum.dk import cvr as stdnum_cvr
 
 from postbakke.deciding.registers import EnrolmentEntry, StaffMember
 from postbakke.deciding.verdict import decide
-from postbakke.errors import ExitCode, PostbakkeError
+from postbakke.errors import DecisionConflict as DecisionConflict
+from postbakke.errors import DecisionError as DecisionError
 from postbakke.identifiers import cpr_birth_date, is_child_on
-from postbakke.letters.extract import _ENCLOSURE
+from postbakke.letters.extract import mentions_enclosure
+from postbakke.models import Decision as Decision
 from postbakke.models import IdKind, MatchMethod, Reason, RecipientMatch, Verdict, VerdictKind
 from postbakke.privacy import Pseudonymiser, masked_id
 
@@ -33,29 +35,6 @@ if TYPE_CHECKING:  # the store calls apply_decision; these only type the operati
 
 _CPR_INPUT = re.compile(r"^\d{6}[- ]?\d{4}$")
 _CVR_INPUT = re.compile(r"^\d{8}$")
-
-
-class DecisionError(PostbakkeError):
-    exit_code = ExitCode.BAD_ARGS
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """What a person decided; no ID in clear."""
-
-    recipient_kind: IdKind | None  # None: no recipient with a Danish ID
-    recipient_pseudonym: str | None = None
-    recipient_masked: str | None = None
-    birth_date: str | None = None  # ISO, persons only: a child's letter is never a leak
-    sender: str | None = None  # as in the staff directory; None: keep what the scan found
-    department: str | None = None
-    decided_at: str | None = None
-    justified: bool = False  # paper was right for this letter (a person's word, with a note)
-    note: str | None = None
-
-    def __repr__(self) -> str:
-        return (f"Decision(kind={self.recipient_kind}, masked={self.recipient_masked!r}, "
-                f"sender={self.sender!r})")
 
 
 def make_decision(
@@ -134,7 +113,7 @@ def _staff_member(name: str, staff: list[StaffMember]) -> StaffMember:
 def has_physical_enclosure(reason: Reason | str, ocr_text: str | None) -> bool:
     """Whether the letter had a physical enclosure, as far as the store still tells."""
     return reason == Reason.PHYSICAL_ENCLOSURE or bool(
-        ocr_text and _ENCLOSURE.search(ocr_text)
+        ocr_text and mentions_enclosure(ocr_text)
     )
 
 
@@ -201,10 +180,6 @@ DECIDED_FIELDS = (
     "recipient_kind", "recipient_pseudonym", "recipient_masked", "match", "enrolment",
     "verdict", "reason", "evidence", "sender", "department",
 )
-
-
-class DecisionConflict(DecisionError):
-    """Someone else changed the letter since the person opened it (two browsers)."""
 
 
 def letter_version(store: Store, letter_id: int) -> int:
