@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 from postbakke.config import load_settings  # noqa: E402
 from postbakke.deciding.registers import EnrolmentEntry, StaffMember  # noqa: E402
 from postbakke.models import Enrolment, IdKind  # noqa: E402
+from postbakke.people.filing import file_letters  # noqa: E402
 from postbakke.privacy import Pseudonymiser, mask_cpr  # noqa: E402
 from postbakke.store import LetterRecord, Store, StoredFile  # noqa: E402
 
@@ -87,11 +88,6 @@ def _letters(rng: random.Random, file_hash: str, day: date, people: list[Enrolme
                                 "Partshøring", "Vedr. din ansøgning"]),
             ocr_text=None, image_paths=[]))
     return letters
-
-
-def file_letters(store: Store, stored: StoredFile, letters: list[LetterRecord]) -> None:
-    """Store one scanned file's letters as the scan does."""
-    store.save_file(stored, letters)
 
 
 def fill(home: Path, n_letters: int, seed: int = 1) -> Store:

@@ -21,6 +21,7 @@ from postbakke.config import Settings, load_settings
 from postbakke.deciding.registers import read_enrolment_csv, read_staff_csv
 from postbakke.errors import ExitCode, PostbakkeError
 from postbakke.people.exports import EXPORT_FORMATS, letter_lines
+from postbakke.people.followup import catch_up
 from postbakke.people.wording import (
     OUTCOME_DA,
     describe_letter,
@@ -51,7 +52,7 @@ class Context:
         return self._settings
 
     def store(self) -> Store:
-        return Store(self.settings.db_path)
+        return catch_up(Store(self.settings.db_path))
 
     def pseudonymiser(self) -> Pseudonymiser:
         return Pseudonymiser(self.secret())
@@ -383,11 +384,12 @@ def followup_list(obj: Context, department: str | None, only_open: bool) -> None
 @handle_errors
 def followup_close(obj: Context, followup_id: int, outcome: str, note: str) -> None:
     """Luk opfølgning NR med et udfald og en note."""
-    from postbakke.people.followup import FollowUpError, Outcome
+    import getpass
 
-    if not note.strip():
-        raise FollowUpError("noten må ikke være tom")
-    closed = obj.store().close_followup(followup_id, Outcome(outcome), note.strip())
+    from postbakke.people.followup import Outcome, close_followup
+
+    closed = close_followup(obj.store(), followup_id, Outcome(outcome), note,
+                            actor=getpass.getuser())
     text = f"Opfølgning {closed.id} lukket: {OUTCOME_DA[closed.outcome or outcome]}."
     if closed.outcome is Outcome.JUSTIFIED:
         text += (f" Dens {closed.letters} breve tæller nu som begrundede, ikke som læk.")

@@ -26,6 +26,7 @@ from postbakke.letters import ids
 from postbakke.letters.extract import ExtractOptions, extract_fields
 from postbakke.letters.split import split_letters
 from postbakke.models import SCANNABLE_SUFFIXES, Letter, Page, VerdictKind
+from postbakke.people.filing import file_letters
 from postbakke.privacy import Pseudonymiser, load_or_create_secret
 from postbakke.reading import ingest
 from postbakke.retention import PurgeResult, purge_expired
@@ -315,7 +316,8 @@ def store_file(
         assess_letter(letter, ctx, tray, scanned_on, file_hash)
         for letter in split_letters(pages, source)
     ]
-    ctx.store.save_file(
+    file_letters(
+        ctx.store,
         StoredFile(
             hash=file_hash, source=source, tray=tray, scanned_on=scanned_on.isoformat(),
             n_pages=len(pages), processed_at=datetime.now(UTC).isoformat(timespec="seconds"),

@@ -7,6 +7,11 @@ A letter's identity is its file's content hash and its first page. The tables
 that must outlive a letter's row (a person's review decision, a closed
 follow-up's letters) refer to it by that pair, so a letter stored again (after
 its file's letters were removed and the file scanned anew) gets them back.
+
+The store knows no review or follow-up rule: it stores, finds and changes rows.
+people/review.py re-applies and applies decisions, people/followup.py keeps the
+follow-ups in step, people/filing.py stores a scanned file's letters with both;
+they call the store inside one `transaction()`.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -23,7 +28,7 @@ from typing import NamedTuple
 import sqlite_utils
 
 from postbakke.deciding.registers import EnrolmentEntry, StaffMember
-from postbakke.errors import DecisionError, FollowUpError
+from postbakke.errors import DecisionError
 from postbakke.models import (
     Decision,
     DigitalCount,
@@ -35,7 +40,6 @@ from postbakke.models import (
     Reason,
     VerdictKind,
 )
-from postbakke.people.review import apply_decision
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +77,37 @@ class LetterRecord:
     subject: str | None = None
     ocr_text: str | None = None  # CPR numbers masked
     image_paths: list[str] | None = None
+
+    @property
+    def first_page(self) -> int:
+        return self.pages[0] if self.pages else 0
+
+    @property
+    def key(self) -> LetterKey:
+        """The letter's identity over a re-scan: its file's content hash and first page."""
+        return LetterKey(self.file_hash, self.first_page)
+
+
+class LetterKey(NamedTuple):
+    file_hash: str
+    first_page: int
+
+
+class LetterFacts(NamedTuple):
+    """What follow-ups are decided on: a stored letter's verdict, department and sender."""
+
+    verdict: str
+    department: str | None
+    sender: str | None
+
+
+class FollowUpLink(NamedTuple):
+    """The follow-up a letter belongs to."""
+
+    followup_id: int
+    status: FollowUpStatus
+    department: str | None
+    sender: str | None
 
 
 EXPORT_FIELDS = (
@@ -137,6 +172,9 @@ class Store:
         self.db = sqlite_utils.Database(path)
         self.db.enable_wal()
         self.db.execute("PRAGMA busy_timeout = 10000")
+        # Tables this opening created in a workspace that already had scanned files: a
+        # workspace from before them (its follow-ups are made by followup.catch_up).
+        self.tables_added: frozenset[str] = frozenset()
         self._ensure_schema()
 
     def close(self) -> None:
@@ -144,7 +182,7 @@ class Store:
 
     def _ensure_schema(self) -> None:
         db = self.db
-        had_followups = db.table("followups").exists()
+        had_tables = set(db.table_names())
         with db.atomic():
             db.table("files").create(
                 {"hash": str, "source": str, "tray": str, "scanned_on": str,
@@ -209,6 +247,9 @@ class Store:
                 foreign_keys=[("followup_id", "followups", "id")], if_not_exists=True,
             )
             db.table("followup_letters").create_index(["followup_id"], if_not_exists=True)
+            # a leak finds its sender's open follow-up without reading the others
+            db.table("followups").create_index(
+                ["status", "department", "sender"], if_not_exists=True)
             db.table("decision_log").create(
                 {"id": int, "at": str, "actor": str, "letter_id": int, "file_hash": str,
                  "first_page": int, "action": str, "before": str, "after": str, "note": str},
@@ -230,8 +271,8 @@ class Store:
                  "message_id": str, "attempts": int, "updated_at": str, "error": str},
                 pk=("week", "department", "recipient"), if_not_exists=True,
             )
-            if not had_followups:  # a workspace from before follow-ups: its leaks get theirs
-                self._sync_followups()
+        if "files" in had_tables:
+            self.tables_added = frozenset(set(db.table_names()) - had_tables)
 
     # -- registers ---------------------------------------------------------------------
 
@@ -290,29 +331,34 @@ class Store:
         return StoredFile(*row) if row else None
 
     def save_file(self, stored: StoredFile, letters: Iterable[LetterRecord]) -> None:
-        """One file and all its letters in one transaction: a crash leaves all or nothing.
+        """One file and its letters, as given, in one transaction: a crash leaves all or nothing.
 
-        A person's earlier decision on one of these letters is applied again, and
-        every leak joins its sender's follow-up, in the same transaction.
+        Decisions and follow-ups are not this method's business: a scanned file's
+        letters are filed by people.filing.file_letters, which calls it.
         """
+        now = _now()
+        rows = []
+        names = [f.name for f in fields(LetterRecord)]
+        for letter in letters:
+            row = {name: getattr(letter, name) for name in names}  # asdict copies deep: slow
+            row["pages"] = json.dumps(letter.pages)
+            row["first_page"] = letter.first_page
+            row["window_cpr"] = int(letter.window_cpr)
+            row["image_paths"] = json.dumps(letter.image_paths or [])
+            row["created_at"] = now
+            rows.append(row)
         with self.db.atomic():
             self.db.table("files").insert(asdict(stored))
-            for letter in letters:
-                first_page = letter.pages[0] if letter.pages else 0
-                decision = self._decision(letter.file_hash, first_page)
-                if decision is not None:
-                    letter = self._decided(letter, decision)
-                row = asdict(letter)
-                row["pages"] = json.dumps(letter.pages)
-                row["first_page"] = first_page
-                row["window_cpr"] = int(letter.window_cpr)
-                row["image_paths"] = json.dumps(letter.image_paths or [])
-                row["created_at"] = _now()
-                self.db.table("letters").insert(row)
-            self._sync_followups()
+            if rows:
+                self.db.table("letters").insert_all(rows)
+
+    def letter_keys_of_file(self, file_hash: str) -> list[LetterKey]:
+        return [LetterKey(*r) for r in self.db.execute(
+            "SELECT file_hash, first_page FROM letters WHERE file_hash = ? ORDER BY id",
+            [file_hash]).fetchall()]
 
     def forget_file(self, file_hash: str) -> int:
-        """Remove a file and its letters (to scan it anew); decisions and closed follow-ups stay.
+        """Remove a file and its letters (to scan it anew); other tables are left as they are.
 
         Returns the number of letters removed.
         """
@@ -321,7 +367,6 @@ class Store:
                 "DELETE FROM letters WHERE file_hash = ?", [file_hash]
             ).rowcount
             self.db.execute("DELETE FROM files WHERE hash = ?", [file_hash])
-            self._sync_followups()
         return removed
 
     def record_failure(self, source: str, file_hash: str | None, reason: str) -> None:
@@ -530,11 +575,9 @@ class Store:
             raise DecisionError(f"brev nr. {letter_id} findes ikke")
         return dict(zip(names, row, strict=True))
 
-    def restore_letter(self, letter_id: int, state: dict) -> None:
-        """Set a letter's fields back (an undone decision) and keep follow-ups in step."""
-        with self.db.atomic():
-            self.db.table("letters").update(letter_id, state)
-            self._sync_followups()
+    def update_letter(self, letter_id: int, changes: dict) -> None:
+        """Set some of a letter's fields (a decision, or one undone)."""
+        self.db.table("letters").update(letter_id, changes)
 
     def log_decision(self, *, actor: str, letter_id: int, file_hash: str, first_page: int,
                      action: str, before: dict, after: dict, note: str | None) -> int:
@@ -571,21 +614,40 @@ class Store:
                 {"name": name, "role": role, "password_hash": password_hash,
                  "created_at": _now()}, pk="name")
 
-    # -- review decisions --------------------------------------------------------------
+    # -- review decisions (applied by people/review.py) --------------------------------
 
-    def _decision(self, file_hash: str, first_page: int) -> Decision | None:
-        rows = list(self.db.table("decisions").rows_where(
-            "file_hash = ? AND first_page = ?", [file_hash, first_page]
-        ))
-        if not rows:
-            return None
-        row = rows[0]
-        return Decision(
-            recipient_kind=IdKind(row["recipient_kind"]) if row["recipient_kind"] else None,
-            recipient_pseudonym=row["recipient_pseudonym"],
-            recipient_masked=row["recipient_masked"], birth_date=row["birth_date"],
-            sender=row["sender"], department=row["department"], decided_at=row["decided_at"],
-            justified=bool(row["justified"]), note=row["note"],
+    def decision(self, file_hash: str, first_page: int) -> Decision | None:
+        found = self._decisions("file_hash = ? AND first_page = ?", [file_hash, first_page])
+        return found.get(first_page)
+
+    def decisions_of_file(self, file_hash: str) -> dict[int, Decision]:
+        """The decisions on a file's letters, by first page."""
+        return self._decisions("file_hash = ?", [file_hash])
+
+    def _decisions(self, where: str, params: list) -> dict[int, Decision]:
+        return {
+            row["first_page"]: Decision(
+                recipient_kind=IdKind(row["recipient_kind"]) if row["recipient_kind"] else None,
+                recipient_pseudonym=row["recipient_pseudonym"],
+                recipient_masked=row["recipient_masked"], birth_date=row["birth_date"],
+                sender=row["sender"], department=row["department"],
+                decided_at=row["decided_at"], justified=bool(row["justified"]), note=row["note"],
+            )
+            for row in self.db.table("decisions").rows_where(where, params)
+        }
+
+    def save_decision(self, key: LetterKey, decision: Decision) -> None:
+        """Keep a person's decision on a letter (replacing an earlier one)."""
+        self.db.table("decisions").upsert(
+            {"file_hash": key.file_hash, "first_page": key.first_page,
+             "recipient_kind": decision.recipient_kind.value
+             if decision.recipient_kind else None,
+             "recipient_pseudonym": decision.recipient_pseudonym,
+             "recipient_masked": decision.recipient_masked,
+             "birth_date": decision.birth_date, "sender": decision.sender,
+             "department": decision.department, "decided_at": decision.decided_at,
+             "justified": int(decision.justified), "note": decision.note},
+            pk=("file_hash", "first_page"),
         )
 
     def enrolment_entry(self, pseudonym: str | None) -> EnrolmentEntry | None:
@@ -601,87 +663,65 @@ class Store:
             postcode=r["postcode"], city=r["city"], birth_date=r["birth_date"],
         )
 
-    def _decided(self, letter: LetterRecord, decision: Decision) -> LetterRecord:
-        entry = self.enrolment_entry(decision.recipient_pseudonym)
-        return replace(letter, **apply_decision(letter, decision, entry))  # type: ignore[arg-type]
+    # -- follow-ups (kept in step by people/followup.py) -------------------------------
+    # Every lookup here goes by an index: keeping follow-ups in step after one file
+    # costs the same with 2,000 letters stored as with 200,000.
 
-    def decide_letter(self, letter_id: int, decision: Decision) -> LetterRecord:
-        """Record a person's decision on a letter and apply it, in one transaction."""
-        with self.db.atomic():
-            letter = self.letter(letter_id)
-            if letter is None:
-                raise DecisionError(f"brev nr. {letter_id} findes ikke")
-            first_page = letter.pages[0] if letter.pages else 0
-            decision = replace(decision, decided_at=_now())
-            self.db.table("decisions").upsert(
-                {"file_hash": letter.file_hash, "first_page": first_page,
-                 "recipient_kind": decision.recipient_kind.value
-                 if decision.recipient_kind else None,
-                 "recipient_pseudonym": decision.recipient_pseudonym,
-                 "recipient_masked": decision.recipient_masked,
-                 "birth_date": decision.birth_date, "sender": decision.sender,
-                 "department": decision.department, "decided_at": decision.decided_at,
-                 "justified": int(decision.justified), "note": decision.note},
-                pk=("file_hash", "first_page"),
-            )
-            self.db.execute("DELETE FROM review_postponed WHERE file_hash = ? AND first_page = ?",
-                            [letter.file_hash, first_page])
-            decided = self._decided(letter, decision)
-            changes = {k: getattr(decided, k) for k in (
-                "recipient_kind", "recipient_pseudonym", "recipient_masked", "match",
-                "enrolment", "verdict", "reason", "evidence", "sender", "department")}
-            self.db.table("letters").update(letter_id, changes)
-            self._sync_followups()
-        return decided
+    def letter_facts(self, key: LetterKey) -> LetterFacts | None:
+        row = self.db.execute(
+            "SELECT verdict, department, sender FROM letters "
+            "WHERE file_hash = ? AND first_page = ?", list(key),
+        ).fetchone()
+        return LetterFacts(*row) if row else None
 
-    # -- follow-ups --------------------------------------------------------------------
+    def followup_link(self, key: LetterKey) -> FollowUpLink | None:
+        row = self.db.execute(
+            "SELECT f.id, f.status, f.department, f.sender FROM followup_letters fl "
+            "JOIN followups f ON f.id = fl.followup_id "
+            "WHERE fl.file_hash = ? AND fl.first_page = ?", list(key),
+        ).fetchone()
+        return FollowUpLink(row[0], FollowUpStatus(row[1]), row[2], row[3]) if row else None
 
-    def _sync_followups(self) -> None:
-        """Keep follow-ups in step with the letters (the rules in followup.py).
+    def unlink_letters(self, keys: Iterable[LetterKey]) -> None:
+        for key in keys:
+            self.db.execute(
+                "DELETE FROM followup_letters WHERE file_hash = ? AND first_page = ?", list(key))
 
-        Runs inside the caller's transaction, after every change to letters.
-        """
-        db = self.db
-        letter_of_link = (
-            "SELECT 1 FROM letters l WHERE l.file_hash = followup_letters.file_hash "
-            "AND l.first_page = followup_letters.first_page"
-        )
-        open_ids = "SELECT id FROM followups WHERE status = 'open'"
-        # letters that are no longer leaks leave any follow-up
-        db.execute(f"DELETE FROM followup_letters WHERE EXISTS ({letter_of_link} "
-                   "AND l.verdict != 'leak')")
-        # an open follow-up lets go of letters gone from the store or now of another sender
-        db.execute(
-            f"DELETE FROM followup_letters WHERE followup_id IN ({open_ids}) AND ("
-            f"NOT EXISTS ({letter_of_link}) OR EXISTS (SELECT 1 FROM letters l "
-            "JOIN followups f ON f.id = followup_letters.followup_id "
-            "WHERE l.file_hash = followup_letters.file_hash "
-            "AND l.first_page = followup_letters.first_page "
-            "AND NOT (l.department IS f.department AND l.sender IS f.sender)))"
-        )
-        db.execute("DELETE FROM followups WHERE status = 'open' AND id NOT IN "
-                   "(SELECT followup_id FROM followup_letters)")
-        unlinked = db.execute(
-            "SELECT l.file_hash, l.first_page, l.department, l.sender FROM letters l "
-            "LEFT JOIN followup_letters fl ON fl.file_hash = l.file_hash "
-            "AND fl.first_page = l.first_page "
-            "WHERE l.verdict = 'leak' AND fl.followup_id IS NULL ORDER BY l.id"
-        ).fetchall()
-        for file_hash, first_page, department, sender in unlinked:
-            found = db.execute(
-                "SELECT id FROM followups WHERE status = 'open' AND department IS ? "
-                "AND sender IS ? ORDER BY id LIMIT 1", [department, sender],
-            ).fetchone()
-            if found:
-                followup_id = found[0]
-            else:
-                followup_id = db.table("followups").insert(
-                    {"department": department, "sender": sender,
-                     "status": FollowUpStatus.OPEN.value, "opened_at": _now()}
-                ).last_pk
-            db.table("followup_letters").insert(
-                {"file_hash": file_hash, "first_page": first_page, "followup_id": followup_id}
-            )
+    def link_letter(self, key: LetterKey, followup_id: int) -> None:
+        self.db.execute(
+            "INSERT INTO followup_letters (file_hash, first_page, followup_id) VALUES (?, ?, ?)",
+            [key.file_hash, key.first_page, followup_id])
+
+    def open_followup_of(self, department: str | None, sender: str | None) -> int | None:
+        """The open follow-up of a sender in a department (sender None: the unknown ones)."""
+        row = self.db.execute(
+            "SELECT id FROM followups WHERE status = 'open' AND department IS ? "
+            "AND sender IS ? ORDER BY id LIMIT 1", [department, sender],
+        ).fetchone()
+        return int(row[0]) if row else None
+
+    def open_followup(self, department: str | None, sender: str | None) -> int:
+        """A new open follow-up, without letters yet; its id."""
+        return int(self.db.table("followups").insert(  # type: ignore[arg-type]
+            {"department": department, "sender": sender,
+             "status": FollowUpStatus.OPEN.value, "opened_at": _now()}
+        ).last_pk)
+
+    def drop_open_followups_without_letters(self, followup_ids: Iterable[int]) -> None:
+        for followup_id in set(followup_ids):
+            self.db.execute(
+                "DELETE FROM followups WHERE id = ? AND status = 'open' AND NOT EXISTS "
+                "(SELECT 1 FROM followup_letters WHERE followup_id = ?)",
+                [followup_id, followup_id])
+
+    def all_letter_keys(self) -> list[LetterKey]:
+        """Every stored letter's key and every key a follow-up holds (a full sync's input)."""
+        return [LetterKey(*r) for r in self.db.execute(
+            "SELECT file_hash, first_page FROM (SELECT id, file_hash, first_page FROM letters "
+            "UNION SELECT NULL, file_hash, first_page FROM followup_letters "
+            "WHERE NOT EXISTS (SELECT 1 FROM letters l WHERE l.file_hash = "
+            "followup_letters.file_hash AND l.first_page = followup_letters.first_page)) "
+            "ORDER BY id IS NULL, id, file_hash, first_page").fetchall()]
 
     def followups(
         self, department: str | None = None, only_open: bool = False,
@@ -727,18 +767,11 @@ class Store:
         found = self.followups(ids=[row[0]]) if row else []
         return found[0] if found else None
 
-    def close_followup(self, followup_id: int, outcome: Outcome, note: str) -> FollowUp:
-        with self.db.atomic():
-            found = self.followups(ids=[followup_id])
-            if not found:
-                raise FollowUpError(f"opfølgning nr. {followup_id} findes ikke")
-            if not found[0].is_open:
-                raise FollowUpError(f"opfølgning nr. {followup_id} er allerede lukket")
-            self.db.table("followups").update(followup_id, {
-                "status": FollowUpStatus.CLOSED.value, "outcome": outcome.value,
-                "note": note, "closed_at": _now(),
-            })
-        return self.followups(ids=[followup_id])[0]
+    def mark_followup_closed(self, followup_id: int, outcome: Outcome, note: str) -> None:
+        self.db.table("followups").update(followup_id, {
+            "status": FollowUpStatus.CLOSED.value, "outcome": outcome.value,
+            "note": note, "closed_at": _now(),
+        })
 
     # -- digital counts ----------------------------------------------------------------
 

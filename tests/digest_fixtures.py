@@ -10,7 +10,7 @@ from pathlib import Path
 from month_letters import DEPARTMENTS, SENDERS, digital_counts, store_month
 
 from postbakke.deciding.registers import StaffMember
-from postbakke.people.followup import Outcome
+from postbakke.people.followup import Outcome, close_followup
 from postbakke.store import Store
 
 WEEK = "2026-W48"
@@ -99,5 +99,5 @@ def prepare(home: Path, toml: str | None = None) -> Store:
     store_month(store)
     store.replace_digital_counts(digital_counts(), "digitale.csv")
     eva = next(f for f in store.followups() if f.sender == "Eva Fisk")
-    store.close_followup(eva.id, Outcome.JUSTIFIED, "sårbar borger, aftalt papir")
+    close_followup(store, eva.id, Outcome.JUSTIFIED, "sårbar borger, aftalt papir", "projektleder")
     return store

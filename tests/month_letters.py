@@ -6,7 +6,7 @@ Each department's week is a string of codes, one letter each:
   G     legitimate (recipient exempt)
   R     for review (no recipient found)
   W     legitimate, with a CPR number legible in the address window
-Letters are built as LetterRecords and stored with Store.save_file, one file
+Letters are built as LetterRecords and filed with people.filing.file_letters, one file
 per department and week, dated the Wednesday of the week: no OCR, fast.
 """
 
@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import date
 
 from postbakke.people.digital import DigitalCount
+from postbakke.people.filing import file_letters
 from postbakke.store import LetterRecord, Store, StoredFile
 
 WEEKS = ("2026-W45", "2026-W46", "2026-W47", "2026-W48")
@@ -96,7 +97,8 @@ def store_month(store: Store) -> None:
             for page, code in enumerate(codes, start=1):
                 n += 1
                 letters.append(record(file_hash, page, code, department, day, n))
-            store.save_file(
+            file_letters(
+                store,
                 StoredFile(file_hash, f"{file_hash}.pdf", department, day.isoformat(),
                            len(codes), "2026-12-01T08:00:00+00:00"),
                 letters,

@@ -49,6 +49,7 @@ from postbakke.people.digest import (
     write_outbox,
 )
 from postbakke.people.digital import IsoWeek
+from postbakke.people.filing import file_letters
 from postbakke.people.report import Period, ReportLetter, load_report
 from postbakke.store import LetterRecord, Store, StoredFile
 
@@ -200,7 +201,8 @@ def test_the_html_part_has_no_external_resource(digests, mailing):
 
 def test_no_cpr_in_clear_even_if_a_stored_subject_had_one(store, settings, mailing):
     """Defence in depth: a subject is shown as its kind, never as written."""
-    store.save_file(
+    file_letters(
+        store,
         StoredFile("x", "x.pdf", "Jobcenter", "2026-11-26", 1, "2026-11-26T08:00:00+00:00"),
         [LetterRecord(
             file_hash="x", source="x.pdf", pages=[1], tray="Jobcenter", scanned_on="2026-11-26",

@@ -13,7 +13,15 @@ import re
 import pytest
 from month_letters import store_month
 
-from postbakke.people.followup import FollowUpError, Outcome
+from postbakke.people.filing import file_letters, forget_file
+from postbakke.people.followup import (
+    FollowUpError,
+    Outcome,
+    catch_up,
+    close_followup,
+    sync_all,
+    sync_letters,
+)
 from postbakke.store import LetterRecord, Store, StoredFile
 
 
@@ -30,8 +38,8 @@ def leak(file_hash: str, page: int, sender: str | None, department: str = "Jobce
 
 
 def save(store: Store, file_hash: str, *letters: LetterRecord, day: str = "2026-11-18") -> None:
-    store.save_file(StoredFile(file_hash, f"{file_hash}.pdf", None, day, len(letters), "nu"),
-                    letters)
+    file_letters(store, StoredFile(file_hash, f"{file_hash}.pdf", None, day, len(letters), "nu"),
+                 letters)
 
 
 def grouped(store: Store) -> set[tuple[str | None, str | None, str, int]]:
@@ -59,7 +67,7 @@ def test_a_leak_after_the_follow_up_was_closed_opens_a_new_one(tmp_path):
     store = Store(tmp_path / "p.db")
     save(store, "h1", leak("h1", 1, "Anne Holm"), leak("h1", 2, "Anne Holm"))
     first = store.followups()[0]
-    store.close_followup(first.id, Outcome.CONTACTED, "vist Digital Post")
+    close_followup(store, first.id, Outcome.CONTACTED, "vist Digital Post", "projektleder")
     save(store, "h2", leak("h2", 1, "Anne Holm", day="2026-11-25"), day="2026-11-25")
     assert grouped(store) == {("Jobcenter", "Anne Holm", "closed", 2),
                               ("Jobcenter", "Anne Holm", "open", 1)}
@@ -71,11 +79,11 @@ def test_closing_twice_or_an_unknown_follow_up_is_refused(tmp_path):
     store = Store(tmp_path / "p.db")
     save(store, "h1", leak("h1", 1, "Anne Holm"))
     followup = store.followups()[0]
-    store.close_followup(followup.id, Outcome.SYSTEM_FIXED, "skabelon rettet")
+    close_followup(store, followup.id, Outcome.SYSTEM_FIXED, "skabelon rettet", "projektleder")
     with pytest.raises(FollowUpError, match=f"opfølgning nr. {followup.id} er allerede lukket"):
-        store.close_followup(followup.id, Outcome.JUSTIFIED, "igen")
+        close_followup(store, followup.id, Outcome.JUSTIFIED, "igen", "projektleder")
     with pytest.raises(FollowUpError, match="opfølgning nr. 99 findes ikke"):
-        store.close_followup(99, Outcome.JUSTIFIED, "x")
+        close_followup(store, 99, Outcome.JUSTIFIED, "x", "projektleder")
 
 
 def test_rescanning_a_file_after_forgetting_it_keeps_follow_ups_and_justified(tmp_path):
@@ -85,11 +93,11 @@ def test_rescanning_a_file_after_forgetting_it_keeps_follow_ups_and_justified(tm
                leak("h1", 2, "Anne Holm"))
     save(store, "h1", *letters)
     eva = next(f for f in store.followups() if f.sender == "Eva Fisk")
-    store.close_followup(eva.id, Outcome.JUSTIFIED, "sårbar borger")
+    close_followup(store, eva.id, Outcome.JUSTIFIED, "sårbar borger", "projektleder")
     before = {(f.id, f.sender, f.status, f.letters) for f in store.followups()}
     summary_before = store.department_summary()
 
-    assert store.forget_file("h1") == 2
+    assert forget_file(store, "h1") == 2
     # the open follow-up had only that letter: gone; the closed one is history
     assert {(f.sender, f.status.value, f.letters) for f in store.followups()} == {
         ("Eva Fisk", "closed", 0)}
@@ -208,4 +216,147 @@ def test_a_workspace_from_before_follow_ups_gets_them_when_opened(tmp_path):
     store.db.execute("DROP TABLE followup_letters")
     store.db.execute("DROP TABLE followups")
     store.close()
-    assert grouped(Store(tmp_path / "p.db")) == {("Jobcenter", "Anne Holm", "open", 2)}
+    assert grouped(catch_up(Store(tmp_path / "p.db"))) == {("Jobcenter", "Anne Holm", "open", 2)}
+
+
+# ------------------------------------------------------------------ kept in step, letter by letter
+
+
+def _decided(store: Store, letter_id: int, **changes: object) -> None:
+    """A letter changed as a decision changes it, and its follow-up brought in step."""
+    letter = store.letter(letter_id)
+    assert letter is not None
+    store.update_letter(letter_id, changes)
+    sync_letters(store, [letter.key])
+
+
+def _close_all(store: Store) -> None:
+    for followup in store.followups(only_open=True):
+        close_followup(store, followup.id, Outcome.CONTACTED, "talt med", "projektleder")
+
+
+ANNE, BO = "Anne Holm", "Bo Berg"
+
+# (rule, the letters before, what happens, the follow-ups after: (department, sender, status,
+# letters)). Letter ids follow the order they were stored in.
+SYNC_RULES = [
+    ("a new leak opens its sender's follow-up",
+     lambda s: None,
+     lambda s: save(s, "h1", leak("h1", 1, ANNE)),
+     {("Jobcenter", ANNE, "open", 1)}),
+    ("a new leak joins its sender's open follow-up",
+     lambda s: save(s, "h1", leak("h1", 1, ANNE)),
+     lambda s: save(s, "h2", leak("h2", 1, ANNE)),
+     {("Jobcenter", ANNE, "open", 2)}),
+    ("a letter that is no leak opens none",
+     lambda s: None,
+     lambda s: save(s, "h1", leak("h1", 1, ANNE, verdict="legitimate")),
+     set()),
+    ("a leak after its sender's follow-up was closed opens a new one",
+     lambda s: (save(s, "h1", leak("h1", 1, ANNE)), _close_all(s)),
+     lambda s: save(s, "h2", leak("h2", 1, ANNE)),
+     {("Jobcenter", ANNE, "closed", 1), ("Jobcenter", ANNE, "open", 1)}),
+    ("a letter no longer a leak leaves; its open follow-up, now empty, is dropped",
+     lambda s: save(s, "h1", leak("h1", 1, ANNE)),
+     lambda s: _decided(s, 1, verdict="legitimate", reason="exempt"),
+     set()),
+    ("a letter no longer a leak leaves a closed follow-up too",
+     lambda s: (save(s, "h1", leak("h1", 1, ANNE), leak("h1", 2, ANNE)), _close_all(s)),
+     lambda s: _decided(s, 1, verdict="legitimate", reason="exempt"),
+     {("Jobcenter", ANNE, "closed", 1)}),
+    ("a letter now of another sender moves to that sender's open follow-up",
+     lambda s: save(s, "h1", leak("h1", 1, ANNE), leak("h1", 2, ANNE)),
+     lambda s: _decided(s, 1, sender=BO),
+     {("Jobcenter", ANNE, "open", 1), ("Jobcenter", BO, "open", 1)}),
+    ("a letter now of another department moves, its old follow-up dropped when empty",
+     lambda s: save(s, "h1", leak("h1", 1, ANNE)),
+     lambda s: _decided(s, 1, department="Borgerservice"),
+     {("Borgerservice", ANNE, "open", 1)}),
+    ("a closed follow-up keeps a letter now of another sender",
+     lambda s: (save(s, "h1", leak("h1", 1, ANNE)), _close_all(s)),
+     lambda s: _decided(s, 1, sender=BO),
+     {("Jobcenter", ANNE, "closed", 1)}),
+    ("forgotten letters leave their open follow-up",
+     lambda s: (save(s, "h1", leak("h1", 1, ANNE)), save(s, "h2", leak("h2", 1, ANNE))),
+     lambda s: forget_file(s, "h1"),
+     {("Jobcenter", ANNE, "open", 1)}),
+    ("a closed follow-up keeps its forgotten letters (they count again when re-scanned)",
+     lambda s: (save(s, "h1", leak("h1", 1, ANNE)), _close_all(s)),
+     lambda s: (forget_file(s, "h1"), save(s, "h1", leak("h1", 1, ANNE))),
+     {("Jobcenter", ANNE, "closed", 1)}),
+    ("storing a file looks at its own letters only (a change never synced stays as it was)",
+     lambda s: (save(s, "h1", leak("h1", 1, ANNE)),
+                s.update_letter(1, {"verdict": "legitimate"})),
+     lambda s: save(s, "h2", leak("h2", 1, BO)),
+     {("Jobcenter", ANNE, "open", 1), ("Jobcenter", BO, "open", 1)}),
+]
+
+
+@pytest.mark.parametrize(("rule", "before", "change", "expected"), SYNC_RULES,
+                         ids=[row[0] for row in SYNC_RULES])
+def test_follow_ups_follow_the_letters_that_changed(tmp_path, rule, before, change, expected):
+    store = Store(tmp_path / "p.db")
+    before(store)
+    change(store)
+    assert grouped(store) == expected, rule
+
+
+def test_a_full_sync_repairs_what_incremental_syncs_left(tmp_path):
+    """sync_all looks at every letter: what a workspace from before follow-ups needs."""
+    store = Store(tmp_path / "p.db")
+    save(store, "h1", leak("h1", 1, ANNE), leak("h1", 2, BO))
+    store.update_letter(1, {"verdict": "legitimate"})
+    sync_all(store)
+    assert grouped(store) == {("Jobcenter", BO, "open", 1)}
+
+
+# --------------------------------------------------------------------------- cost
+
+
+def _store_with_letters(path, n_letters: int, per_file: int = 200) -> Store:
+    store = Store(path)
+    senders = [f"Medarbejder {i}" for i in range(50)]
+    for f in range(n_letters // per_file):
+        file_hash = f"f{f}"
+        save(store, file_hash, *(
+            leak(file_hash, p, senders[(f * per_file + p) % len(senders)],
+                 verdict="leak" if p % 3 else "legitimate")
+            for p in range(1, per_file + 1)))
+    for followup in store.followups(only_open=True)[::2]:
+        close_followup(store, followup.id, Outcome.CONTACTED, "talt med", "projektleder")
+    return store
+
+
+def _vm_steps(store: Store, action) -> int:
+    """SQLite's virtual-machine steps (in hundreds) an action takes: grows with rows read."""
+    steps = 0
+
+    def count() -> int:
+        nonlocal steps
+        steps += 1
+        return 0
+
+    store.db.conn.set_progress_handler(count, 100)
+    try:
+        action()
+    finally:
+        store.db.conn.set_progress_handler(None, 0)
+    return steps
+
+
+def _new_file(store: Store) -> None:
+    save(store, "new", *(leak("new", p, f"Medarbejder {p % 7}") for p in range(1, 21)))
+
+
+def test_storing_a_file_does_not_read_the_letters_already_stored(tmp_path):
+    """GIVEN 2,000 or 20,000 letters stored WHEN a 20-letter file is filed THEN SQLite does
+    about the same work (counted in its VM steps, not timed); a full sync, which reads every
+    letter, does ten times the work: the count sees rows read."""
+    small = _store_with_letters(tmp_path / "small.db", 2_000)
+    large = _store_with_letters(tmp_path / "large.db", 20_000)
+    steps_small, steps_large = _vm_steps(small, lambda: _new_file(small)), _vm_steps(
+        large, lambda: _new_file(large))
+    assert steps_large <= 1.5 * steps_small + 5, (steps_small, steps_large)
+    full_small, full_large = _vm_steps(small, lambda: sync_all(small)), _vm_steps(
+        large, lambda: sync_all(large))
+    assert full_large > 5 * full_small, (full_small, full_large)

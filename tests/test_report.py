@@ -21,7 +21,7 @@ from chromium import dump_dom, needs_chromium, no_network_errors, screenshot
 from html_tables import by, rows_of, tags
 from month_letters import digital_counts, store_month, write_digital_csv
 
-from postbakke.people.followup import Outcome
+from postbakke.people.followup import Outcome, close_followup
 from postbakke.people.report import (
     Figures,
     Period,
@@ -84,7 +84,7 @@ def month_store(tmp_path: Path) -> Store:
     store_month(store)
     store.replace_digital_counts(digital_counts(), "digitale.csv")
     eva = next(f for f in store.followups() if f.sender == "Eva Fisk")
-    store.close_followup(eva.id, Outcome.JUSTIFIED, "sårbar borger, aftalt papir")
+    close_followup(store, eva.id, Outcome.JUSTIFIED, "sårbar borger, aftalt papir", "projektleder")
     return store
 
 
@@ -222,7 +222,7 @@ def test_closing_as_justified_moves_leaks_to_justified_and_keeps_the_share_formu
     before = borgerservice()
     assert (before["leaks"], before["justified"], before["digital_share"]) == ("2", "0", "89,7 %")
     eva = next(f for f in store.followups() if f.sender == "Eva Fisk")
-    store.close_followup(eva.id, Outcome.JUSTIFIED, "sårbar borger")
+    close_followup(store, eva.id, Outcome.JUSTIFIED, "sårbar borger", "projektleder")
     after = borgerservice()
     assert (after["leaks"], after["justified"], after["digital_share"]) == ("0", "2", "89,7 %")
     assert after["leak_rate"] == "0,0 %" and before["leak_rate"] == "33,3 %"
@@ -232,7 +232,8 @@ def test_closing_as_justified_moves_leaks_to_justified_and_keeps_the_share_formu
 
 def test_closing_as_contacted_keeps_the_letters_as_leaks(month_store):
     anne = next(f for f in month_store.followups() if f.sender == "Anne Holm")
-    month_store.close_followup(anne.id, Outcome.CONTACTED, "vist Digital Post i fagsystemet")
+    close_followup(month_store, anne.id, Outcome.CONTACTED, "vist Digital Post i fagsystemet",
+                   "projektleder")
     html = render_html(load_report(month_store, MONTH, "Favrskov Kommune", NOW))
     assert table(html, "afdelinger", "data-department")["Jobcenter"]["leaks"] == "6"
 

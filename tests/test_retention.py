@@ -9,12 +9,14 @@ from click.testing import CliRunner
 
 from postbakke.cli import cli
 from postbakke.config import load_settings
+from postbakke.people.filing import file_letters
 from postbakke.retention import purge_expired
 from postbakke.store import LetterRecord, Store, StoredFile
 
 
 def stored_letter(store: Store, image: str, file_hash: str) -> None:
-    store.save_file(
+    file_letters(
+        store,
         StoredFile(file_hash, "a.png", None, "2026-11-25", 1, "now"),
         [LetterRecord(file_hash=file_hash, source="a.png", pages=[1], tray=None,
                       scanned_on="2026-11-25", recipient_kind="cpr",

@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from postbakke.cli import cli
 from postbakke.deciding.verdict import decide
 from postbakke.models import MatchMethod, Reason, RecipientMatch, VerdictKind
+from postbakke.people.filing import file_letters, forget_file
 from postbakke.store import LetterRecord, Store, StoredFile
 
 ENROLLED_CPR = "0101901234"  # Jens Hansen, tilmeldt
@@ -74,7 +75,8 @@ def registers(run, tmp_path, monkeypatch):
 @pytest.fixture
 def queue(workspace, registers) -> Store:
     store = Store(workspace / "postbakke.db")
-    store.save_file(
+    file_letters(
+        store,
         StoredFile("h1", "bakke.pdf", "Postrum", "2026-11-18", 12, "nu"),
         [review_letter("h1", p) for p in (1, 3, 5, 7, 9)]
         + [review_letter("h1", 11, image_paths=[], ocr_text=None, reason="low_confidence")],
@@ -144,7 +146,7 @@ def test_a_cpr_not_in_the_register_stays_for_review_with_a_hint(run, queue):
 
 def test_a_physical_enclosure_read_in_the_text_is_never_a_leak(run, workspace, registers):
     store = Store(workspace / "postbakke.db")
-    store.save_file(StoredFile("h2", "b.pdf", None, "2026-11-18", 2, "nu"), [
+    file_letters(store, StoredFile("h2", "b.pdf", None, "2026-11-18", 2, "nu"), [
         review_letter("h2", 1, ocr_text="Kære Jens\nVedlagt: dit nye sundhedskort")])
     run("review", "decide", "1", "--cpr", ENROLLED_CPR)
     row = exported(run)[1]
@@ -217,9 +219,10 @@ def test_decision_is_applied_again_when_the_letter_is_stored_again(run, queue):
     run("review", "decide", "1", "--cpr", ENROLLED_CPR, "--sender", "Bo Berg")
     run("review", "decide", "2", "--no-recipient")
     decided = exported(run)
-    assert queue.forget_file("h1") == 6
+    assert forget_file(queue, "h1") == 6
     assert queue.followups() == []  # the open follow-up had only that letter
-    queue.save_file(
+    file_letters(
+        queue,
         StoredFile("h1", "bakke.pdf", "Postrum", "2026-11-18", 12, "nu"),
         [review_letter("h1", p) for p in (1, 3, 5, 7, 9)]
         + [review_letter("h1", 11, image_paths=[], ocr_text=None, reason="low_confidence")],
@@ -266,7 +269,7 @@ def test_decision_survives_scanning_the_tray_again(tmp_path, monkeypatch):
 
     source = tray / first[0]["source"]
     store = Store(tmp_path / "ws" / "postbakke.db")
-    store.forget_file(content_hash(source))
+    forget_file(store, content_hash(source))
     store.close()
     run("scan", "--date", "2026-11-25", "--workers", "1", str(source))
     rows = [json.loads(x) for x in run("letters", "--format", "jsonl").output.splitlines()]

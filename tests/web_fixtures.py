@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from postbakke.cli import cli
 from postbakke.config import load_settings
+from postbakke.people.filing import file_letters
 from postbakke.store import LetterRecord, Store, StoredFile
 
 ENROLLED_CPR = "0101901234"  # Jens Hansen, tilmeldt
@@ -73,7 +74,8 @@ def make_workspace(home: Path, letters: int = 6) -> Store:
         result = runner.invoke(cli, [command, "import", str(path)], catch_exceptions=False)
         assert result.exit_code == 0, result.output
     store = Store(load_settings().db_path)
-    store.save_file(
+    file_letters(
+        store,
         StoredFile("h1", "bakke.pdf", "Postrum", "2026-11-18", letters, "nu"),
         [review_letter(home, "h1", p) for p in range(1, letters + 1)],
     )

@@ -1,13 +1,18 @@
 """Follow-ups: the coaching talks that leaks lead to, one per sender at a time.
 
-How they come into being (kept in step by `Store`, inside the same transaction
-that stores or changes letters):
+How they come into being (kept in step by `sync_letters`, called inside the same
+transaction that stores or changes letters, with the keys of the letters changed):
 - every leak belongs to exactly one follow-up: the open one of its sender in its
   department, or a new one; letters whose sender is unknown share one follow-up
   per department;
 - a leak stored after its sender's follow-up was closed opens a new one;
-- a letter that stops being a leak (a person's review decision) leaves its open
-  follow-up, and an open follow-up left without letters is dropped;
+- a letter that stops being a leak (a person's review decision) leaves its
+  follow-up, open or closed;
+- a letter now of another sender or department leaves its open follow-up and
+  joins that sender's;
+- a letter removed from the store (`filing.forget_file`) leaves its open
+  follow-up;
+- an open follow-up left without letters is dropped;
 - a closed follow-up is history: it keeps its letters, also over a re-scan of
   them, which is what keeps a "begrundet" (justified) decision.
 
@@ -18,21 +23,79 @@ were leaks; the follow-up is done).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
 
 from postbakke.errors import FollowUpError as FollowUpError
 from postbakke.models import FollowUp as FollowUp
 from postbakke.models import FollowUpStatus as FollowUpStatus
 from postbakke.models import Outcome as Outcome
+from postbakke.models import VerdictKind
+from postbakke.store import FollowUpLink, LetterFacts, LetterKey, Store
 
-if TYPE_CHECKING:  # the store returns FollowUps; this module calls it
-    from postbakke.store import Store
+LEAK = VerdictKind.LEAK.value
+
+
+def leaves_followup(letter: LetterFacts | None, link: FollowUpLink) -> bool:
+    """Whether a letter leaves the follow-up it belongs to (None: gone from the store)."""
+    is_open = link.status is FollowUpStatus.OPEN
+    if letter is None:
+        return is_open
+    if letter.verdict != LEAK:
+        return True
+    return is_open and (letter.department, letter.sender) != (link.department, link.sender)
+
+
+def sync_letters(store: Store, keys: Iterable[LetterKey]) -> None:
+    """Keep follow-ups in step after these letters changed (stored, decided, removed).
+
+    Only these letters are looked at, each by an index, so the cost follows the
+    letters changed, not the letters stored. Runs in one transaction (a savepoint
+    inside the caller's).
+    """
+    wanted = list(dict.fromkeys(LetterKey(*k) for k in keys))
+    with store.transaction():
+        letters = {key: store.letter_facts(key) for key in wanted}
+        links = {key: link for key in wanted if (link := store.followup_link(key))}
+        leaving = [key for key, link in links.items() if leaves_followup(letters[key], link)]
+        store.unlink_letters(leaving)
+        store.drop_open_followups_without_letters(links[key].followup_id for key in leaving)
+        for key in wanted:
+            letter = letters[key]
+            if letter is None or letter.verdict != LEAK or (key in links and key not in leaving):
+                continue
+            followup_id = store.open_followup_of(letter.department, letter.sender)
+            if followup_id is None:
+                followup_id = store.open_followup(letter.department, letter.sender)
+            store.link_letter(key, followup_id)
+
+
+def sync_all(store: Store) -> None:
+    """Bring every letter's follow-up in step: for a workspace from before follow-ups."""
+    sync_letters(store, store.all_letter_keys())
+
+
+def catch_up(store: Store) -> Store:
+    """A store just opened on a workspace from before follow-ups: its leaks get theirs."""
+    if "followups" in store.tables_added:
+        sync_all(store)
+        store.tables_added = store.tables_added - {"followups"}
+    return store
 
 
 def close_followup(store: Store, followup_id: int, outcome: Outcome, note: str,
                    actor: str) -> FollowUp:
-    """Close a follow-up with an outcome and a note (the CLI and the work station)."""
+    """Close an open follow-up with an outcome and a note (the CLI and the work station).
+
+    Refused when the note is empty, the follow-up unknown or already closed.
+    """
     if not note.strip():
         raise FollowUpError("noten må ikke være tom")
     del actor  # recorded by the audit log (privacy issue); the store keeps outcome and note
-    return store.close_followup(followup_id, outcome, note.strip())
+    with store.transaction():
+        found = store.followups(ids=[followup_id])
+        if not found:
+            raise FollowUpError(f"opfølgning nr. {followup_id} findes ikke")
+        if not found[0].is_open:
+            raise FollowUpError(f"opfølgning nr. {followup_id} er allerede lukket")
+        store.mark_followup_closed(followup_id, outcome, note.strip())
+    return store.followups(ids=[followup_id])[0]

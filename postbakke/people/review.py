@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import date
-from typing import TYPE_CHECKING, Protocol
+from datetime import UTC, date, datetime
+from typing import Protocol
 
 from stdnum.dk import cvr as stdnum_cvr
 
@@ -28,10 +28,9 @@ from postbakke.identifiers import cpr_birth_date, is_child_on
 from postbakke.letters.extract import mentions_enclosure
 from postbakke.models import Decision as Decision
 from postbakke.models import IdKind, MatchMethod, Reason, RecipientMatch, Verdict, VerdictKind
+from postbakke.people.followup import sync_letters
 from postbakke.privacy import Pseudonymiser, masked_id
-
-if TYPE_CHECKING:  # the store calls apply_decision; these only type the operations
-    from postbakke.store import LetterRecord, Store
+from postbakke.store import LetterKey, LetterRecord, Store
 
 _CPR_INPUT = re.compile(r"^\d{6}[- ]?\d{4}$")
 _CVR_INPUT = re.compile(r"^\d{8}$")
@@ -173,6 +172,47 @@ def apply_decision(
     return changes
 
 
+def with_decision(store: Store, letter: LetterRecord, decision: Decision) -> LetterRecord:
+    """The letter as a person decided it, the recipient looked up in the stored register."""
+    entry = store.enrolment_entry(decision.recipient_pseudonym)
+    return replace(letter, **apply_decision(letter, decision, entry))  # type: ignore[arg-type]
+
+
+def with_stored_decisions(store: Store, letters: list[LetterRecord]) -> list[LetterRecord]:
+    """The letters with a person's earlier decision on any of them applied again.
+
+    A letter stored again (its file scanned anew after its letters were removed)
+    has the same key, so a person never decides the same letter twice.
+    """
+    decisions: dict[str, dict[int, Decision]] = {}
+    result = []
+    for letter in letters:
+        if letter.file_hash not in decisions:
+            decisions[letter.file_hash] = store.decisions_of_file(letter.file_hash)
+        decision = decisions[letter.file_hash].get(letter.first_page)
+        result.append(letter if decision is None else with_decision(store, letter, decision))
+    return result
+
+
+def record_decision(store: Store, letter_id: int, decision: Decision) -> LetterRecord:
+    """Keep a person's decision on a letter and apply it, in one transaction (no log entry).
+
+    The letter leaves the review queue's postponed ones, and its follow-up follows
+    its new verdict and sender.
+    """
+    with store.transaction():
+        letter = store.letter(letter_id)
+        if letter is None:
+            raise DecisionError(f"brev nr. {letter_id} findes ikke")
+        decision = replace(decision, decided_at=datetime.now(UTC).isoformat(timespec="seconds"))
+        store.save_decision(letter.key, decision)
+        store.set_postponement(letter.file_hash, letter.first_page, None, None)
+        decided = with_decision(store, letter, decision)
+        store.update_letter(letter_id, {k: getattr(decided, k) for k in DECIDED_FIELDS})
+        sync_letters(store, [letter.key])
+    return decided
+
+
 # -- the review station's operations (the CLI and the web station share them) ----------
 
 # What a decision may change on a letter: saved before it, so it can be undone.
@@ -210,7 +250,7 @@ def decide_letter(
         first_page = letter.pages[0] if letter.pages else 0
         old_decision = store.decision_row(letter.file_hash, first_page)
         postponed = store.postponement(letter.file_hash, first_page)
-        decided = store.decide_letter(letter_id, decision)
+        decided = record_decision(store, letter_id, decision)
         after = {k: getattr(decided, k) for k in DECIDED_FIELDS}
         store.log_decision(
             actor=actor, letter_id=letter_id, file_hash=letter.file_hash, first_page=first_page,
@@ -263,7 +303,8 @@ def undo_last(store: Store, actor: str) -> int | None:
         current = store.letter_state(letter_id, DECIDED_FIELDS)
         if last["action"] == "decide":
             store.restore_decision_row(file_hash, first_page, before.get("decision"))
-            store.restore_letter(letter_id, before["letter"])
+            store.update_letter(letter_id, before["letter"])
+            sync_letters(store, [LetterKey(file_hash, first_page)])
         postponed = before.get("postponed")
         store.set_postponement(file_hash, first_page,
                                postponed["note"] if postponed else None,

@@ -26,6 +26,7 @@ from postbakke.config import Settings
 from postbakke.deciding.match import normalise
 from postbakke.deciding.registers import EnrolmentEntry
 from postbakke.letters.ids import mask_cpr_in_text
+from postbakke.people.followup import catch_up
 from postbakke.privacy import Pseudonymiser, derived_key, load_or_create_secret
 from postbakke.store import Store
 from postbakke.web.users import Role
@@ -66,7 +67,9 @@ def create_app(settings: Settings, host: str = "127.0.0.1", port: int = 8000) ->
 
     app = Flask("postbakke", template_folder="templates", static_folder="static")
     secret = load_or_create_secret(settings.home, settings.secret)
-    Store(settings.db_path).close()  # creates or checks the schema once, at start
+    # creates or checks the schema once, at start (and a workspace from before
+    # follow-ups gets them)
+    catch_up(Store(settings.db_path)).close()
     app.config.update(
         SECRET_KEY=derived_key(secret, "web-session"),
         SESSION_COOKIE_HTTPONLY=True,

@@ -1,0 +1,39 @@
+"""Filing a scanned file's letters: the one path from the pipeline into the store.
+
+Storing letters is more than inserting rows: a person's earlier decision on a
+letter is applied again (the same paper scanned anew after its letters were
+removed), and every leak joins its sender's follow-up. Both are people's rules
+(people/review.py, people/followup.py); this module runs them with the store's
+insert in one transaction, so a crash leaves all or nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from postbakke.people.followup import sync_letters
+from postbakke.people.review import with_stored_decisions
+from postbakke.store import LetterRecord, Store, StoredFile
+
+
+def file_letters(
+    store: Store, stored: StoredFile, letters: Iterable[LetterRecord]
+) -> list[LetterRecord]:
+    """Store a scanned file and its letters; returns the letters as stored."""
+    with store.transaction():
+        filed = with_stored_decisions(store, list(letters))
+        store.save_file(stored, filed)
+        sync_letters(store, [letter.key for letter in filed])
+    return filed
+
+
+def forget_file(store: Store, file_hash: str) -> int:
+    """Remove a file's letters (to scan it anew); decisions and closed follow-ups stay.
+
+    Returns the number of letters removed.
+    """
+    with store.transaction():
+        keys = store.letter_keys_of_file(file_hash)
+        removed = store.forget_file(file_hash)
+        sync_letters(store, keys)
+    return removed
