@@ -11,7 +11,7 @@ import pytest
 from postbakke.errors import MissingDependencyError, PageTimeoutError
 from postbakke.reading import ocr
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_ocr_assets_are_the_projects_own_folder_unless_overridden(monkeypatch, tmp_path):
