@@ -447,6 +447,19 @@ class Store:
                  "verdict", "reason", "window_cpr", "justified", "followup_id")
         return [dict(zip(names, r, strict=True)) for r in rows]
 
+    def letter_tallies(self, start: date, end: date) -> list[dict]:
+        """Letters from `start` to `end` counted per scan day, department, verdict, reason and
+        whether justified: what the figures need, without a row per letter."""
+        rows = self.db.execute(
+            f"SELECT scanned_on, department, verdict, reason, {_justified_sql()} AS justified, "
+            "count(*), sum(window_cpr) FROM letters WHERE scanned_on BETWEEN ? AND ? "
+            "GROUP BY scanned_on, department, verdict, reason, justified",
+            [start.isoformat(), end.isoformat()],
+        ).fetchall()
+        names = ("scanned_on", "department", "verdict", "reason", "justified", "n",
+                 "window_cpr")
+        return [dict(zip(names, r, strict=True)) for r in rows]
+
     def latest_scanned_on(self) -> date | None:
         row = self.db.execute("SELECT max(scanned_on) FROM letters").fetchone()
         return date.fromisoformat(row[0]) if row and row[0] else None

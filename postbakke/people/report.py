@@ -150,12 +150,12 @@ class ReportLetter:
     justified: bool = False
     followup_id: int | None = None
 
+    n = 1  # a letter counts once (a Tally counts many)
+
     @property
     def counted_as(self) -> str:
         """"leak", "justified", "legitimate" or "review"."""
-        if self.reason is Reason.JUSTIFIED_PAPER:  # a reviewer's "paper was right"
-            return "justified"
-        return "justified" if self.verdict is VerdictKind.LEAK and self.justified else self.verdict
+        return counted_as(self.verdict, self.reason, self.justified)
 
     @property
     def kind(self) -> str:
@@ -208,11 +208,48 @@ class Figures:
         return None if self.digital_share is None else self.digital_share >= GOAL_DIGITAL_SHARE
 
 
-def count_figures(label: str, letters: Iterable[ReportLetter], digital: int | None) -> Figures:
-    letters = list(letters)
-    counted = Counter(letter.counted_as for letter in letters)
-    paper = len(letters)
-    window = sum(1 for letter in letters if letter.window_cpr)
+def counted_as(verdict: str, reason: str, justified: bool) -> str:
+    """How the report counts a letter: "leak", "justified", "legitimate" or "review"."""
+    if reason == Reason.JUSTIFIED_PAPER:  # a reviewer's "paper was right"
+        return "justified"
+    return "justified" if verdict == VerdictKind.LEAK and justified else str(verdict)
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """Letters of one scan day and department counted alike, and how many of them had a
+    CPR in the window: the figures' input when the letters themselves are not needed."""
+
+    scanned_on: date
+    department: str
+    counted_as: str
+    n: int
+    window_cpr: int
+
+    @property
+    def week(self) -> IsoWeek:
+        return IsoWeek.of(self.scanned_on)
+
+
+def tallies_from_rows(rows: Iterable[Mapping]) -> list[Tally]:
+    """The store's grouped rows (`Store.letter_tallies`) as tallies."""
+    return [
+        Tally(date.fromisoformat(r["scanned_on"]), r["department"] or UNKNOWN_DEPARTMENT,
+              counted_as(r["verdict"], r["reason"], bool(r["justified"])), int(r["n"]),
+              int(r["window_cpr"]))
+        for r in rows
+    ]
+
+
+def count_figures(label: str, letters: Iterable[ReportLetter | Tally],
+                  digital: int | None) -> Figures:
+    """One row of figures from letters or tallies (each counts `n` letters)."""
+    counted: Counter[str] = Counter()
+    paper = window = 0
+    for item in letters:
+        counted[item.counted_as] += item.n
+        paper += item.n
+        window += int(item.window_cpr)
     leaks, justified = counted[VerdictKind.LEAK], counted["justified"]
     legitimate = counted[VerdictKind.LEGITIMATE]
     return Figures(
@@ -230,10 +267,10 @@ def digital_by_department(counts: Iterable[DigitalCount]) -> dict[str, int]:
 
 
 def department_figures(
-    letters: Sequence[ReportLetter], digital: Mapping[str, int]
+    letters: Sequence[ReportLetter | Tally], digital: Mapping[str, int]
 ) -> list[Figures]:
     """Per department (those with letters or digital counts), by name."""
-    by_department: dict[str, list[ReportLetter]] = defaultdict(list)
+    by_department: dict[str, list[ReportLetter | Tally]] = defaultdict(list)
     for letter in letters:
         by_department[letter.department].append(letter)
     names = sorted(set(by_department) | set(digital))
@@ -258,14 +295,15 @@ def total_figures(rows: Sequence[Figures], label: str = "I alt") -> Figures:
 
 
 def weekly_figures(
-    letters: Sequence[ReportLetter], counts: Sequence[DigitalCount], weeks: Sequence[IsoWeek]
+    letters: Sequence[ReportLetter | Tally], counts: Sequence[DigitalCount],
+    weeks: Sequence[IsoWeek],
 ) -> list[Figures]:
     """The totals of each ISO week, labelled '2026-W47'.
 
     A week without a single scanned letter has no digital share: its trays were
     most likely not scanned, and 100 % would be a claim without evidence.
     """
-    by_week: dict[IsoWeek, list[ReportLetter]] = defaultdict(list)
+    by_week: dict[IsoWeek, list[ReportLetter | Tally]] = defaultdict(list)
     for letter in letters:  # once, not once per week: a year's trend stays linear
         by_week[letter.week].append(letter)
     counts_by_week: dict[str, list[DigitalCount]] = defaultdict(list)
@@ -281,7 +319,7 @@ def weekly_figures(
 
 
 def trend_weeks(
-    period: Period, letters: Sequence[ReportLetter], counts: Sequence[DigitalCount]
+    period: Period, letters: Sequence[ReportLetter | Tally], counts: Sequence[DigitalCount]
 ) -> list[IsoWeek]:
     """Up to TREND_WEEKS weeks ending with the period's, from the first with any data."""
     last = IsoWeek.of(period.end)
@@ -302,7 +340,7 @@ def counts_of_period(counts: Sequence[DigitalCount], period: Period) -> list[Dig
 
 
 def period_figures(
-    letters: Sequence[ReportLetter], counts: Sequence[DigitalCount], period: Period
+    letters: Sequence[ReportLetter | Tally], counts: Sequence[DigitalCount], period: Period
 ) -> tuple[list[Figures], Figures]:
     """Per department and in total for a period, as the report's table counts them (pure).
 
@@ -602,10 +640,10 @@ def load_figures(store: Store, period: Period) -> PeriodFigures:
     """The report's per-department table and trend, computed by the same functions as the
     report (one source), without its follow-ups, senders and leak lists."""
     trend_start = min(period.start, IsoWeek.of(period.end).shifted(-(TREND_WEEKS - 1)).monday)
-    letters = [ReportLetter.from_row(r) for r in store.report_letters(trend_start, period.end)]
+    tallies = tallies_from_rows(store.letter_tallies(trend_start, period.end))
     counts = store.digital_counts()
-    departments, total = period_figures(letters, counts, period)
-    weeks = weekly_figures(letters, counts, trend_weeks(period, letters, counts))
+    departments, total = period_figures(tallies, counts, period)
+    weeks = weekly_figures(tallies, counts, trend_weeks(period, tallies, counts))
     return PeriodFigures(departments, total, weeks)
 
 

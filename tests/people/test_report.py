@@ -424,3 +424,16 @@ def _counts_for(week: str):
     from postbakke.people.digital import DigitalCount
 
     return [DigitalCount(week, "Jobcenter", 30)]
+
+
+def test_figures_without_the_lists_are_the_reports_own(month_store):
+    """The work station's departments page (load_figures, counted in SQL groups) shows the
+    very numbers of the report (one letter at a time): one source, two ways in."""
+    from postbakke.people.report import load_figures
+
+    for period in (MONTH, Period.week(_week(47)), Period.week(_week(48))):
+        report = load_report(month_store, period, "Favrskov Kommune", NOW)
+        figures = load_figures(month_store, period)
+        assert figures.departments == report.departments, period
+        assert figures.total == report.total, period
+        assert figures.weeks == report.weeks, period
