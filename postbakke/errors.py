@@ -72,6 +72,10 @@ class ConfigError(PostbakkeError):
     exit_code = ExitCode.CONFIG
 
 
+class WorkspaceVersionError(ConfigError):
+    """The workspace database was written by a newer postbakke: refused, never misread."""
+
+
 class MissingDependencyError(PostbakkeError):
     exit_code = ExitCode.MISSING_DEPENDENCY
 

@@ -1,4 +1,4 @@
-"""The SQLite workspace database (sqlite-utils, WAL): the only module that writes SQL.
+"""The SQLite workspace database (sqlite-utils, WAL): with migrations.py, the only SQL writer.
 
 No CPR number in clear ever enters it: register IDs are stored as keyed
 pseudonyms and masked forms, stored OCR text is masked before it gets here.
@@ -27,6 +27,7 @@ from typing import NamedTuple
 
 import sqlite_utils
 
+from postbakke import migrations
 from postbakke.deciding.registers import EnrolmentEntry, StaffMember
 from postbakke.errors import DecisionError
 from postbakke.models import (
@@ -181,98 +182,11 @@ class Store:
         self.db.close()
 
     def _ensure_schema(self) -> None:
-        db = self.db
-        had_tables = set(db.table_names())
-        with db.atomic():
-            db.table("files").create(
-                {"hash": str, "source": str, "tray": str, "scanned_on": str,
-                 "n_pages": int, "processed_at": str},
-                pk="hash", if_not_exists=True,
-            )
-            db.table("letters").create(
-                {"id": int, "file_hash": str, "source": str, "pages": str, "first_page": int,
-                 "tray": str, "scanned_on": str, "recipient_kind": str,
-                 "recipient_pseudonym": str, "recipient_masked": str, "match": str,
-                 "enrolment": str, "department": str, "sender": str, "verdict": str,
-                 "reason": str, "window_cpr": int, "evidence": str, "subject": str, "ocr_text": str,
-                 "image_paths": str, "created_at": str},
-                pk="id", foreign_keys=[("file_hash", "files", "hash")], if_not_exists=True,
-            )
-            db.table("letters").create_index(
-                ["file_hash", "first_page"], unique=True, if_not_exists=True
-            )
-            db.table("failures").create(
-                {"id": int, "source": str, "hash": str, "reason": str, "at": str},
-                pk="id", if_not_exists=True,
-            )
-            db.table("enrolment").create(
-                {"pseudonym": str, "kind": str, "masked": str, "status": str, "name": str,
-                 "street": str, "postcode": str, "city": str, "birth_date": str},
-                pk="pseudonym", if_not_exists=True,
-            )
-            db.table("staff").create(
-                {"id": int, "name": str, "initials": str, "email": str, "phone": str,
-                 "department": str},
-                pk="id", if_not_exists=True,
-            )
-            db.table("register_imports").create(
-                {"id": int, "register": str, "file": str, "rows": int, "imported_at": str},
-                pk="id", if_not_exists=True,
-            )
-            db.table("letters").create_index(["scanned_on"], if_not_exists=True)
-            db.table("digital_counts").create(
-                {"week": str, "department": str, "digital_letters": int, "source": str,
-                 "imported_at": str},
-                pk=("week", "department"), if_not_exists=True,
-            )
-            db.table("decisions").create(
-                {"file_hash": str, "first_page": int, "recipient_kind": str,
-                 "recipient_pseudonym": str, "recipient_masked": str, "birth_date": str,
-                 "sender": str, "department": str, "decided_at": str, "justified": int,
-                 "note": str},
-                pk=("file_hash", "first_page"), if_not_exists=True,
-            )
-            decision_columns = db.table("decisions").columns_dict
-            for name, kind in (("justified", int), ("note", str)):
-                if name not in decision_columns:  # a workspace from before the work station
-                    db.table("decisions").add_column(name, kind)
-            db.table("followups").create(
-                {"id": int, "department": str, "sender": str, "status": str, "outcome": str,
-                 "note": str, "opened_at": str, "closed_at": str},
-                pk="id", if_not_exists=True,
-            )
-            db.table("followup_letters").create(
-                {"file_hash": str, "first_page": int, "followup_id": int},
-                pk=("file_hash", "first_page"),
-                foreign_keys=[("followup_id", "followups", "id")], if_not_exists=True,
-            )
-            db.table("followup_letters").create_index(["followup_id"], if_not_exists=True)
-            # a leak finds its sender's open follow-up without reading the others
-            db.table("followups").create_index(
-                ["status", "department", "sender"], if_not_exists=True)
-            db.table("decision_log").create(
-                {"id": int, "at": str, "actor": str, "letter_id": int, "file_hash": str,
-                 "first_page": int, "action": str, "before": str, "after": str, "note": str},
-                pk="id", if_not_exists=True,
-            )
-            db.table("decision_log").create_index(["letter_id"], if_not_exists=True)
-            db.table("review_postponed").create(
-                {"file_hash": str, "first_page": int, "note": str, "actor": str, "at": str},
-                pk=("file_hash", "first_page"), if_not_exists=True,
-            )
-            db.table("web_users").create(
-                {"name": str, "role": str, "password_hash": str, "created_at": str},
-                pk="name", if_not_exists=True,
-            )
-            db.table("letters").create_index(["verdict", "scanned_on"], if_not_exists=True)
-            db.table("letters").create_index(["department", "id"], if_not_exists=True)
-            db.table("digest_sends").create(
-                {"week": str, "department": str, "recipient": str, "status": str,
-                 "message_id": str, "attempts": int, "updated_at": str, "error": str},
-                pk=("week", "department", "recipient"), if_not_exists=True,
-            )
+        """Create or upgrade the schema (migrations.py); refuse a newer workspace's."""
+        had_tables = set(self.db.table_names())
+        migrations.upgrade(self.db, self.path)
         if "files" in had_tables:
-            self.tables_added = frozenset(set(db.table_names()) - had_tables)
+            self.tables_added = frozenset(set(self.db.table_names()) - had_tables)
 
     # -- registers ---------------------------------------------------------------------
 

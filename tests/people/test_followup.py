@@ -215,6 +215,7 @@ def test_a_workspace_from_before_follow_ups_gets_them_when_opened(tmp_path):
     save(store, "h1", leak("h1", 1, "Anne Holm"), leak("h1", 2, "Anne Holm"))
     store.db.execute("DROP TABLE followup_letters")
     store.db.execute("DROP TABLE followups")
+    store.db.execute("PRAGMA user_version = 0")  # such a workspace kept no schema version
     store.close()
     assert grouped(catch_up(Store(tmp_path / "p.db"))) == {("Jobcenter", "Anne Holm", "open", 2)}
 

@@ -1,0 +1,214 @@
+"""Schema versions of the workspace database, and the steps from one to the next.
+
+The version is kept in the database file itself (`PRAGMA user_version`). Opening
+a workspace brings it to `SCHEMA_VERSION`: a fresh one gets every step at once;
+an older one is first copied next to itself (`postbakke.db.bak-v1`, mode 0600)
+and then upgraded in one transaction, so a failed step leaves it as it was. A
+workspace written by a newer postbakke is refused rather than misread.
+
+A step, once released, never changes: a new column or table is a new step at
+the end of `MIGRATIONS`. Only the store (store.py) calls `upgrade`.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import NamedTuple
+
+import sqlite_utils
+
+from postbakke.errors import WorkspaceVersionError
+
+
+class Migration(NamedTuple):
+    version: int  # the schema version this step brings the database to
+    what: str
+    apply: Callable[[sqlite_utils.Database], None]
+
+
+def _schema_v1(db: sqlite_utils.Database) -> None:
+    """The schema as it was before versions were kept (every table created if missing).
+
+    A workspace from before versions (user_version 0) may be older still (from
+    before follow-ups or the work station's decision columns, say): this step
+    only adds what it lacks, so it brings any of them to exactly version 1.
+    """
+    db.table("files").create(
+        {"hash": str, "source": str, "tray": str, "scanned_on": str,
+         "n_pages": int, "processed_at": str},
+        pk="hash", if_not_exists=True,
+    )
+    db.table("letters").create(
+        {"id": int, "file_hash": str, "source": str, "pages": str, "first_page": int,
+         "tray": str, "scanned_on": str, "recipient_kind": str,
+         "recipient_pseudonym": str, "recipient_masked": str, "match": str,
+         "enrolment": str, "department": str, "sender": str, "verdict": str,
+         "reason": str, "window_cpr": int, "evidence": str, "subject": str, "ocr_text": str,
+         "image_paths": str, "created_at": str},
+        pk="id", foreign_keys=[("file_hash", "files", "hash")], if_not_exists=True,
+    )
+    db.table("letters").create_index(
+        ["file_hash", "first_page"], unique=True, if_not_exists=True
+    )
+    db.table("failures").create(
+        {"id": int, "source": str, "hash": str, "reason": str, "at": str},
+        pk="id", if_not_exists=True,
+    )
+    db.table("enrolment").create(
+        {"pseudonym": str, "kind": str, "masked": str, "status": str, "name": str,
+         "street": str, "postcode": str, "city": str, "birth_date": str},
+        pk="pseudonym", if_not_exists=True,
+    )
+    db.table("staff").create(
+        {"id": int, "name": str, "initials": str, "email": str, "phone": str,
+         "department": str},
+        pk="id", if_not_exists=True,
+    )
+    db.table("register_imports").create(
+        {"id": int, "register": str, "file": str, "rows": int, "imported_at": str},
+        pk="id", if_not_exists=True,
+    )
+    db.table("letters").create_index(["scanned_on"], if_not_exists=True)
+    db.table("digital_counts").create(
+        {"week": str, "department": str, "digital_letters": int, "source": str,
+         "imported_at": str},
+        pk=("week", "department"), if_not_exists=True,
+    )
+    db.table("decisions").create(
+        {"file_hash": str, "first_page": int, "recipient_kind": str,
+         "recipient_pseudonym": str, "recipient_masked": str, "birth_date": str,
+         "sender": str, "department": str, "decided_at": str, "justified": int,
+         "note": str},
+        pk=("file_hash", "first_page"), if_not_exists=True,
+    )
+    decision_columns = db.table("decisions").columns_dict
+    for name, kind in (("justified", int), ("note", str)):
+        if name not in decision_columns:  # a workspace from before the work station
+            db.table("decisions").add_column(name, kind)
+    db.table("followups").create(
+        {"id": int, "department": str, "sender": str, "status": str, "outcome": str,
+         "note": str, "opened_at": str, "closed_at": str},
+        pk="id", if_not_exists=True,
+    )
+    db.table("followup_letters").create(
+        {"file_hash": str, "first_page": int, "followup_id": int},
+        pk=("file_hash", "first_page"),
+        foreign_keys=[("followup_id", "followups", "id")], if_not_exists=True,
+    )
+    db.table("followup_letters").create_index(["followup_id"], if_not_exists=True)
+    # a leak finds its sender's open follow-up without reading the others
+    db.table("followups").create_index(
+        ["status", "department", "sender"], if_not_exists=True)
+    db.table("decision_log").create(
+        {"id": int, "at": str, "actor": str, "letter_id": int, "file_hash": str,
+         "first_page": int, "action": str, "before": str, "after": str, "note": str},
+        pk="id", if_not_exists=True,
+    )
+    db.table("decision_log").create_index(["letter_id"], if_not_exists=True)
+    db.table("review_postponed").create(
+        {"file_hash": str, "first_page": int, "note": str, "actor": str, "at": str},
+        pk=("file_hash", "first_page"), if_not_exists=True,
+    )
+    db.table("web_users").create(
+        {"name": str, "role": str, "password_hash": str, "created_at": str},
+        pk="name", if_not_exists=True,
+    )
+    db.table("letters").create_index(["verdict", "scanned_on"], if_not_exists=True)
+    db.table("letters").create_index(["department", "id"], if_not_exists=True)
+    db.table("digest_sends").create(
+        {"week": str, "department": str, "recipient": str, "status": str,
+         "message_id": str, "attempts": int, "updated_at": str, "error": str},
+        pk=("week", "department", "recipient"), if_not_exists=True,
+    )
+
+
+def _letters_for_the_work_station(db: sqlite_utils.Database) -> None:
+    """The printed recipient block (personal data: cleared by retention) and where each
+    field was read on the page (boxes only), both JSON text."""
+    db.execute("ALTER TABLE letters ADD COLUMN recipient_block TEXT")
+    db.execute("ALTER TABLE letters ADD COLUMN field_boxes TEXT")
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "the schema before versions were kept", _schema_v1),
+)
+SCHEMA_VERSION = MIGRATIONS[-1].version
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    """The version recorded in the file; 0 for a new file or one from before versions."""
+    return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def _has_tables(db: sqlite_utils.Database) -> bool:
+    return bool(db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0])
+
+
+def backup_path(path: Path, version: int) -> Path:
+    """Where the copy of a workspace database is kept before it is upgraded from `version`."""
+    return path.with_name(f"{path.name}.bak-v{version}")
+
+
+def _backup(path: Path, target: Path) -> None:
+    """A consistent copy of the database (SQLite's backup API), readable by its owner only.
+
+    Read through a connection of its own: the upgrading one holds the write
+    lock (so nothing changes meanwhile), and SQLite's backup cannot read
+    through a connection that is writing.
+    """
+    partial = target.with_name(target.name + ".tmp")
+    partial.unlink(missing_ok=True)
+    os.close(os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    source, copy = sqlite3.connect(path), sqlite3.connect(partial)
+    try:
+        source.backup(copy)
+        copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+    finally:
+        copy.close()
+        source.close()
+    os.chmod(partial, 0o600)
+    os.replace(partial, target)
+
+
+def _refuse_newer(version: int, path: Path) -> None:
+    if version > SCHEMA_VERSION:
+        raise WorkspaceVersionError(
+            f"Databasen {path} er skrevet af en nyere udgave af postbakke "
+            f"(skemaversion {version}; denne udgave kender op til version {SCHEMA_VERSION}). "
+            "Opdatér postbakke, eller brug en anden arbejdsmappe."
+        )
+
+
+def upgrade(db: sqlite_utils.Database, path: Path) -> int:
+    """Bring the database at `path` to SCHEMA_VERSION; returns the version it had.
+
+    All steps run in one transaction.
+    A database with tables is copied to `backup_path(path, version)` first. The
+    write lock is taken before the version is read again, so two processes
+    opening an old workspace at once upgrade it once.
+    """
+    version = schema_version(db)
+    _refuse_newer(version, path)
+    if version == SCHEMA_VERSION:
+        return version
+    conn = db.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = schema_version(db)
+        _refuse_newer(version, path)
+        if version < SCHEMA_VERSION:
+            if _has_tables(db):
+                _backup(path, backup_path(path, max(version, 1)))
+            for step in MIGRATIONS:
+                if step.version > version:
+                    step.apply(db)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return version
