@@ -128,12 +128,15 @@ def _schema_v1(db: sqlite_utils.Database) -> None:
 def _letters_for_the_work_station(db: sqlite_utils.Database) -> None:
     """The printed recipient block (personal data: cleared by retention) and where each
     field was read on the page (boxes only), both JSON text."""
-    db.execute("ALTER TABLE letters ADD COLUMN recipient_block TEXT")
-    db.execute("ALTER TABLE letters ADD COLUMN field_boxes TEXT")
+    present = db.table("letters").columns_dict
+    for name in ("recipient_block", "field_boxes"):
+        if name not in present:  # (a step may meet a workspace that lost its version)
+            db.execute(f"ALTER TABLE letters ADD COLUMN {name} TEXT")
 
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "the schema before versions were kept", _schema_v1),
+    Migration(2, "letters: recipient_block and field_boxes", _letters_for_the_work_station),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

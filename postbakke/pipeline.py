@@ -24,8 +24,9 @@ from postbakke.deciding.verdict import decide
 from postbakke.errors import InputFileError, PostbakkeError
 from postbakke.letters import ids
 from postbakke.letters.extract import ExtractOptions, extract_fields
+from postbakke.letters.locate import boxes_as_json, locate_fields
 from postbakke.letters.split import split_letters
-from postbakke.models import SCANNABLE_SUFFIXES, Letter, Page, VerdictKind
+from postbakke.models import SCANNABLE_SUFFIXES, Letter, Page, RecipientBlock, VerdictKind
 from postbakke.people.filing import file_letters
 from postbakke.privacy import Pseudonymiser, load_or_create_secret
 from postbakke.reading import ingest
@@ -271,6 +272,19 @@ def expand_paths(paths: Iterable[Path]) -> Iterator[Path]:
             yield path
 
 
+def printed_block(block: RecipientBlock) -> dict[str, str | None] | None:
+    """The recipient block as printed, for the work station's register suggestions.
+
+    CPR numbers are masked as in the stored OCR text: OCR may read one into a
+    name or street line. None when the window held no address.
+    """
+    lines = {"name": block.name, "attention": block.attention, "street": block.street,
+             "postcode": block.postcode, "city": block.city}
+    if not any(lines.values()):
+        return None
+    return {key: ids.mask_cpr_in_text(text) if text else None for key, text in lines.items()}
+
+
 def assess_letter(
     letter: Letter, ctx: ScanContext, tray: str | None, scanned_on: date, file_hash: str
 ) -> LetterRecord:
@@ -303,6 +317,8 @@ def assess_letter(
         subject=ids.mask_cpr_in_text(fields.subject) if fields.subject else None,
         ocr_text=ids.mask_cpr_in_text("\n\f".join(p.text for p in letter.pages)),
         image_paths=[p.image_path for p in letter.pages if p.image_path],
+        recipient_block=printed_block(fields.recipient_block),
+        field_boxes=boxes_as_json(locate_fields(letter.pages, fields)),
     )
 
 

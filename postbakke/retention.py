@@ -1,7 +1,8 @@
-"""Retention: page images and OCR text are personal data kept only for review.
+"""Retention: page images, OCR text and the printed recipient block are personal data
+kept only for review.
 
 After `retention_days` they are deleted; the letter's counts, verdict and
-pseudonym stay for the statistics.
+pseudonym stay for the statistics (and the field boxes, which hold no text).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from postbakke.store import Store
 
 @dataclass(frozen=True)
 class PurgeResult:
-    letters: int  # letters whose OCR text and page images were removed
+    letters: int  # letters whose OCR text, page images and recipient block were removed
     images: int  # image files deleted
 
 

@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, fields
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import sqlite_utils
 
@@ -78,6 +78,11 @@ class LetterRecord:
     subject: str | None = None
     ocr_text: str | None = None  # CPR numbers masked
     image_paths: list[str] | None = None
+    # The recipient block as printed ({"name", "attention", "street", "postcode", "city"},
+    # CPR numbers masked): personal data like the OCR text, cleared with it by retention.
+    recipient_block: dict[str, str | None] | None = None
+    # Where each field was read (letters.locate.boxes_as_json): boxes only, no text.
+    field_boxes: dict[str, list[dict[str, Any]]] | None = None
 
     @property
     def first_page(self) -> int:
@@ -164,6 +169,10 @@ def _justified_sql(letters: str = "letters") -> str:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _json_or_null(value: object) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False)
 
 
 class Store:
@@ -259,6 +268,8 @@ class Store:
             row["first_page"] = letter.first_page
             row["window_cpr"] = int(letter.window_cpr)
             row["image_paths"] = json.dumps(letter.image_paths or [])
+            row["recipient_block"] = _json_or_null(letter.recipient_block)
+            row["field_boxes"] = _json_or_null(letter.field_boxes)
             row["created_at"] = now
             rows.append(row)
         with self.db.atomic():
@@ -300,12 +311,14 @@ class Store:
             yield export
 
     def letters_with_content_before(self, cutoff: str) -> list[tuple[int, str]]:
-        """(id, image_paths) of letters stored by `cutoff` that still hold OCR text or images."""
+        """(id, image_paths) of letters stored by `cutoff` that still hold OCR text, images
+        or the printed recipient block."""
         return [
             (row[0], row[1])
             for row in self.db.execute(
                 "SELECT id, image_paths FROM letters WHERE created_at <= ? "
-                "AND (ocr_text IS NOT NULL OR image_paths != '[]')", [cutoff],
+                "AND (ocr_text IS NOT NULL OR image_paths != '[]' "
+                "OR recipient_block IS NOT NULL)", [cutoff],
             ).fetchall()
         ]
 
@@ -313,7 +326,8 @@ class Store:
         with self.db.atomic():
             for letter_id in letter_ids:
                 self.db.execute(
-                    "UPDATE letters SET ocr_text = NULL, image_paths = '[]' WHERE id = ?",
+                    "UPDATE letters SET ocr_text = NULL, image_paths = '[]', "
+                    "recipient_block = NULL WHERE id = ?",
                     [letter_id],
                 )
 
@@ -339,6 +353,8 @@ class Store:
         values["verdict"] = VerdictKind(row["verdict"])
         values["reason"] = Reason(row["reason"])
         values["image_paths"] = json.loads(row["image_paths"] or "[]")
+        for name in ("recipient_block", "field_boxes"):
+            values[name] = json.loads(row[name]) if row[name] is not None else None
         return LetterRecord(**values)
 
     def letter(self, letter_id: int) -> LetterRecord | None:

@@ -75,6 +75,17 @@ def test_an_old_workspace_is_backed_up_and_upgraded_with_its_letters_intact(old_
     assert not backup.with_name(backup.name + ".tmp").exists()
 
 
+def test_an_upgraded_workspace_has_the_work_stations_columns_empty_for_old_letters(
+    old_workspace,
+):
+    Store(old_workspace).close()
+    assert {"recipient_block", "field_boxes"} <= set(columns(old_workspace, "letters"))
+    assert rows(old_workspace, "letters", "recipient_block, field_boxes") == [(None, None)] * 2
+    store = Store(old_workspace)
+    letter = store.letter(1)
+    assert letter is not None and letter.recipient_block is None and letter.field_boxes is None
+
+
 def test_an_upgraded_workspace_is_opened_without_a_new_backup(old_workspace):
     Store(old_workspace).close()
     backup_path(old_workspace, 1).unlink()

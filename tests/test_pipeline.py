@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from postbakke import pipeline
 from postbakke.config import load_settings
-from postbakke.models import VerdictKind
+from postbakke.models import RecipientBlock, VerdictKind
 from postbakke.pipeline import (
     FileOutcome,
     FileStatus,
@@ -15,6 +15,7 @@ from postbakke.pipeline import (
     ScanCounts,
     ScanSummary,
     make_scan_handler,
+    printed_block,
 )
 from postbakke.reading.ingest import content_hash
 from postbakke.retention import PurgeResult, purge_expired
@@ -93,3 +94,23 @@ def test_watch_handler_purges_expired_page_images_first(workspace, tmp_path, mon
     with ScanContext.open(settings, store) as ctx:
         make_scan_handler(ctx, on_purge=purged.append)(empty, None)
     assert purged == [PurgeResult(letters=1, images=1)] and not image.exists()
+
+
+def test_printed_block_keeps_the_address_lines():
+    block = RecipientBlock(name="Jens Hansen", attention="c/o Grethe Holm", street="Skovvej 4",
+                           postcode="8370", city="Hadsten", confidence=0.9)
+    assert printed_block(block) == {"name": "Jens Hansen", "attention": "c/o Grethe Holm",
+                                    "street": "Skovvej 4", "postcode": "8370", "city": "Hadsten"}
+
+
+def test_printed_block_masks_a_cpr_number_read_into_a_line():
+    block = RecipientBlock(name="Jens Hansen 010203-1234", street="Skovvej 4 0102031234",
+                           postcode="8370", city="Hadsten")
+    printed = printed_block(block)
+    assert printed is not None
+    assert printed["name"] == "Jens Hansen 010203-XXXX"
+    assert "1234" not in repr(printed)
+
+
+def test_an_empty_window_stores_no_block():
+    assert printed_block(RecipientBlock()) is None

@@ -52,3 +52,27 @@ def test_retention_days_from_the_settings_file_and_purge_command(workspace):
     result = CliRunner().invoke(cli, ["purge"])
     assert result.exit_code == 0
     assert "slettet for 1 breve ældre end 0 dage" in result.output
+
+
+def test_purge_clears_the_printed_recipient_block_but_keeps_the_field_boxes(workspace):
+    """The block is a citizen's name and address: it goes with the OCR text."""
+    settings = load_settings()
+    store = Store(settings.db_path)
+    boxes = {"recipient_name": [{"page": 0, "box": [22.0, 57.0, 45.1, 60.5]}]}
+    store.save_file(
+        StoredFile("h3", "b.pdf", None, "2026-11-25", 1, "now"),
+        [LetterRecord(file_hash="h3", source="b.pdf", pages=[1], tray=None,
+                      scanned_on="2026-11-25", recipient_kind=None, recipient_pseudonym=None,
+                      recipient_masked=None, match=None, enrolment=None, department=None,
+                      sender=None, verdict="review", reason="no_recipient", window_cpr=False,
+                      recipient_block={"name": "Jens Hansen", "attention": None,
+                                       "street": "Skovvej 4", "postcode": "8370",
+                                       "city": "Hadsten"},
+                      field_boxes=boxes)],
+    )
+    later = datetime.now(UTC) + timedelta(days=31)
+    assert purge_expired(store, settings, now=later).letters == 1
+    letter = store.letter(1)
+    assert letter is not None and letter.recipient_block is None
+    assert letter.field_boxes == boxes
+    assert purge_expired(store, settings, now=later).letters == 0  # nothing left to clear

@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from postbakke.cli import cli
 from postbakke.samples import TRAY_DIR, LetterTruth, make_corpus, make_tray, make_world
 from postbakke.samples.evaluate import evaluate
+from postbakke.store import Store
 
 SECRET = "e2e-hemmelighed"
 
@@ -96,6 +97,27 @@ def test_text_layer_tray_is_read_right_without_ocr(tmp_path, monkeypatch):
     assert differences(truths, letters) == []
     assert scan_summary(output)["Breve"] == "14", output
     assert_no_cpr_in_clear(tmp_path / "ws", cpr_forms(tmp_path / "bakke", 11))
+
+
+def test_scanned_letters_keep_their_recipient_block_and_field_boxes(tmp_path, monkeypatch):
+    """GIVEN text-layer letters WHEN scanned THEN each stored letter holds the printed
+    recipient block and the boxes where its fields were read, and no CPR in clear."""
+    truths = make_tray(tmp_path / "bakke", seed=13, n_letters=4, scanned_share=0.0)
+    letters, _ = scan_tray(tmp_path / "bakke", tmp_path / "ws", monkeypatch)
+    store = Store(tmp_path / "ws" / "postbakke.db")
+    assert len(list(store.letters())) == len(letters) == 4
+    for row in store.letters():
+        truth = next(t for t in truths if t.file == row["source"])
+        letter = store.letter(row["id"])
+        assert letter is not None and letter.recipient_block is not None, truth.file
+        assert letter.recipient_block["name"] == truth.recipient_name, truth.file
+        assert letter.field_boxes is not None and "recipient_name" in letter.field_boxes
+        assert [b["page"] for b in letter.field_boxes["recipient_name"]] == [0]
+        pages = {b["page"] for found in letter.field_boxes.values() for b in found}
+        assert pages <= set(range(len(truth.pages))), truth.file
+        if truth.id_placement != "none":
+            assert "recipient_id" in letter.field_boxes, truth.file
+    assert_no_cpr_in_clear(tmp_path / "ws", cpr_forms(tmp_path / "bakke", 13))
 
 
 def test_rescanning_the_tray_adds_nothing(tmp_path, monkeypatch):

@@ -65,3 +65,19 @@ def test_letters_export_as_jsonl_and_csv(tmp_path, run, workspace):
     assert rows[1]["verdict"] == "review"
     table = run("letters").output
     assert "til gennemsyn" in table and "læk" in table
+
+
+def test_recipient_block_and_field_boxes_are_kept_for_the_work_station(tmp_path):
+    store = Store(tmp_path / "p.db")
+    block = {"name": "Jens Hansen", "attention": None, "street": "Skovvej 4",
+             "postcode": "8370", "city": "Hadsten"}
+    boxes = {"recipient_name": [{"page": 0, "box": [22.0, 57.0, 45.1, 60.5]}],
+             "recipient_id": [{"page": 0, "box": [160.0, 74.0, 181.0, 77.5]},
+                              {"page": 1, "box": [60.0, 40.0, 81.0, 43.5]}]}
+    store.save_file(stored("h1"), [record("h1", 1, recipient_block=block, field_boxes=boxes),
+                                   record("h1", 3)])
+    first, second = store.letter(1), store.letter(2)
+    assert first is not None and second is not None
+    assert (first.recipient_block, first.field_boxes) == (block, boxes)
+    assert (second.recipient_block, second.field_boxes) == (None, None)
+    assert all(list(r) == EXPORT_KEYS + ["id", "subject"] for r in store.letters())
