@@ -58,7 +58,7 @@ def test_purge_clears_the_printed_recipient_block_but_keeps_the_field_boxes(work
     """The block is a citizen's name and address: it goes with the OCR text."""
     settings = load_settings()
     store = Store(settings.db_path)
-    boxes = {"recipient_name": [{"page": 0, "box": [22.0, 57.0, 45.1, 60.5]}]}
+    boxes = {"recipient_name": [{"page": 0, "x0": 22.0, "y0": 57.0, "x1": 45.1, "y1": 60.5}]}
     store.save_file(
         StoredFile("h3", "b.pdf", None, "2026-11-25", 1, "now"),
         [LetterRecord(file_hash="h3", source="b.pdf", pages=[1], tray=None,

@@ -71,9 +71,9 @@ def test_recipient_block_and_field_boxes_are_kept_for_the_work_station(tmp_path)
     store = Store(tmp_path / "p.db")
     block = {"name": "Jens Hansen", "attention": None, "street": "Skovvej 4",
              "postcode": "8370", "city": "Hadsten"}
-    boxes = {"recipient_name": [{"page": 0, "box": [22.0, 57.0, 45.1, 60.5]}],
-             "recipient_id": [{"page": 0, "box": [160.0, 74.0, 181.0, 77.5]},
-                              {"page": 1, "box": [60.0, 40.0, 81.0, 43.5]}]}
+    boxes = {"recipient_name": [{"page": 0, "x0": 22.0, "y0": 57.0, "x1": 45.1, "y1": 60.5}],
+             "recipient_id": [{"page": 0, "x0": 160.0, "y0": 74.0, "x1": 181.0, "y1": 77.5},
+                              {"page": 1, "x0": 60.0, "y0": 40.0, "x1": 81.0, "y1": 43.5}]}
     store.save_file(stored("h1"), [record("h1", 1, recipient_block=block, field_boxes=boxes),
                                    record("h1", 3)])
     first, second = store.letter(1), store.letter(2)

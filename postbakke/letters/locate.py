@@ -66,7 +66,7 @@ class FieldBox:
     y1: float
 
     def as_json(self) -> dict[str, object]:
-        return {"page": self.page, "box": [self.x0, self.y0, self.x1, self.y1]}
+        return {"page": self.page, "x0": self.x0, "y0": self.y0, "x1": self.x1, "y1": self.y1}
 
 
 FieldBoxes = dict[str, list[FieldBox]]
@@ -286,5 +286,6 @@ def locate_fields(pages: Sequence[Page], fields: Fields) -> FieldBoxes:
 
 
 def boxes_as_json(boxes: FieldBoxes) -> dict[str, list[dict[str, object]]]:
-    """The stored form: {"recipient_name": [{"page": 0, "box": [x0, y0, x1, y1]}], ...}."""
+    """The stored form, as the work station reads it:
+    {"recipient_name": [{"page": 0, "x0": 22.0, "y0": 57.0, "x1": 45.1, "y1": 60.5}], ...}."""
     return {key: [b.as_json() for b in found] for key, found in boxes.items()}
