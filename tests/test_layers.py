@@ -34,7 +34,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("reading", ("postbakke.reading",)),
     ("letters", ("postbakke.letters",)),
     ("deciding", ("postbakke.deciding",)),
-    ("store", ("postbakke.store",)),
+    ("store", ("postbakke.store", "postbakke.migrations")),
     ("people", ("postbakke.people",)),
     ("orchestration", ("postbakke.pipeline", "postbakke.watch", "postbakke.retention")),
     ("web", ("postbakke.web",)),

@@ -20,7 +20,8 @@ from postbakke.store import Store
 # (see fixtures/README.md): two generated letters, both leaks, their follow-ups.
 V1_WORKSPACE = Path(__file__).parent / "fixtures" / "workspace-v1.db"
 V1_TABLES = ("files", "letters", "failures", "enrolment", "staff", "register_imports",
-             "digital_counts", "decisions", "followups", "followup_letters", "digest_sends")
+             "digital_counts", "decisions", "followups", "followup_letters", "decision_log",
+             "review_postponed", "web_users", "digest_sends")
 
 
 def rows(path: Path, table: str, columns: str = "*") -> list[tuple]:
