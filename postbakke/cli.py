@@ -354,7 +354,6 @@ def followup() -> None:
 @handle_errors
 def followup_list(obj: Context, department: str | None, only_open: bool) -> None:
     """Vis opfølgningerne (åbne først)."""
-    from postbakke.letters.subjects import rank_kinds
 
     rows = obj.store().followups(department=department, only_open=only_open)
     if not rows:
@@ -366,7 +365,7 @@ def followup_list(obj: Context, department: str | None, only_open: bool) -> None
          "Note"],
         [
             (f.id, "åben" if f.is_open else "lukket", f.department or "(ukendt)",
-             f.sender or "(ukendt afsender)", f.letters, kinds_da(rank_kinds(f.subjects)),
+             f.sender or "(ukendt afsender)", f.letters, kinds_da(f.kinds),
              f.last_scanned_on or "", OUTCOME_DA[f.outcome] if f.outcome else "", f.note or "")
             for f in rows
         ],

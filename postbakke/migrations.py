@@ -21,6 +21,7 @@ from typing import NamedTuple
 import sqlite_utils
 
 from postbakke.errors import WorkspaceVersionError
+from postbakke.letters.subjects import letter_kind
 
 
 class Migration(NamedTuple):
@@ -134,9 +135,20 @@ def _letters_for_the_work_station(db: sqlite_utils.Database) -> None:
             db.execute(f"ALTER TABLE letters ADD COLUMN {name} TEXT")
 
 
+def _letter_kinds(db: sqlite_utils.Database) -> None:
+    """letters.kind: the kind of letter, kept once at filing (reports and follow-ups count
+    kinds of thousands of letters; reading each subject again grew with the years)."""
+    if "kind" not in db.table("letters").columns_dict:
+        db.execute("ALTER TABLE letters ADD COLUMN kind TEXT")
+    rows = db.execute("SELECT id, subject FROM letters WHERE kind IS NULL").fetchall()
+    db.conn.executemany("UPDATE letters SET kind = ? WHERE id = ?",
+                        [(letter_kind(subject), letter_id) for letter_id, subject in rows])
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "the schema before versions were kept", _schema_v1),
     Migration(2, "letters: recipient_block and field_boxes", _letters_for_the_work_station),
+    Migration(3, "letters: kind", _letter_kinds),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -371,7 +371,8 @@ class FollowUp:
     letters: int  # its letters now in the store
     first_scanned_on: str | None
     last_scanned_on: str | None
-    subjects: tuple[str | None, ...] = ()  # the subjects of its letters (CPR masked)
+    # The kinds of its letters with how many of each, most first (letters.subjects).
+    kinds: tuple[tuple[str, int], ...] = ()
 
     @property
     def is_open(self) -> bool:

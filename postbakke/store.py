@@ -30,6 +30,7 @@ import sqlite_utils
 from postbakke import migrations
 from postbakke.deciding.registers import EnrolmentEntry, StaffMember
 from postbakke.errors import DecisionError
+from postbakke.letters.subjects import UNKNOWN_KIND, ranked
 from postbakke.models import (
     Decision,
     DigitalCount,
@@ -83,6 +84,9 @@ class LetterRecord:
     recipient_block: dict[str, str | None] | None = None
     # Where each field was read (letters.locate.boxes_as_json): boxes only, no text.
     field_boxes: dict[str, list[dict[str, Any]]] | None = None
+    # The kind of letter (letters.subjects.letter_kind of the subject: no names, no
+    # numbers), kept so reports count kinds without reading every subject again.
+    kind: str | None = None
 
     @property
     def first_page(self) -> int:
@@ -367,14 +371,14 @@ class Store:
         rows = self.db.execute(
             f"SELECT l.id, l.scanned_on, l.department, l.sender, l.recipient_masked, "
             f"l.subject, l.verdict, l.reason, l.window_cpr, {_justified_sql('l')} AS justified, "
-            "fl.followup_id FROM letters l "
+            "fl.followup_id, l.kind FROM letters l "
             "LEFT JOIN followup_letters fl ON fl.file_hash = l.file_hash "
             "AND fl.first_page = l.first_page "
             "WHERE l.scanned_on BETWEEN ? AND ? ORDER BY l.scanned_on, l.id",
             [start.isoformat(), end.isoformat()],
         ).fetchall()
         names = ("id", "scanned_on", "department", "sender", "recipient_masked", "subject",
-                 "verdict", "reason", "window_cpr", "justified", "followup_id")
+                 "verdict", "reason", "window_cpr", "justified", "followup_id", "kind")
         return [dict(zip(names, r, strict=True)) for r in rows]
 
     def letter_tallies(self, start: date, end: date) -> list[dict]:
@@ -668,7 +672,7 @@ class Store:
 
     def followups(
         self, department: str | None = None, only_open: bool = False,
-        ids: Iterable[int] | None = None, with_subjects: bool = True,
+        ids: Iterable[int] | None = None, with_kinds: bool = True,
     ) -> list[FollowUp]:
         """Follow-ups, open ones first, each with its letters now in the store."""
         where: list[str] = ["1"]
@@ -684,24 +688,37 @@ class Store:
             params += wanted
         rows = self.db.execute(
             "SELECT f.id, f.department, f.sender, f.status, f.outcome, f.note, f.opened_at, "
-            "f.closed_at, count(l.id), min(l.scanned_on), max(l.scanned_on), "
-            f"{'json_group_array(l.subject)' if with_subjects else 'NULL'} FROM followups f "
+            "f.closed_at, count(l.id), min(l.scanned_on), max(l.scanned_on) FROM followups f "
             "LEFT JOIN followup_letters fl ON fl.followup_id = f.id "
             "LEFT JOIN letters l ON l.file_hash = fl.file_hash AND l.first_page = fl.first_page "
             f"WHERE {' AND '.join(where)} GROUP BY f.id "
             "ORDER BY f.status = 'closed', f.department, f.sender, f.id",
             params,
         ).fetchall()
+        kinds = self._followup_kinds([r[0] for r in rows if r[8]]) if with_kinds else {}
         result = []
         for r in rows:
-            subjects = tuple(json.loads(r[11])) if r[8] and r[11] else ()
             result.append(FollowUp(
                 id=r[0], department=r[1], sender=r[2], status=FollowUpStatus(r[3]),
                 outcome=Outcome(r[4]) if r[4] else None, note=r[5], opened_at=r[6],
                 closed_at=r[7], letters=r[8], first_scanned_on=r[9], last_scanned_on=r[10],
-                subjects=subjects,
+                kinds=ranked(kinds.get(r[0], {})),
             ))
         return result
+
+    def _followup_kinds(self, followup_ids: list[int]) -> dict[int, dict[str, int]]:
+        """Per follow-up, its letters now in the store counted by kind (kept at filing)."""
+        found: dict[int, dict[str, int]] = {}
+        for start in range(0, len(followup_ids), 500):
+            chunk = followup_ids[start:start + 500]
+            for followup_id, kind, n in self.db.execute(
+                "SELECT fl.followup_id, l.kind, count(*) FROM followup_letters fl "
+                "JOIN letters l ON l.file_hash = fl.file_hash AND l.first_page = fl.first_page "
+                f"WHERE fl.followup_id IN ({','.join('?' * len(chunk))}) "
+                "GROUP BY fl.followup_id, l.kind", chunk,
+            ).fetchall():
+                found.setdefault(followup_id, {})[kind or UNKNOWN_KIND] = n
+        return found
 
     def followup_of_letter(self, file_hash: str, first_page: int) -> FollowUp | None:
         row = self.db.execute(

@@ -139,3 +139,13 @@ def test_a_failing_step_leaves_the_old_workspace_as_it_was(old_workspace, monkey
     assert columns(old_workspace, "letters") == before
     assert "half_done" not in {r[0] for r in rows(old_workspace, "sqlite_master", "name")}
     assert backup_path(old_workspace, 1).exists()
+
+
+def test_an_upgraded_workspace_knows_the_kind_of_each_old_letter(old_workspace):
+    """Step 3 fills letters.kind from the subjects already stored: the same kinds the
+    report counted before, now without reading every subject again."""
+    from postbakke.letters.subjects import letter_kind
+
+    Store(old_workspace).close()
+    stored = rows(old_workspace, "letters", "subject, kind")
+    assert stored and all(kind == letter_kind(subject) for subject, kind in stored)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 UNKNOWN_KIND = "(uden emne)"
 # Kinds named per sender or follow-up: three tell what a sender sends on paper;
@@ -95,5 +95,9 @@ def letter_kind(subject: str | None) -> str:
 
 def rank_kinds(subjects: Iterable[str | None]) -> tuple[tuple[str, int], ...]:
     """(kind, letters) of these subjects, most letters first, then by name (a stable order)."""
-    counted = Counter(letter_kind(subject) for subject in subjects)
+    return ranked(Counter(letter_kind(subject) for subject in subjects))
+
+
+def ranked(counted: Mapping[str, int]) -> tuple[tuple[str, int], ...]:
+    """Kinds already counted, most letters first, then by name (a stable order)."""
     return tuple(sorted(counted.items(), key=lambda kc: (-kc[1], kc[0])))

@@ -10,7 +10,9 @@ insert in one transaction, so a crash leaves all or nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
+from postbakke.letters.subjects import letter_kind
 from postbakke.people.followup import sync_letters
 from postbakke.people.review import with_stored_decisions
 from postbakke.store import LetterRecord, Store, StoredFile
@@ -21,7 +23,8 @@ def file_letters(
 ) -> list[LetterRecord]:
     """Store a scanned file and its letters; returns the letters as stored."""
     with store.transaction():
-        filed = with_stored_decisions(store, list(letters))
+        filed = [letter if letter.kind else replace(letter, kind=letter_kind(letter.subject))
+                 for letter in with_stored_decisions(store, list(letters))]
         store.save_file(stored, filed)
         sync_letters(store, [letter.key for letter in filed])
     return filed

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from postbakke.errors import ExitCode, PostbakkeError
-from postbakke.letters.subjects import KINDS_SHOWN, letter_kind, rank_kinds
+from postbakke.letters.subjects import KINDS_SHOWN, letter_kind, ranked
 from postbakke.models import Reason, VerdictKind
 from postbakke.people.digital import DigitalCount, IsoWeek, weeks_between, weeks_of_period
 from postbakke.people.followup import FollowUp
@@ -149,6 +149,7 @@ class ReportLetter:
     window_cpr: bool = False
     justified: bool = False
     followup_id: int | None = None
+    stored_kind: str | None = None  # letters.kind, kept at filing
 
     n = 1  # a letter counts once (a Tally counts many)
 
@@ -159,7 +160,7 @@ class ReportLetter:
 
     @property
     def kind(self) -> str:
-        return letter_kind(self.subject)
+        return self.stored_kind or letter_kind(self.subject)
 
     @property
     def week(self) -> IsoWeek:
@@ -174,6 +175,7 @@ class ReportLetter:
             verdict=VerdictKind(row["verdict"]), reason=Reason(row["reason"]),
             window_cpr=bool(row["window_cpr"]),
             justified=bool(row["justified"]), followup_id=row["followup_id"],
+            stored_kind=row.get("kind"),
         )
 
 
@@ -377,7 +379,7 @@ def top_senders(
     result = {}
     for department in sorted(by_sender):
         senders = [
-            SenderLeaks(name, len(items), rank_kinds(i.subject for i in items))
+            SenderLeaks(name, len(items), ranked(Counter(i.kind for i in items)))
             for name, items in by_sender[department].items()
         ]
         senders.sort(key=lambda s: (-s.leaks, s.sender))
@@ -450,7 +452,7 @@ def build_report(
     followup_ids = {x.followup_id for x in in_period if x.followup_id is not None}
 
     def row(followup: FollowUp) -> FollowUpRow:
-        return FollowUpRow(followup, rank_kinds(followup.subjects))
+        return FollowUpRow(followup, followup.kinds)
 
     closed_in_period = [
         f for f in followups if not f.is_open and (

@@ -146,7 +146,7 @@ def letter(letter_id: int) -> Any:
 def followups() -> Any:
     department = request.args.get("afdeling") or None
     rows = store().followups(department=department, only_open=request.args.get("alle") is None,
-                             with_subjects=False)
+                             with_kinds=False)
     return render_template("web/followups.html.j2", rows=rows, outcome_da=OUTCOME_DA,
                            outcomes=list(Outcome), department=department,
                            departments=store().departments())
