@@ -67,12 +67,14 @@ demo: install
 	@echo "og åbn http://127.0.0.1:8000/ i browseren."
 
 ## Accuracy and speed side by side with plain tesseract and OCRmyPDF:
-## writes docs/benchmarks.md. A benchmark, not a test (CI runs a smoke of it).
+## writes docs/benchmarks.md; then the work station and storing at a year of letters
+## (docs/benchmarks-year.md). A benchmark, not a test (CI runs a smoke of it).
 bench: install
 	@command -v ocrmypdf >/dev/null && command -v pdftotext >/dev/null || { \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install \
 			-y -qq ocrmypdf poppler-utils >/dev/null; }
 	$(BIN)/python bench/run.py --pages 100
+	$(BIN)/python bench/year.py --sizes 2000,20000,200000
 
 bench-smoke: install
 	$(BIN)/python bench/run.py --smoke
