@@ -11,7 +11,6 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
-from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -19,7 +18,7 @@ import click
 
 from postbakke.config import Settings, load_settings
 from postbakke.deciding.registers import read_enrolment_csv, read_staff_csv
-from postbakke.errors import ExitCode, PostbakkeError
+from postbakke.errors import ExitCode, PostbakkeError, workspace_fault
 from postbakke.people.exports import EXPORT_FORMATS, letter_lines
 from postbakke.people.followup import catch_up
 from postbakke.people.wording import (
@@ -61,24 +60,56 @@ class Context:
         return load_or_create_secret(self.settings.home, self.settings.secret)
 
 
+UNEXPECTED = ("uventet fejl ({kind}); intet er gemt halvt. Kør igen med 'postbakke --debug' "
+              "for at se detaljerne")
+
+
+def error_line(error: BaseException) -> tuple[str, int]:
+    """Any exception as one Danish line and its exit status (the single error boundary).
+
+    An unexpected error shows only its type: its text may hold anything (a path,
+    a piece of a scanned page), and the full story is for `--debug`.
+    """
+    if isinstance(error, KeyboardInterrupt):
+        return "Afbrudt.", int(ExitCode.INTERRUPTED)
+    fault = workspace_fault(error)
+    if fault is not None:
+        return f"Fejl: {fault}", int(fault.exit_code)
+    if isinstance(error, PostbakkeError):
+        return f"Fejl: {error}", int(error.exit_code)
+    if isinstance(error, IsADirectoryError | FileNotFoundError | PermissionError):
+        name = error.filename or ""
+        what = {IsADirectoryError: "er en mappe, ikke en fil",
+                FileNotFoundError: "findes ikke",
+                PermissionError: "må ikke læses eller skrives"}[type(error)]
+        return f"Fejl: {name} {what}".replace("Fejl:  ", "Fejl: "), int(ExitCode.BAD_ARGS)
+    return f"Fejl: {UNEXPECTED.format(kind=type(error).__name__)}", int(ExitCode.OTHER)
+
+
 def handle_errors(func: F) -> F:
-    """Turn our typed errors into one Danish line and an exit code."""
+    """Kept on every command for clarity; the boundary itself is `BoundaryGroup.invoke`."""
+    return func
 
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        ctx = click.get_current_context().find_object(Context)
+
+class BoundaryGroup(click.Group):
+    """The root group: any exception of any command becomes one Danish line and an exit
+    status (`--debug`: the traceback instead)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
         try:
-            return func(*args, **kwargs)
-        except PostbakkeError as error:
-            if ctx is not None and ctx.debug:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except (Exception, KeyboardInterrupt) as error:
+            obj = ctx.find_object(Context)
+            if obj is not None and obj.debug:
                 raise
-            click.echo(f"Fejl: {error}", err=True)
-            sys.exit(int(error.exit_code))
+            line, code = error_line(error)
+            click.echo(line, err=True)
+            sys.exit(code)
 
-    return wrapper  # type: ignore[return-value]
 
-
-@click.group()
+@click.group(cls=BoundaryGroup)
 @click.option("--debug", is_flag=True, help="Vis hele fejlsporet (traceback) ved fejl.")
 @click.version_option(package_name="postbakke")
 @click.pass_context
@@ -159,10 +190,15 @@ def _workers_option(func: F) -> F:
 def scan(obj: Context, paths: tuple[Path, ...], tray: str | None, scanned_on: Any,
          workers: int, quiet: bool) -> None:
     """Læs scannede breve (PDF, TIFF, PNG, JPEG eller mapper med dem)."""
-    store = obj.store()
+    day: date = scanned_on.date() if scanned_on else date.today()
+    _run_scan(obj, obj.store(), list(paths), tray, day, workers, quiet)
+
+
+def _run_scan(obj: Context, store: Store, paths: list[Path], tray: str | None, day: date,
+              workers: int, quiet: bool) -> None:
+    """Scan `paths` with a progress bar, a line per file and the closing table."""
     from postbakke import pipeline  # OpenCV and Tesseract load only for the commands that read
 
-    day: date = scanned_on.date() if scanned_on else date.today()
     _echo_purge(purge_expired(store, obj.settings), obj.settings)
     files = list(pipeline.expand_paths(paths))
     summary = pipeline.ScanSummary()
@@ -179,16 +215,50 @@ def scan(obj: Context, paths: tuple[Path, ...], tray: str | None, scanned_on: An
                 summary.pages_read += n
                 bar.update(0)
 
-            for outcome in pipeline.scan(files, ctx, tray, day, on_pages=pages_read):
+            for outcome in pipeline.scan(paths, ctx, tray, day, on_pages=pages_read):
                 summary.outcomes.append(outcome)
                 bar.update(1)
                 if outcome.status is pipeline.FileStatus.FAILED:
                     click.echo(f"\nSprunget over: {outcome.source}: {outcome.reason}", err=True)
                 elif not quiet:
                     _echo_outcome(outcome)
+                elif outcome.note:  # a file without letters is named even when quiet
+                    click.echo(f"{outcome.source}: {outcome.note}.")
     _echo_scan_summary(summary)
     if summary.failed:
         sys.exit(int(ExitCode.FILES_FAILED))
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--tray", help="Bakkens navn (standard: som ved første scanning).")
+@click.option(
+    "--date", "scanned_on", type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Dato for bakken (ÅÅÅÅ-MM-DD); standard: som ved første scanning.",
+)
+@_workers_option
+@click.pass_obj
+@handle_errors
+def reread(obj: Context, file: Path, tray: str | None, scanned_on: Any, workers: int) -> None:
+    """Glem en allerede scannet fil og læs den igen (fx hvis den blev delt forkert op).
+
+    Personers afgørelser og lukkede opfølgninger bevares og gælder igen for de samme breve.
+    """
+    from postbakke.people.filing import forget_file
+    from postbakke.reading.ingest import content_hash
+
+    store = obj.store()
+    file_hash = content_hash(file)
+    known = store.known_file(file_hash)
+    day: date = scanned_on.date() if scanned_on else (
+        date.fromisoformat(known.scanned_on) if known else date.today())
+    if known is not None:
+        tray = tray if tray is not None else known.tray
+        removed = forget_file(store, file_hash)
+        click.echo(f"{file.name}: {removed} breve glemt; filen læses igen.")
+    else:
+        click.echo(f"{file.name}: ikke scannet før; filen læses nu.")
+    _run_scan(obj, store, [file], tray, day, workers, quiet=False)
 
 
 def _echo_outcome(outcome: FileOutcome) -> None:
@@ -199,6 +269,8 @@ def _echo_outcome(outcome: FileOutcome) -> None:
         return
     for problem in outcome.page_problems:
         click.echo(f"Advarsel: {outcome.source} {problem}", err=True)
+    if outcome.note:
+        click.echo(f"{outcome.source}: {outcome.note}.")
     for letter in outcome.letters:
         pages = ",".join(map(str, letter.pages))
         click.echo(
@@ -238,7 +310,8 @@ def watch(obj: Context, folder: Path, poll_s: float, settle_s: float, workers: i
     handle = pipeline.make_scan_handler(
         ctx, on_purge=lambda result: _echo_purge(result, obj.settings)
     )
-    watcher = FolderWatcher(folder, handle, poll_s=poll_s, settle_s=settle_s, echo=click.echo)
+    watcher = FolderWatcher(folder, handle, poll_s=poll_s, settle_s=settle_s, echo=click.echo,
+                            skip=[obj.settings.home])
     with ctx:
         watcher.run()
     click.echo("Stoppet.")

@@ -42,6 +42,18 @@ SECRET_ENV = "POSTBAKKE_SECRET"
 # Another folder of OCR assets than the project's ocr_models/ (tessdata, postbakke.config).
 OCR_MODELS_ENV = "POSTBAKKE_OCR_MODELS"
 OWN_CVR_ENV = "POSTBAKKE_OWN_CVR"
+# Tests only: a fault injected into the reading of one file's pages in the worker
+# ("hang:NAME", "raise:NAME", "crash:NAME"; see reading.ingest.inject_fault).
+TEST_FAULT_ENV = "POSTBAKKE_TEST_FAULT"
+# The ranges [scan] values must lie in. ocr_dpi: Tesseract reads badly below 100 dpi
+# and 600 dpi takes 9x the time of 200 for no gain on letters (measured, ingest.OCR_DPI);
+# page_timeout_s: above 0 (a page takes ~1 s), an hour is surely a mistake; max_pages:
+# 1 to 10,000 (a tray is at most a few hundred pages). A float's lower bound is excluded.
+SCAN_RANGES: dict[str, tuple[type, float, float]] = {
+    "ocr_dpi": (int, 100, 600),
+    "page_timeout_s": (float, 0, 3600),
+    "max_pages": (int, 1, 10_000),
+}
 # The SMTP password is never in the file: only in this environment variable.
 SMTP_PASSWORD_ENV = "POSTBAKKE_SMTP_PASSWORD"
 # Tesseract's OpenMP threads made one page 4-5x slower on a 2-core machine (3.3 s
@@ -133,6 +145,7 @@ class Settings:
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     smtp_password: str | None = field(default=None, repr=False)
     secret: str | None = field(default=None, repr=False)  # $POSTBAKKE_SECRET, if set
+    test_fault: str | None = None  # $POSTBAKKE_TEST_FAULT: tests only
     # what is wrong in [digest] and [smtp]: reported by `config check` and by
     # `digest`, not at load, so a typo in an address never stops a scan
     problems: tuple[ConfigProblem, ...] = ()
@@ -223,8 +236,11 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     if env.get(OWN_CVR_ENV):
         own_cvrs = _parse_cvrs(env[OWN_CVR_ENV].split(","), OWN_CVR_ENV)
     scan = data.get("scan", {})
+    if not isinstance(scan, dict):
+        raise ConfigError(f"{path}: [scan] skal være en tabel")
+    scan_values = _scan_values(scan, path, text)
     retention = data.get("retention_days", scan.get("retention_days", DEFAULT_RETENTION_DAYS))
-    if not isinstance(retention, int) or retention < 0:
+    if not isinstance(retention, int) or isinstance(retention, bool) or retention < 0:
         raise ConfigError(f"{path}: retention_days skal være et helt antal dage (0 eller mere)")
     digest, smtp, problems = parse_digest_settings(data, path, text)
     watch = data.get("watch", {})
@@ -235,14 +251,39 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         home=home,
         municipality_name=str(municipality.get("name", "Favrskov Kommune")),
         own_cvrs=own_cvrs,
-        ocr_dpi=int(scan.get("ocr_dpi", DEFAULT_OCR_DPI)),
-        page_timeout_s=float(scan.get("page_timeout_s", DEFAULT_PAGE_TIMEOUT_S)),
+        ocr_dpi=int(scan_values.get("ocr_dpi", DEFAULT_OCR_DPI)),
+        page_timeout_s=float(scan_values.get("page_timeout_s", DEFAULT_PAGE_TIMEOUT_S)),
         retention_days=retention,
-        max_pages=int(scan.get("max_pages", DEFAULT_MAX_PAGES)),
+        max_pages=int(scan_values.get("max_pages", DEFAULT_MAX_PAGES)),
+        test_fault=env.get(TEST_FAULT_ENV) or None,
         digest=digest, smtp=smtp, smtp_password=env.get(SMTP_PASSWORD_ENV) or None,
         secret=secret_from_environment(env),
         problems=tuple(problems),
     )
+
+
+def _scan_values(scan: Mapping[str, object], path: Path, text: str) -> dict[str, float]:
+    """[scan]'s numbers, checked by type and range (SCAN_RANGES); a ConfigError names the line."""
+    values: dict[str, float] = {}
+    locate = _Locator(path, text)
+    for key, (kind, low, high) in SCAN_RANGES.items():
+        if key not in scan:
+            continue
+        value = scan[key]
+        numeric = isinstance(value, int | float) and not isinstance(value, bool)
+        if kind is int and not isinstance(value, int):
+            numeric = False
+        in_range = numeric and (
+            low <= value <= high if kind is int else low < value <= high  # type: ignore[operator]
+        )
+        if not in_range:
+            what = (f"et helt tal fra {low:g} til {high:g}" if kind is int
+                    else f"et tal over {low:g} og højst {high:g}")
+            raise ConfigError(f"{locate.where('scan', key)}: [scan] {key} skal være {what}, "
+                              f"ikke {value!r}")
+        assert isinstance(value, int | float)
+        values[key] = float(value) if kind is float else int(value)
+    return values
 
 
 # --------------------------------------------------------------------------- [digest] and [smtp]

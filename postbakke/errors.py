@@ -6,6 +6,8 @@ shows the traceback instead.
 
 from __future__ import annotations
 
+import errno
+import sqlite3
 from enum import IntEnum
 
 
@@ -17,6 +19,8 @@ class ExitCode(IntEnum):
     REGISTER_FORMAT = 4
     CONFIG = 5
     MISSING_DEPENDENCY = 6
+    WORKSPACE = 7  # the workspace cannot be written (locked, disk full): nothing was set aside
+    INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
     OTHER = 15
 
 
@@ -42,6 +46,10 @@ class InputFileError(PostbakkeError):
         super().__init__(f"{file}: {reason}")
         self.file = file
         self.reason = reason
+
+    def __reduce__(self) -> tuple[type, tuple[str, str]]:
+        # crosses from a worker process: rebuilt from both arguments, not the message
+        return (type(self), (self.file, self.reason))
 
 
 class EncryptedFileError(InputFileError):
@@ -78,6 +86,52 @@ class WorkspaceVersionError(ConfigError):
 
 class MissingDependencyError(PostbakkeError):
     exit_code = ExitCode.MISSING_DEPENDENCY
+
+
+class WorkspaceError(PostbakkeError):
+    """The workspace, not the scanned file, is at fault (database locked past its
+    timeout, disk full, read-only): `scan` stops, `watch` pauses and tries again.
+    No scanned file is ever set aside for it."""
+
+    exit_code = ExitCode.WORKSPACE
+
+
+class FileAlreadyStored(PostbakkeError, sqlite3.IntegrityError):
+    """The same content was stored meanwhile (by another process): "allerede scannet".
+
+    Also an IntegrityError, as the files table's key would have raised."""
+
+
+# errno values that mean the disk, not the file, is at fault
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
+
+DATABASE_LOCKED = ("databasen er optaget af en anden proces (fx en registerimport) ud over "
+                   "ventetiden; prøv igen om lidt")
+DISK_FULL = "disken med arbejdsmappen er fuld (eller skrivebeskyttet); frigør plads"
+DATABASE_IO = "databasen kunne ikke skrives (diskfejl)"
+
+
+def workspace_fault(error: BaseException) -> PostbakkeError | None:
+    """The workspace fault `error` is, in Danish, or None when it is not one.
+
+    A locked or full database (sqlite3.OperationalError), a full disk (OSError
+    ENOSPC) and a missing OCR model (MissingDependencyError) are faults of the
+    workspace: the scan that met them is good and must not be set aside.
+    """
+    if isinstance(error, WorkspaceError | MissingDependencyError):
+        return error
+    if isinstance(error, sqlite3.OperationalError):
+        text = str(error).lower()
+        if "locked" in text or "busy" in text:
+            return WorkspaceError(DATABASE_LOCKED)
+        if "full" in text:
+            return WorkspaceError(DISK_FULL)
+        if "disk i/o" in text or "readonly" in text or "read-only" in text:
+            return WorkspaceError(DATABASE_IO)
+        return None
+    if isinstance(error, OSError) and error.errno in DISK_FULL_ERRNOS:
+        return WorkspaceError(DISK_FULL)
+    return None
 
 
 class DecisionError(PostbakkeError):

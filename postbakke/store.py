@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from contextlib import AbstractContextManager
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -179,13 +179,18 @@ def _json_or_null(value: object) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False)
 
 
+# Milliseconds a writer waits for another one's lock before giving up: a 100,000-row
+# enrolment import held it 1.2 s here, a scanned file's transaction a few ms.
+BUSY_TIMEOUT_MS = 10_000
+
+
 class Store:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.db = sqlite_utils.Database(path)
+        self.db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         self.db.enable_wal()
-        self.db.execute("PRAGMA busy_timeout = 10000")
         # Tables this opening created in a workspace that already had scanned files: a
         # workspace from before them (its follow-ups are made by followup.catch_up).
         self.tables_added: frozenset[str] = frozenset()
@@ -205,7 +210,7 @@ class Store:
 
     def replace_enrolment(self, entries: list[EnrolmentEntry], source: str) -> None:
         """A re-import replaces the register whole, in one transaction."""
-        with self.db.atomic():
+        with self.transaction():
             self.db.execute("DELETE FROM enrolment")
             self.db.table("enrolment").insert_all(
                 {**asdict(e), "kind": e.kind.value, "status": e.status.value} for e in entries
@@ -213,7 +218,7 @@ class Store:
             self._record_import("enrolment", source, len(entries))
 
     def replace_staff(self, members: list[StaffMember], source: str) -> None:
-        with self.db.atomic():
+        with self.transaction():
             self.db.execute("DELETE FROM staff")
             self.db.table("staff").insert_all(asdict(m) for m in members)
             self._record_import("staff", source, len(members))
@@ -276,7 +281,7 @@ class Store:
             row["field_boxes"] = _json_or_null(letter.field_boxes)
             row["created_at"] = now
             rows.append(row)
-        with self.db.atomic():
+        with self.transaction():
             self.db.table("files").insert(asdict(stored))
             if rows:
                 self.db.table("letters").insert_all(rows)
@@ -291,7 +296,7 @@ class Store:
 
         Returns the number of letters removed.
         """
-        with self.db.atomic():
+        with self.transaction():
             removed = self.db.execute(
                 "DELETE FROM letters WHERE file_hash = ?", [file_hash]
             ).rowcount
@@ -299,7 +304,7 @@ class Store:
         return removed
 
     def record_failure(self, source: str, file_hash: str | None, reason: str) -> None:
-        with self.db.atomic():
+        with self.transaction():
             self.db.table("failures").insert(
                 {"source": source, "hash": file_hash, "reason": reason, "at": _now()}
             )
@@ -327,7 +332,7 @@ class Store:
         ]
 
     def clear_content(self, letter_ids: list[int]) -> None:
-        with self.db.atomic():
+        with self.transaction():
             for letter_id in letter_ids:
                 self.db.execute(
                     "UPDATE letters SET ocr_text = NULL, image_paths = '[]', "
@@ -428,7 +433,7 @@ class Store:
     def set_postponement(self, file_hash: str, first_page: int, note: str | None,
                          actor: str | None) -> None:
         """Mark a review letter as postponed (note None: no longer postponed)."""
-        with self.db.atomic():
+        with self.transaction():
             self.db.execute("DELETE FROM review_postponed WHERE file_hash = ? AND first_page = ?",
                             [file_hash, first_page])
             if note is not None:
@@ -436,9 +441,29 @@ class Store:
                     {"file_hash": file_hash, "first_page": first_page, "note": note,
                      "actor": actor, "at": _now()})
 
-    def transaction(self) -> AbstractContextManager[sqlite_utils.Database]:
-        """One transaction (nested ones are savepoints) for a change made of several steps."""
-        return self.db.atomic()
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite_utils.Database]:
+        """One write transaction (nested ones are savepoints) for a change of several steps.
+
+        It begins IMMEDIATE: the write lock is taken up front, waiting up to the busy
+        timeout for another writer (a second scan, a register import). sqlite-utils'
+        `atomic()` begins DEFERRED, and a deferred transaction that reads first and then
+        writes fails at once with "database is locked" when another process wrote
+        meanwhile: SQLite cannot wait there without risking a deadlock.
+        """
+        conn = self.db.conn
+        if conn.in_transaction:
+            with self.db.atomic():  # a savepoint inside the open transaction
+                yield self.db
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
 
     # -- the work station's overviews ------------------------------------------------
 
@@ -556,7 +581,7 @@ class Store:
         return rows[0] if rows else None
 
     def save_web_user(self, name: str, role: str, password_hash: str) -> None:
-        with self.db.atomic():
+        with self.transaction():
             self.db.table("web_users").upsert(
                 {"name": name, "role": role, "password_hash": password_hash,
                  "created_at": _now()}, pk="name")
@@ -741,7 +766,7 @@ class Store:
         Returns the weeks replaced, in order.
         """
         weeks = sorted({c.week for c in counts})
-        with self.db.atomic():
+        with self.transaction():
             for week in weeks:
                 self.db.execute("DELETE FROM digital_counts WHERE week = ?", [week])
             now = _now()
@@ -785,7 +810,7 @@ class Store:
         once: `sending` before handing it to the server (counts an attempt), then `sent` or
         `failed`. A crash in between leaves `sending`: not sent as far as a re-run knows."""
         now = _now()
-        with self.db.atomic():
+        with self.transaction():
             for recipient in recipients:
                 key = [week, department, recipient.lower()]
                 row = self.db.execute(

@@ -18,13 +18,14 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from postbakke.errors import workspace_fault
 from postbakke.models import SCANNABLE_SUFFIXES
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,14 @@ DEFAULT_POLL_S = 2.0
 # batch goes through the feeder; 4 s leaves room for a slow page without making
 # anyone wait noticeably.
 DEFAULT_SETTLE_S = 4.0
+# Seconds between tries while the workspace is at fault (database locked past its
+# timeout, disk full, OCR model missing): long enough not to fill a log, short
+# enough that nobody waits long once the cause is gone.
+DEFAULT_PAUSE_S = 30.0
+# Seconds an unfinished file (Handled.later) may stay unchanged before it is set
+# aside as never finished: a scanner's pause between pages is seconds, not minutes.
+INCOMPLETE_GIVE_UP_S = 600.0
+NEVER_FINISHED = "filen blev aldrig færdigskrevet (afkortet eller beskadiget)"
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,9 @@ class Handled:
     ok: bool
     reason: str | None = None  # Danish, shown in fejlet/<name>.txt when not ok
     message: str = ""  # Danish, shown after "behandlet", e.g. "3 breve"
+    # not ok, but not failed either: the file is not finished yet (a scanner that
+    # paused); it stays and is handed over again once it changes
+    later: bool = False
 
 
 Handler = Callable[[Path, str | None], Handled]
@@ -68,16 +80,43 @@ def is_candidate(name: str) -> bool:
     return suffix in SCANNABLE_SUFFIXES
 
 
-def waiting_scans(folder: Path) -> list[Path]:
-    """The scans lying in the folder, not yet filed away (the watcher's and the station's view)."""
+def waiting_scans(folder: Path, skip: Iterable[Path] = ()) -> list[Path]:
+    """The scans lying in the folder, not yet filed away (the watcher's and the station's view).
+
+    Never read: filed-away scans (behandlet/, fejlet/ at any depth), hidden folders,
+    and the folders in `skip` (resolved paths: the workspace, if it lies inside).
+    """
     found: list[Path] = []
+    skipped = {Path(p).resolve() for p in skip}
     for root, dirs, files in os.walk(folder):
-        # Never descend into filed-away scans (at any depth) or hidden folders.
         dirs[:] = sorted(
             d for d in dirs if d not in (DONE_DIR, FAILED_DIR) and not d.startswith(".")
+            and (Path(root) / d).resolve() not in skipped
         )
-        found.extend(Path(root) / name for name in sorted(files) if is_candidate(name))
+        found.extend(Path(root) / name for name in sorted(files) if is_found(name))
     return found
+
+
+def is_found(name: str) -> bool:
+    """A file the watcher answers for: anything but hidden or half-written files.
+
+    A file that is not a scan by its name is handed over too, and set aside with
+    its reason ("ikke en scanning: .docx-fil"), so that no file lies there unnamed.
+    """
+    suffix = Path(name).suffix.lower()
+    return not name.startswith((".", "~$")) and suffix not in TEMPORARY_SUFFIXES
+
+
+def inside(path: Path, folder: Path) -> bool:
+    """Whether `path` is `folder` or lies below it (both resolved)."""
+    path, folder = Path(path).resolve(), Path(folder).resolve()
+    return path == folder or folder in path.parents
+
+
+def not_a_scan_reason(path: Path) -> str:
+    """Why a file found in the folder is not read, in Danish (as `scan` says it)."""
+    suffix = path.suffix.lower()
+    return f"ikke en scanning: {suffix}-fil" if suffix else "ikke en scanning: fil uden filtype"
 
 
 def free_target(directory: Path, name: str, companion_suffix: str = "") -> Path:
@@ -115,8 +154,18 @@ class FolderWatcher:
         clock: Callable[[], float] = time.monotonic,
         today: Callable[[], date] = date.today,
         echo: Callable[[str], object] = print,
+        pause_s: float = DEFAULT_PAUSE_S,
+        skip: Iterable[Path] = (),
+        give_up_s: float = INCOMPLETE_GIVE_UP_S,
     ) -> None:
         self.folder = Path(folder)
+        self.pause_s = pause_s
+        self.give_up_s = give_up_s
+        # folders never read (the workspace, when it lies inside the watched folder)
+        self.skip = [Path(p).resolve() for p in skip]
+        self._paused_until: float | None = None  # a workspace fault: no file until then
+        # Unfinished files, by (size, mtime_ns) and when first found unfinished.
+        self._unfinished: dict[Path, tuple[tuple[int, int], float]] = {}
         self.handler = handler
         self.poll_s = poll_s
         self.settle_s = settle_s
@@ -130,7 +179,7 @@ class FolderWatcher:
     # -- finding files ---------------------------------------------------------------
 
     def _candidates(self) -> list[Path]:
-        return waiting_scans(self.folder)
+        return waiting_scans(self.folder, self.skip)
 
     def pending(self) -> list[Path]:
         """Files ready to hand over: unchanged in size and mtime for at least settle_s.
@@ -152,6 +201,12 @@ class FolderWatcher:
             if self._stuck.get(path) == signature:
                 continue
             self._stuck.pop(path, None)
+            unfinished = self._unfinished.get(path)
+            if unfinished is not None:
+                if unfinished[0] != signature:
+                    del self._unfinished[path]  # written to again: look anew
+                elif now - unfinished[1] < self.give_up_s:
+                    continue
             before = self._seen.get(path)
             if before is None or (before.size, before.mtime_ns) != signature:
                 seen_now[path] = _Seen(stat.st_size, stat.st_mtime_ns, changed_at=now)
@@ -161,28 +216,64 @@ class FolderWatcher:
                 ready.append(path)
         self._seen = seen_now  # forget files that went away
         self._stuck = {p: s for p, s in self._stuck.items() if p in present}
+        self._unfinished = {p: u for p, u in self._unfinished.items() if p in present}
         return sorted(ready)
 
     # -- handling one file -----------------------------------------------------------
 
     def process_once(self, stop: threading.Event | None = None) -> int:
-        """Handle every ready file once; returns how many. Checks `stop` between files."""
+        """Handle every ready file once; returns how many. Checks `stop` between files.
+
+        While the workspace is at fault (a pause), no file is handed over.
+        """
+        if self._paused_until is not None and self.clock() < self._paused_until:
+            return 0
         handled = 0
         for path in self.pending():
             if stop is not None and stop.is_set():
                 break
-            self._handle(path)
+            if not self._handle(path):
+                break  # paused: the workspace is at fault
             handled += 1
         return handled
 
-    def _handle(self, path: Path) -> None:
+    def _pause(self, fault: BaseException, shown: str) -> None:
+        self._paused_until = self.clock() + self.pause_s
+        self.echo(f"Arbejdsmappen kan ikke bruges lige nu: {fault}. {shown} bliver liggende; "
+                  f"prøver igen om {self.pause_s:g} sekunder.")
+
+    def _handle(self, path: Path) -> bool:
+        """Hand one file over and file it away; False when the workspace made us pause."""
         shown = path.relative_to(self.folder).as_posix()
         tray = tray_of(self.folder, path)
-        try:
-            result = self.handler(path, tray)
-        except Exception as error:  # one bad file must not stop the watch
-            log.exception("Uventet fejl under behandling af %s", shown)
-            result = Handled(ok=False, reason=f"uventet fejl: {type(error).__name__}")
+        if self._unfinished.get(path) is not None:
+            # unchanged for give_up_s and still not finished: set aside, said why
+            result = Handled(ok=False, reason=NEVER_FINISHED)
+        elif not is_candidate(path.name):
+            result = Handled(ok=False, reason=not_a_scan_reason(path))
+        else:
+            try:
+                result = self.handler(path, tray)
+            except Exception as error:  # one bad file must not stop the watch
+                fault = workspace_fault(error)
+                if fault is not None:
+                    log.warning("Arbejdsmappen kan ikke bruges: %s", fault)
+                    self._pause(fault, shown)
+                    return False
+                log.exception("Uventet fejl under behandling af %s", shown)
+                result = Handled(ok=False, reason=f"uventet fejl: {type(error).__name__}")
+        if self._paused_until is not None:
+            self._paused_until = None
+            self.echo("Arbejdsmappen virker igen; fortsætter.")
+        if result.later:
+            try:
+                stat = path.stat()
+                self._unfinished[path] = ((stat.st_size, stat.st_mtime_ns), self.clock())
+            except OSError:
+                pass
+            self.echo(f"{shown}: venter ({result.reason or 'ikke færdig'})")
+            return True
+        self._unfinished.pop(path, None)
         self._seen.pop(path, None)
         try:
             if result.ok:
@@ -205,6 +296,7 @@ class FolderWatcher:
                 self._stuck[path] = (stat.st_size, stat.st_mtime_ns)
             except OSError:
                 pass
+        return True
 
     def _relative_dir(self, path: Path) -> Path:
         return path.parent.relative_to(self.folder)  # keeps the tray folder
@@ -235,6 +327,10 @@ class FolderWatcher:
         stop = stop if stop is not None else threading.Event()
         previous = _install_stop_handlers(stop)
         self.echo(f"Overvåger {self.folder} (stop med Ctrl-C)")
+        for folder in self.skip:
+            if inside(folder, self.folder):
+                self.echo(f"Arbejdsmappen {folder} ligger i den overvågede mappe; "
+                          "den læses aldrig som scanninger.")
         unavailable = False
         try:
             while not stop.is_set():

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
+from postbakke.errors import FileAlreadyStored
 from postbakke.letters.subjects import letter_kind
 from postbakke.people.followup import sync_letters
 from postbakke.people.review import with_stored_decisions
@@ -21,8 +22,14 @@ from postbakke.store import LetterRecord, Store, StoredFile
 def file_letters(
     store: Store, stored: StoredFile, letters: Iterable[LetterRecord]
 ) -> list[LetterRecord]:
-    """Store a scanned file and its letters; returns the letters as stored."""
+    """Store a scanned file and its letters; returns the letters as stored.
+
+    Raises `FileAlreadyStored` when the same content was stored meanwhile (another
+    process scanning the same file at once): checked after the write lock is taken.
+    """
     with store.transaction():
+        if store.known_file(stored.hash) is not None:
+            raise FileAlreadyStored(stored.source)
         filed = [letter if letter.kind else replace(letter, kind=letter_kind(letter.subject))
                  for letter in with_stored_decisions(store, list(letters))]
         store.save_file(stored, filed)

@@ -10,12 +10,15 @@ time limit comes back with `Page.error` set and the rest of the file is read.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import signal
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pdfplumber
@@ -100,6 +103,7 @@ PDF_DAMAGED = "PDF-filen er beskadiget"
 PDF_TRUNCATED = "PDF-filen er beskadiget (filen er afkortet)"
 PDF_ENCRYPTED = "PDF-filen er krypteret eller beskyttet med adgangskode"
 PDF_PAGE_TOO_LARGE = "PDF-siden er for stor"
+PDF_NO_PAGES = "PDF-filen har ingen sider"
 IMAGE_TOO_LARGE = "billedet er for stort"
 IMAGE_DAMAGED = "billedfilen er beskadiget"
 
@@ -136,15 +140,30 @@ def content_hash(path: Path | str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class RasterJob:
-    """One raster page waiting to be cleaned and OCR'd: picklable, for a worker process."""
+    """One raster page waiting to be cleaned and OCR'd: picklable, for a worker process.
+
+    A PDF page travels as its page index and is rendered by the worker (`gray` None):
+    pdfium's rendering is bounded by the page's time limit with the rest of its work,
+    and no full-page image crosses between processes.
+    """
 
     reader: _RasterReader
     number: int
-    gray: np.ndarray
+    gray: np.ndarray | None
     source_dpi: float
+    fault: str | None = None  # a test's injected fault (config.TEST_FAULT_ENV)
 
     def read(self) -> Page:
-        return self.reader.read(self.number, self.gray, self.source_dpi)
+        inject_fault(self.fault, self.reader.source.name)
+        gray = self.gray
+        if gray is None:
+            document = _open_pdfium(self.reader.source)
+            try:
+                gray = _render_pdf_page(self.reader.source, document, self.number - 1,
+                                        int(self.source_dpi))
+            finally:
+                document.close()
+        return self.reader.read(self.number, gray, self.source_dpi)
 
 
 def read_raster_job(job: RasterJob) -> Page:
@@ -152,15 +171,76 @@ def read_raster_job(job: RasterJob) -> Page:
     return job.read()
 
 
+def inject_fault(fault: str | None, name: str) -> None:
+    """A test's fault, "hang:NAME", "raise:NAME" or "crash:NAME", on the pages of file NAME.
+
+    Set only by tests (through $POSTBAKKE_TEST_FAULT, read by config): a page that
+    hangs its worker, a worker that raises, a worker that dies of a signal.
+    """
+    if not fault:
+        return
+    action, _, target = fault.partition(":")
+    if target != name:
+        return
+    if action == "hang":
+        time.sleep(3600)
+    elif action == "raise":
+        raise RuntimeError("injiceret testfejl")
+    elif action == "crash":
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+@dataclass(frozen=True, slots=True)
+class PdfLayers:
+    """A PDF's text layers (None: no usable layer on that page) and page sizes in points."""
+
+    layers: list[list[Word] | None]
+    sizes: list[tuple[float, float]]
+
+
+def pdf_text_layers(path: Path) -> PdfLayers:
+    """Parse every page's text layer (pdfplumber): the slow, unbounded part of a PDF.
+
+    Module-level so a worker can run it under a time limit (pipeline.PageReader).
+    """
+    try:
+        layers: list[list[Word] | None] = []
+        sizes: list[tuple[float, float]] = []
+        with pdfplumber.open(path) as pdf:
+            for page in pdf.pages:
+                layers.append(_text_layer_words(page))
+                sizes.append((float(page.width), float(page.height)))
+                page.close()  # drop its parsed objects: a tray's PDF can have hundreds of pages
+    except PdfminerException as exc:
+        raise _pdf_error(path, exc.args[0] if exc.args else exc) from exc
+    except PDFEncryptionError as exc:
+        raise _pdf_error(path, exc) from exc
+    except RecursionError as exc:  # a page tree that loops back on itself
+        raise InputFileError(path.name, PDF_DAMAGED) from exc
+    except Exception as exc:  # pdfminer's parser raises many kinds on a broken file
+        raise InputFileError(path.name, PDF_DAMAGED) from exc
+    return PdfLayers(layers, sizes)
+
+
+PdfParser = Callable[[Path, int], PdfLayers]
+
+
+def _parse_here(path: Path, n_pages: int) -> PdfLayers:
+    return pdf_text_layers(path)
+
+
 def page_sources(
     path: Path, workdir: Path, timeout_s: float = 30.0, dpi: int = OCR_DPI,
-    max_pages: int = DEFAULT_MAX_PAGES,
+    max_pages: int = DEFAULT_MAX_PAGES, parse: PdfParser = _parse_here,
+    fault: str | None = None,
 ) -> Iterator[Page | RasterJob]:
     """A file's pages in order: text-layer pages read, raster pages as jobs to OCR.
 
     Lazy, so that a caller can keep only a few page images in memory at a time
-    and hand the jobs to worker processes. Raises `InputFileError` (possibly
-    after some pages) when the file cannot be read.
+    and hand the jobs to worker processes. `parse(path, n_pages)` parses a PDF's
+    text layers (a caller may run it in a worker, under a time limit). Raises
+    `InputFileError` (possibly after some pages) when the file cannot be read,
+    also when it has no pages at all.
     """
     path = Path(path)
     kind = sniff_type(path)
@@ -168,10 +248,10 @@ def page_sources(
     workdir.mkdir(parents=True, exist_ok=True)
     reader = _RasterReader(path, workdir, content_hash(path)[:16], timeout_s, dpi)
     if kind == "pdf":
-        yield from _pdf_sources(path, reader, dpi, max_pages)
+        yield from _pdf_sources(path, reader, dpi, max_pages, parse, fault)
     else:
         for number, gray, frame_dpi in _image_frames(path, max_pages):
-            yield RasterJob(reader, number, gray, frame_dpi)
+            yield RasterJob(reader, number, gray, frame_dpi, fault)
 
 
 def read_pages(
@@ -201,7 +281,8 @@ def _too_many_pages(path: Path, count: int, max_pages: int) -> InputFileError:
 
 
 def _pdf_sources(
-    path: Path, reader: _RasterReader, dpi: int, max_pages: int
+    path: Path, reader: _RasterReader, dpi: int, max_pages: int, parse: PdfParser,
+    fault: str | None,
 ) -> Iterator[Page | RasterJob]:
     _check_pdf_complete(path)
     document = _open_pdfium(path)
@@ -211,41 +292,22 @@ def _pdf_sources(
         document.close()
     if count > max_pages:
         raise _too_many_pages(path, count, max_pages)
-    try:
-        layers: list[list[Word] | None] = []
-        sizes: list[tuple[float, float]] = []
-        with pdfplumber.open(path) as pdf:
-            for page in pdf.pages:
-                layers.append(_text_layer_words(page))
-                sizes.append((float(page.width), float(page.height)))
-                page.close()  # drop its parsed objects: a tray's PDF can have hundreds of pages
-    except PdfminerException as exc:
-        raise _pdf_error(path, exc.args[0] if exc.args else exc) from exc
-    except PDFEncryptionError as exc:
-        raise _pdf_error(path, exc) from exc
-    except Exception as exc:  # pdfminer's parser raises many kinds on a broken file
-        raise InputFileError(path.name, PDF_DAMAGED) from exc
-
-    document = None
-    try:
-        for index, words in enumerate(layers):
-            number = index + 1
-            width_pt, height_pt = sizes[index]
-            if words is not None:
-                yield Page(
-                    number=number,
-                    words=tuple(words),
-                    width_mm=width_pt * MM_PER_POINT,
-                    height_mm=height_pt * MM_PER_POINT,
-                    method="text",
-                )
-                continue
-            if document is None:
-                document = _open_pdfium(path)
-            yield RasterJob(reader, number, _render_pdf_page(path, document, index, dpi), dpi)
-    finally:
-        if document is not None:
-            document.close()
+    if count == 0:
+        raise InputFileError(path.name, PDF_NO_PAGES)
+    parsed = parse(path, count)
+    for index, words in enumerate(parsed.layers):
+        number = index + 1
+        width_pt, height_pt = parsed.sizes[index]
+        if words is not None:
+            yield Page(
+                number=number,
+                words=tuple(words),
+                width_mm=width_pt * MM_PER_POINT,
+                height_mm=height_pt * MM_PER_POINT,
+                method="text",
+            )
+            continue
+        yield RasterJob(reader, number, None, dpi, fault)
 
 
 def _check_pdf_complete(path: Path) -> None:
@@ -480,3 +542,107 @@ class _RasterReader:
         flat = preprocess.whiten_paper(preprocess.normalise_contrast(gray, self.dpi))
         # None: too little text for OSD to say; leave it as scanned.
         return ocr.detect_orientation(flat, self.dpi) or 0
+
+
+# --- is the scanner done writing? ----------------------------------------------------------------
+
+# How many IFDs (pages) of a TIFF are followed before it is taken as it is: far above
+# max_pages, so only a file whose chain of pages loops back on itself stops here.
+_TIFF_MAX_IFDS = 10_000
+PNG_END = b"IEND\xaeB`\x82"
+JPEG_END = b"\xff\xd9"
+_TAIL_BYTES = 64
+
+
+def looks_complete(path: Path | str) -> bool:
+    """Whether a scanner seems done writing the file: decodable to its last page.
+
+    The watch folder asks this before it hands a settled file over: a scanner that
+    pauses longer than the settle time between the pages of a multi-page TIFF
+    leaves a file that reads, but short. A PDF needs its final %%EOF, a PNG its
+    IEND chunk, a JPEG its end marker, a TIFF every page's directory inside the
+    file and its last page decodable. A file of no known type is "complete": the
+    reader sets it aside with its reason.
+    """
+    path = Path(path)
+    try:
+        kind = sniff_type(path)
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            handle.seek(max(0, size - PDF_EOF_WINDOW))
+            tail = handle.read()
+    except InputFileError:
+        return True
+    if kind == "pdf":
+        return PDF_EOF_MARKER in tail
+    if kind == "png":
+        return PNG_END in tail[-_TAIL_BYTES:]
+    if kind == "jpeg":
+        return JPEG_END in tail[-_TAIL_BYTES:]
+    return _tiff_complete(path, size)
+
+
+_TIFF_TYPE_SIZES = {3: 2, 4: 4, 16: 8}  # SHORT, LONG, LONG8: the types offsets come in
+_TIFF_DATA_TAGS = ((273, 279), (324, 325))  # (Strip|Tile)Offsets, (Strip|Tile)ByteCounts
+
+
+def _tiff_complete(path: Path, size: int) -> bool:
+    """Every page directory and every page's image data lie inside the file."""
+    with path.open("rb") as handle:
+        head = handle.read(16)
+        endian: Any = "little" if head[:2] == b"II" else "big"
+        big = int.from_bytes(head[2:4], endian) == 43
+        offset_size, count_size, entry_size = (8, 8, 20) if big else (4, 2, 12)
+        offset = int.from_bytes(head[8:16] if big else head[4:8], endian)
+        seen: set[int] = set()
+
+        def number(raw: bytes) -> int:
+            return int.from_bytes(raw, endian)
+
+        def values(entry: bytes) -> list[int]:
+            kind, count = number(entry[2:4]), number(entry[4:4 + (8 if big else 4)])
+            width = _TIFF_TYPE_SIZES.get(kind)
+            if width is None or count > 1_000_000:
+                return []
+            raw = entry[(12 if big else 8):]
+            if width * count > offset_size:
+                handle.seek(number(raw))
+                raw = handle.read(width * count)
+                if len(raw) < width * count:
+                    return [size + 1]  # the list itself lies past the end
+            return [number(raw[i * width:(i + 1) * width]) for i in range(count)]
+
+        while offset:
+            if offset in seen or len(seen) > _TIFF_MAX_IFDS:
+                return True  # a loop: the reader will say what is wrong
+            seen.add(offset)
+            if offset + count_size > size:
+                return False
+            handle.seek(offset)
+            count = number(handle.read(count_size))
+            end = offset + count_size + count * entry_size + offset_size
+            if end > size:
+                return False
+            entries = {}
+            for _ in range(count):
+                entry = handle.read(entry_size)
+                entries[number(entry[:2])] = entry
+            after = handle.tell()
+            for offsets_tag, counts_tag in _TIFF_DATA_TAGS:
+                if offsets_tag in entries and counts_tag in entries:
+                    starts, lengths = values(entries[offsets_tag]), values(entries[counts_tag])
+                    if any(a + b > size for a, b in zip(starts, lengths, strict=False)):
+                        return False
+            handle.seek(after)
+            offset = number(handle.read(offset_size))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(path) as image:
+                image.seek(getattr(image, "n_frames", 1) - 1)
+                image.load()
+    except Image.DecompressionBombError:
+        return True  # complete, but too large: the reader says so
+    except (OSError, ValueError, SyntaxError, EOFError):
+        return False
+    return True

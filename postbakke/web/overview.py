@@ -70,10 +70,11 @@ def _waiting_in_watch_folder() -> list[str] | None:
     """The scans waiting in the configured watch folder ([watch] folder), by relative name."""
     from postbakke.watch import waiting_scans
 
-    folder = context().settings.watch_folder
+    settings = context().settings
+    folder = settings.watch_folder
     if folder is None or not folder.is_dir():
         return None
-    return [str(path.relative_to(folder)) for path in waiting_scans(folder)]
+    return [str(path.relative_to(folder)) for path in waiting_scans(folder, [settings.home])]
 
 
 def _week_arg() -> IsoWeek:

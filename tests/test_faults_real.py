@@ -1,0 +1,316 @@
+"""Faults and load with real processes: kill -9, hanging and dying workers, Ctrl-C in
+`watch`, a full disk, concurrent writers, odd real-world files.
+
+GIVEN real `postbakke` processes (and their workers) on generated trays
+WHEN they are killed, starved, run side by side or fed odd files
+THEN every letter is stored exactly once, no file is lost without a word, no traceback.
+
+Text-layer letters where OCR is not the point: their PDFs are parsed in the worker
+processes too, so the workers are in every run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from postbakke.cli import cli
+from postbakke.samples import TRAY_DIR, make_tray
+
+pytestmark = pytest.mark.slow
+COMMAND = [sys.executable, "-m", "postbakke"]
+
+
+def env_for(home: Path | None, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POSTBAKKE_")}
+    env["POSTBAKKE_SECRET"] = "fejl-test"
+    if home is not None:
+        env["POSTBAKKE_HOME"] = str(home)
+    env.update(extra)
+    return env
+
+
+def import_enrolment(bakke: Path, env: dict[str, str], cwd: Path | None = None) -> None:
+    for register in ("enrolment", "staff"):
+        subprocess.run([*COMMAND, register, "import", str(bakke / "registers" /
+                                                          f"{register}.csv")],
+                       env=env, check=True, capture_output=True, cwd=cwd)
+
+
+def rows(db: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def assert_sound(db: Path) -> None:
+    """No orphan rows, no letter twice, the database file intact."""
+    assert rows(db, "PRAGMA integrity_check") == [("ok",)]
+    assert rows(db, "SELECT count(*) FROM letters WHERE file_hash NOT IN "
+                    "(SELECT hash FROM files)") == [(0,)]
+    assert rows(db, "SELECT source, first_page, count(*) FROM letters "
+                    "GROUP BY source, first_page HAVING count(*) > 1") == []
+
+
+def test_kill_9_at_20_random_moments_then_rerun_stores_every_letter_once(tmp_path):
+    truths = make_tray(tmp_path / "bakke", seed=41, n_letters=40, scanned_share=0.0)
+    env = env_for(tmp_path / "ws")
+    import_enrolment(tmp_path / "bakke", env)
+    db = tmp_path / "ws" / "postbakke.db"
+    scan = [*COMMAND, "scan", "-q", "--workers", "2", str(tmp_path / "bakke" / TRAY_DIR)]
+    rng = random.Random(20261125)
+    stored_after_kill = []
+    for _ in range(20):
+        process = subprocess.Popen(scan, env=env, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL, start_new_session=True)
+        time.sleep(rng.uniform(0.8, 2.5))
+        os.killpg(process.pid, signal.SIGKILL)  # the scan and its workers
+        process.wait()
+        assert_sound(db)
+        stored_after_kill.append(rows(db, "SELECT count(*) FROM letters")[0][0])
+    rerun = subprocess.run(scan, env=env, capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr
+    assert "Traceback" not in rerun.stderr
+    assert_sound(db)
+    sources = sorted(source for (source,) in rows(db, "SELECT source FROM letters"))
+    assert sources == sorted(t.file for t in truths)
+    assert 0 < stored_after_kill[0] or 0 < stored_after_kill[-1]  # kills landed mid-tray
+    print("letters stored after each kill:", stored_after_kill)
+
+
+@pytest.mark.parametrize(
+    ("fault", "expected"),
+    [
+        ("hang", "siden tog mere end 7 sekunder og blev afbrudt"),
+        ("raise", "uventet fejl under læsningen af side 1 (RuntimeError)"),
+        ("crash", "side 1 fik læseprocessen til at gå ned (stoppet af signal SIGKILL)"),
+    ],
+)
+def test_a_hanging_raising_or_dying_worker_costs_only_that_file(
+    tmp_path, workspace, monkeypatch, fault, expected
+):
+    make_tray(tmp_path / "bakke", seed=42, n_letters=3, scanned_share=0.0)
+    make_tray(tmp_path / "skannet", seed=43, n_letters=1, scanned_share=1.0)
+    folder = tmp_path / "bakke" / TRAY_DIR
+    scanned = next((tmp_path / "skannet" / TRAY_DIR).iterdir())
+    target = folder / f"skannet{scanned.suffix}"
+    shutil.copy(scanned, target)
+    workspace.mkdir(parents=True)
+    (workspace / "postbakke.toml").write_text("[scan]\npage_timeout_s = 2\n", encoding="utf-8")
+    monkeypatch.setenv("POSTBAKKE_TEST_FAULT", f"{fault}:{target.name}")
+    runner = CliRunner()
+    started = time.monotonic()
+    result = runner.invoke(cli, ["scan", "--workers", "2", str(folder)])
+    took = time.monotonic() - started
+    assert took < 60, took
+    assert "Traceback" not in result.output
+    assert expected in result.output, result.output
+    export = [json.loads(line) for line in
+              runner.invoke(cli, ["letters", "--format", "jsonl"]).output.splitlines()]
+    sources = sorted(row["source"] for row in export)
+    if fault == "hang":  # the page is given up, its letter goes to review
+        assert result.exit_code == 0
+        assert sources == ["brev-001.pdf", "brev-002.pdf", "brev-003.pdf", target.name]
+        assert next(r for r in export if r["source"] == target.name)["verdict"] == "review"
+    else:  # only that file is set aside
+        assert result.exit_code == 1
+        assert f"Sprunget over: {target.name}: {expected}" in result.output
+        assert sources == ["brev-001.pdf", "brev-002.pdf", "brev-003.pdf"]
+
+
+def wait_for(predicate, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return predicate()
+
+
+def test_watch_dot_in_the_scan_folder_with_the_default_workspace(tmp_path):
+    truths = make_tray(tmp_path / "bakke", seed=44, n_letters=3, scanned_share=0.0)
+    make_tray(tmp_path / "skannet", seed=44, n_letters=1, scanned_share=1.0)
+    scan_folder = tmp_path / "scan"
+    scan_folder.mkdir()
+    env = env_for(None)  # POSTBAKKE_HOME unset: ./postbakke-data inside the scan folder
+    import_enrolment(tmp_path / "bakke", env, cwd=scan_folder)
+    workspace = scan_folder / "postbakke-data"
+    assert workspace.is_dir()
+    watch = subprocess.Popen(
+        [*COMMAND, "watch", ".", "--poll", "0.2", "--settle", "0.5", "--workers", "2"],
+        env=env, cwd=scan_folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )
+    names = []
+    for source in [*sorted((tmp_path / "bakke" / TRAY_DIR).iterdir()),
+                   *(tmp_path / "skannet" / TRAY_DIR).iterdir()]:
+        name = source.name if source.parent.parent.name == "bakke" else f"skan{source.suffix}"
+        shutil.copy(source, scan_folder / name)
+        names.append(name)
+    done = scan_folder / "behandlet"
+    assert wait_for(lambda: len(list(done.rglob("*.*"))) == len(names), 120)
+    time.sleep(3)  # a few more polls: nothing of its own may be picked up
+    before = sorted(p.relative_to(workspace) for p in workspace.rglob("*"))
+    os.killpg(watch.pid, signal.SIGINT)  # Ctrl-C in a terminal: the whole process group
+    out, err = watch.communicate(timeout=60)
+    assert watch.returncode == 0, err
+    assert "Traceback" not in out + err and "KeyboardInterrupt" not in out + err
+    assert "ligger i den overvågede mappe" in out
+    assert sorted(p.name for p in done.rglob("*.*")) == sorted(names)
+    assert not (scan_folder / "fejlet").exists()
+    after = sorted(p.relative_to(workspace) for p in workspace.rglob("*"))
+    assert [p for p in before if p not in after] == []  # nothing taken out of the workspace
+    db = workspace / "postbakke.db"
+    assert_sound(db)
+    sources = sorted(s for (s,) in rows(db, "SELECT source FROM letters"))
+    assert sources == sorted([*(t.file for t in truths), "skan" + Path(names[-1]).suffix])
+
+
+def test_sigterm_to_watch_and_its_workers_fails_no_scan(tmp_path):
+    """systemd stops a unit by signalling every process of it: the file in hand finishes."""
+    make_tray(tmp_path / "skannet", seed=45, n_letters=2, scanned_share=1.0)
+    scan_folder = tmp_path / "scan"
+    scan_folder.mkdir()
+    env = env_for(tmp_path / "ws")
+    watch = subprocess.Popen(
+        [*COMMAND, "watch", str(scan_folder), "--poll", "0.2", "--settle", "0.3",
+         "--workers", "2"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )
+    for source in (tmp_path / "skannet" / TRAY_DIR).iterdir():
+        shutil.copy(source, scan_folder / source.name)
+    time.sleep(2.5)  # the first file is being read
+    os.killpg(watch.pid, signal.SIGTERM)
+    out, err = watch.communicate(timeout=90)
+    assert "Traceback" not in out + err
+    assert not (scan_folder / "fejlet").exists(), out
+    left = sorted(p.name for p in scan_folder.glob("brev-*"))
+    filed = sorted(p.name for p in (scan_folder / "behandlet").rglob("brev-*"))
+    assert sorted(left + filed) == sorted(p.name for p in
+                                          (tmp_path / "skannet" / TRAY_DIR).iterdir())
+
+
+def can_mount_tmpfs() -> bool:
+    return os.geteuid() == 0 and shutil.which("mount") is not None
+
+
+@pytest.mark.skipif(not can_mount_tmpfs(), reason="mounting a small tmpfs needs root (CI is)")
+def test_a_full_disk_pauses_the_watch_and_it_resumes_when_space_is_freed(tmp_path, monkeypatch):
+    from datetime import date
+
+    from postbakke.config import load_settings
+    from postbakke.pipeline import ScanContext, make_scan_handler
+    from postbakke.store import Store
+    from postbakke.watch import FAILED_DIR, FolderWatcher
+
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk)],
+                             capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"tmpfs could not be mounted: {mounted.stderr!r}")
+    try:
+        monkeypatch.setenv("POSTBAKKE_HOME", str(disk / "ws"))
+        monkeypatch.setenv("POSTBAKKE_SECRET", "fuld")
+        make_tray(tmp_path / "bakke", seed=46, n_letters=2, scanned_share=0.0)
+        settings = load_settings()
+        ctx = ScanContext.open(settings, Store(settings.db_path))
+        folder = tmp_path / "scan"
+        folder.mkdir()
+        lines: list[str] = []
+        watcher = FolderWatcher(folder, make_scan_handler(ctx, today=lambda: date(2026, 11, 25)),
+                                poll_s=0.01, settle_s=0, echo=lines.append, pause_s=0.5)
+        ballast = disk / "ballast"
+        with ballast.open("wb") as handle:  # fill the disk to the last byte
+            try:
+                while True:
+                    handle.write(b"\0" * 65536)
+                    handle.flush()
+            except OSError:
+                pass
+        for source in (tmp_path / "bakke" / TRAY_DIR).iterdir():
+            shutil.copy(source, folder / source.name)
+        watcher.pending()
+        watcher.process_once()
+        assert any("disken med arbejdsmappen er fuld" in line for line in lines), lines
+        assert not (folder / FAILED_DIR).exists()
+        assert len(list(folder.glob("*.pdf"))) == 2
+        ballast.unlink()
+        time.sleep(0.6)
+        watcher.pending()
+        assert watcher.process_once() == 2
+        assert "Arbejdsmappen virker igen; fortsætter." in lines
+        assert len(list(ctx.store.letters())) == 2
+        assert not (folder / FAILED_DIR).exists()
+        ctx.close()
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], capture_output=True)
+
+
+@pytest.mark.parametrize("same_tray", [False, True])
+def test_two_scans_at_once_each_letter_once_no_traceback(tmp_path, same_tray):
+    truths_a = make_tray(tmp_path / "a", seed=47, n_letters=20, scanned_share=0.0)
+    truths_b = truths_a if same_tray else make_tray(tmp_path / "b", seed=48, n_letters=20,
+                                                    scanned_share=0.0)
+    env = env_for(tmp_path / "ws")
+    trays = [tmp_path / "a" / TRAY_DIR, tmp_path / ("a" if same_tray else "b") / TRAY_DIR]
+    if not same_tray:  # the second tray's files under other names than the first's
+        for path in trays[1].iterdir():
+            path.rename(path.with_name("b-" + path.name))
+    processes = [subprocess.Popen([*COMMAND, "scan", "-q", "--workers", "1", str(tray)],
+                                  env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True) for tray in trays]
+    results = [(p.wait(timeout=300), *p.communicate()) for p in processes]
+    for code, out, err in results:
+        assert code == 0, err
+        assert "Traceback" not in out + err and "locked" not in err
+    db = tmp_path / "ws" / "postbakke.db"
+    assert_sound(db)
+    sources = sorted(s for (s,) in rows(db, "SELECT source FROM letters"))
+    expected = [t.file for t in truths_a] + ([] if same_tray else
+                                             ["b-" + t.file for t in truths_b])
+    assert sources == sorted(expected)
+    if same_tray:  # each file stored by one of them, "allerede scannet" for the other
+        counts = [out.splitlines() for _, out, _ in results]
+        assert counts
+
+
+def test_a_scan_during_a_100000_row_enrolment_import(tmp_path):
+    truths = make_tray(tmp_path / "bakke", seed=49, n_letters=20, scanned_share=0.0)
+    env = env_for(tmp_path / "ws")
+    import_enrolment(tmp_path / "bakke", env)
+    big = tmp_path / "tilmelding.csv"
+    rng = random.Random(7)
+    with big.open("w", encoding="utf-8") as out:
+        out.write((tmp_path / "bakke" / "registers" / "enrolment.csv").read_text("utf-8"))
+        for n in range(100_000):
+            day, month, year = rng.randint(1, 28), rng.randint(1, 12), rng.randint(40, 99)
+            out.write(f"{day:02d}{month:02d}{year:02d}-{n % 10_000:04d},tilmeldt,"
+                      f"Borger {n},Vej {n},8000,Aarhus C\n")
+    importing = subprocess.Popen([*COMMAND, "enrolment", "import", str(big)], env=env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.0)
+    scanning = subprocess.Popen([*COMMAND, "scan", "-q", "--workers", "2",
+                                 str(tmp_path / "bakke" / TRAY_DIR)], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    imported = importing.communicate(timeout=300)
+    scanned = scanning.communicate(timeout=300)
+    assert importing.returncode == 0, imported[1]
+    assert scanning.returncode == 0, scanned[1]
+    assert "Traceback" not in imported[1] + scanned[1]
+    db = tmp_path / "ws" / "postbakke.db"
+    assert_sound(db)
+    assert rows(db, "SELECT count(*) FROM enrolment")[0][0] > 100_000
+    assert sorted(s for (s,) in rows(db, "SELECT source FROM letters")) == sorted(
+        t.file for t in truths)
