@@ -185,11 +185,12 @@ BUSY_TIMEOUT_MS = 10_000
 
 
 class Store:
-    def __init__(self, path: Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
+    def __init__(self, path: Path, busy_timeout_ms: int | None = None) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.db = sqlite_utils.Database(path)
-        self.db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        timeout = BUSY_TIMEOUT_MS if busy_timeout_ms is None else busy_timeout_ms
+        self.db.execute(f"PRAGMA busy_timeout = {int(timeout)}")
         self.db.enable_wal()
         # Tables this opening created in a workspace that already had scanned files: a
         # workspace from before them (its follow-ups are made by followup.catch_up).

@@ -292,7 +292,7 @@ def test_each_file_of_a_folder_ends_stored_set_aside_or_named(tmp_path, workspac
     assert "Traceback" not in out
 
 
-def test_scan_stops_with_one_line_when_the_database_is_locked(tmp_path, workspace):
+def test_scan_stops_with_one_line_when_the_database_is_locked(tmp_path, workspace, monkeypatch):
     folder = text_letters(tmp_path, 2)
     runner = CliRunner()
     assert runner.invoke(cli, ["letters"]).exit_code == 0  # the workspace exists
@@ -300,12 +300,10 @@ def test_scan_stops_with_one_line_when_the_database_is_locked(tmp_path, workspac
     blocker.execute("BEGIN EXCLUSIVE")
     import postbakke.store as store_module
 
-    original = store_module.BUSY_TIMEOUT_MS
-    store_module.BUSY_TIMEOUT_MS = 100
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 100)
     try:
         result = runner.invoke(cli, ["scan", "--workers", "1", str(folder)])
     finally:
-        store_module.BUSY_TIMEOUT_MS = original
         blocker.execute("ROLLBACK")
         blocker.close()
     assert result.exit_code == 7, result.output
