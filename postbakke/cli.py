@@ -29,7 +29,13 @@ from postbakke.people.wording import (
     percent_da,
     reason_da,
 )
-from postbakke.privacy import Pseudonymiser, load_or_create_secret
+from postbakke.privacy import (
+    Pseudonymiser,
+    install_log_masking,
+    load_or_create_secret,
+    mask_cpr_in_text,
+    restrict_new_files,
+)
 from postbakke.retention import PurgeResult, purge_expired
 from postbakke.store import Store
 
@@ -105,7 +111,7 @@ class BoundaryGroup(click.Group):
             if obj is not None and obj.debug:
                 raise
             line, code = error_line(error)
-            click.echo(line, err=True)
+            click.echo(mask_cpr_in_text(line), err=True)
             sys.exit(code)
 
 
@@ -116,10 +122,12 @@ class BoundaryGroup(click.Group):
 def cli(click_ctx: click.Context, debug: bool) -> None:
     """postbakke: find de papirbreve, der kunne være sendt med Digital Post."""
     click_ctx.obj = Context(debug)
+    restrict_new_files()  # every file and folder the tool creates: its owner's only
     logging.basicConfig(
         level=logging.INFO if debug else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    install_log_masking()  # after basicConfig: its handler gets the filter too
 
 
 @cli.group()

@@ -448,7 +448,7 @@ def assess_letter(
         verdict=verdict.kind,
         reason=verdict.reason,
         window_cpr=fields.window_cpr,
-        evidence=recipient.evidence,
+        evidence=ids.mask_cpr_in_text(recipient.evidence) if recipient.evidence else None,
         subject=ids.mask_cpr_in_text(fields.subject) if fields.subject else None,
         ocr_text=ids.mask_cpr_in_text("\n\f".join(p.text for p in letter.pages)),
         image_paths=[p.image_path for p in letter.pages if p.image_path],
@@ -462,7 +462,7 @@ def store_file(
     scanned_on: date,
 ) -> FileOutcome:
     """Pages -> letters -> verdicts, stored with the file in one transaction."""
-    source = path.name
+    source = ids.mask_cpr_in_text(path.name)  # a file named after a CPR is stored masked
     letters = [
         assess_letter(letter, ctx, tray, scanned_on, file_hash)
         for letter in split_letters(pages, source)
@@ -483,14 +483,15 @@ def store_file(
 
 
 def _failed(ctx: ScanContext, path: Path, file_hash: str | None, reason: str) -> FileOutcome:
+    source, reason = ids.mask_cpr_in_text(path.name), ids.mask_cpr_in_text(reason)
     try:
-        ctx.store.record_failure(path.name, file_hash, reason)
+        ctx.store.record_failure(source, file_hash, reason)
     except Exception as error:
         fault = workspace_fault(error)
         if fault is None:
             raise
         raise fault from error
-    return FileOutcome(source=path.name, status=FileStatus.FAILED, reason=reason)
+    return FileOutcome(source=source, status=FileStatus.FAILED, reason=reason)
 
 
 def scan(
@@ -517,7 +518,8 @@ def scan(
             yield _failed(ctx, path, None, f"filen kunne ikke læses ({error.strerror or error})")
             continue
         if file_hash in seen or ctx.store.known_file(file_hash) is not None:
-            yield FileOutcome(source=path.name, status=FileStatus.DUPLICATE)
+            yield FileOutcome(source=ids.mask_cpr_in_text(path.name),
+                              status=FileStatus.DUPLICATE)
             continue
         seen.add(file_hash)
         new.append((path, file_hash))

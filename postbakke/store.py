@@ -42,6 +42,7 @@ from postbakke.models import (
     Reason,
     VerdictKind,
 )
+from postbakke.privacy import mask_cpr_in_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +185,16 @@ def _json_or_null(value: object) -> str | None:
 BUSY_TIMEOUT_MS = 10_000
 
 
+def _masked(text: str | None) -> str | None:
+    """Free text as it may be stored: CPR numbers masked (a last guard: the stages mask
+    what they read, but a note typed by a person or a file's name may hold one too)."""
+    return mask_cpr_in_text(text) if text else text
+
+
+# Letter columns holding free text read off the page or the file system.
+_FREE_TEXT_COLUMNS = ("source", "subject", "evidence", "ocr_text")
+
+
 class Store:
     def __init__(self, path: Path, busy_timeout_ms: int | None = None) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -281,6 +292,11 @@ class Store:
             row["recipient_block"] = _json_or_null(letter.recipient_block)
             row["field_boxes"] = _json_or_null(letter.field_boxes)
             row["created_at"] = now
+            for name in _FREE_TEXT_COLUMNS:
+                row[name] = _masked(row[name])
+            if letter.recipient_block is not None:
+                row["recipient_block"] = _json_or_null(
+                    {k: _masked(v) for k, v in letter.recipient_block.items()})
             rows.append(row)
         with self.transaction():
             self.db.table("files").insert(asdict(stored))
@@ -307,7 +323,8 @@ class Store:
     def record_failure(self, source: str, file_hash: str | None, reason: str) -> None:
         with self.transaction():
             self.db.table("failures").insert(
-                {"source": source, "hash": file_hash, "reason": reason, "at": _now()}
+                {"source": _masked(source), "hash": file_hash, "reason": _masked(reason),
+                 "at": _now()}
             )
 
     def letters(self) -> Iterator[dict]:
@@ -439,7 +456,7 @@ class Store:
                             [file_hash, first_page])
             if note is not None:
                 self.db.table("review_postponed").insert(
-                    {"file_hash": file_hash, "first_page": first_page, "note": note,
+                    {"file_hash": file_hash, "first_page": first_page, "note": _masked(note),
                      "actor": actor, "at": _now()})
 
     @contextmanager
@@ -558,7 +575,7 @@ class Store:
             {"at": _now(), "actor": actor, "letter_id": letter_id, "file_hash": file_hash,
              "first_page": first_page, "action": action,
              "before": json.dumps(before, ensure_ascii=False),
-             "after": json.dumps(after, ensure_ascii=False), "note": note}
+             "after": json.dumps(after, ensure_ascii=False), "note": _masked(note)}
         ).last_pk)
 
     def last_logged(self, letter_id: int | None = None, actor: str | None = None) -> dict | None:
@@ -619,7 +636,7 @@ class Store:
              "recipient_masked": decision.recipient_masked,
              "birth_date": decision.birth_date, "sender": decision.sender,
              "department": decision.department, "decided_at": decision.decided_at,
-             "justified": int(decision.justified), "note": decision.note},
+             "justified": int(decision.justified), "note": _masked(decision.note)},
             pk=("file_hash", "first_page"),
         )
 
@@ -756,7 +773,7 @@ class Store:
     def mark_followup_closed(self, followup_id: int, outcome: Outcome, note: str) -> None:
         self.db.table("followups").update(followup_id, {
             "status": FollowUpStatus.CLOSED.value, "outcome": outcome.value,
-            "note": note, "closed_at": _now(),
+            "note": _masked(note), "closed_at": _now(),
         })
 
     # -- digital counts ----------------------------------------------------------------

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from workspace_secret import TEST_SECRET
 
 from postbakke.cli import cli
 
@@ -25,7 +26,7 @@ def valid_cvr(rng: random.Random) -> str:
 def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "arbejdsmappe"
     monkeypatch.setenv("POSTBAKKE_HOME", str(home))
-    monkeypatch.setenv("POSTBAKKE_SECRET", "test-hemmelighed")
+    monkeypatch.setenv("POSTBAKKE_SECRET", TEST_SECRET)
     monkeypatch.delenv("POSTBAKKE_OWN_CVR", raising=False)
     return home
 

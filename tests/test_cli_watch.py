@@ -10,6 +10,8 @@ import sys
 import time
 from datetime import date
 
+from workspace_secret import TEST_SECRET
+
 from postbakke.samples import TRAY_DIR, make_tray
 from postbakke.store import Store
 
@@ -26,7 +28,7 @@ def wait_for(condition, timeout_s: float = 30.0) -> bool:
 def test_watch_reads_files_files_them_away_and_stops_on_sigterm(tmp_path):
     bakke = tmp_path / "bakke"
     make_tray(bakke, seed=3, n_letters=2, scanned_share=0.0)
-    env = {**os.environ, "POSTBAKKE_HOME": str(tmp_path / "ws"), "POSTBAKKE_SECRET": "w",
+    env = {**os.environ, "POSTBAKKE_HOME": str(tmp_path / "ws"), "POSTBAKKE_SECRET": TEST_SECRET,
            "PYTHONUNBUFFERED": "1"}
     postbakke = [sys.executable, "-m", "postbakke"]
     for register in ("enrolment", "staff"):

@@ -46,7 +46,8 @@ def test_secret_is_created_once_with_mode_0600(tmp_path):
     first = load_or_create_secret(tmp_path, None)
     assert load_or_create_secret(tmp_path, None) == first
     assert stat.S_IMODE((tmp_path / "secret.key").stat().st_mode) == 0o600
-    assert load_or_create_secret(tmp_path, "x") == "x"
+    long_enough = "x" * 32  # issue 14: a shorter $POSTBAKKE_SECRET is refused
+    assert load_or_create_secret(tmp_path, long_enough) == long_enough
 
 
 def test_bad_settings_file_is_one_line_at_the_cli(run, workspace):

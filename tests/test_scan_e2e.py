@@ -22,7 +22,7 @@ from postbakke.samples import TRAY_DIR, LetterTruth, make_corpus, make_tray, mak
 from postbakke.samples.evaluate import evaluate
 from postbakke.store import Store
 
-SECRET = "e2e-hemmelighed"
+SECRET = "e2e-hemmelighed-til-pseudonymerne-0001"
 
 
 def pseudonym(digits: str) -> str:

@@ -23,6 +23,7 @@ from enum import Enum
 from stdnum.dk import cpr as std_cpr
 from stdnum.dk import cvr as std_cvr
 
+from postbakke import privacy
 from postbakke.identifiers import cpr_birth_date
 from postbakke.models import FoundId, IdKind
 
@@ -206,27 +207,15 @@ def find_ids(
     return found
 
 
-# Masking errs on the side of masking: every 6+4 digit form, valid date or
-# not, and OCR-confused forms with at least 6 real digits (find_ids needs 7).
-_MASK_SEP = rf"(?:\s*[{_DASH_CLASS}]\s*|\s+)?"
-_MASK_DIGITS = re.compile(rf"(?<![0-9])([0-9]{{6}}){_MASK_SEP}[0-9]{{4}}(?![0-9])")
-_MASK_CONFUSED = re.compile(rf"(?<![{_D}])([{_D}]{{6}}){_MASK_SEP}([{_D}]{{4}})(?![{_D}])")
-_MASK_MIN_DIGITS = 6
-
-
 def mask_cpr_in_text(text: str) -> str:
     """Replace every CPR-looking number with `DDMMYY-XXXX` before text is stored.
 
-    Stored OCR text must not hold a CPR in clear (databeskyttelsesloven § 11);
-    masking a date-like account number too is a small price for that.
+    The one masking rule of the package (privacy.mask_cpr_in_text): as written and
+    as OCR misreads it. Stored OCR text must not hold a CPR in clear
+    (databeskyttelsesloven § 11); masking a date-like account number too is a small
+    price for that.
     """
-    masked = _MASK_DIGITS.sub(lambda m: f"{m.group(1)}-XXXX", text)
-
-    def confused(m: re.Match[str]) -> str:
-        real = sum(c in _DIGITS for c in m.group(1) + m.group(2))
-        return f"{m.group(1)}-XXXX" if real >= _MASK_MIN_DIGITS else m.group(0)
-
-    return _MASK_CONFUSED.sub(confused, masked)
+    return privacy.mask_cpr_in_text(text)
 
 
 def _normalise(text: str) -> str:

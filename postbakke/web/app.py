@@ -27,7 +27,13 @@ from postbakke.deciding.match import normalise
 from postbakke.deciding.registers import EnrolmentEntry
 from postbakke.letters.ids import mask_cpr_in_text
 from postbakke.people.followup import catch_up
-from postbakke.privacy import Pseudonymiser, derived_key, load_or_create_secret
+from postbakke.privacy import (
+    Pseudonymiser,
+    derived_key,
+    install_log_masking,
+    load_or_create_secret,
+    restrict_new_files,
+)
 from postbakke.store import Store
 from postbakke.web.users import Role
 
@@ -65,6 +71,8 @@ class _Stores(threading.local):
 def create_app(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> Flask:
     from postbakke.web import overview, station
 
+    restrict_new_files()
+    install_log_masking()
     app = Flask("postbakke", template_folder="templates", static_folder="static")
     secret = load_or_create_secret(settings.home, settings.secret)
     # creates or checks the schema once, at start (and a workspace from before

@@ -7,6 +7,7 @@ import hmac
 from pathlib import Path
 
 import pytest
+from workspace_secret import TEST_SECRET
 
 from postbakke.store import Store
 
@@ -34,7 +35,7 @@ def test_enrolment_import_stores_pseudonyms_and_masked_ids_only(tmp_path, run, w
     assert "3 modtagere" in result.output
     rows = {r["masked"]: r for r in Store(workspace / "postbakke.db").db["enrolment"].rows}
     assert set(rows) == {"010203-XXXX", "150678-XXXX", "29189714"}
-    expected = hmac.new(b"test-hemmelighed", b"0102031234", hashlib.sha256).hexdigest()
+    expected = hmac.new(TEST_SECRET.encode(), b"0102031234", hashlib.sha256).hexdigest()
     assert rows["010203-XXXX"]["pseudonym"] == expected
     raw = (workspace / "postbakke.db").read_bytes()
     assert b"0102031234" not in raw and b"010203-1234" not in raw

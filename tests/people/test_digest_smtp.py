@@ -35,6 +35,7 @@ from digest_fixtures import (
 )
 from html_tables import rows_of
 from smtp_server import Recorder, free_port, make_certificate, start_server
+from workspace_secret import TEST_SECRET
 
 from postbakke.config import load_settings
 from postbakke.people.digest import Delivery, MailServerError, SmtpSender, run_digest
@@ -264,7 +265,7 @@ def test_a_killed_process_then_a_rerun_sends_each_exactly_once(store, recorder, 
         return None
 
     recorder.on_data = kill_on_third
-    env = {**os.environ, "POSTBAKKE_HOME": str(workspace), "POSTBAKKE_SECRET": "test-hemmelighed"}
+    env = {**os.environ, "POSTBAKKE_HOME": str(workspace), "POSTBAKKE_SECRET": TEST_SECRET}
     victim["process"] = subprocess.Popen(
         [sys.executable, "-m", "postbakke", "digest", "--week", WEEK, "--send"], env=env,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -23,6 +23,7 @@ from click.testing import CliRunner
 from reportlab.lib import pdfencrypt
 from reportlab.pdfgen import canvas
 from test_ingest import _png_header_only
+from workspace_secret import TEST_SECRET
 
 from postbakke.cli import cli
 from postbakke.samples import TRAY_DIR, make_tray
@@ -116,7 +117,7 @@ def letters_in(db: Path) -> list[tuple[str, str]]:
 @pytest.mark.slow
 def test_kill_9_mid_batch_then_rerun_stores_every_letter_exactly_once(tmp_path):
     truths = make_tray(tmp_path / "bakke", seed=23, n_letters=6, scanned_share=1.0)
-    env = {**os.environ, "POSTBAKKE_HOME": str(tmp_path / "ws"), "POSTBAKKE_SECRET": "k9"}
+    env = {**os.environ, "POSTBAKKE_HOME": str(tmp_path / "ws"), "POSTBAKKE_SECRET": TEST_SECRET}
     command = [sys.executable, "-m", "postbakke"]
     for register in ("enrolment", "staff"):
         subprocess.run([*command, register, "import",
@@ -145,7 +146,7 @@ def test_one_worker_and_two_give_the_same_letters(tmp_path, monkeypatch):
     exports = []
     for workers in ("1", "2"):
         monkeypatch.setenv("POSTBAKKE_HOME", str(tmp_path / f"ws{workers}"))
-        monkeypatch.setenv("POSTBAKKE_SECRET", "same")
+        monkeypatch.setenv("POSTBAKKE_SECRET", TEST_SECRET)
         runner = CliRunner()
         import_registers(runner, tmp_path / "bakke")
         result = runner.invoke(cli, ["scan", "--workers", workers,

@@ -25,6 +25,7 @@ from browser import SCREENSHOTS, launched, needs_browser, served
 from click.testing import CliRunner
 from rapidfuzz import fuzz
 from web_fixtures import cpr_in_clear
+from workspace_secret import TEST_SECRET
 
 from postbakke.cli import cli
 from postbakke.config import load_settings
@@ -81,7 +82,7 @@ def tray(tmp_path_factory: pytest.TempPathFactory) -> dict:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    env = {"POSTBAKKE_HOME": str(home), "POSTBAKKE_SECRET": "station-test",
+    env = {"POSTBAKKE_HOME": str(home), "POSTBAKKE_SECRET": TEST_SECRET,
            "POSTBAKKE_OWN_CVR": "29189714"}
     command = [sys.executable, "-m", "postbakke"]
     for args in (["enrolment", "import", str(enrolment)],
