@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from postbakke.config import Settings, load_settings
+from postbakke.config import ConfigProblem, Settings, Severity, load_settings
 from postbakke.deciding.registers import read_enrolment_csv, read_staff_csv
 from postbakke.errors import ExitCode, PostbakkeError, workspace_fault
 from postbakke.people.exports import EXPORT_FORMATS, letter_lines
@@ -316,7 +316,7 @@ def watch(obj: Context, folder: Path, poll_s: float, settle_s: float, workers: i
 
     ctx = pipeline.ScanContext.open(obj.settings, obj.store(), workers)
     handle = pipeline.make_scan_handler(
-        ctx, on_purge=lambda result: _echo_purge(result, obj.settings)
+        ctx, on_purge=lambda result: _echo_purge(result, obj.settings), watch_folder=folder,
     )
     watcher = FolderWatcher(folder, handle, poll_s=poll_s, settle_s=settle_s, echo=click.echo,
                             skip=[obj.settings.home])
@@ -334,7 +334,15 @@ def watch(obj: Context, folder: Path, poll_s: float, settle_s: float, workers: i
 @handle_errors
 def letters(obj: Context, fmt: str) -> None:
     """Vis de scannede breve."""
-    _echo_lines(letter_lines(obj.store().letters(), fmt))
+    store = obj.store()
+    store.log_access(_os_user(), f"breve udtrukket ({fmt})")
+    _echo_lines(letter_lines(store.letters(), fmt))
+
+
+def _os_user() -> str:
+    import getpass
+
+    return getpass.getuser()
 
 
 @cli.command()
@@ -410,6 +418,7 @@ def report(obj: Context, week: str | None, start: Any, end: Any, out_dir: Path |
         store.latest_scanned_on(),
     )
     data = reports.load_report(store, period, obj.settings.municipality_name)
+    store.log_access(_os_user(), f"rapport ({fmt})", period.title)
     if fmt == "csv" and out_dir is None:
         click.echo(reports.render_csv([*data.departments, data.total]), nl=False)
         return
@@ -603,6 +612,100 @@ def digest(obj: Context, week: str | None, department: str | None, dry_run: bool
         sys.exit(int(ExitCode.FILES_FAILED))
 
 
+# --------------------------------------------------------------------------- a person's data
+
+
+@cli.group()
+def person() -> None:
+    """En borgers data: hvad arbejdsmappen har om dem (indsigt), og sletning."""
+
+
+def _reason_option(func: F) -> F:
+    return click.option(
+        "--reason", prompt="Begrundelse (fx sagsnummeret på anmodningen)",
+        help="Hvorfor (skrives i revisionsloggen).",
+    )(func)
+
+
+def _typed_person(obj: Context) -> tuple[str, str]:
+    """(pseudonym, masked) of a CPR typed at a hidden prompt or on standard input."""
+    from postbakke.people.review import parse_cpr
+    from postbakke.privacy import mask_cpr
+
+    digits = parse_cpr(_typed_cpr())
+    return obj.pseudonymiser().pseudonym(digits), mask_cpr(digits)
+
+
+@person.command("show")
+@_reason_option
+@click.pass_obj
+@handle_errors
+def person_show(obj: Context, reason: str) -> None:
+    """Vis alt, arbejdsmappen har om en borger (CPR-nummeret spørges om, skjult)."""
+    from postbakke.people.person import person_data
+
+    pseudonym, masked = _typed_person(obj)
+    data = person_data(obj.store(), pseudonym, masked, _os_user(), reason)
+    click.echo(f"Borger {masked}:")
+    if data.enrolment:
+        e = data.enrolment
+        click.echo(f"  Tilmeldingsregistret: {e['status']}; {e['name']}, {e['street']}, "
+                   f"{e['postcode']} {e['city']}")
+    else:
+        click.echo("  Tilmeldingsregistret: ikke registreret")
+    click.echo(f"  Breve: {len(data.letters)}")
+    for letter in data.letters:
+        images = len(letter["image_paths"])
+        click.echo(f"    Brev {letter['id']}: {letter['scanned_on']}, "
+                   f"{letter['department'] or '(ukendt afdeling)'}, "
+                   f"{letter['sender'] or '(ukendt afsender)'}: "
+                   f"{describe_letter(letter['verdict'], letter['reason'], False)}"
+                   f" ({images} sidebilleder)")
+    click.echo(f"  Opfølgninger: {len(data.followups)}")
+    for f in data.followups:
+        click.echo(f"    Opfølgning {f.id}: {f.department or '(ukendt)'}, "
+                   f"{f.sender or '(ukendt afsender)'}, {'åben' if f.is_open else 'lukket'}")
+    click.echo(f"  Afgørelser: {len(data.decisions)}")
+    for d in data.decisions:
+        click.echo(f"    {d['at']} {d['actor']}: brev {d['letter_id']} ({d['action']})")
+
+
+@person.command("erase")
+@_reason_option
+@click.option("--yes", is_flag=True, help="Spørg ikke om bekræftelse.")
+@click.pass_obj
+@handle_errors
+def person_erase(obj: Context, reason: str, yes: bool) -> None:
+    """Slet en borgers sidebilleder, OCR-tekst, navne og pseudonym (tallene bevares)."""
+    from postbakke.people.person import erase_person
+
+    pseudonym, masked = _typed_person(obj)
+    if not yes and sys.stdin.isatty():
+        click.confirm(f"Slet data om {masked}?", abort=True, err=True)
+    erased = erase_person(obj.store(), pseudonym, masked, _os_user(), reason)
+    click.echo(f"Slettet for {masked}: {erased.letters} breve gjort anonyme, "
+               f"{erased.images} sidebilleder fjernet; tællingerne er uændrede.")
+
+
+@cli.command()
+@click.option("--from", "start", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Første dag (ÅÅÅÅ-MM-DD).")
+@click.option("--to", "end", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Sidste dag (ÅÅÅÅ-MM-DD), medregnet.")
+@click.pass_obj
+@handle_errors
+def audit(obj: Context, start: Any, end: Any) -> None:
+    """Revisionsloggen: hvem så eller ændrede persondata, hvornår, hvad og hvorfor."""
+    rows = obj.store().audit_entries(
+        start.date().isoformat() if start else None, end.date().isoformat() if end else None)
+    if not rows:
+        click.echo("Ingen adgange i perioden.")
+        return
+    _print_table(["Tidspunkt", "Hvem", "Hvad", "Om", "Begrundelse"],
+                 [(r["at"], r["actor"], r["action"], r["subject"] or "", r["reason"] or "")
+                  for r in rows])
+
+
 @cli.group()
 def config() -> None:
     """Indstillingerne i $POSTBAKKE_HOME/postbakke.toml."""
@@ -613,11 +716,27 @@ def config() -> None:
 @handle_errors
 def config_check(obj: Context) -> None:
     """Tjek postbakke.toml: ugebrevenes afsender, modtagere, mailserver og afdelinger."""
-    from postbakke.config import check_settings, summarise_check
+    from postbakke.config import (
+        check_settings,
+        retention_lines,
+        summarise_check,
+        workspace_problems,
+    )
+    from postbakke.privacy import SECRET_FILE
 
     settings, problems = check_settings(staff_departments=_staff_departments)
+    if settings is not None:
+        problems = [*problems, *workspace_problems(settings)]
+        try:
+            if settings.secret is not None or (settings.home / SECRET_FILE).exists():
+                load_or_create_secret(settings.home, settings.secret)
+        except PostbakkeError as error:
+            problems.append(ConfigProblem(Severity.ERROR, "", str(error), "secret"))
+        problems.sort(key=lambda p: (not p.is_error,))
     for problem in problems:
         click.echo(f"{'Fejl' if problem.is_error else 'Advarsel'}: {problem}")
+    if settings is not None:
+        _echo_lines(retention_lines(settings))
     checked = summarise_check(settings, problems)
     click.echo(checked.line)
     if not checked.ok:
@@ -632,20 +751,29 @@ def _staff_departments(settings: Settings) -> set[str]:
 
 
 def _echo_purge(result: PurgeResult, settings: Settings, verbose: bool = False) -> None:
-    if result.letters or verbose:
+    if result.letters or result.images or result.originals or result.reports or verbose:
         click.echo(
             f"Oprydning: sidebilleder og OCR-tekst slettet for {result.letters} breve "
-            f"ældre end {settings.retention_days} dage ({result.images} billeder).",
+            f"ældre end {settings.retention_days} dage ({result.images} billeder"
+            f"{f', heraf {result.orphans} uden brev' if result.orphans else ''}"
+            f"; {result.originals} originaler, {result.reports} rapporter og ugebreve).",
             err=not verbose,
         )
 
 
 @cli.command()
+@click.option("--dry-run", is_flag=True, help="Vis kun, hvad der ville blive slettet.")
 @click.pass_obj
 @handle_errors
-def purge(obj: Context) -> None:
-    """Slet sidebilleder og OCR-tekst ældre end retention_days (tal og vurderinger bevares)."""
-    _echo_purge(purge_expired(obj.store(), obj.settings), obj.settings, verbose=True)
+def purge(obj: Context, dry_run: bool) -> None:
+    """Slet persondata ældre end opbevaringstiden (tal og vurderinger bevares)."""
+    result = purge_expired(obj.store(), obj.settings, dry_run=dry_run)
+    if dry_run:
+        for line in result.listed:
+            click.echo(f"Ville slette: {line}")
+        click.echo(f"{len(result.listed)} ting ville blive slettet (--dry-run: intet slettet).")
+        return
+    _echo_purge(result, obj.settings, verbose=True)
 
 
 _RATE = click.FloatRange(0.0, 1.0)

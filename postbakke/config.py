@@ -131,6 +131,26 @@ class DigestSettings:
         return ()
 
 
+RETENTION_KINDS = ("page_images", "letter_text", "watch_originals", "reports")
+RETENTION_DA = {
+    "page_images": "sidebilleder (sider/)",
+    "letter_text": "OCR-tekst, emne, spor og modtagerblok (navne) i databasen",
+    "watch_originals": "de scannede originaler i scannermappens behandlet/ og fejlet/",
+    "reports": "rapporter og ugebreve (reports/ og reports/outbox/)",
+}
+
+
+@dataclass(frozen=True)
+class Retention:
+    """Days each kind of personal data is kept (`[retention]`; each defaults to
+    retention_days). Counts, verdicts, pseudonyms and kinds of letter are kept."""
+
+    page_images: int = DEFAULT_RETENTION_DAYS
+    letter_text: int = DEFAULT_RETENTION_DAYS
+    watch_originals: int = DEFAULT_RETENTION_DAYS
+    reports: int = DEFAULT_RETENTION_DAYS
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path
@@ -139,6 +159,7 @@ class Settings:
     ocr_dpi: int = DEFAULT_OCR_DPI
     page_timeout_s: float = DEFAULT_PAGE_TIMEOUT_S
     retention_days: int = DEFAULT_RETENTION_DAYS
+    retention: Retention = field(default_factory=Retention)
     max_pages: int = DEFAULT_MAX_PAGES
     watch_folder: Path | None = None  # [watch] folder: the scan-to-folder the station shows
     digest: DigestSettings = field(default_factory=DigestSettings)
@@ -242,6 +263,18 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     retention = data.get("retention_days", scan.get("retention_days", DEFAULT_RETENTION_DAYS))
     if not isinstance(retention, int) or isinstance(retention, bool) or retention < 0:
         raise ConfigError(f"{path}: retention_days skal være et helt antal dage (0 eller mere)")
+    raw_retention = data.get("retention", {})
+    if not isinstance(raw_retention, dict):
+        raise ConfigError(f"{path}: [retention] skal være en tabel")
+    days: dict[str, int] = {}
+    for key, value in raw_retention.items():
+        if key not in RETENTION_KINDS:
+            raise ConfigError(f"{path}: ukendt nøgle '{key}' i [retention] "
+                              f"(kendte: {', '.join(RETENTION_KINDS)})")
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ConfigError(f"{path}: [retention] {key} skal være et helt antal dage")
+        days[key] = value
+    retention_kinds = Retention(**{k: days.get(k, retention) for k in RETENTION_KINDS})
     digest, smtp, problems = parse_digest_settings(data, path, text)
     watch = data.get("watch", {})
     if not isinstance(watch, dict) or not isinstance(watch.get("folder", ""), str):
@@ -254,6 +287,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         ocr_dpi=int(scan_values.get("ocr_dpi", DEFAULT_OCR_DPI)),
         page_timeout_s=float(scan_values.get("page_timeout_s", DEFAULT_PAGE_TIMEOUT_S)),
         retention_days=retention,
+        retention=retention_kinds,
         max_pages=int(scan_values.get("max_pages", DEFAULT_MAX_PAGES)),
         test_fault=env.get(TEST_FAULT_ENV) or None,
         digest=digest, smtp=smtp, smtp_password=env.get(SMTP_PASSWORD_ENV) or None,
@@ -592,6 +626,38 @@ def check_settings(
             "brug starttls eller ssl", "smtp"))
     problems.sort(key=lambda p: (not p.is_error,))
     return settings, problems
+
+
+def retention_lines(settings: Settings) -> list[str]:
+    """What is kept how long (Danish), for `config check`."""
+    lines = [f"Opbevaring: {RETENTION_DA[kind]}: {getattr(settings.retention, kind)} dage"
+             for kind in RETENTION_KINDS]
+    lines.append("Opbevaring: tal, vurderinger, pseudonymer og brevtyper: bevares "
+                 "(statistikken); revisionsloggen: bevares")
+    return lines
+
+
+# Files of the workspace may be read by their owner only (0600, folders 0700).
+GROUP_OTHER_BITS = 0o077
+
+
+def workspace_problems(settings: Settings) -> list[ConfigProblem]:
+    """Files and folders under $POSTBAKKE_HOME that others than the owner may read."""
+    home = settings.home
+    if not home.exists():
+        return []
+    problems = []
+    for path in [home, *sorted(home.rglob("*"))]:
+        try:
+            mode = path.stat().st_mode & 0o777
+        except OSError:
+            continue
+        if mode & GROUP_OTHER_BITS:
+            problems.append(ConfigProblem(
+                Severity.ERROR, str(path),
+                f"kan læses af andre end ejeren (rettigheder {mode:o}); ret med "
+                f"'chmod -R go-rwx {home}'", "workspace"))
+    return problems
 
 
 @dataclass(frozen=True, slots=True)

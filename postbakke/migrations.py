@@ -145,10 +145,28 @@ def _letter_kinds(db: sqlite_utils.Database) -> None:
                         [(letter_kind(subject), letter_id) for letter_id, subject in rows])
 
 
+def _audit_log(db: sqlite_utils.Database) -> None:
+    """audit_log: who read or changed personal data beyond the counts, when, what and why.
+
+    Append-only: triggers refuse to change or delete a row, so the tool itself cannot
+    rewrite its record (the file's owner can, with sqlite3: the log is evidence of the
+    tool's use, not a tamper-proof store).
+    """
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS audit_log (id INTEGER PRIMARY KEY, at TEXT NOT NULL, "
+        "actor TEXT NOT NULL, action TEXT NOT NULL, subject TEXT, reason TEXT)")
+    db.execute("CREATE INDEX IF NOT EXISTS audit_log_at ON audit_log (at)")
+    for verb in ("UPDATE", "DELETE"):
+        db.execute(
+            f"CREATE TRIGGER IF NOT EXISTS audit_log_no_{verb.lower()} BEFORE {verb} "
+            "ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "the schema before versions were kept", _schema_v1),
     Migration(2, "letters: recipient_block and field_boxes", _letters_for_the_work_station),
     Migration(3, "letters: kind", _letter_kinds),
+    Migration(4, "audit_log (append-only)", _audit_log),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -560,6 +560,7 @@ def make_scan_handler(
     ctx: ScanContext,
     on_purge: Callable[[PurgeResult], None] | None = None,
     today: Callable[[], date] = date.today,
+    watch_folder: Path | None = None,
 ) -> Handler:
     """The watch folder's handler: purge what is past retention, pick up re-imported
     registers, scan the file, and say in a few Danish words what came of it.
@@ -573,7 +574,7 @@ def make_scan_handler(
         if unknown and not ingest.looks_complete(path):
             return Handled(ok=False, later=True, reason=NOT_COMPLETE)
         ctx.refresh_registers()
-        purged = purge_expired(ctx.store, ctx.settings)
+        purged = purge_expired(ctx.store, ctx.settings, watch_folder=watch_folder)
         if on_purge is not None:
             on_purge(purged)
         outcome = scan_one(path, ctx, tray, today())

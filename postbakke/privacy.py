@@ -238,6 +238,19 @@ def mask_cpr_in_text(text: str) -> str:
     """
     if not text:
         return text
+    for _ in range(_MAX_PASSES):  # a window may end inside a group: the rest gets a pass
+        masked = _mask_once(text)
+        if masked == text:
+            break
+        text = masked
+    return text
+
+
+# Passes of masking over a text: each masks at least one window or stops.
+_MAX_PASSES = 8
+
+
+def _mask_once(text: str) -> str:
     out: list[str] = []
     last = 0
     for run in _RUN.finditer(text):

@@ -1,46 +1,127 @@
-"""Retention: page images, OCR text and the printed recipient block are personal data
-kept only for review.
+"""Retention of everything personal: each kind is deleted after its days ([retention],
+each defaulting to retention_days); the counts, verdicts, pseudonyms and kinds of letter
+stay for the statistics.
 
-After `retention_days` they are deleted; the letter's counts, verdict and
-pseudonym stay for the statistics (and the field boxes, which hold no text).
+Kinds: page images (sider/, also images no letter refers to: a file that failed or a
+run that was killed), the letters' OCR text, subject, evidence and printed recipient
+block (names), the watch folder's originals (behandlet/, fejlet/ with their .txt
+reasons), and the reports and digests the tool wrote in reports/ and reports/outbox/.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from postbakke.config import Settings
+from postbakke.people.digest import DEFAULT_OUTBOX
+from postbakke.people.report import DEFAULT_REPORT_DIR
 from postbakke.store import Store
+from postbakke.watch import DONE_DIR, FAILED_DIR
+
+# A page image no letter refers to is swept once it is this old: a scan in progress
+# writes its pages' images before it stores the file's letters (a 300-page file takes
+# minutes), so a young unreferenced image may be about to be referred to.
+Remover = Callable[[Path], bool]
+ORPHAN_GRACE = timedelta(hours=24)
+REPORT_PATTERNS = ("rapport-*.html", "rapport-*.csv")
+OUTBOX_PATTERNS = ("*.eml",)
 
 
 @dataclass(frozen=True)
 class PurgeResult:
-    letters: int  # letters whose OCR text, page images and recipient block were removed
-    images: int  # image files deleted
+    letters: int  # letters whose OCR text, names or page images were removed
+    images: int  # image files deleted (a letter's and unreferenced ones)
+    orphans: int = 0  # of which no letter referred to
+    originals: int = 0  # scans (and .txt reasons) deleted from behandlet/ and fejlet/
+    reports: int = 0  # report and .eml files deleted
+    # what went (or would go: dry run)
+    listed: list[str] = field(default_factory=list, compare=False)
 
 
-def purge_expired(store: Store, settings: Settings, now: datetime | None = None) -> PurgeResult:
+def _cutoff(now: datetime, days: int) -> datetime:
+    return now - timedelta(days=days)
+
+
+def purge_expired(store: Store, settings: Settings, now: datetime | None = None,
+                  dry_run: bool = False, watch_folder: Path | None = None,
+                  report_dirs: tuple[Path, ...] = (DEFAULT_REPORT_DIR,),
+                  outboxes: tuple[Path, ...] = (DEFAULT_OUTBOX,)) -> PurgeResult:
+    """Delete (or with `dry_run` only list) every kind of personal data past its days."""
     now = now or datetime.now(UTC)
-    cutoff = (now - timedelta(days=settings.retention_days)).isoformat(timespec="seconds")
-    expired = store.letters_with_content_before(cutoff)
-    images = 0
-    for _, image_paths in expired:
-        for name in json.loads(image_paths or "[]"):
-            path = Path(name)
-            if path.exists():
-                path.unlink()
-                images += 1
-    store.clear_content([letter_id for letter_id, _ in expired])
-    _remove_empty_dirs(settings.pages_dir)
-    return PurgeResult(letters=len(expired), images=images)
+    keep = settings.retention
+    listed: list[str] = []
+
+    def remove(path: Path) -> bool:
+        listed.append(str(path))
+        if not dry_run:
+            path.unlink(missing_ok=True)
+        return True
+
+    image_cutoff = _cutoff(now, keep.page_images).isoformat(timespec="seconds")
+    with_images = store.letters_with_images_before(image_cutoff)
+    images = sum(remove(Path(p)) for _, paths in with_images for p in paths if Path(p).exists())
+    text_cutoff = _cutoff(now, keep.letter_text).isoformat(timespec="seconds")
+    with_text = store.letters_with_text_before(text_cutoff)
+    listed += [f"brev {i}: OCR-tekst, emne, spor og modtagerblok" for i in with_text]
+    if not dry_run:
+        store.clear_images([i for i, _ in with_images])
+        store.clear_text(with_text)
+    orphans = _sweep_orphans(store, settings, now, remove)
+    originals = 0
+    folder = watch_folder or settings.watch_folder
+    if folder is not None:
+        originals = _sweep_old(
+            [folder / DONE_DIR, folder / FAILED_DIR], ("*",),
+            _cutoff(now, keep.watch_originals), remove)
+    reports = _sweep_old(list(report_dirs), REPORT_PATTERNS, _cutoff(now, keep.reports), remove,
+                         recursive=False)
+    reports += _sweep_old(list(outboxes), OUTBOX_PATTERNS, _cutoff(now, keep.reports), remove,
+                          recursive=False)
+    if not dry_run:
+        _remove_empty_dirs(settings.pages_dir)
+        if folder is not None:
+            for sub in (folder / DONE_DIR, folder / FAILED_DIR):
+                _remove_empty_dirs(sub)
+    letters = len({i for i, _ in with_images} | set(with_text))
+    return PurgeResult(letters=letters, images=images + orphans, orphans=orphans,
+                       originals=originals, reports=reports, listed=listed)
+
+
+def _sweep_orphans(store: Store, settings: Settings, now: datetime, remove: Remover) -> int:
+    root = settings.pages_dir
+    if not root.is_dir():
+        return 0
+    referenced = {str(Path(p)) for p in store.all_image_paths()}
+    oldest = (now - ORPHAN_GRACE).timestamp()
+    count = 0
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and str(path) not in referenced and path.stat().st_mtime <= oldest:
+            count += remove(path)
+    return count
+
+
+def _sweep_old(folders: list[Path], patterns: tuple[str, ...], cutoff: datetime,
+               remove: Remover, recursive: bool = True) -> int:
+    count = 0
+    limit = cutoff.timestamp()
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for pattern in patterns:
+            found = folder.rglob(pattern) if recursive else folder.glob(pattern)
+            for path in sorted(found):
+                if path.is_file() and path.stat().st_mtime <= limit:
+                    count += remove(path)
+    return count
 
 
 def _remove_empty_dirs(root: Path) -> None:
     if not root.is_dir():
         return
-    for folder in sorted((p for p in root.iterdir() if p.is_dir()), reverse=True):
+    for folder in sorted((p for p in root.rglob("*") if p.is_dir()), reverse=True):
         if not any(folder.iterdir()):
             folder.rmdir()
+

@@ -191,6 +191,22 @@ def _masked(text: str | None) -> str | None:
     return mask_cpr_in_text(text) if text else text
 
 
+# A decision log entry's fields that name a recipient.
+_PERSON_FIELDS = ("recipient_pseudonym", "recipient_masked", "birth_date")
+
+
+def _without_person(logged: str | None) -> str | None:
+    """A decision log's before/after JSON with the recipient's fields emptied."""
+    if not logged:
+        return logged
+    def scrub(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: None if k in _PERSON_FIELDS else scrub(v) for k, v in value.items()}
+        return value
+
+    return json.dumps(scrub(json.loads(logged)), ensure_ascii=False)
+
+
 # Letter columns holding free text read off the page or the file system.
 _FREE_TEXT_COLUMNS = ("source", "subject", "evidence", "ocr_text")
 
@@ -348,6 +364,39 @@ class Store:
                 "OR recipient_block IS NOT NULL)", [cutoff],
             ).fetchall()
         ]
+
+    def letters_with_images_before(self, cutoff: str) -> list[tuple[int, list[str]]]:
+        """(id, image paths) of letters stored by `cutoff` that still have page images."""
+        return [(r[0], json.loads(r[1] or "[]")) for r in self.db.execute(
+            "SELECT id, image_paths FROM letters WHERE created_at <= ? "
+            "AND image_paths != '[]'", [cutoff]).fetchall()]
+
+    def letters_with_text_before(self, cutoff: str) -> list[int]:
+        """Ids of letters stored by `cutoff` that still hold OCR text or names."""
+        return [r[0] for r in self.db.execute(
+            "SELECT id FROM letters WHERE created_at <= ? AND (ocr_text IS NOT NULL "
+            "OR subject IS NOT NULL OR evidence IS NOT NULL OR recipient_block IS NOT NULL)",
+            [cutoff]).fetchall()]
+
+    def clear_images(self, letter_ids: list[int]) -> None:
+        with self.db.atomic():
+            for letter_id in letter_ids:
+                self.db.execute("UPDATE letters SET image_paths = '[]' WHERE id = ?",
+                                [letter_id])
+
+    def clear_text(self, letter_ids: list[int]) -> None:
+        """Forget a letter's OCR text, subject, evidence and printed recipient block (its
+        kind of letter, kept at filing, stays)."""
+        with self.db.atomic():
+            for letter_id in letter_ids:
+                self.db.execute(
+                    "UPDATE letters SET ocr_text = NULL, subject = NULL, evidence = NULL, "
+                    "recipient_block = NULL WHERE id = ?", [letter_id])
+
+    def all_image_paths(self) -> list[str]:
+        return [p for (paths,) in self.db.execute(
+            "SELECT image_paths FROM letters WHERE image_paths != '[]'").fetchall()
+            for p in json.loads(paths or "[]")]
 
     def clear_content(self, letter_ids: list[int]) -> None:
         with self.transaction():
@@ -588,6 +637,74 @@ class Store:
             return None
         row = rows[0]
         return {**row, "before": json.loads(row["before"]), "after": json.loads(row["after"])}
+
+    # -- the audit log and a person's data (GDPR art. 15 and 17) ------------------------
+
+    def log_access(self, actor: str, action: str, subject: str | None = None,
+                   reason: str | None = None) -> None:
+        """One line in the append-only audit log, committed at once."""
+        with self.db.atomic():
+            self.db.execute(
+                "INSERT INTO audit_log (at, actor, action, subject, reason) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [_now(), actor, action, _masked(subject), _masked(reason)])
+
+    def audit_entries(self, start: str | None = None, end: str | None = None) -> list[dict]:
+        """The audit log and the review decisions' log, oldest first, `at` from start to end
+        (ISO texts, both included; end a day: the whole day)."""
+        low, high = start or "", (end + "\uffff") if end else "\uffff"
+        rows = self.db.execute(
+            "SELECT at, actor, action, subject, reason FROM ("
+            "SELECT at, actor, action, subject, reason, 0 AS src, id FROM audit_log "
+            "UNION ALL SELECT at, actor, 'afgørelse: ' || action, 'brev ' || letter_id, note, "
+            "1, id FROM decision_log) WHERE at >= ? AND at <= ? ORDER BY at, src, id",
+            [low, high]).fetchall()
+        names = ("at", "actor", "action", "subject", "reason")
+        return [dict(zip(names, r, strict=True)) for r in rows]
+
+    def letters_of_person(self, pseudonym: str) -> list[dict]:
+        """The letters whose recipient is this pseudonym (by the letter or a decision)."""
+        rows = self.db.execute(
+            "SELECT l.id, l.scanned_on, l.department, l.sender, l.verdict, l.reason, "
+            "l.image_paths, l.file_hash, l.first_page, l.kind FROM letters l "
+            "LEFT JOIN decisions d ON d.file_hash = l.file_hash "
+            "AND d.first_page = l.first_page "
+            "WHERE l.recipient_pseudonym = ? OR d.recipient_pseudonym = ? ORDER BY l.id",
+            [pseudonym, pseudonym]).fetchall()
+        names = ("id", "scanned_on", "department", "sender", "verdict", "reason",
+                 "image_paths", "file_hash", "first_page", "kind")
+        found = [dict(zip(names, r, strict=True)) for r in rows]
+        for row in found:
+            row["image_paths"] = json.loads(row["image_paths"] or "[]")
+        return found
+
+    def decision_log_of(self, letter_ids: list[int]) -> list[dict]:
+        if not letter_ids:
+            return []
+        return list(self.db.table("decision_log").rows_where(
+            f"letter_id IN ({','.join('?' * len(letter_ids))})", letter_ids, order_by="id"))
+
+    def erase_person(self, pseudonym: str, letter_ids: list[int]) -> None:
+        """Remove a person's text, names and pseudonym links; keep each letter's verdict,
+        department, sender and kind (the counts). One transaction."""
+        with self.db.atomic():
+            for letter_id in letter_ids:
+                self.db.execute(
+                    "UPDATE letters SET ocr_text = NULL, subject = NULL, evidence = NULL, "
+                    "recipient_block = NULL, field_boxes = NULL, image_paths = '[]', "
+                    "recipient_pseudonym = NULL, recipient_masked = NULL WHERE id = ?",
+                    [letter_id])
+                for row in self.db.execute(
+                        "SELECT id, before, after FROM decision_log WHERE letter_id = ?",
+                        [letter_id]).fetchall():
+                    self.db.execute(
+                        "UPDATE decision_log SET before = ?, after = ?, note = NULL "
+                        "WHERE id = ?", [_without_person(row[1]), _without_person(row[2]),
+                                         row[0]])
+            self.db.execute(
+                "UPDATE decisions SET recipient_pseudonym = NULL, recipient_masked = NULL, "
+                "birth_date = NULL, note = NULL WHERE recipient_pseudonym = ?", [pseudonym])
+            self.db.execute("DELETE FROM enrolment WHERE pseudonym = ?", [pseudonym])
 
     # -- users of the work station -----------------------------------------------------
 

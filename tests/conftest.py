@@ -22,6 +22,17 @@ def valid_cvr(rng: random.Random) -> str:
             return "".join(map(str, digits))
 
 
+@pytest.fixture(autouse=True, scope="session")
+def private_umask():
+    """The umask the CLI and the web app set at start (privacy.restrict_new_files), also for
+    tests that call the library directly; test_file_modes checks the CLI sets it itself."""
+    import os
+
+    old = os.umask(0o077)
+    yield
+    os.umask(old)
+
+
 @pytest.fixture
 def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "arbejdsmappe"

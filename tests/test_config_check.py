@@ -195,7 +195,10 @@ def test_config_check_of_a_good_file(run, workspace, monkeypatch):
     staff(Store(workspace / "postbakke.db"), ["Jobcenter", "Teknik og Miljø", "Børn og Familie"])
     result = run("config", "check")
     assert result.exit_code == 0, result.output
-    assert result.output == f"{workspace / 'postbakke.toml'} er i orden.\n"
+    lines = result.output.splitlines()
+    # issue 14: config check also says what is kept how long, before its closing line
+    assert lines[-1] == f"{workspace / 'postbakke.toml'} er i orden."
+    assert all(line.startswith("Opbevaring: ") for line in lines[:-1]), lines
 
 
 def test_config_check_holds_departments_against_the_staff_directory(run, workspace,

@@ -87,7 +87,7 @@ def test_watch_handler_purges_expired_page_images_first(workspace, tmp_path, mon
                     [replace(letter(VerdictKind.LEAK), image_paths=[str(image)], ocr_text="x")])
     later = datetime.now(UTC) + timedelta(days=settings.retention_days + 1)
     monkeypatch.setattr(pipeline, "purge_expired",
-                        lambda store, settings: purge_expired(store, settings, now=later))
+                        lambda store, settings, **_: purge_expired(store, settings, now=later))
     empty = tmp_path / "brev.pdf"
     empty.write_bytes(b"")
     purged: list[PurgeResult] = []

@@ -508,7 +508,8 @@ class _RasterReader:
             return replace(page, error=exc.message)
         if not reading.looks_upright:
             reading = self._better_of(reading, deadline)
-        image_path = self.workdir / f"{self.source.stem}-{self.key}-p{number:03d}.png"
+        # named by opaque ids only (content hash, page): never after the scanned file
+        image_path = self.workdir / f"{self.key}-p{number:03d}.png"
         # lowest compression: 27 ms a page instead of 41 ms, 20 % larger files
         Image.fromarray(reading.image).save(image_path, dpi=(self.dpi, self.dpi), compress_level=1)
         return replace(

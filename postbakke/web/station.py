@@ -214,6 +214,7 @@ def page_image(letter_id: int, index: int) -> Any:
     data = images.display_image(context().settings, record.image_paths[index])  # type: ignore[index]
     if data is None:
         abort(404)
+    store().log_access(visitor().name, "sidebillede vist", f"brev {letter_id} side {index + 1}")
     from flask import Response
 
     return Response(data, mimetype="image/png")
