@@ -27,6 +27,7 @@ from typing import Any
 
 from postbakke.errors import workspace_fault
 from postbakke.models import SCANNABLE_SUFFIXES
+from postbakke.privacy import mask_cpr_in_text
 
 log = logging.getLogger(__name__)
 
@@ -244,7 +245,7 @@ class FolderWatcher:
 
     def _handle(self, path: Path) -> bool:
         """Hand one file over and file it away; False when the workspace made us pause."""
-        shown = path.relative_to(self.folder).as_posix()
+        shown = mask_cpr_in_text(path.relative_to(self.folder).as_posix())
         tray = tray_of(self.folder, path)
         if self._unfinished.get(path) is not None:
             # unchanged for give_up_s and still not finished: set aside, said why
@@ -281,7 +282,7 @@ class FolderWatcher:
                 details = f" ({result.message})" if result.message else ""
                 self.echo(f"{shown}: behandlet{details}")
             else:
-                reason = result.reason or "ukendt årsag"
+                reason = mask_cpr_in_text(result.reason or "ukendt årsag")
                 self._file_failed(path, reason)
                 self.echo(f"{shown}: fejlet: {reason}")
         except FileNotFoundError:
@@ -315,7 +316,7 @@ class FolderWatcher:
         # The reason is written first: if we die before the move, the file is
         # handled again on restart and the reason is not lost either way.
         stamp = datetime.now().isoformat(sep=" ", timespec="seconds")
-        line = f"{path.relative_to(self.folder).as_posix()}: {reason} ({stamp})\n"
+        line = mask_cpr_in_text(f"{path.relative_to(self.folder).as_posix()}: {reason} ({stamp})\n")
         target.with_name(target.name + ".txt").write_text(line, encoding="utf-8")
         os.replace(path, target)
         return target
