@@ -57,7 +57,7 @@ from postbakke.samples.evaluate import (  # noqa: E402
 )
 
 SEED = 2026
-SECRET = "bench-hemmelighed"
+SECRET = "bench-hemmelighed-til-pseudonymerne-01"  # >= 32 characters (issue 14)
 TRAY, DAY = "Postrum", "2026-11-25"
 OWN_CVR = samples.MUNICIPALITY_CVR
 FULL_LETTERS, FULL_TEXT_SHARE = 160, 0.45  # 160 letters give ~167 scanned and ~114 text pages

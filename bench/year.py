@@ -37,7 +37,7 @@ from postbakke.people.filing import file_letters  # noqa: E402
 from postbakke.privacy import Pseudonymiser, mask_cpr  # noqa: E402
 from postbakke.store import LetterRecord, Store, StoredFile  # noqa: E402
 
-SECRET = "bench-aar"
+SECRET = "bench-aar-hemmelighed-til-pseudonymer-01"  # >= 32 characters (issue 14)
 LETTERS_PER_FILE = 20
 DEPARTMENTS = ("Jobcenter", "Borgerservice", "Børn og Familie", "Teknik og Miljø",
                "Social og Sundhed")
