@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from reportlab.pdfgen import canvas
+from workspace_secret import TEST_SECRET
 
 from postbakke.cli import cli
 from postbakke.config import load_settings
@@ -241,7 +242,7 @@ def test_the_workspace_inside_the_watched_folder_is_never_read(tmp_path, monkeyp
     (home / "sider" / "abc").mkdir(parents=True)
     (home / "sider" / "abc" / "brev-p001.png").write_bytes(b"\x89PNG\r\n\x1a\n")
     monkeypatch.setenv("POSTBAKKE_HOME", str(home))
-    monkeypatch.setenv("POSTBAKKE_SECRET", "k")
+    monkeypatch.setenv("POSTBAKKE_SECRET", TEST_SECRET)
     seen = []
     lines: list[str] = []
     watcher = FolderWatcher(folder, lambda p, t: seen.append(p) or None, echo=lines.append,

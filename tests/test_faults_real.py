@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from workspace_secret import TEST_SECRET
 
 from postbakke.cli import cli
 from postbakke.samples import TRAY_DIR, make_tray
@@ -34,7 +35,7 @@ COMMAND = [sys.executable, "-m", "postbakke"]
 
 def env_for(home: Path | None, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("POSTBAKKE_")}
-    env["POSTBAKKE_SECRET"] = "fejl-test"
+    env["POSTBAKKE_SECRET"] = TEST_SECRET
     if home is not None:
         env["POSTBAKKE_HOME"] = str(home)
     env.update(extra)
@@ -226,7 +227,7 @@ def test_a_full_disk_pauses_the_watch_and_it_resumes_when_space_is_freed(tmp_pat
         pytest.skip(f"tmpfs could not be mounted: {mounted.stderr!r}")
     try:
         monkeypatch.setenv("POSTBAKKE_HOME", str(disk / "ws"))
-        monkeypatch.setenv("POSTBAKKE_SECRET", "fuld")
+        monkeypatch.setenv("POSTBAKKE_SECRET", TEST_SECRET)
         make_tray(tmp_path / "bakke", seed=46, n_letters=2, scanned_share=0.0)
         settings = load_settings()
         ctx = ScanContext.open(settings, Store(settings.db_path))
