@@ -281,6 +281,10 @@ def _echo_outcome(outcome: FileOutcome) -> None:
         click.echo(f"{outcome.source}: {outcome.note}.")
     for letter in outcome.letters:
         pages = ",".join(map(str, letter.pages))
+        if letter.duplicate_of is not None:
+            click.echo(f"{outcome.source} side {pages}: kopi af et brev, der allerede er "
+                       "scannet (tælles ikke med)")
+            continue
         click.echo(
             f"{outcome.source} side {pages}: "
             f"{describe_letter(letter.verdict, letter.reason, letter.window_cpr)}"
@@ -296,6 +300,9 @@ def _echo_scan_summary(summary: ScanSummary) -> None:
         [(counts.files, counts.duplicates, counts.pages, counts.letters, counts.leaks,
           counts.legitimate, counts.review, counts.failed)],
     )
+    if summary.copies:
+        click.echo(f"{summary.copies} af brevene var kopier af breve, der allerede er scannet; "
+                   "de tælles ikke med ('postbakke duplicate list').")
     for outcome in summary.failed:
         click.echo(f"Fejlet: {outcome.source}: {outcome.reason}", err=True)
 
@@ -578,6 +585,50 @@ def review_undo(obj: Context) -> None:
     letter_id = undo_last(obj.store(), getpass.getuser())
     click.echo("Intet at fortryde." if letter_id is None
                else f"Brev {letter_id}: afgørelsen er fortrudt; brevet er som før.")
+
+
+# --------------------------------------------------------------------------- copies
+
+
+@cli.group()
+def duplicate() -> None:
+    """Kopier: det samme papir scannet igen (tælles ikke med)."""
+
+
+@duplicate.command("list")
+@click.pass_obj
+@handle_errors
+def duplicate_list(obj: Context) -> None:
+    """Vis brevene, der er taget for kopier af breve scannet før."""
+    rows = [r for r in obj.store().letters() if r["duplicate_of"] is not None]
+    if not rows:
+        click.echo("Ingen kopier.")
+        return
+    _print_table(
+        ["Nr", "Fil", "Sider", "Dato", "Kopi af", "Afsender"],
+        [(r["id"], r["source"], ",".join(map(str, r["pages"])), r["scanned_on"],
+          f"{r['duplicate_of']['source']} side "
+          f"{','.join(map(str, r['duplicate_of']['pages']))}", r["sender"] or "(ukendt)")
+         for r in rows],
+    )
+    click.echo("\nEr et brev et nyt brev og ikke en kopi: 'postbakke duplicate undo NR'.")
+
+
+@duplicate.command("undo")
+@click.argument("letter_id", metavar="NR", type=int)
+@click.pass_obj
+@handle_errors
+def duplicate_undo(obj: Context, letter_id: int) -> None:
+    """Det er et nyt brev: brev NR er ikke en kopi og tælles med igen."""
+    import getpass
+
+    from postbakke.people.duplicates import mark_new_letter
+
+    letter = mark_new_letter(obj.store(), letter_id, actor=getpass.getuser())
+    click.echo(
+        f"Brev {letter_id} er et nyt brev og tælles med: "
+        f"{describe_letter(letter.verdict, letter.reason, letter.window_cpr)}."
+    )
 
 
 # --------------------------------------------------------------------------- weekly digest

@@ -35,6 +35,9 @@ DEFAULT_RETENTION_DAYS = 30
 # A tray of 100 letters of up to three pages; beyond it a file is most likely
 # a whole archive scanned by mistake, refused with a reason (settable).
 DEFAULT_MAX_PAGES = 300
+# Scan days within which the same paper scanned again is a copy, not a new letter
+# ([scan] duplicate_window_days; people/duplicates.py says how it was chosen).
+DEFAULT_DUPLICATE_WINDOW_DAYS = 14
 
 HOME_ENV = "POSTBAKKE_HOME"
 # The pseudonyms' key, for a workspace whose secret.key is kept elsewhere (or a test).
@@ -48,11 +51,13 @@ TEST_FAULT_ENV = "POSTBAKKE_TEST_FAULT"
 # The ranges [scan] values must lie in. ocr_dpi: Tesseract reads badly below 100 dpi
 # and 600 dpi takes 9x the time of 200 for no gain on letters (measured, ingest.OCR_DPI);
 # page_timeout_s: above 0 (a page takes ~1 s), an hour is surely a mistake; max_pages:
-# 1 to 10,000 (a tray is at most a few hundred pages). A float's lower bound is excluded.
+# 1 to 10,000 (a tray is at most a few hundred pages); duplicate_window_days: 0 (the
+# same scan day only) to a year. A float's lower bound is excluded.
 SCAN_RANGES: dict[str, tuple[type, float, float]] = {
     "ocr_dpi": (int, 100, 600),
     "page_timeout_s": (float, 0, 3600),
     "max_pages": (int, 1, 10_000),
+    "duplicate_window_days": (int, 0, 366),
 }
 # The SMTP password is never in the file: only in this environment variable.
 SMTP_PASSWORD_ENV = "POSTBAKKE_SMTP_PASSWORD"
@@ -161,6 +166,7 @@ class Settings:
     retention_days: int = DEFAULT_RETENTION_DAYS
     retention: Retention = field(default_factory=Retention)
     max_pages: int = DEFAULT_MAX_PAGES
+    duplicate_window_days: int = DEFAULT_DUPLICATE_WINDOW_DAYS
     watch_folder: Path | None = None  # [watch] folder: the scan-to-folder the station shows
     digest: DigestSettings = field(default_factory=DigestSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
@@ -290,6 +296,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         retention=retention_kinds,
         max_pages=int(scan_values.get("max_pages", DEFAULT_MAX_PAGES)),
         test_fault=env.get(TEST_FAULT_ENV) or None,
+        duplicate_window_days=int(scan_values.get("duplicate_window_days",
+                                                  DEFAULT_DUPLICATE_WINDOW_DAYS)),
         digest=digest, smtp=smtp, smtp_password=env.get(SMTP_PASSWORD_ENV) or None,
         secret=secret_from_environment(env),
         problems=tuple(problems),

@@ -364,7 +364,14 @@ class ScanSummary:
         return [letter for o in self.outcomes for letter in o.letters]
 
     def count(self, verdict: VerdictKind) -> int:
-        return sum(1 for letter in self.letters if letter.verdict == verdict)
+        """Letters of this verdict, copies of letters scanned before left out."""
+        return sum(1 for letter in self.letters
+                   if letter.verdict == verdict and letter.duplicate_of is None)
+
+    @property
+    def copies(self) -> int:
+        """Letters that were the same paper as a letter scanned before (not counted)."""
+        return sum(1 for letter in self.letters if letter.duplicate_of is not None)
 
     def counts(self) -> ScanCounts:
         new = [o for o in self.outcomes if o.status is FileStatus.NEW]
@@ -467,13 +474,13 @@ def store_file(
         assess_letter(letter, ctx, tray, scanned_on, file_hash)
         for letter in split_letters(pages, source)
     ]
-    file_letters(
+    letters = file_letters(
         ctx.store,
         StoredFile(
             hash=file_hash, source=source, tray=tray, scanned_on=scanned_on.isoformat(),
             n_pages=len(pages), processed_at=datetime.now(UTC).isoformat(timespec="seconds"),
         ),
-        letters,
+        letters, ctx.settings.duplicate_window_days,
     )
     return FileOutcome(
         source=source, status=FileStatus.NEW, n_pages=len(pages), letters=letters,

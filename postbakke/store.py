@@ -88,6 +88,9 @@ class LetterRecord:
     # The kind of letter (letters.subjects.letter_kind of the subject: no names, no
     # numbers), kept so reports count kinds without reading every subject again.
     kind: str | None = None
+    # The first copy's key when this letter is the same paper scanned again
+    # (people/duplicates.py): listed, never counted.
+    duplicate_of: LetterKey | None = None
 
     @property
     def first_page(self) -> int:
@@ -105,11 +108,27 @@ class LetterKey(NamedTuple):
 
 
 class LetterFacts(NamedTuple):
-    """What follow-ups are decided on: a stored letter's verdict, department and sender."""
+    """What follow-ups are decided on: a stored letter's verdict, department and sender,
+    and whether it is a copy of a letter stored before (a copy joins no follow-up)."""
 
     verdict: str
     department: str | None
     sender: str | None
+    is_duplicate: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StoredLetter:
+    """What the copy look-up compares of a stored letter (people/duplicates.py)."""
+
+    id: int
+    key: LetterKey
+    scanned_on: str
+    recipient_pseudonym: str | None
+    recipient_block: dict[str, str | None] | None
+    sender: str | None
+    subject: str | None
+    ocr_text: str | None
 
 
 class FollowUpLink(NamedTuple):
@@ -124,8 +143,11 @@ class FollowUpLink(NamedTuple):
 EXPORT_FIELDS = (
     "source", "pages", "tray", "scanned_on", "recipient_kind", "recipient_pseudonym",
     "recipient_masked", "match", "enrolment", "department", "sender", "verdict", "reason",
-    "window_cpr",
+    "window_cpr", "duplicate_of",
 )
+
+# SQL: the letter (table or alias) is counted: not a copy of a letter stored before.
+COUNTED = "duplicate_of_hash IS NULL"
 
 
 class DepartmentCounts(NamedTuple):
@@ -307,6 +329,8 @@ class Store:
             row["image_paths"] = json.dumps(letter.image_paths or [])
             row["recipient_block"] = _json_or_null(letter.recipient_block)
             row["field_boxes"] = _json_or_null(letter.field_boxes)
+            of = row.pop("duplicate_of")
+            row["duplicate_of_hash"], row["duplicate_of_page"] = of if of else (None, None)
             row["created_at"] = now
             for name in _FREE_TEXT_COLUMNS:
                 row[name] = _masked(row[name])
@@ -344,14 +368,25 @@ class Store:
             )
 
     def letters(self) -> Iterator[dict]:
-        """Letters in scan order, shaped as the contract's export."""
-        for row in self.db.table("letters").rows_where(order_by="id"):
-            export = {name: row[name] for name in EXPORT_FIELDS}
-            export["pages"] = json.loads(row["pages"])
-            export["window_cpr"] = bool(row["window_cpr"])
-            export["id"] = row["id"]
-            export["subject"] = row["subject"]
-            yield export
+        """Letters in scan order, shaped as the contract's export (streamed from the cursor).
+
+        A copy's `duplicate_of` names its first copy by file and pages.
+        """
+        columns = [name for name in EXPORT_FIELDS if name != "duplicate_of"]
+        cursor = self.db.execute(
+            f"SELECT {', '.join('l.' + c for c in columns)}, l.id, l.subject, "
+            "o.source, o.pages, l.duplicate_of_hash FROM letters l "
+            "LEFT JOIN letters o ON o.file_hash = l.duplicate_of_hash "
+            "AND o.first_page = l.duplicate_of_page ORDER BY l.id")
+        for values in cursor:
+            export = dict(zip(columns, values, strict=False))
+            export["pages"] = json.loads(export["pages"])
+            export["window_cpr"] = bool(export["window_cpr"])
+            export["id"], export["subject"] = values[len(columns)], values[len(columns) + 1]
+            source, pages, of_hash = values[len(columns) + 2:]
+            export["duplicate_of"] = None if of_hash is None else {
+                "source": source, "pages": json.loads(pages) if pages else []}
+            yield {name: export[name] for name in (*EXPORT_FIELDS, "id", "subject")}
 
     def letters_with_content_before(self, cutoff: str) -> list[tuple[int, str]]:
         """(id, image_paths) of letters stored by `cutoff` that still hold OCR text, images
@@ -415,20 +450,22 @@ class Store:
             f"sum((verdict = 'leak' AND {_justified_sql()}) OR reason = 'justified_paper'), "
             "sum(verdict = 'legitimate' AND reason != 'justified_paper'), "
             "sum(verdict = 'review'), "
-            "sum(window_cpr) FROM letters GROUP BY dep ORDER BY dep"
+            f"sum(window_cpr) FROM letters WHERE {COUNTED} GROUP BY dep ORDER BY dep"
         ).fetchall()
         return [DepartmentCounts(*r) for r in rows]
 
     # -- letters for the report and the review queue -----------------------------------
 
     def _record(self, row: dict) -> LetterRecord:
-        names = {f.name for f in fields(LetterRecord)}
+        names = {f.name for f in fields(LetterRecord)} - {"duplicate_of"}
         values = {k: row[k] for k in names}
         values["pages"] = json.loads(row["pages"])
         values["window_cpr"] = bool(row["window_cpr"])
         values["verdict"] = VerdictKind(row["verdict"])
         values["reason"] = Reason(row["reason"])
         values["image_paths"] = json.loads(row["image_paths"] or "[]")
+        values["duplicate_of"] = LetterKey(row["duplicate_of_hash"], row["duplicate_of_page"]) \
+            if row["duplicate_of_hash"] is not None else None
         for name in ("recipient_block", "field_boxes"):
             values[name] = json.loads(row[name]) if row[name] is not None else None
         return LetterRecord(**values)
@@ -446,7 +483,8 @@ class Store:
             "fl.followup_id, l.kind FROM letters l "
             "LEFT JOIN followup_letters fl ON fl.file_hash = l.file_hash "
             "AND fl.first_page = l.first_page "
-            "WHERE l.scanned_on BETWEEN ? AND ? ORDER BY l.scanned_on, l.id",
+            "WHERE l.scanned_on BETWEEN ? AND ? AND l.duplicate_of_hash IS NULL "
+            "ORDER BY l.scanned_on, l.id",
             [start.isoformat(), end.isoformat()],
         ).fetchall()
         names = ("id", "scanned_on", "department", "sender", "recipient_masked", "subject",
@@ -459,7 +497,7 @@ class Store:
         rows = self.db.execute(
             f"SELECT scanned_on, department, verdict, reason, {_justified_sql()} AS justified, "
             "count(*), sum(window_cpr) FROM letters WHERE scanned_on BETWEEN ? AND ? "
-            "GROUP BY scanned_on, department, verdict, reason, justified",
+            f"AND {COUNTED} GROUP BY scanned_on, department, verdict, reason, justified",
             [start.isoformat(), end.isoformat()],
         ).fetchall()
         names = ("scanned_on", "department", "verdict", "reason", "justified", "n",
@@ -479,7 +517,8 @@ class Store:
              "match": row["match"], "recipient_masked": row["recipient_masked"],
              "image_paths": json.loads(row["image_paths"] or "[]"),
              "has_text": row["ocr_text"] is not None}
-            for row in self.db.table("letters").rows_where("verdict = 'review'", order_by="id")
+            for row in self.db.table("letters").rows_where(
+                f"verdict = 'review' AND {COUNTED}", order_by="id")
         ]
 
     def review_queue(self) -> list[int]:
@@ -487,7 +526,8 @@ class Store:
         return [r[0] for r in self.db.execute(
             "SELECT l.id FROM letters l LEFT JOIN review_postponed p "
             "ON p.file_hash = l.file_hash AND p.first_page = l.first_page "
-            "WHERE l.verdict = 'review' ORDER BY p.at IS NOT NULL, l.scanned_on, l.id"
+            "WHERE l.verdict = 'review' AND l.duplicate_of_hash IS NULL "
+            "ORDER BY p.at IS NOT NULL, l.scanned_on, l.id"
         ).fetchall()]
 
     def postponement(self, file_hash: str, first_page: int) -> dict | None:
@@ -537,15 +577,16 @@ class Store:
     def tray_overview(self, days: int = 31) -> list[dict]:
         """Per scan day and tray (the newest `days` scan days): files, letters, verdicts."""
         rows = self.db.execute(
-            "SELECT scanned_on, tray, count(DISTINCT file_hash), count(*), "
-            "sum(verdict = 'leak'), sum(verdict = 'legitimate'), sum(verdict = 'review'), "
-            "sum(window_cpr) FROM letters WHERE scanned_on >= "
+            f"SELECT scanned_on, tray, count(DISTINCT file_hash), sum({COUNTED}), "
+            f"sum(verdict = 'leak' AND {COUNTED}), sum(verdict = 'legitimate' AND {COUNTED}), "
+            f"sum(verdict = 'review' AND {COUNTED}), sum(window_cpr AND {COUNTED}), "
+            f"sum(NOT {COUNTED}) FROM letters WHERE scanned_on >= "
             "(SELECT date(max(scanned_on), ?) FROM letters) "
             "GROUP BY scanned_on, tray ORDER BY scanned_on DESC, tray",
             [f"-{days - 1} days"],
         ).fetchall()
         names = ("scanned_on", "tray", "files", "letters", "leaks", "legitimate", "review",
-                 "window_cpr")
+                 "window_cpr", "duplicates")
         return [dict(zip(names, r, strict=True)) for r in rows]
 
     def recent_failures(self, limit: int = 50) -> list[dict]:
@@ -581,11 +622,13 @@ class Store:
             params.append(before_id)
         rows = self.db.execute(
             "SELECT id, scanned_on, tray, source, pages, department, sender, recipient_masked, "
-            f"subject, verdict, reason, window_cpr FROM letters WHERE {' AND '.join(where)} "
+            f"subject, verdict, reason, window_cpr, duplicate_of_hash IS NOT NULL "
+            f"FROM letters WHERE {' AND '.join(where)} "
             "ORDER BY id DESC LIMIT ?", [*params, limit],
         ).fetchall()
         names = ("id", "scanned_on", "tray", "source", "pages", "department", "sender",
-                 "recipient_masked", "subject", "verdict", "reason", "window_cpr")
+                 "recipient_masked", "subject", "verdict", "reason", "window_cpr",
+                 "is_duplicate")
         return [dict(zip(names, r, strict=True)) for r in rows]
 
     def departments(self) -> list[str]:
@@ -770,16 +813,84 @@ class Store:
             postcode=r["postcode"], city=r["city"], birth_date=r["birth_date"],
         )
 
+    # -- copies: the same paper scanned again (decided by people/duplicates.py) --------
+
+    def duplicate_candidates(self, pseudonym: str | None, sender: str | None, start: str,
+                             end: str) -> list[StoredLetter]:
+        """Counted letters with text from the same sender (None: the unknown one), scanned
+        from `start` to `end`: with a pseudonym, those to it or to no known recipient.
+
+        Each look-up is one range of the index (sender, recipient_pseudonym, scanned_on)
+        or (sender, scanned_on): it reads the sender's letters of the window, never more.
+        """
+        lookups: list[tuple[str, list[object]]] = (
+            [("recipient_pseudonym = ?", [pseudonym]), ("recipient_pseudonym IS NULL", [])]
+            if pseudonym is not None else [("1", [])])
+        found: dict[int, StoredLetter] = {}
+        for where, values in lookups:
+            for r in self.db.execute(
+                "SELECT id, file_hash, first_page, scanned_on, recipient_pseudonym, "
+                "recipient_block, sender, subject, ocr_text FROM letters "
+                f"WHERE sender IS ? AND {where} AND scanned_on BETWEEN ? AND ? "
+                f"AND {COUNTED} AND ocr_text IS NOT NULL",
+                [sender, *values, start, end],
+            ).fetchall():
+                found[r[0]] = StoredLetter(
+                    id=r[0], key=LetterKey(r[1], r[2]), scanned_on=r[3],
+                    recipient_pseudonym=r[4],
+                    recipient_block=json.loads(r[5]) if r[5] else None,
+                    sender=r[6], subject=r[7], ocr_text=r[8])
+        return [found[i] for i in sorted(found)]
+
+    def is_distinct_letter(self, key: LetterKey) -> bool:
+        """Whether a person said this letter is a new letter, not a copy."""
+        return self.db.execute(
+            "SELECT 1 FROM distinct_letters WHERE file_hash = ? AND first_page = ?", list(key),
+        ).fetchone() is not None
+
+    def set_distinct_letter(self, key: LetterKey, actor: str | None) -> None:
+        """Mark a letter as a new letter (actor None: take the mark away)."""
+        self.db.execute("DELETE FROM distinct_letters WHERE file_hash = ? AND first_page = ?",
+                        list(key))
+        if actor is not None:
+            self.db.table("distinct_letters").insert(
+                {"file_hash": key.file_hash, "first_page": key.first_page, "actor": actor,
+                 "at": _now()})
+
+    def set_duplicate_of(self, letter_id: int, first_copy: LetterKey | None) -> None:
+        self.db.execute(
+            "UPDATE letters SET duplicate_of_hash = ?, duplicate_of_page = ? WHERE id = ?",
+            [first_copy.file_hash if first_copy else None,
+             first_copy.first_page if first_copy else None, letter_id])
+
+    def release_duplicates_of(self, keys: Iterable[LetterKey]) -> list[LetterKey]:
+        """The copies of these letters count again (their first copy is going); their keys."""
+        released: list[LetterKey] = []
+        for key in keys:
+            rows = self.db.execute(
+                "SELECT file_hash, first_page FROM letters "
+                "WHERE duplicate_of_hash = ? AND duplicate_of_page = ?", list(key)).fetchall()
+            self.db.execute(
+                "UPDATE letters SET duplicate_of_hash = NULL, duplicate_of_page = NULL "
+                "WHERE duplicate_of_hash = ? AND duplicate_of_page = ?", list(key))
+            released += [LetterKey(*r) for r in rows]
+        return released
+
+    def letter_id(self, key: LetterKey) -> int | None:
+        row = self.db.execute("SELECT id FROM letters WHERE file_hash = ? AND first_page = ?",
+                              list(key)).fetchone()
+        return int(row[0]) if row else None
+
     # -- follow-ups (kept in step by people/followup.py) -------------------------------
     # Every lookup here goes by an index: keeping follow-ups in step after one file
     # costs the same with 2,000 letters stored as with 200,000.
 
     def letter_facts(self, key: LetterKey) -> LetterFacts | None:
         row = self.db.execute(
-            "SELECT verdict, department, sender FROM letters "
+            "SELECT verdict, department, sender, duplicate_of_hash IS NOT NULL FROM letters "
             "WHERE file_hash = ? AND first_page = ?", list(key),
         ).fetchone()
-        return LetterFacts(*row) if row else None
+        return LetterFacts(row[0], row[1], row[2], bool(row[3])) if row else None
 
     def followup_link(self, key: LetterKey) -> FollowUpLink | None:
         row = self.db.execute(
@@ -846,12 +957,16 @@ class Store:
             wanted = sorted(set(ids))
             where.append(f"f.id IN ({','.join('?' * len(wanted))})" if wanted else "0")
             params += wanted
+        # The figures come from followup_days/followup_kinds (kept by triggers, see
+        # migrations._followup_figures): a few rows per follow-up, not its letters.
         rows = self.db.execute(
             "SELECT f.id, f.department, f.sender, f.status, f.outcome, f.note, f.opened_at, "
-            "f.closed_at, count(l.id), min(l.scanned_on), max(l.scanned_on) FROM followups f "
-            "LEFT JOIN followup_letters fl ON fl.followup_id = f.id "
-            "LEFT JOIN letters l ON l.file_hash = fl.file_hash AND l.first_page = fl.first_page "
-            f"WHERE {' AND '.join(where)} GROUP BY f.id "
+            "f.closed_at, "
+            "coalesce((SELECT sum(n) FROM followup_days d WHERE d.followup_id = f.id), 0), "
+            "(SELECT min(scanned_on) FROM followup_days d WHERE d.followup_id = f.id), "
+            "(SELECT max(scanned_on) FROM followup_days d WHERE d.followup_id = f.id) "
+            "FROM followups f "
+            f"WHERE {' AND '.join(where)} "
             "ORDER BY f.status = 'closed', f.department, f.sender, f.id",
             params,
         ).fetchall()
@@ -872,10 +987,8 @@ class Store:
         for start in range(0, len(followup_ids), 500):
             chunk = followup_ids[start:start + 500]
             for followup_id, kind, n in self.db.execute(
-                "SELECT fl.followup_id, l.kind, count(*) FROM followup_letters fl "
-                "JOIN letters l ON l.file_hash = fl.file_hash AND l.first_page = fl.first_page "
-                f"WHERE fl.followup_id IN ({','.join('?' * len(chunk))}) "
-                "GROUP BY fl.followup_id, l.kind", chunk,
+                "SELECT followup_id, kind, n FROM followup_kinds "
+                f"WHERE followup_id IN ({','.join('?' * len(chunk))})", chunk,
             ).fetchall():
                 found.setdefault(followup_id, {})[kind or UNKNOWN_KIND] = n
         return found

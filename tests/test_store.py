@@ -14,7 +14,7 @@ from postbakke.store import LetterRecord, Store, StoredFile
 EXPORT_KEYS = [
     "source", "pages", "tray", "scanned_on", "recipient_kind", "recipient_pseudonym",
     "recipient_masked", "match", "enrolment", "department", "sender", "verdict", "reason",
-    "window_cpr",
+    "window_cpr", "duplicate_of",
 ]
 
 

@@ -41,7 +41,8 @@ def jsonl_lines(letters: Iterable[Row]) -> Iterator[str]:
 
 
 def csv_lines(letters: Iterable[Row]) -> Iterator[str]:
-    """A header, then one CSV row per letter: pages as "1,2", window_cpr as true/false."""
+    """A header, then one CSV row per letter: pages as "1,2", window_cpr as true/false,
+    duplicate_of as its JSON object (empty when the letter is not a copy)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
 
@@ -56,6 +57,8 @@ def csv_lines(letters: Iterable[Row]) -> Iterator[str]:
         values = dict(row)
         values["pages"] = ",".join(str(p) for p in row["pages"])
         values["window_cpr"] = "true" if row["window_cpr"] else "false"
+        if row["duplicate_of"] is not None:
+            values["duplicate_of"] = json.dumps(row["duplicate_of"], ensure_ascii=False)
         yield line("" if values[k] is None else values[k] for k in EXPORT_FIELDS)
 
 
@@ -63,7 +66,8 @@ def table_lines(letters: Iterable[Row]) -> list[str]:
     """A table for the screen, in Danish; a sentence instead when there are no letters."""
     rows = [
         (r["id"], r["source"], ",".join(map(str, r["pages"])), r["department"],
-         r["sender"], r["recipient_masked"], VERDICT_DA[r["verdict"]], r["reason"])
+         r["sender"], r["recipient_masked"],
+         VERDICT_DA[r["verdict"]] + (" (kopi)" if r.get("duplicate_of") else ""), r["reason"])
         for r in letters
     ]
     if not rows:

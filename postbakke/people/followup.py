@@ -7,7 +7,8 @@ transaction that stores or changes letters, with the keys of the letters changed
   per department;
 - a leak stored after its sender's follow-up was closed opens a new one;
 - a letter that stops being a leak (a person's review decision) leaves its
-  follow-up, open or closed;
+  follow-up, open or closed; a copy of a letter stored before (people/duplicates.py)
+  is no leak of its own and joins none;
 - a letter now of another sender or department leaves its open follow-up and
   joins that sender's;
 - a letter removed from the store (`filing.forget_file`) leaves its open
@@ -35,12 +36,17 @@ from postbakke.store import FollowUpLink, LetterFacts, LetterKey, Store
 LEAK = VerdictKind.LEAK.value
 
 
+def counts_as_leak(letter: LetterFacts) -> bool:
+    """A leak that counts: not a copy of a letter stored before (people/duplicates.py)."""
+    return letter.verdict == LEAK and not letter.is_duplicate
+
+
 def leaves_followup(letter: LetterFacts | None, link: FollowUpLink) -> bool:
     """Whether a letter leaves the follow-up it belongs to (None: gone from the store)."""
     is_open = link.status is FollowUpStatus.OPEN
     if letter is None:
         return is_open
-    if letter.verdict != LEAK:
+    if not counts_as_leak(letter):
         return True
     return is_open and (letter.department, letter.sender) != (link.department, link.sender)
 
@@ -61,7 +67,8 @@ def sync_letters(store: Store, keys: Iterable[LetterKey]) -> None:
         store.drop_open_followups_without_letters(links[key].followup_id for key in leaving)
         for key in wanted:
             letter = letters[key]
-            if letter is None or letter.verdict != LEAK or (key in links and key not in leaving):
+            if letter is None or not counts_as_leak(letter) or (
+                    key in links and key not in leaving):
                 continue
             followup_id = store.open_followup_of(letter.department, letter.sender)
             if followup_id is None:

@@ -28,6 +28,7 @@ from postbakke.identifiers import cpr_birth_date, is_child_on
 from postbakke.letters.extract import mentions_enclosure
 from postbakke.models import Decision as Decision
 from postbakke.models import IdKind, MatchMethod, Reason, RecipientMatch, Verdict, VerdictKind
+from postbakke.people.duplicates import undo_new_letter
 from postbakke.people.followup import sync_letters
 from postbakke.privacy import Pseudonymiser, masked_id
 from postbakke.store import LetterKey, LetterRecord, Store
@@ -305,13 +306,16 @@ def undo_last(store: Store, actor: str) -> int | None:
             store.restore_decision_row(file_hash, first_page, before.get("decision"))
             store.update_letter(letter_id, before["letter"])
             sync_letters(store, [LetterKey(file_hash, first_page)])
+        elif last["action"] == "new_letter":  # "det er et nyt brev" taken back
+            undo_new_letter(store, letter_id, before)
         postponed = before.get("postponed")
         store.set_postponement(file_hash, first_page,
                                postponed["note"] if postponed else None,
                                postponed["actor"] if postponed else None)
         store.log_decision(
             actor=actor, letter_id=letter_id, file_hash=file_hash, first_page=first_page,
-            action="undo", before={"letter": current}, after={"letter": before["letter"]},
+            action="undo", before={"letter": current},
+            after={"letter": before.get("letter", current)},
             note=f"fortryder ændring nr. {last['id']}",
         )
     return letter_id

@@ -135,11 +135,30 @@ def letter(letter_id: int) -> Any:
     found = store().followup_of_letter(record.file_hash, record.pages[0] if record.pages else 0)
     if found is not None:
         followup = found
+    first_copy = None
+    if record.duplicate_of is not None:
+        first_id = store().letter_id(record.duplicate_of)
+        first_copy = {"id": first_id, "record": store().letter(first_id) if first_id else None}
     return render_template(
         "web/letter.html.j2", letter=record, letter_id=letter_id, verdict_da=VERDICT_DA,
         reason_da=REASON_DA, followup=followup, outcome_da=OUTCOME_DA,
-        n_images=len(record.image_paths or []),
+        n_images=len(record.image_paths or []), first_copy=first_copy,
     )
+
+
+@blueprint.post("/brev/<int:letter_id>/nyt-brev")
+def new_letter(letter_id: int) -> Any:
+    """"Det er et nyt brev": a letter taken for a copy counts again (duplicates.mark_new_letter,
+    as `postbakke duplicate undo`)."""
+    from postbakke.people.duplicates import mark_new_letter
+
+    try:
+        mark_new_letter(store(), letter_id, visitor().name)
+    except PostbakkeError as error:
+        return render_template("web/error.html.j2", title="Brevet blev ikke ændret",
+                               message=str(error),
+                               back=url_for("overview.letter", letter_id=letter_id)), 422
+    return redirect(url_for("overview.letter", letter_id=letter_id), code=303)
 
 
 @blueprint.get("/opfoelgninger")
