@@ -11,7 +11,10 @@ review queue of ~1 % still undecided. Then measures, on that workspace:
 - storing one more file of 20 letters (median of 5);
 - every page of the work station (Flask's test client, in-process: the server's
   own time, no network), each a median of 5 after one warm-up;
-- a review decision stored (median of 5), undone in between.
+- a review decision stored (median of 5), undone in between;
+- the week's report (read, figures, HTML with its charts; the CLI's path), a whole
+  year's report (HTML and the leak list's CSV beside it, written to a folder) with
+  the HTML file's size, and `followup list` (the CLI in-process), each a median of 3.
 
 Writes the table to the --doc file. A benchmark, not a test: nothing fails on speed.
 """
@@ -75,6 +78,8 @@ def _letters(rng: random.Random, file_hash: str, day: date, people: list[Enrolme
             verdict, reason = "legitimate", "no_danish_id"  # decided long ago
         person = rng.choice(people)
         sender = rng.choice(senders)
+        subject = rng.choice(["Afgørelse om boligstøtte", "Indkaldelse til samtale",
+                              "Partshøring", "Vedr. din ansøgning"])
         letters.append(LetterRecord(
             file_hash=file_hash, source=f"{file_hash[:8]}.pdf", pages=[page], tray="Postrum",
             scanned_on=day.isoformat(), recipient_kind="cpr",
@@ -84,9 +89,12 @@ def _letters(rng: random.Random, file_hash: str, day: date, people: list[Enrolme
             enrolment=person.status.value if verdict != "review" else None,
             department=sender.department, sender=sender.name, verdict=verdict, reason=reason,
             window_cpr=rng.random() < 0.01, evidence="fundet på CPR-nummer",
-            subject=rng.choice(["Afgørelse om boligstøtte", "Indkaldelse til samtale",
-                                "Partshøring", "Vedr. din ansøgning"]),
-            ocr_text=None, image_paths=[]))
+            subject=subject, image_paths=[],
+            # a short text, so that the copy look-up (people/duplicates.py) runs as on a
+            # real scan: candidates are read, compared, and none is the same paper
+            ocr_text=f"{person.name}\n{person.street}\n{subject}\nSagsnr. {rng.randrange(10**8)}",
+            recipient_block={"name": person.name, "attention": None, "street": person.street,
+                             "postcode": person.postcode, "city": person.city}))
     return letters
 
 
@@ -168,6 +176,41 @@ def measure(home: Path, store: Store) -> dict[str, float]:
         review.undo_last(store, "bench")
     figures["a review decision stored"] = statistics.median(times)
     figures["review queue length"] = len(queue)
+    figures.update(_reports_and_followups(home, store))
+    return figures
+
+
+def _reports_and_followups(home: Path, store: Store) -> dict[str, float]:
+    """The week's report, the year's report (with the leak CSV) and `followup list`."""
+    from click.testing import CliRunner
+
+    from postbakke.cli import cli
+    from postbakke.people import report as reports
+
+    figures: dict[str, float] = {}
+    latest = store.latest_scanned_on()
+    assert latest is not None
+    week = reports.Period.week(reports.IsoWeek.of(latest))
+    figures["report: a week (load + HTML)"] = _median_ms(
+        lambda: reports.render_html(reports.load_report(store, week, "Favrskov")), repeat=3)
+    out = home / "rapporter"
+    runner = CliRunner()
+    year = ["report", "--from", FIRST_DAY.isoformat(), "--to", latest.isoformat(),
+            "--out", str(out)]
+
+    def year_report() -> None:
+        result = runner.invoke(cli, year)
+        assert result.exit_code == 0, result.output
+
+    figures["report: the whole year (HTML + leak CSV)"] = _median_ms(year_report, repeat=3)
+    html = next(out.glob("rapport-*_*.html"))
+    figures["report: the year's HTML file (kB)"] = html.stat().st_size / 1000
+
+    def followup_list() -> None:
+        result = runner.invoke(cli, ["followup", "list"])
+        assert result.exit_code == 0, result.output
+
+    figures["followup list"] = _median_ms(followup_list, repeat=3)
     return figures
 
 

@@ -429,11 +429,14 @@ def report(obj: Context, week: str | None, start: Any, end: Any, out_dir: Path |
     if fmt == "csv" and out_dir is None:
         click.echo(reports.render_csv([*data.departments, data.total]), nl=False)
         return
-    path = reports.write_report(data, out_dir, fmt)
+    path = reports.write_report(data, out_dir, fmt,
+                                store.report_leaks(period.start, period.end))
     click.echo(
         f"Rapport for {period.title} skrevet: {path} ({data.total.paper} papirbreve, "
         f"{data.total.leaks} læk, digital andel {percent_da(data.total.digital_share)})."
     )
+    if fmt == "html":
+        click.echo(f"Alle læk som CSV: {reports.leaks_csv_path(path.parent, period)}")
 
 
 # --------------------------------------------------------------------------- follow-ups

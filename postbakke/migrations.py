@@ -179,7 +179,10 @@ def _letter_duplicates(db: sqlite_utils.Database) -> None:
     letters = db.table("letters")
     letters.create_index(["sender", "recipient_pseudonym", "scanned_on"], if_not_exists=True)
     letters.create_index(["sender", "scanned_on"], if_not_exists=True)
-    letters.create_index(["duplicate_of_hash", "duplicate_of_page"], if_not_exists=True)
+    # partial: only copies are in it, so "not a copy" (IS NULL) can never pick it and
+    # read every letter instead of a week's by scanned_on
+    db.execute("CREATE INDEX IF NOT EXISTS idx_letters_copies ON letters "
+               "(duplicate_of_hash, duplicate_of_page) WHERE duplicate_of_hash IS NOT NULL")
 
 
 # A linked letter counts in its follow-up's figures only while it is in the store (a

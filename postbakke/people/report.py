@@ -55,6 +55,10 @@ TOP_SENDERS_PER_DEPARTMENT = 5
 # least this many different senders.
 SYSTEMIC_MIN_LEAKS = 3
 SYSTEMIC_MIN_SENDERS = 2
+# Leaks listed in the HTML file at most: a week of a large municipality (~2,500 leaks at
+# 200,000 letters a year) would make a page a browser chokes on, and a year 30 MB. The
+# whole list goes into a CSV file beside the HTML (`leaks_csv_path`).
+LEAKS_LISTED_MAX = 500
 # Chart size in inches at 100 % zoom: 7 in = 178 mm, the text width of A4
 # portrait with 16 mm margins.
 CHART_WIDTH_IN = 7.0
@@ -362,6 +366,23 @@ def period_figures(
 
 
 @dataclass(frozen=True, slots=True)
+class LeakGroup:
+    """Leaks of one department, sender and kind counted together (`Store.leak_groups`):
+    what the senders' and causes' tables need, without a row per letter."""
+
+    department: str
+    sender: str | None
+    kind: str
+    n: int
+    counted_as: str = VerdictKind.LEAK.value
+
+    @classmethod
+    def from_row(cls, row: Mapping) -> LeakGroup:
+        return cls(row["department"] or UNKNOWN_DEPARTMENT, row["sender"],
+                   row["kind"] or letter_kind(None), int(row["n"]))
+
+
+@dataclass(frozen=True, slots=True)
 class SenderLeaks:
     sender: str  # UNKNOWN_SENDER when the sender is unknown
     leaks: int
@@ -369,19 +390,22 @@ class SenderLeaks:
 
 
 def top_senders(
-    letters: Sequence[ReportLetter], limit: int = TOP_SENDERS_PER_DEPARTMENT
+    letters: Sequence[ReportLetter | LeakGroup], limit: int = TOP_SENDERS_PER_DEPARTMENT
 ) -> dict[str, list[SenderLeaks]]:
     """Per department, the senders with most leaks (justified ones not counted)."""
-    by_sender: dict[str, dict[str, list[ReportLetter]]] = defaultdict(lambda: defaultdict(list))
+    by_sender: dict[str, dict[str, list[ReportLetter | LeakGroup]]] = defaultdict(
+        lambda: defaultdict(list))
     for letter in letters:
         if letter.counted_as == VerdictKind.LEAK:
             by_sender[letter.department][letter.sender or UNKNOWN_SENDER].append(letter)
     result = {}
     for department in sorted(by_sender):
-        senders = [
-            SenderLeaks(name, len(items), ranked(Counter(i.kind for i in items)))
-            for name, items in by_sender[department].items()
-        ]
+        senders = []
+        for name, items in by_sender[department].items():
+            kinds: Counter[str] = Counter()
+            for item in items:
+                kinds[item.kind] += item.n
+            senders.append(SenderLeaks(name, sum(i.n for i in items), ranked(kinds)))
         senders.sort(key=lambda s: (-s.leaks, s.sender))
         result[department] = senders[:limit]
     return result
@@ -399,14 +423,14 @@ class Cause:
         return self.leaks >= SYSTEMIC_MIN_LEAKS and self.senders >= SYSTEMIC_MIN_SENDERS
 
 
-def systemic_causes(letters: Sequence[ReportLetter]) -> list[Cause]:
+def systemic_causes(letters: Sequence[ReportLetter | LeakGroup]) -> list[Cause]:
     """Leaks grouped by department and kind of letter, most leaks first."""
-    groups: dict[tuple[str, str], list[ReportLetter]] = defaultdict(list)
+    groups: dict[tuple[str, str], list[ReportLetter | LeakGroup]] = defaultdict(list)
     for letter in letters:
         if letter.counted_as == VerdictKind.LEAK:
             groups[(letter.department, letter.kind)].append(letter)
     causes = [
-        Cause(department, kind, len(items), len({i.sender for i in items}))
+        Cause(department, kind, sum(i.n for i in items), len({i.sender for i in items}))
         for (department, kind), items in groups.items()
     ]
     causes.sort(key=lambda c: (-c.leaks, c.department, c.kind))
@@ -433,6 +457,16 @@ class Report:
     open_followups: list[FollowUpRow]
     closed_followups: list[FollowUpRow]
     digital_weeks: list[str] = field(default_factory=list)
+    leaks_total: int | None = None  # None: `leaks` is the whole list
+
+    @property
+    def leaks_count(self) -> int:
+        return len(self.leaks) if self.leaks_total is None else self.leaks_total
+
+    @property
+    def leaks_csv_name(self) -> str:
+        """The file beside the HTML that lists every leak (`write_report`)."""
+        return leaks_csv_path(Path("."), self.period).name
 
     @property
     def has_digital(self) -> bool:
@@ -442,14 +476,26 @@ class Report:
 def build_report(
     letters: Sequence[ReportLetter], counts: Sequence[DigitalCount],
     followups: Sequence[FollowUp], period: Period, municipality: str,
-    generated_at: datetime,
+    generated_at: datetime, *, tallies: Sequence[Tally] | None = None,
+    leak_groups: Sequence[LeakGroup] | None = None, followup_ids: set[int] | None = None,
+    leaks_total: int | None = None,
 ) -> Report:
     """All the report's figures from its inputs (pure). `letters` may reach back before the
-    period for the trend; the rest counts the period only."""
+    period for the trend; the rest counts the period only.
+
+    For a long period the store's groups stand in for the letters (`load_report`):
+    `tallies` (from the trend's first week) give the figures and the trend,
+    `leak_groups` the senders and causes, `followup_ids` the follow-ups of the
+    period's letters; `letters` are then the leaks listed (`leaks_total` of them in all).
+    """
     in_period = [x for x in letters if period.start <= x.scanned_on <= period.end]
     period_counts = counts_of_period(counts, period)
-    departments, total = period_figures(letters, counts, period)
-    followup_ids = {x.followup_id for x in in_period if x.followup_id is not None}
+    counted: Sequence[ReportLetter | Tally] = letters if tallies is None else tallies
+    departments, total = period_figures(counted, counts, period)
+    if followup_ids is None:
+        followup_ids = {x.followup_id for x in in_period if x.followup_id is not None}
+    grouped: Sequence[ReportLetter | LeakGroup] = (
+        in_period if leak_groups is None else leak_groups)
 
     def row(followup: FollowUp) -> FollowUpRow:
         return FollowUpRow(followup, followup.kinds)
@@ -466,11 +512,12 @@ def build_report(
     return Report(
         municipality=municipality, period=period, generated_at=generated_at,
         departments=departments, total=total,
-        weeks=weekly_figures(letters, counts, trend_weeks(period, letters, counts)),
-        senders=top_senders(in_period), causes=systemic_causes(in_period), leaks=leaks,
+        weeks=weekly_figures(counted, counts, trend_weeks(period, counted, counts)),
+        senders=top_senders(grouped), causes=systemic_causes(grouped), leaks=leaks,
         open_followups=[row(f) for f in followups if f.is_open],
         closed_followups=[row(f) for f in closed_in_period],
         digital_weeks=sorted({c.week for c in period_counts}),
+        leaks_total=leaks_total,
     )
 
 
@@ -494,10 +541,11 @@ def _svg(figure: object, prefix: str) -> str:
     return svg.strip()
 
 
-def _pyplot() -> Any:
+def _new_figure(width_in: float, height_in: float) -> Any:
+    """A matplotlib Figure drawn without pyplot (whose import alone took ~1 s, twice the
+    rest of a week's report): the SVG is rendered by the figure's own canvas."""
     import matplotlib
 
-    matplotlib.use("Agg")
     matplotlib.rcParams.update({
         "svg.fonttype": "none",  # text stays text: small, searchable, sharp in print
         "svg.hashsalt": "postbakke",  # the same figures give the same file
@@ -505,9 +553,9 @@ def _pyplot() -> Any:
         "font.size": 9,
         "axes.spines.top": False,
     })
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
-    return plt
+    return Figure(figsize=(width_in, height_in))
 
 
 def _percent_axis(axis: object) -> None:
@@ -520,36 +568,33 @@ def _percent_axis(axis: object) -> None:
 
 def trend_chart_svg(weeks: Sequence[Figures]) -> str:
     """Leaks (bars) and digital share (line, right axis) per ISO week, with the goal."""
-    plt = _pyplot()
-    figure, ax = plt.subplots(figsize=(CHART_WIDTH_IN, CHART_HEIGHT_IN))
-    try:
-        xs = list(range(len(weeks)))
-        labels = [f"U{w.label.split('-W')[1]}" for w in weeks]
-        ax.bar(xs, [w.leaks for w in weeks], color=COLOUR_LEAK, width=0.6, label="Læk")
-        ax.bar(xs, [w.justified for w in weeks], bottom=[w.leaks for w in weeks],
-               color=COLOUR_JUSTIFIED, width=0.6, label="Begrundet papir")
-        ax.set_ylabel("Papirbreve")
-        ax.set_xticks(xs, labels)
-        ax.yaxis.get_major_locator().set_params(integer=True)
-        handles, names = ax.get_legend_handles_labels()
-        shares = [w.digital_share for w in weeks]
-        if any(s is not None for s in shares):
-            right = ax.twinx()
-            right.plot(xs, [float("nan") if s is None else s * 100 for s in shares],
-                       color=COLOUR_DIGITAL, marker="o", linewidth=2, label="Digital andel")
-            right.axhline(GOAL_DIGITAL_SHARE * 100, color=COLOUR_GOAL, linestyle="--",
-                          linewidth=1, label=f"Mål {percent_da(GOAL_DIGITAL_SHARE, decimals=0)}")
-            right.set_ylim(0, 100)
-            right.set_ylabel("Digital andel")
-            right.spines["top"].set_visible(False)
-            _percent_axis(right.yaxis)
-            more, more_names = right.get_legend_handles_labels()
-            handles, names = handles + more, names + more_names
-        ax.legend(handles, names, loc="upper left", fontsize=8, frameon=False, ncols=4,
-                  bbox_to_anchor=(0, 1.15))
-        return _svg(figure, "udvikling")
-    finally:
-        plt.close(figure)
+    figure = _new_figure(CHART_WIDTH_IN, CHART_HEIGHT_IN)
+    ax = figure.subplots()
+    xs = list(range(len(weeks)))
+    labels = [f"U{w.label.split('-W')[1]}" for w in weeks]
+    ax.bar(xs, [w.leaks for w in weeks], color=COLOUR_LEAK, width=0.6, label="Læk")
+    ax.bar(xs, [w.justified for w in weeks], bottom=[w.leaks for w in weeks],
+           color=COLOUR_JUSTIFIED, width=0.6, label="Begrundet papir")
+    ax.set_ylabel("Papirbreve")
+    ax.set_xticks(xs, labels)
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    handles, names = ax.get_legend_handles_labels()
+    shares = [w.digital_share for w in weeks]
+    if any(s is not None for s in shares):
+        right = ax.twinx()
+        right.plot(xs, [float("nan") if s is None else s * 100 for s in shares],
+                   color=COLOUR_DIGITAL, marker="o", linewidth=2, label="Digital andel")
+        right.axhline(GOAL_DIGITAL_SHARE * 100, color=COLOUR_GOAL, linestyle="--",
+                      linewidth=1, label=f"Mål {percent_da(GOAL_DIGITAL_SHARE, decimals=0)}")
+        right.set_ylim(0, 100)
+        right.set_ylabel("Digital andel")
+        right.spines["top"].set_visible(False)
+        _percent_axis(right.yaxis)
+        more, more_names = right.get_legend_handles_labels()
+        handles, names = handles + more, names + more_names
+    ax.legend(handles, names, loc="upper left", fontsize=8, frameon=False, ncols=4,
+              bbox_to_anchor=(0, 1.15))
+    return _svg(figure, "udvikling")
 
 
 def department_chart_svg(departments: Sequence[Figures]) -> str | None:
@@ -557,28 +602,25 @@ def department_chart_svg(departments: Sequence[Figures]) -> str | None:
     rows = [d for d in departments if d.digital_share is not None]
     if not rows:
         return None
-    plt = _pyplot()
     height = max(1.6, 0.4 * len(rows) + 0.8)
-    figure, ax = plt.subplots(figsize=(CHART_WIDTH_IN, height))
-    try:
-        ys = list(range(len(rows)))[::-1]
-        shares = [(d.digital_share or 0) * 100 for d in rows]
-        colours = [COLOUR_GOAL if d.meets_goal else COLOUR_JUSTIFIED for d in rows]
-        ax.barh(ys, shares, color=colours, height=0.6)
-        ax.axvline(GOAL_DIGITAL_SHARE * 100, color=COLOUR_GOAL, linestyle="--", linewidth=1)
-        goal = f"Mål {percent_da(GOAL_DIGITAL_SHARE, decimals=0)}"
-        ax.text(GOAL_DIGITAL_SHARE * 100, max(ys) + 0.55, goal, ha="center", fontsize=8,
-                color=COLOUR_GOAL)
-        for y, share in zip(ys, shares, strict=True):
-            ax.text(min(share, 100) + 1, y, percent_da(share / 100), va="center", fontsize=8)
-        ax.set_yticks(ys, [d.label for d in rows])
-        ax.set_xlim(0, 110)
-        ax.set_xticks([0, 25, 50, 75, 100])
-        _percent_axis(ax.xaxis)
-        ax.spines["right"].set_visible(False)
-        return _svg(figure, "afdelinger")
-    finally:
-        plt.close(figure)
+    figure = _new_figure(CHART_WIDTH_IN, height)
+    ax = figure.subplots()
+    ys = list(range(len(rows)))[::-1]
+    shares = [(d.digital_share or 0) * 100 for d in rows]
+    colours = [COLOUR_GOAL if d.meets_goal else COLOUR_JUSTIFIED for d in rows]
+    ax.barh(ys, shares, color=colours, height=0.6)
+    ax.axvline(GOAL_DIGITAL_SHARE * 100, color=COLOUR_GOAL, linestyle="--", linewidth=1)
+    goal = f"Mål {percent_da(GOAL_DIGITAL_SHARE, decimals=0)}"
+    ax.text(GOAL_DIGITAL_SHARE * 100, max(ys) + 0.55, goal, ha="center", fontsize=8,
+            color=COLOUR_GOAL)
+    for y, share in zip(ys, shares, strict=True):
+        ax.text(min(share, 100) + 1, y, percent_da(share / 100), va="center", fontsize=8)
+    ax.set_yticks(ys, [d.label for d in rows])
+    ax.set_xlim(0, 110)
+    ax.set_xticks([0, 25, 50, 75, 100])
+    _percent_axis(ax.xaxis)
+    ax.spines["right"].set_visible(False)
+    return _svg(figure, "afdelinger")
 
 
 # --------------------------------------------------------------------------- output
@@ -651,19 +693,62 @@ def load_figures(store: Store, period: Period) -> PeriodFigures:
 
 def load_report(store: Store, period: Period, municipality: str,
                 now: datetime | None = None) -> Report:
-    """Read what the report needs from the store and build it."""
+    """Read what the report needs from the store and build it.
+
+    The store counts in SQL groups (figures and trend by day and department, leaks
+    by sender and kind) and lists at most LEAKS_LISTED_MAX leaks, so a year's report
+    costs a few thousand rows, not one object per letter; follow-ups come with
+    their figures kept up to date (no letters joined).
+    """
     trend_start = min(period.start, IsoWeek.of(period.end).shifted(-(TREND_WEEKS - 1)).monday)
-    letters = [ReportLetter.from_row(r) for r in store.report_letters(trend_start, period.end)]
+    tallies = tallies_from_rows(store.letter_tallies(trend_start, period.end))
+    leaks = [ReportLetter(
+        id=r["id"], scanned_on=date.fromisoformat(r["scanned_on"]), department=r["department"],
+        sender=r["sender"], recipient_masked=r["recipient_masked"], subject=None,
+        verdict=VerdictKind.LEAK, reason=Reason(r["reason"]), stored_kind=r["kind"],
+    ) for r in store.report_leaks(period.start, period.end, LEAKS_LISTED_MAX)]
+    groups = [LeakGroup.from_row(r) for r in store.leak_groups(period.start, period.end)]
     return build_report(
-        letters, store.digital_counts(), store.followups(), period, municipality,
-        now or datetime.now(UTC),
+        leaks, store.digital_counts(), store.followups(), period, municipality,
+        now or datetime.now(UTC), tallies=tallies, leak_groups=groups,
+        followup_ids=store.followup_ids_between(period.start, period.end),
+        leaks_total=sum(g.n for g in groups),
     )
 
 
+LEAKS_CSV_COLUMNS = ("brev_nr", "dato", "afdeling", "afsender", "modtager", "slags_brev",
+                     "hvorfor")
+
+
+def leaks_csv_path(folder: Path, period: Period) -> Path:
+    return folder / f"{period.file_name}-laek.csv"
+
+
+def leaks_csv_lines(rows: Iterable[Mapping]) -> Iterable[str]:
+    """Every leak of the period as CSV lines (`Store.report_leaks` rows: masked IDs only)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(LEAKS_CSV_COLUMNS)
+    for r in rows:
+        writer.writerow([r["id"], r["scanned_on"], r["department"], r["sender"] or UNKNOWN_SENDER,
+                         r["recipient_masked"] or "", r["kind"] or letter_kind(None),
+                         REASON_DA.get(r["reason"], r["reason"])])
+        if buffer.tell() > 1 << 16:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
 def write_report(
-    report: Report, out_dir: Path | None, fmt: str = "html"
+    report: Report, out_dir: Path | None, fmt: str = "html",
+    leak_rows: Iterable[Mapping] | None = None,
 ) -> Path:
-    """Write the report file (`rapport-2026-W47.html` or `.csv`) into out_dir; its path."""
+    """Write the report file (`rapport-2026-W47.html` or `.csv`) into out_dir; its path.
+
+    With `leak_rows` (`Store.report_leaks` of the period) an HTML report gets every
+    leak in `rapport-2026-W47-laek.csv` beside it, written as the rows come.
+    """
     folder = out_dir or DEFAULT_REPORT_DIR
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -672,6 +757,9 @@ def write_report(
             [*report.departments, report.total]
         )
         path.write_text(text, encoding="utf-8")
+        if fmt == "html" and leak_rows is not None:
+            with leaks_csv_path(folder, report.period).open("w", encoding="utf-8") as out:
+                out.writelines(leaks_csv_lines(leak_rows))
     except OSError as error:
         raise ReportError(
             f"rapporten kunne ikke skrives i {folder} ({error.strerror or error})"
