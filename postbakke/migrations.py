@@ -229,6 +229,10 @@ def _followup_figures(db: sqlite_utils.Database) -> None:
                "PRIMARY KEY (followup_id, scanned_on))")
     db.execute("CREATE TABLE IF NOT EXISTS followup_kinds (followup_id INTEGER NOT NULL, "
                "kind TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (followup_id, kind))")
+    # the follow-ups of a period's letters, and those closed in it (the report)
+    db.execute("CREATE INDEX IF NOT EXISTS idx_followup_days_scanned_on "
+               "ON followup_days (scanned_on, followup_id)")
+    db.table("followups").create_index(["closed_at"], if_not_exists=True)
     triggers = {
         "followup_letter_linked": ("AFTER INSERT ON followup_letters",
                                    _figure_change("add", "NEW", "followup_letters")),

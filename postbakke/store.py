@@ -20,7 +20,7 @@ import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -524,6 +524,12 @@ class Store:
         ).fetchall()
         return [dict(zip(("department", "sender", "kind", "n"), r, strict=True)) for r in rows]
 
+    def followups_closed_between(self, start: date, end: date) -> set[int]:
+        """The follow-ups closed from `start` to `end` (dates of closed_at, UTC)."""
+        return {r[0] for r in self.db.execute(
+            "SELECT id FROM followups WHERE closed_at >= ? AND closed_at < ?",
+            [start.isoformat(), (end + timedelta(days=1)).isoformat()]).fetchall()}
+
     def followup_ids_between(self, start: date, end: date) -> set[int]:
         """The follow-ups holding a letter (in the store) scanned from `start` to `end`."""
         return {r[0] for r in self.db.execute(
@@ -996,12 +1002,13 @@ class Store:
             wanted = sorted(set(ids))
             where.append(f"f.id IN ({','.join('?' * len(wanted))})" if wanted else "0")
             params += wanted
-        # The figures come from followup_days/followup_kinds (kept by triggers, see
-        # migrations._followup_figures): a few rows per follow-up, not its letters.
+        # The figures come from followup_kinds/followup_days (kept by triggers, see
+        # migrations._followup_figures): the count sums a few kinds, first and last
+        # day are one index seek each; no letter is read.
         rows = self.db.execute(
             "SELECT f.id, f.department, f.sender, f.status, f.outcome, f.note, f.opened_at, "
             "f.closed_at, "
-            "coalesce((SELECT sum(n) FROM followup_days d WHERE d.followup_id = f.id), 0), "
+            "coalesce((SELECT sum(n) FROM followup_kinds k WHERE k.followup_id = f.id), 0), "
             "(SELECT min(scanned_on) FROM followup_days d WHERE d.followup_id = f.id), "
             "(SELECT max(scanned_on) FROM followup_days d WHERE d.followup_id = f.id) "
             "FROM followups f "

@@ -697,8 +697,9 @@ def load_report(store: Store, period: Period, municipality: str,
 
     The store counts in SQL groups (figures and trend by day and department, leaks
     by sender and kind) and lists at most LEAKS_LISTED_MAX leaks, so a year's report
-    costs a few thousand rows, not one object per letter; follow-ups come with
-    their figures kept up to date (no letters joined).
+    costs a few thousand rows, not one object per letter; of the follow-ups only the
+    open ones and those of the period are read, with their kept figures (no letters
+    joined).
     """
     trend_start = min(period.start, IsoWeek.of(period.end).shifted(-(TREND_WEEKS - 1)).monday)
     tallies = tallies_from_rows(store.letter_tallies(trend_start, period.end))
@@ -708,11 +709,15 @@ def load_report(store: Store, period: Period, municipality: str,
         verdict=VerdictKind.LEAK, reason=Reason(r["reason"]), stored_kind=r["kind"],
     ) for r in store.report_leaks(period.start, period.end, LEAKS_LISTED_MAX)]
     groups = [LeakGroup.from_row(r) for r in store.leak_groups(period.start, period.end)]
+    followup_ids = store.followup_ids_between(period.start, period.end)
+    shown = store.followups(only_open=True) + [
+        f for f in store.followups(
+            ids=followup_ids | store.followups_closed_between(period.start, period.end))
+        if not f.is_open]
     return build_report(
-        leaks, store.digital_counts(), store.followups(), period, municipality,
+        leaks, store.digital_counts(), shown, period, municipality,
         now or datetime.now(UTC), tallies=tallies, leak_groups=groups,
-        followup_ids=store.followup_ids_between(period.start, period.end),
-        leaks_total=sum(g.n for g in groups),
+        followup_ids=followup_ids, leaks_total=sum(g.n for g in groups),
     )
 
 
