@@ -27,7 +27,7 @@ from postbakke.samples import make_letter_specs, make_world, render_letter_pdf, 
 from postbakke.samples.world import write_registers
 from postbakke.store import Store
 
-SECRET = "kopi-test"
+SECRET = "kopi-test-hemmelighed-til-pseudonymer-01"  # >= 32 characters (issue 14)
 N_LETTERS = 8
 
 

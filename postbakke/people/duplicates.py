@@ -41,7 +41,7 @@ DEFAULT_WINDOW_DAYS = 14
 # as one space). Measured by tests/test_duplicates_e2e.py (generated letters scanned as
 # a batch, re-scanned the next day in reverse order with other skew and noise, read by
 # Tesseract): the same letter's two readings scored 99.3-99.9; the same standard letter
-# to another person 96.1-97.2 (told apart by the recipient first, and by the text too).
+# to another person 96.1-97.4 (told apart by the recipient first, and by the text too).
 TEXT_MIN_RATIO = 98.0  # the whole masked text: OCR noise only
 SUBJECT_MIN_RATIO = 90.0  # the subject line: a misread character or two
 BLOCK_MIN_RATIO = 90.0  # name, street and postcode of the printed recipient block
