@@ -52,6 +52,8 @@ fast: install
 demo: install
 	rm -rf $(DEMO)
 	$(BIN)/python -m postbakke.samples $(DEMO)/bakke --seed 2026 --letters 12
+	mkdir -p $(DEMO_HOME)
+	printf '[municipality]\nname = "Favrskov Kommune"\ncvr = ["29189714"]\n' > $(DEMO_HOME)/postbakke.toml
 	export POSTBAKKE_HOME=$(DEMO_HOME); \
 	$(BIN)/postbakke enrolment import $(DEMO)/bakke/registers/enrolment.csv && \
 	$(BIN)/postbakke staff import $(DEMO)/bakke/registers/staff.csv && \

@@ -21,6 +21,7 @@ from types import MappingProxyType
 from stdnum.dk import cvr as stdnum_cvr
 
 from postbakke.errors import ConfigError
+from postbakke.models import EnvelopeWindow
 
 DEFAULT_HOME = "postbakke-data"
 SETTINGS_FILE = "postbakke.toml"
@@ -78,6 +79,11 @@ DEFAULT_SMTP_TIMEOUT_S = 30.0
 # than RFC 5322 on purpose: what fails here is a typo far more often than a
 # rare valid form (and non-ASCII addresses need SMTPUTF8, which relays lack).
 _ADDRESS_FORM = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+
+# The word a separator sheet's barcode carries (Paperless-ngx's patch code T).
+DEFAULT_SEPARATOR_TEXT = "PATCHT"
+# [envelope] window: a field smaller than a line of type or larger than A4 is a typo.
+WINDOW_MIN_MM, PAGE_LIMIT_MM = 10.0, 297.0
 
 DIGEST_KEYS = {"sender", "reply_to", "contact", "send_when_no_leaks", "departments"}
 SMTP_KEYS = {"host", "port", "security", "user", "ca_file", "timeout_s"}
@@ -168,6 +174,11 @@ class Settings:
     max_pages: int = DEFAULT_MAX_PAGES
     duplicate_window_days: int = DEFAULT_DUPLICATE_WINDOW_DAYS
     watch_folder: Path | None = None  # [watch] folder: the scan-to-folder the station shows
+    # [envelope] window: the address field that shows through the envelope (CPR-loven § 54)
+    envelope_window: EnvelopeWindow = field(default_factory=EnvelopeWindow)
+    separator_text: str = DEFAULT_SEPARATOR_TEXT  # [scan] separator_text
+    # [municipality] name given in postbakke.toml (the name above is a display default)
+    municipality_named: bool = False
     digest: DigestSettings = field(default_factory=DigestSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     smtp_password: str | None = field(default=None, repr=False)
@@ -185,6 +196,24 @@ class Settings:
         """The errors that stop making digests (and, when sending, sending them)."""
         areas = {"digest", "smtp"} if sending else {"digest"}
         return [p for p in self.problems if p.is_error and p.area in areas]
+
+    def missing_municipality(self) -> str | None:
+        """Why `scan` must not run yet, in Danish, or None when the municipality is configured.
+
+        Without its own CVR a municipality's number printed in a body line becomes a
+        company "leak", and without its name the return address is read as a recipient:
+        an unconfigured workspace would accuse its own municipality.
+        """
+        missing = [what for what, ok in (("navn (name)", self.municipality_named),
+                                         ("CVR-nummer (cvr)", bool(self.own_cvrs))) if not ok]
+        if not missing:
+            return None
+        return (
+            f"kommunens {' og '.join(missing)} mangler: tilføj [municipality] med "
+            'name = "<Navn> Kommune" og cvr = ["<kommunens CVR-nummer>"] i '
+            f"{self.settings_path}, før der scannes (ellers kan kommunens egne breve "
+            "blive vurderet som læk)"
+        )
 
     @property
     def db_path(self) -> Path:
@@ -285,8 +314,17 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     watch = data.get("watch", {})
     if not isinstance(watch, dict) or not isinstance(watch.get("folder", ""), str):
         raise ConfigError(f"{path}: [watch] folder skal være en sti i anførselstegn")
+    separator_text = scan.get("separator_text", DEFAULT_SEPARATOR_TEXT)
+    if not isinstance(separator_text, str) or not separator_text.strip():
+        raise ConfigError(f"{path}: [scan] separator_text skal være en tekst, fx \"PATCHT\"")
+    name = municipality.get("name")
+    if name is not None and (not isinstance(name, str) or not name.strip()):
+        raise ConfigError(f"{path}: [municipality] name skal være kommunens navn i anførselstegn")
     return Settings(
         watch_folder=Path(watch["folder"]) if watch.get("folder") else None,
+        envelope_window=_parse_window(data.get("envelope", {}), path),
+        separator_text=separator_text.strip(),
+        municipality_named=bool(name),
         home=home,
         municipality_name=str(municipality.get("name", "Favrskov Kommune")),
         own_cvrs=own_cvrs,
@@ -326,6 +364,33 @@ def _scan_values(scan: Mapping[str, object], path: Path, text: str) -> dict[str,
         assert isinstance(value, int | float)
         values[key] = float(value) if kind is float else int(value)
     return values
+
+
+def _parse_window(envelope: object, path: Path) -> EnvelopeWindow:
+    """[envelope] window = { left, top, width, height } in mm; DIN 5008 form B when absent."""
+    if not isinstance(envelope, dict):
+        raise ConfigError(f"{path}: [envelope] skal være en tabel")
+    raw = envelope.get("window")
+    if raw is None:
+        return EnvelopeWindow()
+    example = "window = { left = 20, top = 45, width = 85, height = 45 }"
+    if not isinstance(raw, dict) or set(raw) != {"left", "top", "width", "height"}:
+        raise ConfigError(f"{path}: [envelope] window skal angive left, top, width og height "
+                          f"i mm, fx {example}")
+    values = {}
+    for key, value in raw.items():
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise ConfigError(f"{path}: [envelope] window {key} skal være et tal i mm, "
+                              f"ikke '{value}'")
+        values[key] = float(value)
+    window = EnvelopeWindow(**values)
+    if (
+        window.width < WINDOW_MIN_MM or window.height < WINDOW_MIN_MM
+        or window.right > PAGE_LIMIT_MM or window.bottom > PAGE_LIMIT_MM
+    ):
+        raise ConfigError(f"{path}: [envelope] window ligger ikke på en A4-side "
+                          f"(mindst {WINDOW_MIN_MM:g} mm bred og høj), fx {example}")
+    return window
 
 
 # --------------------------------------------------------------------------- [digest] and [smtp]

@@ -31,6 +31,38 @@ A4_HEIGHT_MM = 297.0
 LETTERHEAD_BOTTOM_MM = 40.0
 WINDOW_LEFT_MM, WINDOW_RIGHT_MM = 8.0, 110.0
 WINDOW_TOP_MM, WINDOW_BOTTOM_MM = 38.0, 100.0
+
+
+@dataclass(frozen=True, slots=True)
+class EnvelopeWindow:
+    """The address field that shows through the envelope's window, mm from the page's top-left.
+
+    The default is DIN 5008 form B, which Danish window envelopes (C5, C65/E65)
+    follow: 20 mm from the left, 45 mm from the top, 85 x 45 mm. Municipalities
+    with other envelopes set `[envelope] window` in postbakke.toml.
+    """
+
+    left: float = 20.0
+    top: float = 45.0
+    width: float = 85.0
+    height: float = 45.0
+
+    @property
+    def right(self) -> float:
+        return self.left + self.width
+
+    @property
+    def bottom(self) -> float:
+        return self.top + self.height
+
+    def holds(self, x0: float, y0: float, x1: float, y1: float, tolerance_mm: float) -> bool:
+        """Whether a box lies inside the field, each edge allowed `tolerance_mm` over."""
+        return (
+            x0 >= self.left - tolerance_mm and x1 <= self.right + tolerance_mm
+            and y0 >= self.top - tolerance_mm and y1 <= self.bottom + tolerance_mm
+        )
+
+
 # Lines of one address block are at most this far apart (a blank line between
 # the name and the street is ~10 mm; the next block is further).
 BLOCK_LINE_GAP_MM = 11.0
@@ -83,6 +115,9 @@ class Reason(StrEnum):
     LOW_CONFIDENCE = "low_confidence"
     CHILD_UNDER_15 = "child_under_15"
     PHYSICAL_ENCLOSURE = "physical_enclosure"
+    # The letter speaks of something enclosed that the tool cannot place (a physical
+    # thing or a document?): by rule 1 review, never leak.
+    ENCLOSURE_UNCLEAR = "enclosure_unclear"
     # A person reviewing the letter found no recipient with a Danish CPR/CVR
     # number (abroad, no Danish ID): domain.md's "never a leak" case.
     NO_DANISH_ID = "no_danish_id"
@@ -280,6 +315,7 @@ class Fields:
     letterhead_lines: tuple[str, ...] = ()
     subject: str | None = None
     physical_enclosure: bool = False  # "Vedlagt: sundhedskort" and the like
+    unplaced_enclosure: bool = False  # "Vedlagt: <something the tool does not know>"
     low_confidence: bool = False  # the page read too badly to be sure of anything
 
 

@@ -20,6 +20,7 @@ from postbakke.config import Settings
 from postbakke.deciding.match import Registers, match_recipient, match_sender
 from postbakke.deciding.verdict import decide
 from postbakke.errors import (
+    ConfigError,
     FileAlreadyStored,
     InputFileError,
     PostbakkeError,
@@ -285,6 +286,11 @@ class ScanContext:
 
     @classmethod
     def open(cls, settings: Settings, store: Store, workers: int = 1) -> ScanContext:
+        """Everything a scan needs; refused (ConfigError) on a workspace that does not
+        name its municipality and own CVR (`Settings.missing_municipality`)."""
+        missing = settings.missing_municipality()
+        if missing is not None:
+            raise ConfigError(missing[0].upper() + missing[1:])
         ctx = cls(
             settings=settings,
             store=store,
@@ -292,7 +298,8 @@ class ScanContext:
             pseudonymiser=Pseudonymiser(load_or_create_secret(settings.home, settings.secret)),
             registers=Registers.build([], []),
             extract_options=ExtractOptions(
-                own_cvrs=settings.own_cvrs, municipality_name=settings.municipality_name
+                own_cvrs=settings.own_cvrs, municipality_name=settings.municipality_name,
+                window=settings.envelope_window,
             ),
         )
         ctx.refresh_registers()
@@ -433,7 +440,7 @@ def assess_letter(
     fields = extract_fields(letter, ctx.extract_options)
     recipient = match_recipient(fields, ctx.registers, ctx.pseudonymiser, scanned_on)
     sender = match_sender(fields, ctx.registers, tray)
-    verdict = decide(recipient, fields.physical_enclosure)
+    verdict = decide(recipient, fields.physical_enclosure, fields.unplaced_enclosure)
     log.info(
         "%s sider %s: %s/%s (%s)", letter.source, letter.page_numbers,
         verdict.kind.value, verdict.reason.value, recipient.evidence,

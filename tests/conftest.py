@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from municipality import configure_municipality
 from workspace_secret import TEST_SECRET
 
 from postbakke.cli import cli
@@ -35,7 +36,9 @@ def private_umask():
 
 @pytest.fixture
 def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A workspace that names its municipality (Favrskov Kommune, CVR 29189714)."""
     home = tmp_path / "arbejdsmappe"
+    configure_municipality(home)
     monkeypatch.setenv("POSTBAKKE_HOME", str(home))
     monkeypatch.setenv("POSTBAKKE_SECRET", TEST_SECRET)
     monkeypatch.delenv("POSTBAKKE_OWN_CVR", raising=False)

@@ -10,6 +10,7 @@ import sys
 import time
 from datetime import date
 
+from municipality import configure_municipality
 from workspace_secret import TEST_SECRET
 
 from postbakke.samples import TRAY_DIR, make_tray
@@ -30,6 +31,7 @@ def test_watch_reads_files_files_them_away_and_stops_on_sigterm(tmp_path):
     make_tray(bakke, seed=3, n_letters=2, scanned_share=0.0)
     env = {**os.environ, "POSTBAKKE_HOME": str(tmp_path / "ws"), "POSTBAKKE_SECRET": TEST_SECRET,
            "PYTHONUNBUFFERED": "1"}
+    configure_municipality(tmp_path / "ws")
     postbakke = [sys.executable, "-m", "postbakke"]
     for register in ("enrolment", "staff"):
         subprocess.run([*postbakke, register, "import", str(bakke / "registers" /

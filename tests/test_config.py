@@ -51,7 +51,7 @@ def test_secret_is_created_once_with_mode_0600(tmp_path):
 
 
 def test_bad_settings_file_is_one_line_at_the_cli(run, workspace):
-    workspace.mkdir(parents=True)
+    workspace.mkdir(parents=True, exist_ok=True)
     (workspace / "postbakke.toml").write_text("[municipality\n", encoding="utf-8")
     from click.testing import CliRunner
 
@@ -88,3 +88,80 @@ def test_ocr_thread_limit_is_set_in_the_environment(monkeypatch):
     limit_ocr_threads()
     assert os.environ["OMP_THREAD_LIMIT"] == "1"
 
+
+
+@pytest.mark.parametrize(
+    ("text", "window"),
+    [
+        ("", (20.0, 45.0, 85.0, 45.0)),  # DIN 5008 form B
+        ("[envelope]\nwindow = { left = 15, top = 40, width = 90, height = 45 }\n",
+         (15.0, 40.0, 90.0, 45.0)),
+    ],
+)
+def test_envelope_window_from_settings_or_din_5008(tmp_path, text, window):
+    (tmp_path / "postbakke.toml").write_text(text, encoding="utf-8")
+    got = load_settings({"POSTBAKKE_HOME": str(tmp_path)}).envelope_window
+    assert (got.left, got.top, got.width, got.height) == window
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[envelope]\nwindow = { left = 20, top = 45 }\n", "left, top, width og height"),
+        ('[envelope]\nwindow = { left = 20, top = 45, width = "85", height = 45 }\n',
+         "width skal være et tal"),
+        ("[envelope]\nwindow = { left = 150, top = 45, width = 200, height = 45 }\n",
+         "ligger ikke på en A4-side"),
+        ('[scan]\nseparator_text = ""\n', "separator_text"),
+    ],
+)
+def test_bad_envelope_or_separator_settings_are_reported_in_danish(tmp_path, text, expected):
+    (tmp_path / "postbakke.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"POSTBAKKE_HOME": str(tmp_path)})
+    assert expected in str(caught.value)
+
+
+def test_separator_text_is_a_setting(tmp_path):
+    assert load_settings({"POSTBAKKE_HOME": str(tmp_path)}).separator_text == "PATCHT"
+    (tmp_path / "postbakke.toml").write_text('[scan]\nseparator_text = "SKILLEARK"\n',
+                                             encoding="utf-8")
+    assert load_settings({"POSTBAKKE_HOME": str(tmp_path)}).separator_text == "SKILLEARK"
+
+
+@pytest.mark.parametrize(
+    ("text", "env", "missing"),
+    [
+        ("", {}, ["navn (name)", "CVR-nummer (cvr)"]),
+        ('[municipality]\nname = "Favrskov Kommune"\n', {}, ["CVR-nummer (cvr)"]),
+        ('[municipality]\ncvr = ["29189714"]\n', {}, ["navn (name)"]),
+        ('[municipality]\nname = "Favrskov Kommune"\n', {"POSTBAKKE_OWN_CVR": "29189714"}, []),
+    ],
+)
+def test_scan_is_refused_until_the_municipality_is_named(tmp_path, text, env, missing):
+    (tmp_path / "postbakke.toml").write_text(text, encoding="utf-8")
+    reason = load_settings({"POSTBAKKE_HOME": str(tmp_path), **env}).missing_municipality()
+    if not missing:
+        assert reason is None
+        return
+    assert reason is not None
+    for what in missing:
+        assert what in reason
+    assert "[municipality]" in reason and "postbakke.toml" in reason
+
+
+def test_scan_on_an_unconfigured_workspace_says_what_to_add(tmp_path, monkeypatch):
+    """GIVEN a workspace without [municipality] WHEN scan runs THEN one Danish line, no letters."""
+    from click.testing import CliRunner
+
+    from postbakke.cli import cli
+
+    monkeypatch.setenv("POSTBAKKE_HOME", str(tmp_path / "tom"))
+    monkeypatch.setenv("POSTBAKKE_SECRET", "k")
+    monkeypatch.delenv("POSTBAKKE_OWN_CVR", raising=False)
+    letter = tmp_path / "brev.pdf"
+    letter.write_bytes(b"%PDF-1.4")
+    result = CliRunner().invoke(cli, ["scan", str(letter)])
+    assert result.exit_code == 5
+    assert "Kommunens navn (name) og CVR-nummer (cvr) mangler" in result.output
+    assert "Traceback" not in result.output

@@ -240,6 +240,7 @@ def test_config_check_of_invalid_toml_is_one_error_line(run, workspace):
 
 
 def test_config_check_without_a_file(run, workspace):
+    (workspace / "postbakke.toml").unlink()  # the fixture names the municipality
     result = run("config", "check")
     assert result.exit_code == 0
     assert "findes ikke; standardindstillingerne bruges (1 advarsel)" in result.output

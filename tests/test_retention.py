@@ -45,7 +45,7 @@ def test_purge_deletes_old_images_and_text_but_keeps_the_verdicts(workspace):
 
 
 def test_retention_days_from_the_settings_file_and_purge_command(workspace):
-    workspace.mkdir(parents=True)
+    workspace.mkdir(parents=True, exist_ok=True)
     (workspace / "postbakke.toml").write_text("retention_days = 0\n", encoding="utf-8")
     settings = load_settings()
     stored_letter(Store(settings.db_path), str(workspace / "findes-ikke.png"), "h2")

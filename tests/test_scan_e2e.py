@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from municipality import configure_municipality
 
 from postbakke.cli import cli
 from postbakke.samples import TRAY_DIR, LetterTruth, make_corpus, make_tray, make_world
@@ -31,6 +32,7 @@ def pseudonym(digits: str) -> str:
 
 def scan_tray(tray_dir: Path, home: Path, monkeypatch) -> tuple[list[dict], str]:
     monkeypatch.setenv("POSTBAKKE_HOME", str(home))
+    configure_municipality(home)
     monkeypatch.setenv("POSTBAKKE_SECRET", SECRET)
     runner = CliRunner()
     for register, name in (("enrolment", "enrolment.csv"), ("staff", "staff.csv")):

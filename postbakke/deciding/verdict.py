@@ -17,7 +17,18 @@ from postbakke.models import (
 )
 
 
-def decide(recipient: RecipientMatch, physical_enclosure: bool = False) -> Verdict:
+def decide(
+    recipient: RecipientMatch, physical_enclosure: bool = False, unplaced_enclosure: bool = False
+) -> Verdict:
+    """The verdict of domain.md's table. A letter that would be a leak but speaks of an
+    enclosure the tool cannot place (`unplaced_enclosure`) goes to review instead."""
+    verdict = _decide(recipient, physical_enclosure)
+    if verdict.kind is VerdictKind.LEAK and unplaced_enclosure:
+        return Verdict(VerdictKind.REVIEW, Reason.ENCLOSURE_UNCLEAR)
+    return verdict
+
+
+def _decide(recipient: RecipientMatch, physical_enclosure: bool) -> Verdict:
     if recipient.problem is not None:
         return Verdict(VerdictKind.REVIEW, recipient.problem)
     if recipient.method is MatchMethod.MANUAL and recipient.kind is None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from rapidfuzz import fuzz
 
 from postbakke.letters import ids
+from postbakke.letters.enclosures import EnclosureKind, find_enclosure
 from postbakke.models import (
     BLOCK_LINE_GAP_MM,
     LETTERHEAD_BOTTOM_MM,
@@ -21,6 +22,7 @@ from postbakke.models import (
     WINDOW_LEFT_MM,
     WINDOW_RIGHT_MM,
     WINDOW_TOP_MM,
+    EnvelopeWindow,
     Fields,
     FoundId,
     IdKind,
@@ -28,11 +30,18 @@ from postbakke.models import (
     Line,
     Page,
     RecipientBlock,
+    Word,
     parse_postcode_line,
 )
 
-# What shows through the window itself (CPR-loven § 54): a little tighter.
-VISIBLE_WINDOW_TOP_MM, VISIBLE_WINDOW_BOTTOM_MM = 40.0, 95.0
+# A CPR number is legible through the envelope (CPR-loven § 54) only when its
+# box lies inside the address field (`EnvelopeWindow`, DIN 5008 form B by
+# default); each edge may be passed by this much. A letter folded and put into
+# the envelope can shift ~1 mm, and after deskewing the residual skew is
+# <= 0.5 degree, ~0.7 mm over the field's 85 mm: 2 mm covers both, while a
+# subject line set under the field (its top >= 2.5 mm below the edge at the
+# standard's line spacing) or an info block beside it stays outside.
+WINDOW_TOLERANCE_MM = 2.0
 INFO_LEFT_MM = 112.0
 INFO_BOTTOM_MM = 125.0
 FOOTER_TOP_MM = 265.0
@@ -71,23 +80,19 @@ RETURN_ADDRESS_MATCH = 85
 _STREET = re.compile(r"^[^\W\d_][\w. -]*?\s\d{1,4}\s?[A-Za-z]?\b(?:[,.].*)?$")
 _REGARDING = re.compile(r"^ved(?:r|rørende)\b", re.IGNORECASE)
 _SALUTATION = re.compile(r"^(?:kære|hej|til)\b", re.IGNORECASE)
-_ENCLOSURE = re.compile(  # see mentions_enclosure
-    r"(?:vedlagt|bilag|vedhæftet)[^\n]{0,60}(?:sundhedskort|sygesikringskort|kørekort|pas\b"
-    r"|original|fysisk)",
-    re.IGNORECASE,
-)
 _NAME_LIKE = re.compile(r"^[A-ZÆØÅ][\wæøåÆØÅ.'-]*(?:\s+[A-ZÆØÅ][\wæøåÆØÅ.'-]*){1,4}$")
 
 
 def mentions_enclosure(text: str) -> bool:
     """Whether a letter's text names a physical enclosure (a health card, an original)."""
-    return bool(_ENCLOSURE.search(text))
+    return find_enclosure(text).kind is EnclosureKind.PHYSICAL
 
 
 @dataclass(frozen=True)
 class ExtractOptions:
     own_cvrs: frozenset[str] = frozenset()
     municipality_name: str = ""
+    window: EnvelopeWindow = EnvelopeWindow()
 
 
 def zone_of(line: Line, first_page: bool) -> str:
@@ -112,12 +117,26 @@ def zone_of(line: Line, first_page: bool) -> str:
     return "body"
 
 
-def _in_visible_window(line: Line) -> bool:
-    middle = (line.y0 + line.y1) / 2
-    return (
-        line.x0 <= WINDOW_RIGHT_MM
-        and VISIBLE_WINDOW_TOP_MM <= middle <= VISIBLE_WINDOW_BOTTOM_MM
-    )
+def _number_words(hit: FoundId, row: list[Line]) -> list[Word]:
+    """The words a number was read from: those whose digits are part of it."""
+    words = [w for ln in row for w in ln.words]
+    return [w for w in words if (d := re.sub(r"\D", "", w.text)) and d in hit.digits]
+
+
+def in_window(hit: FoundId, row: list[Line], window: EnvelopeWindow) -> bool:
+    """Whether the number's own words lie inside the envelope's address field.
+
+    The number's box, not its line's: a line may run from the window into the
+    info column. Without word boxes the line's box stands in.
+    """
+    words = _number_words(hit, row) or [w for ln in row for w in ln.words]
+    if words:
+        box = (min(w.x0 for w in words), min(w.y0 for w in words),
+               max(w.x1 for w in words), max(w.y1 for w in words))
+    else:
+        box = (min(ln.x0 for ln in row), min(ln.y0 for ln in row),
+               max(ln.x1 for ln in row), max(ln.y1 for ln in row))
+    return window.holds(*box, tolerance_mm=WINDOW_TOLERANCE_MM)
 
 
 def _rows(lines: list[Line], first_page: bool) -> list[tuple[str, list[Line]]]:
@@ -144,7 +163,7 @@ def _number_confidence(hit: FoundId, row: list[Line]) -> float:
     its digits. Words are the number's when their digits are part of it.
     """
     words = [w for ln in row for w in ln.words]
-    own = [w for w in words if (d := re.sub(r"\D", "", w.text)) and d in hit.digits]
+    own = _number_words(hit, row)
     return min(w.conf for w in (own or words)) / 100.0
 
 
@@ -164,7 +183,7 @@ def find_letter_ids(letter: Letter, options: ExtractOptions) -> tuple[list[Found
                               confidence=round(hit.confidence * conf, 4))
                 if (
                     index == 0 and hit.kind is IdKind.CPR
-                    and any(_in_visible_window(ln) for ln in row)
+                    and in_window(hit, row, options.window)
                 ):
                     window_cpr = True
                 found.append(hit)
@@ -297,7 +316,7 @@ def extract_fields(letter: Letter, options: ExtractOptions) -> Fields:
         signature = _signature(page)
         if signature:
             break
-    all_text = "\n".join(p.text for p in letter.pages)
+    enclosure = find_enclosure("\n".join(p.text for p in letter.pages)).kind
     return Fields(
         recipient_ids=tuple(found),
         recipient_block=recipient_block(first, options.municipality_name),
@@ -310,6 +329,7 @@ def extract_fields(letter: Letter, options: ExtractOptions) -> Fields:
             ln.text for ln in first.lines if zone_of(ln, True) == "letterhead"
         ),
         subject=_subject(first),
-        physical_enclosure=mentions_enclosure(all_text),
+        physical_enclosure=enclosure is EnclosureKind.PHYSICAL,
+        unplaced_enclosure=enclosure is EnclosureKind.UNPLACED,
         low_confidence=is_low_confidence(first),
     )

@@ -22,6 +22,7 @@ REASON_DA = {
     "low_confidence": "for usikker læsning",
     "child_under_15": "barn under 15 år",
     "physical_enclosure": "brevet har et fysisk bilag",
+    "enclosure_unclear": "brevet nævner et bilag, som ikke kunne bestemmes",
     "no_danish_id": "modtageren har intet dansk CPR- eller CVR-nummer (afgjort manuelt)",
     "justified_paper": "papirbrevet var begrundet (afgjort manuelt)",
 }

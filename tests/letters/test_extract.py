@@ -183,3 +183,40 @@ def test_subject_naming_the_person_keeps_the_topic_line_under_it():
     fields = fields_of(*WINDOW, line("Vedr. Jens Hansen, cpr.nr. 010203-1234", 20, 105),
                        line("Indkaldelse til samtale", 20, 110), line("Kære Jens", 20, 122))
     assert fields.subject == "Vedr. Jens Hansen, cpr.nr. 010203-1234 – Indkaldelse til samtale"
+
+
+# ---- the window finding (CPR-loven § 54): only a CPR inside DIN 5008's address field
+WINDOW_CPR_CASES = [
+    # (what, the CPR line, its x and y in mm, whether it shows through the window)
+    ("in the address block, under the city", "CPR-nr. 010203-1234", 22, 77, True),
+    ("last line of the field", "010203-1234", 22, 86, True),
+    ("subject line just under the field", "Vedr. Jens Hansen, cpr.nr. 010203-1234", 20, 92, False),
+    ("info block beside the field", "CPR-nr.: 010203-1234", 108, 70, False),
+    ("info column at the right", "CPR-nr.: 010203-1234", 125, 74, False),
+    ("above the field, under the letterhead", "CPR 010203-1234", 22, 41, False),
+    ("left of the field (a margin note)", "010203-1234", 2, 60, False),
+    ("number running past the right edge", "Jens Hansen CPR-nr. 010203-1234", 70, 70, False),
+]
+
+
+def test_window_cpr_only_inside_the_address_field():
+    """GIVEN a CPR at each place of the table WHEN extracted THEN a window finding only inside."""
+    wrong = []
+    for what, text, x, y, expected in WINDOW_CPR_CASES:
+        fields = fields_of(*LETTERHEAD, *WINDOW, line(text, x, y), *BODY)
+        assert fields.recipient_ids, what  # the number itself is still found
+        if fields.window_cpr is not expected:
+            wrong.append(what)
+    assert not wrong, f"window finding wrong for: {wrong}"
+
+
+def test_window_is_a_setting():
+    """A municipality whose envelopes show 40-95 mm: a CPR at 92 mm shows through."""
+    from postbakke.models import EnvelopeWindow
+
+    cpr_line = line("CPR-nr. 010203-1234", 22, 91)
+    letter = Letter("brev.pdf", (page(*LETTERHEAD, *WINDOW, cpr_line, *BODY),))
+    assert not extract_fields(letter, OPTIONS).window_cpr
+    wide = ExtractOptions(own_cvrs=OPTIONS.own_cvrs, municipality_name="Favrskov Kommune",
+                          window=EnvelopeWindow(left=20, top=40, width=85, height=55))
+    assert extract_fields(letter, wide).window_cpr

@@ -298,7 +298,7 @@ def test_bad_digest_arguments_are_one_danish_line(run, store, args, code, messag
 
 
 def test_digest_without_digest_settings_says_how_to_set_it_up(run, workspace):
-    workspace.mkdir(parents=True)
+    workspace.mkdir(parents=True, exist_ok=True)
     result = run("digest", "--week", WEEK)
     assert result.exit_code == 5
     assert "ugebrevene er ikke sat op: tilføj [digest] og [smtp]" in result.output

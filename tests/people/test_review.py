@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from municipality import configure_municipality
 from workspace_secret import TEST_SECRET
 
 from postbakke.cli import cli
@@ -246,6 +247,7 @@ def test_decision_survives_scanning_the_tray_again(tmp_path, monkeypatch):
     make_tray(tmp_path / "bakke", seed=12, n_letters=3, scanned_share=0.0)
     monkeypatch.setenv("POSTBAKKE_HOME", str(tmp_path / "ws"))
     monkeypatch.setenv("POSTBAKKE_SECRET", TEST_SECRET)
+    configure_municipality(tmp_path / "ws")
     runner = CliRunner()
 
     def run(*args: str):

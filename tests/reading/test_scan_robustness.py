@@ -20,6 +20,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pytest
 from click.testing import CliRunner
+from municipality import configure_municipality
 from reportlab.lib import pdfencrypt
 from reportlab.pdfgen import canvas
 from test_ingest import _png_header_only
@@ -118,6 +119,7 @@ def letters_in(db: Path) -> list[tuple[str, str]]:
 def test_kill_9_mid_batch_then_rerun_stores_every_letter_exactly_once(tmp_path):
     truths = make_tray(tmp_path / "bakke", seed=23, n_letters=6, scanned_share=1.0)
     env = {**os.environ, "POSTBAKKE_HOME": str(tmp_path / "ws"), "POSTBAKKE_SECRET": TEST_SECRET}
+    configure_municipality(tmp_path / "ws")
     command = [sys.executable, "-m", "postbakke"]
     for register in ("enrolment", "staff"):
         subprocess.run([*command, register, "import",
@@ -147,6 +149,7 @@ def test_one_worker_and_two_give_the_same_letters(tmp_path, monkeypatch):
     for workers in ("1", "2"):
         monkeypatch.setenv("POSTBAKKE_HOME", str(tmp_path / f"ws{workers}"))
         monkeypatch.setenv("POSTBAKKE_SECRET", TEST_SECRET)
+        configure_municipality(tmp_path / f"ws{workers}")
         runner = CliRunner()
         import_registers(runner, tmp_path / "bakke")
         result = runner.invoke(cli, ["scan", "--workers", workers,
@@ -159,9 +162,7 @@ def test_one_worker_and_two_give_the_same_letters(tmp_path, monkeypatch):
 def test_a_page_over_its_time_limit_is_given_up_with_a_reason(tmp_path, workspace):
     """Nothing hangs: the page is named with its reason, the letter goes to review."""
     truths = make_tray(tmp_path / "bakke", seed=25, n_letters=1, scanned_share=1.0)
-    workspace.mkdir(parents=True)
-    (workspace / "postbakke.toml").write_text("[scan]\npage_timeout_s = 0.05\n",
-                                              encoding="utf-8")
+    configure_municipality(workspace, "[scan]\npage_timeout_s = 0.05\n")
     runner = CliRunner()
     import_registers(runner, tmp_path / "bakke")
     started = time.monotonic()
