@@ -240,7 +240,7 @@ class PageReader:
                 path, self.settings.pages_dir / file_hash[:16],
                 timeout_s=self.settings.page_timeout_s, dpi=self.settings.ocr_dpi,
                 max_pages=self.settings.max_pages, parse=self._parse_pdf,
-                fault=self.settings.test_fault,
+                fault=self.settings.test_fault, separator_text=self.settings.separator_text,
             ):
                 if isinstance(source, Page):
                     item.slots.append(source)

@@ -76,12 +76,6 @@ PLAUSIBLE_WIDTH_MM = (90.0, 450.0)  # from A6 to A3 landscape
 # is decoded. A4 at 600 dpi is 35 million, A3 at 600 dpi 70 million.
 MAX_PAGE_PIXELS = 80_000_000
 
-# A page with more marks (characters) than this is a letter's page, not a separator
-# sheet, and is not searched for a barcode (24 ms a page). The bench corpora's 34
-# separator sheets had at most 46 marks, their letter pages at least 199; this
-# leaves room for a sheet with a few lines of instructions.
-SEPARATOR_MAX_MARKS = 300
-
 # A scan clearly wider than tall is a portrait letter fed sideways: ask OSD.
 LANDSCAPE_RATIO = 1.15
 
@@ -232,7 +226,7 @@ def _parse_here(path: Path, n_pages: int) -> PdfLayers:
 def page_sources(
     path: Path, workdir: Path, timeout_s: float = 30.0, dpi: int = OCR_DPI,
     max_pages: int = DEFAULT_MAX_PAGES, parse: PdfParser = _parse_here,
-    fault: str | None = None,
+    fault: str | None = None, separator_text: str = barcodes.SEPARATOR_TEXT,
 ) -> Iterator[Page | RasterJob]:
     """A file's pages in order: text-layer pages read, raster pages as jobs to OCR.
 
@@ -246,7 +240,9 @@ def page_sources(
     kind = sniff_type(path)
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
-    reader = _RasterReader(path, workdir, content_hash(path)[:16], timeout_s, dpi)
+    reader = _RasterReader(
+        path, workdir, content_hash(path)[:16], timeout_s, dpi, separator_text
+    )
     if kind == "pdf":
         yield from _pdf_sources(path, reader, dpi, max_pages, parse, fault)
     else:
@@ -256,7 +252,7 @@ def page_sources(
 
 def read_pages(
     path: Path, workdir: Path, timeout_s: float = 30.0, dpi: int = OCR_DPI,
-    max_pages: int = DEFAULT_MAX_PAGES,
+    max_pages: int = DEFAULT_MAX_PAGES, separator_text: str = barcodes.SEPARATOR_TEXT,
 ) -> list[Page]:
     """Read every page of a scanned file into upright pages of words in mm, in this process.
 
@@ -267,7 +263,8 @@ def read_pages(
     """
     return [
         item if isinstance(item, Page) else item.read()
-        for item in page_sources(path, workdir, timeout_s, dpi, max_pages)
+        for item in page_sources(path, workdir, timeout_s, dpi, max_pages,
+                                 separator_text=separator_text)
     ]
 
 
@@ -470,6 +467,7 @@ class _RasterReader:
     key: str  # content-hash prefix naming this file's page images
     timeout_s: float
     dpi: int
+    separator_text: str = barcodes.SEPARATOR_TEXT
 
     def read(self, number: int, gray: np.ndarray, source_dpi: float) -> Page:
         """One raster page: resample, turn a sideways scan, skip a blank one, clean, read."""
@@ -487,12 +485,14 @@ class _RasterReader:
             method="ocr",
             rotation=turned,
         )
-        marks = preprocess.count_marks(gray, self.dpi)
-        if marks <= SEPARATOR_MAX_MARKS and barcodes.is_separator(gray):
+        survey = preprocess.survey_marks(gray, self.dpi)
+        if survey.barcode_like and barcodes.is_separator(
+            gray, self.separator_text, survey.barcode_boxes
+        ):
             # a separator sheet between letters: never OCR'd (a QR code can be a
             # single mark, so this comes before the blank check)
             return replace(page, is_separator=True)
-        if preprocess.is_blank_mark_count(marks):
+        if preprocess.is_blank_mark_count(survey.marks):
             # a duplex scanner's empty back page: nothing to read or keep
             return replace(page, is_blank=True)
 

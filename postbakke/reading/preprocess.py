@@ -64,6 +64,27 @@ BLANK_TOP_BOTTOM_MARGIN_MM = 8.0
 BLANK_MIN_MARK_MM = 0.8  # a mark smaller than this in both directions is a speck
 BLANK_MAX_MARK_MM = 40.0  # larger than this is an edge shadow or a fold, not text
 BLANK_MAX_MARKS = 2
+# A barcode's shape (survey_marks), which decides whether a page is searched for a
+# separator's barcode. Linear codes: at least BAR_MIN_COUNT bars at least
+# BAR_MIN_LENGTH_MM long, at most BAR_MAX_WIDTH_MM wide, BAR_MIN_ASPECT times longer
+# than wide, their lengths within BAR_LENGTH_SPREAD of each other. PATCHT in Code 39
+# has 40 bars, in Code 128 26; printed codes are >= 5 mm high (Paperless-ngx's sheets
+# ~10 mm). Text does not qualify: a 10-12 pt "l" is 2.5-3 mm, an 18 pt one ~4.6 mm
+# but never six of one length side by side in a letterhead.
+BAR_MIN_LENGTH_MM = 4.0
+BAR_MAX_WIDTH_MM = 2.0
+BAR_MIN_ASPECT = 3.0
+BAR_MIN_COUNT = 6
+BAR_LENGTH_SPREAD = 0.2
+BAR_NEIGHBOUR_GAP = 1.0  # bars of a code stand closer than their length (usually < 0.3)
+# Matrix codes and linear codes whose bars ran together (blur, fax, toner): one mark
+# at least MATRIX_MIN_SIDE_MM both ways, filled at least MATRIX_MIN_FILL. The largest
+# letters of a letterhead (18 pt bold) are < 5 mm; a stamp's or a signature's frame,
+# large but thin, fills < 0.2 of its box; a page edge or fold is longer than
+# MATRIX_MAX_SIDE_MM (and touches the margin). A logo qualifies: one search, ~30 ms.
+MATRIX_MIN_SIDE_MM = 6.0
+MATRIX_MAX_SIDE_MM = 150.0
+MATRIX_MIN_FILL = 0.3
 # Ink is what is clearly darker than the paper: show-through from the other side
 # of the sheet is a light grey that stays above this (after normalisation and a
 # median; 0 marks even at 200). Faint grey print on grey paper, blurred and JPEG'd
@@ -349,10 +370,101 @@ def looks_upside_down(image: np.ndarray, dpi: float) -> bool:
     return lines >= UPSIDE_DOWN_MIN_LINES and balance <= -UPSIDE_DOWN_BALANCE
 
 
+@dataclass(frozen=True, slots=True)
+class MarkSurvey:
+    """What the marks on a page look like: how many, and whether some look like a barcode."""
+
+    marks: int
+    # where something shaped like a barcode lies: (x0, y0, x1, y1) in px of the page
+    barcode_boxes: tuple[tuple[int, int, int, int], ...] = ()
+
+    @property
+    def barcode_like(self) -> bool:
+        return bool(self.barcode_boxes)
+
+
 def count_marks(image: np.ndarray, dpi: float | None = None) -> int:
     """Marks the size of a character or more inside the margins (specks, edges, folds left out).
 
     `dpi` defaults to what the width implies for an A4 page.
+    """
+    return survey_marks(image, dpi).marks
+
+
+def _barcode_boxes(
+    stats: np.ndarray, px_per_mm: float, inner_shape: tuple[int, ...]
+) -> list[tuple[int, int, int, int]]:
+    """Boxes (px of the inner area) of the marks that have a barcode's shape (BAR_*, MATRIX_*).
+
+    A linear code is a row of parallel bars, long and thin, of one length; a matrix
+    code (QR, Data Matrix, Aztec) or a blurred or fax-quality linear code whose bars
+    ran together is a dense block far larger than a letter. Marks touching the margin
+    (scanner edges, folds) are left out.
+    """
+    x, y = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
+    w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    inside = (x > 0) & (y > 0) & (x + w < inner_shape[1]) & (y + h < inner_shape[0])
+    long_mm = np.maximum(w, h) / px_per_mm
+    short_mm = np.minimum(w, h) / px_per_mm
+    bars = inside & (long_mm >= BAR_MIN_LENGTH_MM) & (short_mm <= BAR_MAX_WIDTH_MM) & (
+        long_mm >= BAR_MIN_ASPECT * np.maximum(short_mm, 1e-3)
+    )
+    boxes: list[tuple[int, int, int, int]] = []
+    if np.count_nonzero(bars) >= BAR_MIN_COUNT:
+        for group in _bar_rows(np.flatnonzero(bars), stats, long_mm):
+            boxes.append((int(x[group].min()), int(y[group].min()),
+                          int((x[group] + w[group]).max()), int((y[group] + h[group]).max())))
+    fill = stats[:, cv2.CC_STAT_AREA] / np.maximum(w * h, 1)
+    blocks = inside & (short_mm >= MATRIX_MIN_SIDE_MM) & (long_mm <= MATRIX_MAX_SIDE_MM) & (
+        fill >= MATRIX_MIN_FILL
+    )
+    for i in np.flatnonzero(blocks):
+        boxes.append((int(x[i]), int(y[i]), int(x[i] + w[i]), int(y[i] + h[i])))
+    return boxes
+
+
+def _bar_rows(index: np.ndarray, stats: np.ndarray, long_mm: np.ndarray) -> list[np.ndarray]:
+    """Groups of at least BAR_MIN_COUNT bars of one length standing side by side.
+
+    Two bars are neighbours when their lengths agree within BAR_LENGTH_SPREAD, their
+    centres are less than BAR_NEIGHBOUR_GAP lengths apart across the bars and less than
+    half a length along them (vertical bars side by side, or horizontal ones on a
+    sideways sheet). Tall letters scattered over a page never form such a row.
+    """
+    x, y = stats[index, cv2.CC_STAT_LEFT], stats[index, cv2.CC_STAT_TOP]
+    w, h = stats[index, cv2.CC_STAT_WIDTH], stats[index, cv2.CC_STAT_HEIGHT]
+    cx, cy, length = x + w / 2, y + h / 2, np.maximum(w, h).astype(float)
+    upright = h >= w
+    parent = list(range(len(index)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(len(index)):
+        across = np.where(upright[i], np.abs(cx - cx[i]), np.abs(cy - cy[i]))
+        along = np.where(upright[i], np.abs(cy - cy[i]), np.abs(cx - cx[i]))
+        near = (
+            (upright == upright[i]) & (across < BAR_NEIGHBOUR_GAP * length[i])
+            & (along < 0.5 * length[i])
+            & (np.abs(long_mm[index] - long_mm[index[i]]) <= BAR_LENGTH_SPREAD * long_mm[index[i]])
+        )
+        for j in np.flatnonzero(near):
+            parent[root(int(j))] = root(i)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(index)):
+        groups.setdefault(root(i), []).append(i)
+    return [index[np.array(g)] for g in groups.values() if len(g) >= BAR_MIN_COUNT]
+
+
+def survey_marks(image: np.ndarray, dpi: float | None = None) -> MarkSurvey:
+    """count_marks, and whether the page holds something shaped like a barcode (one pass).
+
+    The shape decides which pages are searched for a separator's barcode (24-45 ms a
+    page): a letter page has neither rows of long bars nor dense blocks, a separator
+    sheet always one of them, however much text is printed around it.
     """
     gray = to_gray(image)
     height, width = gray.shape
@@ -363,15 +475,19 @@ def count_marks(image: np.ndarray, dpi: float | None = None) -> int:
     top = int(BLANK_TOP_BOTTOM_MARGIN_MM * px_per_mm)
     inner = gray[top : height - top, side : width - side]
     if inner.size == 0:
-        return 0
+        return MarkSurvey(0)
     inner = cv2.medianBlur(normalise_contrast(inner, dpi), 3)
     ink = (inner < INK_LEVEL).astype(np.uint8)
     count, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     if count <= 1:
-        return 0
+        return MarkSurvey(0)
     extent_mm = stats[1:, [cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT]].max(axis=1) / px_per_mm
     marks = (extent_mm >= BLANK_MIN_MARK_MM) & (extent_mm <= BLANK_MAX_MARK_MM)
-    return int(np.count_nonzero(marks))
+    boxes = tuple(
+        (x0 + side, y0 + top, x1 + side, y1 + top)
+        for x0, y0, x1, y1 in _barcode_boxes(stats[1:], px_per_mm, ink.shape)
+    )
+    return MarkSurvey(int(np.count_nonzero(marks)), boxes)
 
 
 def is_blank(image: np.ndarray, dpi: float | None = None) -> bool:
