@@ -299,6 +299,9 @@ class RecipientBlock:
     postcode: str | None = None
     city: str | None = None
     confidence: float = 0.0
+    # every line of the block as read, top to bottom (an extra line, a line garbled by
+    # a pen stroke): the matcher tries each as the name or the street
+    lines: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,6 +316,9 @@ class Fields:
     sender_email: str | None = None
     sender_initials: str | None = None
     letterhead_lines: tuple[str, ...] = ()
+    # lines of every page outside the letterhead and window, upright: where a staff
+    # member's name may stand when the signature could not be read ("Kontakt ...")
+    sender_lines: tuple[str, ...] = ()
     subject: str | None = None
     physical_enclosure: bool = False  # "Vedlagt: sundhedskort" and the like
     unplaced_enclosure: bool = False  # "Vedlagt: <something the tool does not know>"

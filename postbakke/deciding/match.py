@@ -40,10 +40,16 @@ NAME_CONTRADICTS = 55
 # another address must never match.
 NAME_MATCH = 88
 STREET_MATCH = 85
+# Name and street both this close when the postcode line could not be read: over the
+# whole register instead of one postcode, so stricter.
+NAME_ADDRESS_NO_POSTCODE = 92
 # A staff name read from a signature matches a directory entry at this score
 # when no other entry comes within SENDER_MARGIN of it.
 SENDER_NAME_MATCH = 85
 SENDER_MARGIN = 5
+# A staff member's full name found within a line of the letter (partial_ratio): one
+# misread letter in a 12-letter name scores ~92.
+SENDER_IN_TEXT_MATCH = 90
 # One misread character in a 15-character address scores ~93.
 EMAIL_MATCH = 90
 DEPARTMENT_MATCH = 85
@@ -164,18 +170,49 @@ def _misread_register_entry(
     return entry if differing <= MAX_MISREAD_DIGITS else None
 
 
+def _block_names_and_streets(block: RecipientBlock) -> tuple[list[str], list[str]]:
+    """What may be the name and what may be the street, normalised.
+
+    The parsed name and street first; then every line of the block on its own, so
+    that an extra line ("Personligt", a second name, a department) or a line joined
+    wrongly does not hide the right one. Lines are only compared, never trusted alone:
+    name, street and postcode must all agree with one register entry.
+    """
+    names = [t for t in (block.name, block.attention) if t]
+    streets = [block.street] if block.street else []
+    for line in block.lines:
+        if line not in names and line != block.street:
+            names.append(line)
+            streets.append(line)
+    def clean(texts: list[str]) -> list[str]:
+        return [n for n in dict.fromkeys(normalise(t) for t in texts) if n]
+    return clean(names), clean(streets)
+
+
 def name_address_candidates(block: RecipientBlock, registers: Registers) -> list[EnrolmentEntry]:
-    """Register entries whose name, street and postcode all agree with the printed address."""
-    if not (block.name and block.street and block.postcode):
+    """Register entries whose name, street and postcode all agree with the printed address.
+
+    Without a readable postcode line (a pen stroke over it) the name and the street
+    must each agree at NAME_ADDRESS_NO_POSTCODE, over the whole register.
+    """
+    names, streets = _block_names_and_streets(block)
+    if not names or not streets:
         return []
-    street = normalise(block.street)
-    names = [normalise(t) for t in (block.name, block.attention) if t]
+    if block.postcode:
+        pool = registers.by_postcode.get(block.postcode, [])
+        name_match, street_match = NAME_MATCH, STREET_MATCH
+    else:
+        pool = list(registers.by_pseudonym.values())
+        name_match = street_match = NAME_ADDRESS_NO_POSTCODE
     found = []
-    for entry in registers.by_postcode.get(block.postcode, []):
-        if fuzz.ratio(street, normalise(entry.street)) < STREET_MATCH:
+    for entry in pool:
+        register_street = normalise(entry.street)
+        street_lines = [s for s in streets if fuzz.ratio(s, register_street) >= street_match]
+        if not street_lines:
             continue
         register_name = normalise(entry.name)
-        if max(fuzz.token_sort_ratio(n, register_name) for n in names) >= NAME_MATCH:
+        if any(fuzz.token_sort_ratio(n, register_name) >= name_match
+               for n in names if n not in street_lines):
             found.append(entry)
     return found
 
@@ -273,6 +310,9 @@ def match_sender(fields: Fields, registers: Registers, tray: str | None) -> Send
         same = [m for m in staff if m.initials and m.initials == initials]
         if len(same) == 1:
             member, method = same[0], "initials"
+    if member is None and fields.sender_lines:
+        member = _named_in_text(fields, staff)
+        method = "text" if member else None
     if member is not None:
         return SenderMatch(name=member.name, department=member.department, method=method)
     departments = registers.departments
@@ -281,10 +321,33 @@ def match_sender(fields: Fields, registers: Registers, tray: str | None) -> Send
     )
     if department:
         return SenderMatch(department=department, method="letterhead")
-    if tray:
-        return SenderMatch(department=_match_department(tray, registers.departments) or tray,
-                           method="tray")
+    tray_department = _match_department(tray, departments) if tray else None
+    if tray_department:
+        # the tray's name is a department only when the tray is named after one
+        return SenderMatch(department=tray_department, method="tray")
     return SenderMatch()
+
+
+def _named_in_text(fields: Fields, staff: list[StaffMember]) -> StaffMember | None:
+    """The one staff member whose full name stands in the letter outside the address.
+
+    For a letter whose signature, info column and e-mail could not be read (a stamp,
+    JPEG artefacts, a page read badly): "Kontakt Peter Lund på tlf. ...", a name under
+    the greeting that OCR broke. Lines naming the recipient are left out (a namesake).
+    """
+    recipient = normalise(fields.recipient_block.name or "")
+    lines = [normalise(t) for t in fields.sender_lines]
+    lines = [t for t in lines if t and not (recipient and recipient in t)
+             and not re.match(r"(?:kære|hej|til)\b", t)]
+    scored = []
+    for member in staff:
+        name = normalise(member.name)
+        if len(name.split()) < 2:
+            continue
+        best = max((fuzz.partial_ratio(name, t) for t in lines if len(t) >= len(name) - 2),
+                   default=0.0)
+        scored.append((best, member))
+    return _unique_best(scored, SENDER_IN_TEXT_MATCH)
 
 
 def closest_candidates(

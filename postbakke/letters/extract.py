@@ -238,7 +238,7 @@ def recipient_block(page: Page, municipality_name: str = "") -> RecipientBlock:
     name = " ".join(rest) if rest else None
     return RecipientBlock(
         name=name, attention=attention, street=street, postcode=postcode, city=city,
-        confidence=conf,
+        confidence=conf, lines=tuple(b.text.strip() for b in block),
     )
 
 
@@ -327,6 +327,10 @@ def extract_fields(letter: Letter, options: ExtractOptions) -> Fields:
         sender_initials=_info_value(letter.pages, _INITIALS),
         letterhead_lines=tuple(
             ln.text for ln in first.lines if zone_of(ln, True) == "letterhead"
+        ),
+        sender_lines=tuple(
+            ln.text for index, page in enumerate(letter.pages) for ln in page.lines
+            if zone_of(ln, index == 0) in ("body", "info", "footer")
         ),
         subject=_subject(first),
         physical_enclosure=enclosure is EnclosureKind.PHYSICAL,

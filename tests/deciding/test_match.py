@@ -178,3 +178,67 @@ def test_email_with_misread_at_sign_still_finds_the_sender():
     assert match_sender(Fields(sender_email="amhqfavrskov.dk"), REGISTERS, None).name == (
         "Anne Mette Holm"
     )
+
+
+# ---- issue 15: the recipient block's lines as printed, and the sender from anywhere
+
+GRETHE_FLOOR = person("1712801238", "Grethe Holm", "Skovvej 4, 1. tv.", "8370",
+                      Enrolment.EXEMPT)
+BLOCKS = Registers.build([JENS, JENS_NAMESAKE, GRETHE, GRETHE_FLOOR], STAFF)
+
+
+def lines_block(*lines: str, name=None, street=None, postcode="8370") -> RecipientBlock:
+    return RecipientBlock(name=name, street=street, postcode=postcode, city="Hadsten",
+                          lines=lines)
+
+
+NAME_ADDRESS_CASES = [
+    # (what, block, the register entry expected or None)
+    ("an extra line above the name",
+     lines_block("Personligt", "Grethe Sørensen", "Bakkevej 12", "8370 Hadsten",
+                 name="Personligt Grethe Sørensen", street="Bakkevej 12"), GRETHE),
+    ("street with floor and side",
+     lines_block("Grethe Holm", "Skovvej 4, 1. tv.", "8370 Hadsten",
+                 name="Grethe Holm", street="Skovvej 4, 1. tv."), GRETHE_FLOOR),
+    ("c/o line and a department line",
+     lines_block("Grethe Sørensen", "c/o Ole Berg", "Team Nord", "Bakkevej 12", "8370 Hadsten",
+                 name="Grethe Sørensen Team Nord", street="Bakkevej 12"), GRETHE),
+    ("a pen stroke over the postcode line",
+     lines_block("Grethe Sørensen", "Bakkevej 12", "8-#70 Had/ten", name="Grethe Sørensen",
+                 street="Bakkevej 12", postcode=None), GRETHE),
+    ("a namesake at another street is never taken",
+     lines_block("Jens Hansen", "Åvej 1", "8370 Hadsten", name="Jens Hansen", street="Åvej 1"),
+     None),
+    ("two with one name and the street unreadable",
+     lines_block("Jens Hansen", "8370 Hadsten", name="Jens Hansen"), None),
+]
+
+
+def test_name_and_address_match_the_block_as_printed():
+    """GIVEN a block of each kind WHEN matched without an ID THEN the unique entry, or none."""
+    wrong = []
+    for what, printed, expected in NAME_ADDRESS_CASES:
+        match = match_recipient(Fields(recipient_block=printed), BLOCKS, PSEUDO, TODAY)
+        got = match.pseudonym if match.method is MatchMethod.NAME_ADDRESS else None
+        if got != (expected.pseudonym if expected else None):
+            wrong.append(what)
+    assert not wrong, wrong
+
+
+def test_tray_is_a_department_only_when_named_after_one():
+    assert match_sender(Fields(), REGISTERS, "Postrum").department is None
+    assert match_sender(Fields(), REGISTERS, "jobcenter").department == "Jobcenter"
+
+
+def test_sender_named_anywhere_in_the_letter_when_the_signature_is_unreadable():
+    fields = Fields(sender_name="Pcter Lnud", sender_lines=(
+        "Har du spørgsmål, er du velkommen til at kontakte Peter Lund på 89 64 12 35.",))
+    found = match_sender(fields, REGISTERS, None)
+    assert (found.name, found.department, found.method) == ("Peter Lund", "Teknik og Miljø",
+                                                            "text")
+
+
+def test_a_recipient_who_shares_a_staff_name_is_not_the_sender():
+    fields = Fields(recipient_block=block("Peter Lund"),
+                    sender_lines=("Kære Peter Lund", "Peter Lund, Skovvej 4"))
+    assert match_sender(fields, REGISTERS, None).name is None
