@@ -38,6 +38,7 @@ from postbakke.samples.trays import (
     BATCH_PAGE_WEIGHTS,
     SEPARATOR_KINDS,
     SEPARATOR_MAX_SKEW_DEG,
+    VALIDATION_SEPARATOR_KINDS,
     _BatchPage,
     render_separator_sheet,
 )
@@ -54,6 +55,22 @@ from postbakke.samples.truth import (
 from postbakke.samples.world import World, corpus_world
 
 CORPUS_FONTS = ("helvetica", "times", "courier", "dejavu-sans", "dejavu-serif")
+CORPUS_VARIANTS = ("training", "validation")
+# The validation corpus (variant "validation"): what the code was never tuned on.
+VALIDATION_FONTS = ("liberation-sans", "liberation-serif", "liberation-mono",
+                    "liberation-narrow", "helvetica-oblique")
+VALIDATION_BODY_SIZES = (9.0, 9.5, 10.5, 11.0, 11.5)  # pt; the training letters use 10-10.5
+# Info column/block and subject moved within DIN 5008's limits: the info column stays
+# right of the address field (x >= 120 mm), the subject below it (y >= 94 mm).
+VALIDATION_INFO_SHIFT_MM = ((-5.0, 5.0), (-3.0, 6.0))  # (dx, dy) ranges
+VALIDATION_SUBJECT_SHIFT_MM = {"classic": (-14.0, 6.0), "compact": (-12.0, 6.0),
+                               "modern": (-16.0, 4.0), "block": (-4.0, 6.0)}
+VALIDATION_BLOCK_INFO_SHIFT_MM = ((-3.0, 3.0), (-2.0, 1.0))  # block layout: under the window
+# Colour letterheads (municipal blue, green, red, teal, a lighter orange), None = black.
+VALIDATION_LETTERHEAD_COLOURS = (None, (0.0, 0.25, 0.55), (0.0, 0.45, 0.25),
+                                 (0.7, 0.1, 0.1), (0.0, 0.45, 0.5), (0.85, 0.45, 0.0))
+# A handwritten tick, underline or note on the first page of this share of the scans.
+VALIDATION_HANDWRITING_SHARE = 0.35
 CORPUS_FORMATS = (".pdf", ".tif", ".jpg", ".png")  # single scanned letters
 CORPUS_FORMAT_WEIGHTS = (4, 2, 3, 1)
 PNG_MAX_DPI = 200  # a lossless noisy page at 300 dpi is ~6 MB; at 200 dpi ~2.5 MB
@@ -67,12 +84,40 @@ def _level_counts(items: list[int], share: float, rng: random.Random) -> set[int
     return set(rng.sample(items, k))
 
 
-def make_corpus_specs(world: World, seed: int, n_letters: int) -> list[LetterSpec]:
-    """make_corpus's letters: CORPUS_MIX in every layout and font, 1-3 pages."""
-    return make_letter_specs(
+def make_corpus_specs(
+    world: World, seed: int, n_letters: int, variant: str = "training"
+) -> list[LetterSpec]:
+    """make_corpus's letters: CORPUS_MIX in every layout and font, 1-3 pages.
+
+    The validation variant uses other fonts and sizes, moves the info column and the
+    subject within the standard's limits, prints some letterheads in colour and holds
+    enclosure phrasings the training letters never use.
+    """
+    validation = variant == "validation"
+    specs = make_letter_specs(
         world, seed, n_letters, page_weights=BATCH_PAGE_WEIGHTS, mix=CORPUS_MIX,
-        layouts=ALL_LAYOUTS, layout_weights=(1, 1, 1, 1), fonts=CORPUS_FONTS,
+        layouts=ALL_LAYOUTS, layout_weights=(1, 1, 1, 1),
+        fonts=VALIDATION_FONTS if validation else CORPUS_FONTS, validation=validation,
     )
+    if validation:
+        rng = random.Random(f"variant-{seed}")
+        for spec in specs:
+            spec.body_size = rng.choice(VALIDATION_BODY_SIZES)
+            (dx0, dx1), (dy0, dy1) = (VALIDATION_BLOCK_INFO_SHIFT_MM if spec.layout == "block"
+                                      else VALIDATION_INFO_SHIFT_MM)
+            spec.info_shift = (round(rng.uniform(dx0, dx1), 1), round(rng.uniform(dy0, dy1), 1))
+            spec.subject_shift = round(rng.uniform(*VALIDATION_SUBJECT_SHIFT_MM[spec.layout]), 1)
+            spec.letterhead_colour = rng.choice(VALIDATION_LETTERHEAD_COLOURS)
+    return specs
+
+
+def _add_handwriting(plan: _ScanPlan, rng: random.Random) -> None:
+    """The validation corpus's handwritten-looking marks: over the address or a margin note."""
+    if rng.random() < VALIDATION_HANDWRITING_SHARE:
+        plan.marks.append({
+            "kind": "pen", "stroke": rng.choice(["address", "note"]), "page": 1,
+            "seed": rng.randrange(1 << 30), "subject_y": 110.0, "grey": rng.randint(30, 90),
+        })
 
 
 def make_corpus(
@@ -86,6 +131,7 @@ def make_corpus(
     levels: Sequence[str] = DEGRADATION_LEVELS,
     dpis: Sequence[int] = (200, 300),
     world: World | None = None,
+    variant: str = "training",
 ) -> list[LetterTruth]:
     """The evaluation corpus: n letters with truth, text-layer and scanned, singly and in batches.
 
@@ -101,6 +147,10 @@ def make_corpus(
     `level` and `degradation_details`) and out_dir/batch.json. Deterministic from
     the seed (DejaVu fonts fall back to built-ins where fonts-dejavu is missing).
     """
+    if variant not in CORPUS_VARIANTS:
+        raise ValueError(f"unknown corpus variant {variant!r}; use one of {CORPUS_VARIANTS}")
+    validation = variant == "validation"
+    hand_rng = random.Random(f"handwriting-{seed}")
     unknown = [lv for lv in levels if lv not in LEVEL_SPECS]
     if unknown or not levels:
         raise ValueError(f"unknown degradation levels {unknown}; use {DEGRADATION_LEVELS}")
@@ -115,7 +165,7 @@ def make_corpus(
     if world is None:
         world = corpus_world(seed, n_letters)
     _ensure_registers(world, out_dir / "registers")
-    specs = make_corpus_specs(world, seed, n_letters)
+    specs = make_corpus_specs(world, seed, n_letters, variant)
 
     # ---- the plan: which letter is text, scanned alone or in a batch, at which level
     rng = random.Random(f"corpus-{seed}")
@@ -159,6 +209,8 @@ def make_corpus(
             if suffix == ".png":
                 dpi = min(dpi, PNG_MAX_DPI)
             plan = _plan_scan(rng, level_of[i], dpi, spec, i in upside, jpeg=suffix != ".png")
+            if validation:
+                _add_handwriting(plan, hand_rng)
             source = Path(tmp) / f"{stem}.pdf"
             render_letter_pdf(world, spec, source)
             pages = [
@@ -177,6 +229,7 @@ def make_corpus(
             batch_truths = _write_corpus_batch(
                 out_dir, f"bakke-{number:02d}", [(i, specs[i]) for i in members], world,
                 {i: level_of[i] for i in members}, upside, rng.choice(list(dpis)), scanner,
+                hand_rng if validation else None,
             )
             for i, truth in zip(members, batch_truths, strict=True):
                 truths[i] = truth
@@ -208,6 +261,7 @@ class _Scanner:
 CORPUS_BATCH_TIFF_SHARE = 0.25
 CORPUS_SEPARATOR_SHARE = 0.5
 CORPUS_DUPLEX_SHARE = 0.3
+VALIDATION_DUPLEX_SHARE = 0.6
 
 
 def _write_corpus_batch(
@@ -219,6 +273,7 @@ def _write_corpus_batch(
     upside: set[int],
     dpi: int,
     scanner: _Scanner,
+    validation_rng: random.Random | None = None,
 ) -> list[LetterTruth]:
     """One tray batch of the corpus: each letter scanned at its own level, in one file.
 
@@ -233,6 +288,14 @@ def _write_corpus_batch(
     separated = set(rng.sample(range(1, n), round((n - 1) * CORPUS_SEPARATOR_SHARE)))
     duplex = set(rng.sample(range(n), round(n * CORPUS_DUPLEX_SHARE)))
     plans = [_plan_scan(rng, level_of[i], dpi, spec, i in upside) for i, spec in letters]
+    # validation: printed sheets of other kinds; duplex trays printed on both sides (a
+    # letter's page 2 on the back of page 1, a blank back only after an odd last page)
+    duplex_printed = validation_rng is not None
+    if validation_rng is not None:
+        kind = validation_rng.choice(VALIDATION_SEPARATOR_KINDS)
+        duplex = set(validation_rng.sample(range(n), round(n * VALIDATION_DUPLEX_SHARE)))
+        for plan_ in plans:
+            _add_handwriting(plan_, validation_rng)
     mild = LEVEL_SPECS["mild"]
     plan: list[_BatchPage] = []
     sheets: list[tuple[int | None, int]] = []  # (letter index in batch or None, page in letter)
@@ -248,7 +311,8 @@ def _write_corpus_batch(
             plan.append(_BatchPage(f"letter:{k}", skew, plans[k].upside_down, page))
             sheets.append((k, page))
             numbers.append(len(plan))
-            if k in duplex:
+            last_odd = page == spec.n_pages and page % 2 == 1
+            if k in duplex and (not duplex_printed or last_odd):
                 plan.append(_BatchPage("blank", skew, plans[k].upside_down))
                 sheets.append((k, 0))
         letter_pages.append(numbers)

@@ -211,6 +211,16 @@ def _draw_pen(arr: np.ndarray, mark: dict[str, Any], dpi: int) -> None:
         x, y = rng.uniform(8, 14), rng.uniform(140, 230)
         xs = np.array([x, x + 2.0, x + 7.0])
         ys = np.array([y, y + 3.0, y - 5.0])
+    elif stroke == "address":  # a handwritten tick and underline over the recipient block
+        x, y = 21.0 + rng.uniform(0, 6), 58.5 + rng.uniform(0, 6)
+        t = np.linspace(0, 1, 50)
+        xs = x + rng.uniform(35, 60) * t
+        ys = y + 0.8 * np.sin(t * rng.uniform(6, 14)) + rng.normal(0, 0.12, 50)
+    elif stroke == "note":  # a scribbled word in the right margin between info and subject
+        x, y = rng.uniform(140, 165), rng.uniform(88, 98)
+        t = np.linspace(0, 1, 80)
+        xs = x + 25 * t
+        ys = y + 2.2 * np.sin(t * rng.uniform(25, 40)) + rng.normal(0, 0.15, 80)
     else:  # initials and a date scribbled near the signature
         x, y = rng.uniform(110, 160), rng.uniform(225, 262)
         t = np.linspace(0, 1, 60)

@@ -69,9 +69,21 @@ FONT_FAMILIES: dict[str, tuple[str, str]] = {
     "helvetica-oblique": ("Helvetica-Oblique", "Helvetica-BoldOblique"),
     "dejavu-sans": ("DejaVuSans", "DejaVuSans-Bold"),
     "dejavu-serif": ("DejaVuSerif", "DejaVuSerif-Bold"),
+    # the validation corpus's fonts (Debian's fonts-liberation; stand-ins when missing)
+    "liberation-sans": ("LiberationSans-Regular", "LiberationSans-Bold"),
+    "liberation-serif": ("LiberationSerif-Regular", "LiberationSerif-Bold"),
+    "liberation-mono": ("LiberationMono-Regular", "LiberationMono-Bold"),
+    "liberation-narrow": ("LiberationSansNarrow-Regular", "LiberationSansNarrow-Bold"),
 }
+LIBERATION_DIR = Path("/usr/share/fonts/truetype/liberation")
 DEJAVU_DIR = Path("/usr/share/fonts/truetype/dejavu")
-_FONT_STAND_INS = {"dejavu-sans": "helvetica-oblique", "dejavu-serif": "times"}
+_FONT_STAND_INS = {"dejavu-sans": "helvetica-oblique", "dejavu-serif": "times",
+                   "liberation-sans": "helvetica", "liberation-serif": "times",
+                   "liberation-mono": "courier", "liberation-narrow": "helvetica"}
+
+
+def _font_dir(family: str) -> Path:
+    return LIBERATION_DIR if family.startswith("liberation") else DEJAVU_DIR
 # Body text shrinks in steps of this (pt) down to BODY_MIN_SIZE when a wide font
 # (Courier) would run the page past BODY_MAX_Y; the default letters always fit.
 BODY_SIZE_STEP = 0.5
@@ -82,7 +94,7 @@ def font_family(family: str) -> str:
     """The family a letter is really set in: DejaVu's stand-in when its TTF is missing."""
     if family in _FONT_STAND_INS:
         names = FONT_FAMILIES[family]
-        if not all((DEJAVU_DIR / f"{name}.ttf").is_file() for name in names):
+        if not all((_font_dir(family) / f"{name}.ttf").is_file() for name in names):
             return _FONT_STAND_INS[family]
     return family
 
@@ -95,13 +107,13 @@ def _letter_fonts(spec: LetterSpec) -> tuple[str, str]:
     if family not in FONT_FAMILIES:
         raise ValueError(f"unknown font {spec.font!r}; use one of {sorted(FONT_FAMILIES)}")
     names = FONT_FAMILIES[family]
-    if family.startswith("dejavu"):
+    if family.startswith(("dejavu", "liberation")):
         from reportlab.pdfbase import pdfmetrics
         from reportlab.pdfbase.ttfonts import TTFont
 
         for name in names:
             if name not in pdfmetrics.getRegisteredFontNames():
-                pdfmetrics.registerFont(TTFont(name, str(DEJAVU_DIR / f"{name}.ttf")))
+                pdfmetrics.registerFont(TTFont(name, str(_font_dir(family) / f"{name}.ttf")))
     return names
 
 
@@ -193,6 +205,9 @@ def render_letter_pdf(world: World, spec: LetterSpec, path: Path) -> None:
 
     for page_no in range(1, spec.n_pages + 1):
         # ---- letterhead
+        if spec.letterhead_colour is not None:
+            c.setFillColorRGB(*spec.letterhead_colour)
+            c.setStrokeColorRGB(*spec.letterhead_colour)
         if page_no == 1:
             if layout == "classic":
                 text(20, 19, world.municipality_name, bold, 18)
@@ -227,6 +242,8 @@ def render_letter_pdf(world: World, spec: LetterSpec, path: Path) -> None:
                 text(190, 15, small, regular, 8, "right")
             else:
                 text(20, 15, small, regular, 8)
+        c.setFillColorRGB(0, 0, 0)
+        c.setStrokeColorRGB(0, 0, 0)
         if layout == "modern":  # page numbers at the top right, none in the footer
             text(190, 15 if page_no > 1 else 11, f"Side {page_no} af {spec.n_pages}",
                  regular, 8, "right")
@@ -252,6 +269,7 @@ def render_letter_pdf(world: World, spec: LetterSpec, path: Path) -> None:
                      fit([back], regular, 6.5, WINDOW_ZONE[2] - WINDOW_X - 1))
 
             s_ = spec.sender
+            info_dx, info_dy = spec.info_shift
             if layout == "block":
                 rows = [
                     ("Dato", _date_da(spec.letter_date)),
@@ -263,9 +281,9 @@ def render_letter_pdf(world: World, spec: LetterSpec, path: Path) -> None:
                 if spec.id_placement == "info":
                     rows.append((_id_label(spec), _printed_id(spec)))
                 for k, (label, value) in enumerate(rows):
-                    y = 96 + 4.6 * k
-                    text(50, y, label, bold, 9, "right")
-                    text(53, y, value, regular, 9)
+                    y = 96 + info_dy + 4.6 * k
+                    text(50 + info_dx, y, label, bold, 9, "right")
+                    text(53 + info_dx, y, value, regular, 9)
                 subject_y = 130.0
             elif layout == "modern":
                 rows = [
@@ -280,9 +298,9 @@ def render_letter_pdf(world: World, spec: LetterSpec, path: Path) -> None:
                 label_size = fit([r_[0] for r_ in rows], bold, 8.5, 150 - INFO_ZONE_CLASSIC[0])
                 value_size = fit([r_[1] for r_ in rows], regular, 8.5, 195 - 153)
                 for k, (label, value) in enumerate(rows):
-                    y = 54 + 4.3 * k
-                    text(150, y, label, bold, label_size, "right")
-                    text(153, y, value, regular, value_size)
+                    y = 54 + info_dy + 4.3 * k
+                    text(150 + info_dx, y, label, bold, label_size, "right")
+                    text(153 + info_dx, y, value, regular, value_size)
                 subject_y = 112.0
             else:
                 info = [
@@ -301,8 +319,9 @@ def render_letter_pdf(world: World, spec: LetterSpec, path: Path) -> None:
                     x0, size, step = 145.0, fit(info, regular, 8.5, 48), 4.0
                     subject_y = 108.0
                 for k, s in enumerate(info):
-                    text(x0, 54 + step * k, s, regular, size)
+                    text(x0 + info_dx, 54 + info_dy + step * k, s, regular, size)
 
+            subject_y += spec.subject_shift
             subject_lines = [spec.subject]
             if spec.id_placement == "subject":
                 if isinstance(r, Person):
@@ -318,6 +337,8 @@ def render_letter_pdf(world: World, spec: LetterSpec, path: Path) -> None:
 
         # ---- body
         size, leading, gap = (10.5, 4.8, 3.0) if layout == "compact" else (10.0, 4.8, 3.0)
+        if spec.body_size:
+            size, leading = spec.body_size, round(spec.body_size * 0.48, 2)
         paragraphs = pages_text[page_no - 1]
         closing = page_no == spec.n_pages
         while size > BODY_MIN_SIZE and y + _body_height(
@@ -341,10 +362,10 @@ def render_letter_pdf(world: World, spec: LetterSpec, path: Path) -> None:
             ):
                 text(BODY_X0, y, s, regular, size)
                 y += leading
-            if spec.enclosure:
+            if spec.enclosure and (spec.enclosure_line or not spec.enclosure_sentence):
                 y += 4
                 item = ENCLOSURES[sum(map(ord, spec.case_number)) % len(ENCLOSURES)]
-                text(BODY_X0, y, f"Vedlagt: {item}", regular, size)
+                text(BODY_X0, y, spec.enclosure_line or f"Vedlagt: {item}", regular, size)
                 y += leading
         if y > BODY_MAX_Y:
             raise ValueError(f"page {page_no} of the letter overflows ({y:.0f} mm)")

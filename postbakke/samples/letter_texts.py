@@ -13,6 +13,48 @@ from postbakke.samples.world import REFERENCE_DATE, Company, Person, StaffMember
 
 ENCLOSURES = ["sundhedskort", "nyt sygesikringsbevis", "parkeringskort", "affaldsmærkater"]
 
+# Physical enclosures as Danish letters word them: a body sentence ({item} is the thing)
+# or a "Bilag: ..." line under the signature. The training corpus draws from the
+# TRAINING sets, the validation corpus from all of them, so it holds phrasings and
+# things the code was never tuned on (VALIDATION_ONLY).
+ENCLOSURE_ITEMS_TRAINING = [
+    "dit nye sundhedskort", "dit kørekort", "dit pas", "de originale papirer",
+    "en blanket til underskrift og returnering", "dit parkeringskort",
+]
+ENCLOSURE_ITEMS_VALIDATION_ONLY = [
+    "din parkeringstilladelse", "nøglerne til boligen", "dine originale dokumenter",
+    "dit gule sygesikringsbevis", "affaldsmærkater til dine beholdere",
+]
+ENCLOSURE_SENTENCES_TRAINING = [
+    "Vedlagt finder du {item}.",
+    "Vi sender dig hermed {item}.",
+    "Hermed sendes {item}, som du bad om.",
+    "Som aftalt vedlægges {item}.",
+]
+ENCLOSURE_SENTENCES_VALIDATION_ONLY = [
+    "Vi returnerer hermed {item}, som du afleverede hos Borgerservice.",
+    "I kuverten ligger {item}.",
+    "Medsendt er {item}.",
+    "Du får {item} sammen med dette brev; {item} er vedlagt.",
+]
+ENCLOSURE_LINE_FORMS = ["Bilag: {thing}", "Vedlagt: {thing}", "Bilag 1: {thing}"]
+
+
+def enclosure_wording(rng: random.Random, validation: bool) -> tuple[str, str]:
+    """(body sentence, "Bilag: ..." line) for a letter with a physical enclosure; one of
+    them may be empty (a letter says it in the body, in a line, or both)."""
+    items = ENCLOSURE_ITEMS_TRAINING + (ENCLOSURE_ITEMS_VALIDATION_ONLY if validation else [])
+    sentences = ENCLOSURE_SENTENCES_TRAINING + (
+        ENCLOSURE_SENTENCES_VALIDATION_ONLY if validation else [])
+    item = rng.choice(items)
+    style = rng.choice(["sentence", "line", "both"])
+    sentence = rng.choice(sentences).format(item=item) if style != "line" else ""
+    thing = item.split(" ", 1)[1] if item.startswith(("dit ", "din ", "dine ", "de ", "en "))\
+        else item
+    line = rng.choice(ENCLOSURE_LINE_FORMS).format(thing=thing[0].upper() + thing[1:]) \
+        if style != "sentence" else ""
+    return sentence, line
+
 MONTHS_DA = [
     "januar",
     "februar",

@@ -13,7 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from postbakke.samples.letter_texts import COMPANY_TOPICS, PERSON_TOPICS, _body_pages
+from postbakke.samples.letter_texts import (
+    COMPANY_TOPICS,
+    PERSON_TOPICS,
+    _body_pages,
+    enclosure_wording,
+)
 from postbakke.samples.world import (
     COMPANY_DEPARTMENTS,
     DEPARTMENTS,
@@ -46,7 +51,9 @@ class LetterSpec:
     id_placement: str  # "info", "subject", "none", "window"
     id_form: str  # CPR: "hyphen", "plain", "space"; CVR: "plain", "spaced"
     n_pages: int = 1  # 1-3
-    enclosure: bool = False  # "Vedlagt: sundhedskort": a physical enclosure
+    enclosure: bool = False  # a physical enclosure (enclosure_sentence and/or enclosure_line)
+    enclosure_sentence: str = ""  # in the body's last paragraph: "Vedlagt finder du ..."
+    enclosure_line: str = ""  # under the signature: "Bilag: Sundhedskort"
     attention: str | None = None  # "c/o ..." (person) or "Att.: ..." (company) window line
     case_number: str = "27.12.04-G01-3-26"
     letter_date: date = REFERENCE_DATE
@@ -56,6 +63,12 @@ class LetterSpec:
     pages_text: list[list[str]] = field(default_factory=list)  # paragraphs per page
     category: str = ""  # which case of the mix this letter stands for
     font: str = ""  # a FONT_FAMILIES key; "" = the layout's own font
+    # The validation corpus's other parameters (make_corpus variant "validation"); the
+    # defaults draw the letters as they always were.
+    body_size: float = 0.0  # pt; 0 = the layout's own
+    info_shift: tuple[float, float] = (0.0, 0.0)  # (dx, dy) mm of the info column/block
+    subject_shift: float = 0.0  # mm down (+) or up (-) from the layout's subject line
+    letterhead_colour: tuple[float, float, float] | None = None  # RGB 0-1; None = black
 
 
 def _case_number(rng: random.Random) -> str:
@@ -97,6 +110,7 @@ CORPUS_MIX: list[tuple[str, int]] = [
     ("person_noid_namesake_registered", 1),  # no ID, registered, namesake elsewhere -> by status
     ("person_cpr_one_off", 2),  # CPR one digit off a register entry -> review
     ("person_window_cpr", 1),
+    ("person_enclosure", 2),  # enrolled, a physical enclosure -> legitimate/physical_enclosure
 ]
 
 
@@ -124,6 +138,7 @@ def make_letter_specs(
     layouts: Sequence[str] = LAYOUTS,
     layout_weights: Sequence[float] = (2, 1, 1),
     fonts: Sequence[str] = (),
+    validation: bool = False,
 ) -> list[LetterSpec]:
     """A realistic day's tray of n letters: mostly leaks, some exempt, some for review.
 
@@ -156,6 +171,9 @@ def make_letter_specs(
             p for p in adults if p.status is None and _one_digit_from(p.cpr, registered_cprs)
         ],
         "person_window_cpr": [p for p in adults if p.status is not None],
+        "person_enclosure": [
+            p for p in adults if p.status == "tilmeldt" and name_counts[p.name] == 1
+        ],
         "company_enrolled": [c for c in world.companies if c.status == "tilmeldt"],
         "company_unregistered": [c for c in world.companies if c.status is None],
     }
@@ -193,6 +211,8 @@ def make_letter_specs(
         is_person = isinstance(recipient, Person)
         if category == "person_window_cpr":
             placement = "window"
+        elif category == "person_enclosure":
+            placement = rng.choice(["info", "subject", "none"])
         elif category.startswith("person_noid"):
             placement = "none"
         else:
@@ -223,6 +243,12 @@ def make_letter_specs(
         pages_text = _body_pages(
             rng, recipient, department, opening, sender, n_pages, salutation, p_number
         )
+        enclosure_sentence = enclosure_line = ""
+        if category == "person_enclosure":
+            enclosure_rng = random.Random(f"enclosure-{seed}-{i}")  # own stream: others unchanged
+            enclosure_sentence, enclosure_line = enclosure_wording(enclosure_rng, validation)
+            if enclosure_sentence:
+                pages_text[-1].insert(max(0, len(pages_text[-1]) - 1), enclosure_sentence)
         specs.append(
             LetterSpec(
                 layout=chosen_layouts[i],
@@ -233,7 +259,9 @@ def make_letter_specs(
                 id_placement=placement,
                 id_form=id_form,
                 n_pages=n_pages,
-                enclosure=False,
+                enclosure=category == "person_enclosure",
+                enclosure_sentence=enclosure_sentence,
+                enclosure_line=enclosure_line,
                 attention=attention,
                 case_number=_case_number(rng),
                 letter_date=REFERENCE_DATE,

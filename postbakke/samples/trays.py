@@ -13,6 +13,7 @@ import tempfile
 import zlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -45,6 +46,15 @@ from postbakke.samples.world import World, make_world
 SEPARATOR_TEXT = "PATCHT"  # what Paperless-ngx and capture software read as patch code T
 SEPARATOR_CAPTION = "PATCH T - skilleark"
 SEPARATOR_KINDS = ("code128", "qr")
+# The validation corpus's sheets, as people print them: Paperless-ngx-style Code 39
+# with a heading and instructions, a small Data Matrix with text, a small QR code.
+VALIDATION_SEPARATOR_KINDS = ("code39-text", "datamatrix-text", "qr-small-text")
+SEPARATOR_INSTRUCTIONS = (
+    "Skilleark - PATCH T",
+    "Læg dette ark mellem to breve, før bakken scannes.",
+    "Arket scannes med og springes over; det næste brev begynder efter det.",
+    "Spørgsmål: Postrummet, lokal 1.12, tlf. 89 64 10 10",
+)
 SEPARATOR_MAX_SKEW_DEG = 1.0  # separator sheets are often card; they go through straighter
 BATCH_FORMATS = (".pdf", ".tif", ".tiff")
 # Letters of 1, 2, 3 pages (more when max_pages allows): most 1, some 2, a few 3;
@@ -131,11 +141,16 @@ def render_separator_sheet(path: Path, kind: str = "code128") -> None:
     from reportlab.lib.units import mm
     from reportlab.pdfgen import canvas
 
-    if kind not in SEPARATOR_KINDS:
+    if kind not in SEPARATOR_KINDS + VALIDATION_SEPARATOR_KINDS:
         raise ValueError(f"unknown separator kind {kind!r}; use one of {SEPARATOR_KINDS}")
     c = canvas.Canvas(str(path), pagesize=A4, invariant=1)
     c.setTitle(SEPARATOR_CAPTION)
     centre_x = PAGE_W_MM / 2 * mm
+    if kind in VALIDATION_SEPARATOR_KINDS:
+        _draw_printed_separator(c, kind)
+        c.showPage()
+        c.save()
+        return
     if kind == "code128":
         barcode = Code128(
             SEPARATOR_TEXT, barWidth=1.1 * mm, barHeight=60 * mm, quiet=True, humanReadable=False
@@ -154,6 +169,40 @@ def render_separator_sheet(path: Path, kind: str = "code128") -> None:
     c.drawCentredString(centre_x, bottom - 10 * mm, SEPARATOR_CAPTION)
     c.showPage()
     c.save()
+
+
+def _draw_printed_separator(c: Any, kind: str) -> None:
+    """A separator sheet as a user prints it: heading, a smaller code, lines of text."""
+    from reportlab.graphics import renderPDF
+    from reportlab.graphics.barcode.code39 import Standard39
+    from reportlab.graphics.barcode.ecc200datamatrix import ECC200DataMatrix
+    from reportlab.graphics.barcode.qr import QrCodeWidget
+    from reportlab.graphics.shapes import Drawing
+    from reportlab.lib.units import mm
+
+    centre_x = PAGE_W_MM / 2 * mm
+    c.setFont("Helvetica-Bold", 20)
+    c.drawCentredString(centre_x, (PAGE_H_MM - 40) * mm, SEPARATOR_INSTRUCTIONS[0])
+    top = 60.0
+    if kind == "code39-text":
+        barcode = Standard39(SEPARATOR_TEXT, barWidth=0.45 * mm, barHeight=14 * mm,
+                             quiet=True, checksum=False, humanReadable=True)
+        barcode.drawOn(c, centre_x - barcode.width / 2, (PAGE_H_MM - top - 14) * mm)
+        below = top + 25
+    else:
+        size = 30 * mm if kind == "datamatrix-text" else 35 * mm
+        if kind == "datamatrix-text":
+            widget: Any = ECC200DataMatrix(value=SEPARATOR_TEXT)
+        else:
+            widget = QrCodeWidget(SEPARATOR_TEXT, barBorder=4, barLevel="M")
+        x0, y0, x1, y1 = widget.getBounds()
+        drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
+        drawing.add(widget)
+        renderPDF.draw(drawing, c, centre_x - size / 2, (PAGE_H_MM - top) * mm - size)
+        below = top + size / mm + 12
+    c.setFont("Helvetica", 11)
+    for k, line in enumerate(SEPARATOR_INSTRUCTIONS[1:] * 2):
+        c.drawString(20 * mm, (PAGE_H_MM - below - 7 * k) * mm, line)
 
 
 @dataclass

@@ -57,9 +57,13 @@ def expected_verdict(spec: LetterSpec) -> tuple[str, str]:
     else by name+address, which the world guarantees to be unique for everyone
     in the register. Namesakes elsewhere never make a match.
     """
-    if spec.enclosure:
-        # Never a leak (domain.md), but no reason code is agreed for it yet.
-        raise NotImplementedError("no reason code for physical enclosures yet")
+    verdict = _expected_without_enclosure(spec)
+    if spec.enclosure and verdict[0] == "leak":
+        return "legitimate", "physical_enclosure"  # never a leak (domain.md)
+    return verdict
+
+
+def _expected_without_enclosure(spec: LetterSpec) -> tuple[str, str]:
     r = spec.recipient
     printed = spec.id_placement != "none"
     if isinstance(r, Person):

@@ -140,9 +140,12 @@ def test_truth_agrees_with_the_registers(corpus) -> None:
         where = f"{t.file} {t.pages} {t.category}"
         if t.match in ("id", "name_address"):
             assert register[t.recipient_id]["status"] == t.enrolment, where
-            assert (t.verdict, t.reason) == (
+            expected = (
                 ("leak", "enrolled") if t.enrolment == "tilmeldt" else ("legitimate", "exempt")
-            ), where
+            )
+            if t.category == "person_enclosure":  # issue 15: never a leak
+                expected = ("legitimate", "physical_enclosure")
+            assert (t.verdict, t.reason) == expected, where
         elif t.reason in ("cpr_not_in_register", "company_obliged"):
             assert t.recipient_id not in register, where
         else:
@@ -231,3 +234,44 @@ def test_bench_smoke_scores_postbakke_and_writes_the_report(tmp_path: Path) -> N
     for heading in ("## The machine", "## Speed and memory", "## Accuracy",
                     "## Issue 4's targets", "postbakke (scanned pages)", "Grad: "):
         assert heading in report, heading
+
+
+def test_validation_corpus_uses_other_parameters_and_held_out_enclosure_phrasings() -> None:
+    """GIVEN the same world WHEN the validation variant is drawn THEN other fonts, sizes,
+    positions and letterheads, and enclosure wordings the training letters never use."""
+    from postbakke.samples.corpus import VALIDATION_FONTS
+    from postbakke.samples.letter_texts import (
+        ENCLOSURE_ITEMS_VALIDATION_ONLY,
+        ENCLOSURE_SENTENCES_VALIDATION_ONLY,
+    )
+
+    world = corpus_world(SEED, 200)
+    training = make_corpus_specs(world, SEED, 200)
+    validation = make_corpus_specs(world, SEED + 1, 200, "validation")
+    assert {s.font for s in validation} == set(VALIDATION_FONTS)
+    assert not {s.font for s in validation} & {s.font for s in training}
+    assert len({s.body_size for s in validation}) >= 4 and {s.body_size for s in training} == {0}
+    assert any(s.letterhead_colour for s in validation)
+    assert any(s.info_shift != (0.0, 0.0) and s.subject_shift for s in validation)
+
+    def wordings(specs):
+        return " ".join(f"{s.enclosure_sentence} {s.enclosure_line}" for s in specs if s.enclosure)
+
+    held_out = [p.split("{item}")[0].strip() for p in ENCLOSURE_SENTENCES_VALIDATION_ONLY]
+    held_out += [item.split(" ", 1)[1] for item in ENCLOSURE_ITEMS_VALIDATION_ONLY]
+    assert not any(h and h in wordings(training) for h in held_out)
+    assert any(h and h in wordings(validation) for h in held_out)
+    assert all(s.category == "person_enclosure" for s in training if s.enclosure)
+
+
+def test_enclosure_letters_say_it_in_the_body_or_a_bilag_line(tmp_path: Path) -> None:
+    world = corpus_world(SEED, 200)
+    specs = [s for s in make_corpus_specs(world, SEED, 200) if s.enclosure]
+    assert len(specs) >= 8
+    for spec in specs[:4]:
+        path = tmp_path / f"{spec.case_number}.pdf"
+        render_letter_pdf(world, spec, path)
+        with pdfplumber.open(path) as pdf:
+            text = " ".join((p.extract_text() or "") for p in pdf.pages)
+        said = [t for t in (spec.enclosure_sentence, spec.enclosure_line) if t]
+        assert said and all(" ".join(t.split()[:3]) in " ".join(text.split()) for t in said)

@@ -51,7 +51,9 @@ def test_expected_verdict_follows_the_domain_table(
     assert expected_verdict(letter_spec(world, recipient, id_placement=placement)) == expected
 
 
-def test_enclosures_have_no_agreed_reason_yet(world: World) -> None:
+def test_an_enclosure_makes_a_would_be_leak_legitimate(world: World) -> None:
+    """Issue 15: physical enclosures are generated; never a leak (domain.md)."""
     spec = letter_spec(world, adult(world, "tilmeldt"), enclosure=True)
-    with pytest.raises(NotImplementedError):
-        expected_verdict(spec)
+    assert expected_verdict(spec) == ("legitimate", "physical_enclosure")
+    exempt = letter_spec(world, adult(world, "fritaget"), enclosure=True)
+    assert expected_verdict(exempt) == ("legitimate", "exempt")
