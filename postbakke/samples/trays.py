@@ -174,8 +174,8 @@ def render_separator_sheet(path: Path, kind: str = "code128") -> None:
 def _draw_printed_separator(c: Any, kind: str) -> None:
     """A separator sheet as a user prints it: heading, a smaller code, lines of text."""
     from reportlab.graphics import renderPDF
+    from reportlab.graphics.barcode import createBarcodeDrawing
     from reportlab.graphics.barcode.code39 import Standard39
-    from reportlab.graphics.barcode.ecc200datamatrix import ECC200DataMatrix
     from reportlab.graphics.barcode.qr import QrCodeWidget
     from reportlab.graphics.shapes import Drawing
     from reportlab.lib.units import mm
@@ -192,13 +192,18 @@ def _draw_printed_separator(c: Any, kind: str) -> None:
     else:
         size = 30 * mm if kind == "datamatrix-text" else 35 * mm
         if kind == "datamatrix-text":
-            widget: Any = ECC200DataMatrix(value=SEPARATOR_TEXT)
+            matrix = createBarcodeDrawing("ECC200DataMatrix", value=SEPARATOR_TEXT,
+                                          barWidth=0.8 * mm, x=0, y=0)
+            renderPDF.draw(matrix, c, centre_x - matrix.width / 2,
+                           (PAGE_H_MM - top) * mm - matrix.height)
+            size = matrix.height
         else:
             widget = QrCodeWidget(SEPARATOR_TEXT, barBorder=4, barLevel="M")
-        x0, y0, x1, y1 = widget.getBounds()
-        drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
-        drawing.add(widget)
-        renderPDF.draw(drawing, c, centre_x - size / 2, (PAGE_H_MM - top) * mm - size)
+            x0, y0, x1, y1 = widget.getBounds()
+            drawing = Drawing(size, size,
+                              transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
+            drawing.add(widget)
+            renderPDF.draw(drawing, c, centre_x - size / 2, (PAGE_H_MM - top) * mm - size)
         below = top + size / mm + 12
     c.setFont("Helvetica", 11)
     for k, line in enumerate(SEPARATOR_INSTRUCTIONS[1:] * 2):

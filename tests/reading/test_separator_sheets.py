@@ -129,3 +129,23 @@ def test_the_word_is_a_setting():
 def test_other_codes_are_not_separators(text):
     assert not is_separator(noisy(sheet("Code128", text=text)))
     assert not is_separator(noisy(sheet("QRCode", text=text, width_mm=40)))
+
+
+@pytest.mark.parametrize("kind", ["code128", "qr", "code39-text", "datamatrix-text",
+                                  "qr-small-text"])
+def test_the_generators_separator_sheets_are_searched_and_read(tmp_path, kind):
+    """The samples' own sheets (training: a large Code 128 with 1.1 mm modules, bars up to
+    4.4 mm wide; validation: printed sheets with text), skewed and noisy."""
+    import pypdfium2 as pdfium
+
+    from postbakke.samples.trays import render_separator_sheet
+
+    pdf = tmp_path / f"{kind}.pdf"
+    render_separator_sheet(pdf, kind)
+    document = pdfium.PdfDocument(str(pdf))
+    image = np.ascontiguousarray(document[0].render(scale=DPI / 72, grayscale=True).to_numpy())
+    document.close()
+    image = noisy(image, skew_deg=-0.9)
+    survey = preprocess.survey_marks(image, DPI)
+    assert survey.barcode_like
+    assert is_separator(image, boxes=survey.barcode_boxes)
