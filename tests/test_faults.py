@@ -402,7 +402,7 @@ def test_an_unfinished_file_waits_and_is_set_aside_only_when_it_never_finishes(
     ],
 )
 def test_scan_settings_are_checked_by_type_and_range(workspace, line, words):
-    workspace.mkdir(parents=True)
+    workspace.mkdir(parents=True, exist_ok=True)
     (workspace / "postbakke.toml").write_text(f"[scan]\n{line}\n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["config", "check"])
     assert result.exit_code != 0

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from municipality import configure_municipality
 from workspace_secret import TEST_SECRET
 
 from postbakke.cli import cli
@@ -38,6 +39,8 @@ def env_for(home: Path | None, **extra: str) -> dict[str, str]:
     env["POSTBAKKE_SECRET"] = TEST_SECRET
     if home is not None:
         env["POSTBAKKE_HOME"] = str(home)
+        if not (home / "postbakke.toml").exists():
+            configure_municipality(home)
     env.update(extra)
     return env
 
@@ -106,8 +109,8 @@ def test_a_hanging_raising_or_dying_worker_costs_only_that_file(
     scanned = next((tmp_path / "skannet" / TRAY_DIR).iterdir())
     target = folder / f"skannet{scanned.suffix}"
     shutil.copy(scanned, target)
-    workspace.mkdir(parents=True)
-    (workspace / "postbakke.toml").write_text("[scan]\npage_timeout_s = 2\n", encoding="utf-8")
+    workspace.mkdir(parents=True, exist_ok=True)
+    configure_municipality(workspace, "[scan]\npage_timeout_s = 2\n")
     monkeypatch.setenv("POSTBAKKE_TEST_FAULT", f"{fault}:{target.name}")
     runner = CliRunner()
     started = time.monotonic()
@@ -144,6 +147,7 @@ def test_watch_dot_in_the_scan_folder_with_the_default_workspace(tmp_path):
     scan_folder = tmp_path / "scan"
     scan_folder.mkdir()
     env = env_for(None)  # POSTBAKKE_HOME unset: ./postbakke-data inside the scan folder
+    configure_municipality(scan_folder / "postbakke-data")
     import_enrolment(tmp_path / "bakke", env, cwd=scan_folder)
     workspace = scan_folder / "postbakke-data"
     assert workspace.is_dir()
@@ -228,6 +232,7 @@ def test_a_full_disk_pauses_the_watch_and_it_resumes_when_space_is_freed(tmp_pat
     try:
         monkeypatch.setenv("POSTBAKKE_HOME", str(disk / "ws"))
         monkeypatch.setenv("POSTBAKKE_SECRET", TEST_SECRET)
+        configure_municipality(disk / "ws")
         make_tray(tmp_path / "bakke", seed=46, n_letters=2, scanned_share=0.0)
         settings = load_settings()
         ctx = ScanContext.open(settings, Store(settings.db_path))

@@ -23,6 +23,7 @@ import sys
 import pytest
 from browser import SCREENSHOTS, launched, needs_browser, served
 from click.testing import CliRunner
+from municipality import configure_municipality
 from rapidfuzz import fuzz
 from web_fixtures import cpr_in_clear
 from workspace_secret import TEST_SECRET
@@ -82,6 +83,7 @@ def tray(tmp_path_factory: pytest.TempPathFactory) -> dict:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
+    configure_municipality(home)
     env = {"POSTBAKKE_HOME": str(home), "POSTBAKKE_SECRET": TEST_SECRET,
            "POSTBAKKE_OWN_CVR": "29189714"}
     command = [sys.executable, "-m", "postbakke"]
