@@ -92,7 +92,14 @@ class Registers:
 
 
 def _name_score(block: RecipientBlock, entry: EnrolmentEntry) -> float:
-    """How well the printed name (or c/o / Att. line) agrees with the register's name."""
+    """How well the printed name (or c/o / Att. line) agrees with the register's name.
+
+    Without a name line there is nothing to contradict: a c/o or Att. line alone names
+    someone else ("Att.: Direktionen"), so it can support a name but not refute an ID
+    (the bench corpus's brev-160, whose name line OCR lost, went to review as ambiguous).
+    """
+    if not block.name:
+        return 100.0
     register_name = normalise(entry.name)
     printed = [normalise(t) for t in (block.name, block.attention) if t]
     return max((fuzz.token_set_ratio(p, register_name) for p in printed), default=100.0)

@@ -242,3 +242,13 @@ def test_a_recipient_who_shares_a_staff_name_is_not_the_sender():
     fields = Fields(recipient_block=block("Peter Lund"),
                     sender_lines=("Kære Peter Lund", "Peter Lund, Skovvej 4"))
     assert match_sender(fields, REGISTERS, None).name is None
+
+
+def test_an_att_line_alone_does_not_contradict_a_printed_id():
+    """The name line lost to OCR, only "Att.: Direktionen" left: the sure ID decides."""
+    printed = RecipientBlock(attention="Att.: Direktionen", street="Skovvej 4", postcode="8370")
+    match, verdict = verdict_of(Fields(recipient_ids=(cpr_id("0102031234"),),
+                                       recipient_block=printed))
+    assert match.method is MatchMethod.ID and verdict.kind.value == "leak"
+    unsure = Fields(recipient_ids=(cpr_id("0102031234", label=None),), recipient_block=printed)
+    assert verdict_of(unsure)[1].kind.value == "review"
