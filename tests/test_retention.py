@@ -76,3 +76,57 @@ def test_purge_clears_the_printed_recipient_block_but_keeps_the_field_boxes(work
     assert letter is not None and letter.recipient_block is None
     assert letter.field_boxes == boxes
     assert purge_expired(store, settings, now=later).letters == 0  # nothing left to clear
+
+
+def test_watch_originals_and_the_tools_reports_expire_with_the_clock(workspace, tmp_path):
+    """The original scans filed by watch (behandlet/, fejlet/ with its .txt reason) and the
+    reports and digest e-mails the tool wrote are personal data too: gone after their days,
+    listed first by a dry run; files the tool did not write stay."""
+    import os
+
+    workspace.mkdir(parents=True, exist_ok=True)
+    (workspace / "postbakke.toml").write_text(
+        "retention_days = 30\n[retention]\nwatch_originals = 7\nreports = 60\n",
+        encoding="utf-8")
+    settings = load_settings()
+    store = Store(settings.db_path)
+    folder = tmp_path / "scanner"
+    done = folder / "behandlet" / "2026-11-02" / "Jobcenter" / "brev.pdf"
+    failed = folder / "fejlet" / "kroellet.pdf"
+    reason = folder / "fejlet" / "kroellet.pdf.txt"
+    waiting = folder / "Jobcenter" / "ny.pdf"  # not yet read: never the tool's to delete
+    reports, outbox = tmp_path / "reports", tmp_path / "reports" / "outbox"
+    report = reports / "rapport-2026-W45.html"
+    leak_csv = reports / "rapport-2026-W45-laek.csv"
+    mail = outbox / "2026-W45-jobcenter.eml"
+    own_note = reports / "noter.txt"  # someone's own file in reports/
+    for path in (done, failed, reason, waiting, report, leak_csv, mail, own_note):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x")
+    now = datetime.now(UTC)
+
+    def age(path, days):
+        stamp = (now - timedelta(days=days)).timestamp()
+        os.utime(path, (stamp, stamp))
+
+    for path in (done, failed, reason, waiting):
+        age(path, 10)  # past the 7 days for originals
+    for path in (report, leak_csv, mail, own_note):
+        age(path, 40)  # within the 60 days for reports
+
+    def purge(when, dry_run=False):
+        return purge_expired(store, settings, now=when, dry_run=dry_run, watch_folder=folder,
+                             report_dirs=(reports,), outboxes=(outbox,))
+
+    listed = purge(now, dry_run=True).listed
+    assert {str(done), str(failed), str(reason)} <= set(listed)
+    assert done.exists() and failed.exists()  # a dry run deletes nothing
+    result = purge(now)
+    assert result.originals == 3 and result.reports == 0
+    assert not done.exists() and not failed.exists() and not reason.exists()
+    assert waiting.exists()
+    assert report.exists() and mail.exists()
+    later = purge(now + timedelta(days=21))  # the reports are now 61 days old
+    assert later.reports == 3
+    assert not report.exists() and not leak_csv.exists() and not mail.exists()
+    assert own_note.exists()
