@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from municipality import configure_municipality
 from rapidfuzz import fuzz
 
 from postbakke.cli import cli
@@ -49,6 +50,7 @@ def _batch(world, specs, order, out: Path, skew: float, noise: float, seed: int)
 @pytest.mark.slow
 def test_rescans_count_once_and_look_alikes_count_as_letters(tmp_path, monkeypatch):
     monkeypatch.setenv("POSTBAKKE_HOME", str(tmp_path / "ws"))
+    configure_municipality(tmp_path / "ws")
     monkeypatch.setenv("POSTBAKKE_SECRET", SECRET)
     world = make_world(71)
     write_registers(world, tmp_path / "registers")

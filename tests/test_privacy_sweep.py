@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from municipality import MUNICIPALITY_TOML
 from workspace_secret import TEST_SECRET
 
 from postbakke.config import load_settings
@@ -81,8 +82,8 @@ def full_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
     departments = "\n".join(f'"{d}" = "afd{i}@favrskov.dk"'
                             for i, d in enumerate(sorted({s.department for s in world.staff})))
     (home / "postbakke.toml").write_text(
-        f'[watch]\nfolder = "{scanner}"\n\n' + DIGEST_TOML.format(departments=departments),
-        encoding="utf-8")
+        MUNICIPALITY_TOML + f'\n[watch]\nfolder = "{scanner}"\n\n'
+        + DIGEST_TOML.format(departments=departments), encoding="utf-8")
     files = sorted((bakke / TRAY_DIR).iterdir())
     first, rest = files[0], files[1:]
     outputs["scan"] = run_cli(env, "--debug", "scan", "--tray", "Postrum", "--date", DAY,
