@@ -116,7 +116,6 @@ def decide(letter_id: int) -> Any:
         version = int(form.get("version", ""))
     except ValueError:
         abort(400)
-    settings = context().settings
     who = visitor().name
     try:
         if action == "postpone":
@@ -128,12 +127,10 @@ def decide(letter_id: int) -> Any:
         return _station_error(letter_id, str(conflict), 409)
     except PostbakkeError as error:
         return _station_error(letter_id, str(error), 422)
-    del settings
     return redirect(url_for("station.next_letter"), code=303)
 
 
 def _decision_from_form(action: str, form: Any, record: Any) -> review.Decision:
-    the_store = store()
     ctx = context()
     if action == "cpr":
         return review.decision_for_cpr(form.get("number", ""), ctx.pseudonymiser)
@@ -153,7 +150,6 @@ def _decision_from_form(action: str, form: Any, record: Any) -> review.Decision:
         offered = {e.pseudonym: e for e in _suggestions(record)}
         if wanted not in offered:
             raise review.DecisionError("forslaget findes ikke (længere); vælg igen")
-        del the_store
         return review.decision_for_entry(offered[wanted])
     raise review.DecisionError("ukendt afgørelse")
 
