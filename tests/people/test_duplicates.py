@@ -17,6 +17,7 @@ from datetime import date
 
 import pytest
 from click.testing import CliRunner
+from sqlite_work import vm_steps
 from web_fixtures import csrf_token
 
 from postbakke.cli import cli
@@ -223,19 +224,7 @@ def test_the_lookup_reads_the_window_only(workspace):
     store = Store(load_settings().db_path)
 
     def steps(action) -> int:
-        n = 0
-
-        def tick() -> int:
-            nonlocal n
-            n += 1
-            return 0
-
-        store.db.conn.set_progress_handler(tick, 100)
-        try:
-            action()
-        finally:
-            store.db.conn.set_progress_handler(None, 0)
-        return n
+        return vm_steps(store, action)
 
     probe = [letter("probe", 1, day="2026-11-16", pseudonym="c" * 64, block=KAREN)]
     before = steps(lambda: find_first_copies(store, probe))

@@ -12,6 +12,7 @@ import re
 
 import pytest
 from month_letters import store_month
+from sqlite_work import vm_steps
 
 from postbakke.people.filing import file_letters, forget_file
 from postbakke.people.followup import (
@@ -328,23 +329,6 @@ def _store_with_letters(path, n_letters: int, per_file: int = 200) -> Store:
     return store
 
 
-def _vm_steps(store: Store, action) -> int:
-    """SQLite's virtual-machine steps (in hundreds) an action takes: grows with rows read."""
-    steps = 0
-
-    def count() -> int:
-        nonlocal steps
-        steps += 1
-        return 0
-
-    store.db.conn.set_progress_handler(count, 100)
-    try:
-        action()
-    finally:
-        store.db.conn.set_progress_handler(None, 0)
-    return steps
-
-
 def _new_file(store: Store) -> None:
     save(store, "new", *(leak("new", p, f"Medarbejder {p % 7}") for p in range(1, 21)))
 
@@ -355,9 +339,9 @@ def test_storing_a_file_does_not_read_the_letters_already_stored(tmp_path):
     letter, does ten times the work: the count sees rows read."""
     small = _store_with_letters(tmp_path / "small.db", 2_000)
     large = _store_with_letters(tmp_path / "large.db", 20_000)
-    steps_small, steps_large = _vm_steps(small, lambda: _new_file(small)), _vm_steps(
+    steps_small, steps_large = vm_steps(small, lambda: _new_file(small)), vm_steps(
         large, lambda: _new_file(large))
     assert steps_large <= 1.5 * steps_small + 5, (steps_small, steps_large)
-    full_small, full_large = _vm_steps(small, lambda: sync_all(small)), _vm_steps(
+    full_small, full_large = vm_steps(small, lambda: sync_all(small)), vm_steps(
         large, lambda: sync_all(large))
     assert full_large > 5 * full_small, (full_small, full_large)

@@ -14,6 +14,7 @@ import csv
 from datetime import date, timedelta
 
 from month_letters import store_month
+from sqlite_work import vm_steps
 from test_report import MONTH, NOW
 
 from postbakke.people import report as reports
@@ -47,22 +48,6 @@ def workspace_with_years(path, old_letters: int) -> Store:
     file_letters(store, StoredFile("week", "w.pdf", None, "2026-11-18", 40, "nu"),
                  [leak("week", p, "2026-11-18", f"Medarbejder {p % 10}") for p in range(1, 41)])
     return store
-
-
-def vm_steps(store: Store, action) -> int:
-    steps = 0
-
-    def tick() -> int:
-        nonlocal steps
-        steps += 1
-        return 0
-
-    store.db.conn.set_progress_handler(tick, 100)
-    try:
-        action()
-    finally:
-        store.db.conn.set_progress_handler(None, 0)
-    return steps
 
 
 def test_a_weeks_report_and_the_followups_cost_the_same_after_years_of_letters(tmp_path):
