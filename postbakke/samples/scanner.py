@@ -26,6 +26,17 @@ SCANNER_SMOOTHING_PX_AT_300_DPI = 1.0
 SPECKS_PER_PAGE = 150  # dust, 0.1-0.25 mm: far below a character
 
 
+
+def skewed(arr: np.ndarray, skew_deg: float) -> np.ndarray:
+    """The page turned by `skew_deg` about its centre, as a crooked feed does; white fills."""
+    import cv2
+
+    h, w = arr.shape
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), skew_deg, 1.0)
+    return cv2.warpAffine(arr, matrix, (w, h), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=255)
+
+
 def render_scan(
     pdf_path: Path,
     out_path: Path,
@@ -43,7 +54,6 @@ def render_scan(
     The output format follows the suffix: .png and .jpg hold one page, .tif and
     .pdf (image only, no text layer) hold all pages.
     """
-    import cv2
     import pypdfium2 as pdfium
     from PIL import Image
 
@@ -61,16 +71,7 @@ def render_scan(
             if upside_down:
                 arr = np.ascontiguousarray(arr[::-1, ::-1])
             if skew_deg:
-                h, w = arr.shape
-                matrix = cv2.getRotationMatrix2D((w / 2, h / 2), skew_deg, 1.0)
-                arr = cv2.warpAffine(
-                    arr,
-                    matrix,
-                    (w, h),
-                    flags=cv2.INTER_LINEAR,
-                    borderMode=cv2.BORDER_CONSTANT,
-                    borderValue=255,
-                )
+                arr = skewed(arr, skew_deg)
             if noise > 0:
                 arr = _add_noise(arr, noise, rng)
             images.append(Image.fromarray(arr, mode="L"))
@@ -179,15 +180,7 @@ def _degrade_page(
     arr = np.ascontiguousarray(arr)
     h, w = arr.shape
     if skew_deg and arr.min() < 255:  # turning a white page changes nothing
-        matrix = cv2.getRotationMatrix2D((w / 2, h / 2), skew_deg, 1.0)
-        arr = cv2.warpAffine(
-            arr,
-            matrix,
-            (w, h),
-            flags=cv2.INTER_LINEAR,
-            borderMode=cv2.BORDER_CONSTANT,
-            borderValue=255,
-        )
+        arr = skewed(arr, skew_deg)
     if noise is not None:  # the optics and the scanner's processing soften the print a little
         arr = cv2.GaussianBlur(arr, (0, 0), SCANNER_SMOOTHING_PX_AT_300_DPI * dpi / 300)
     out = cv2.LUT(arr, _PAPER_LUT).astype(np.int16)

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 
 from postbakke.deciding.match import closest_candidates
+from postbakke.deciding.registers import EnrolmentEntry
 from postbakke.errors import PostbakkeError
 from postbakke.models import Reason, RecipientBlock
 from postbakke.people import review
 from postbakke.people.wording import REASON_DA, VERDICT_DA
 from postbakke.privacy import masked_id
+from postbakke.store import LetterRecord
 from postbakke.web import images
 from postbakke.web.app import context, store, visitor
 
@@ -68,27 +69,23 @@ def _neighbour(queue: list[int], position: int | None, letter_id: int, step: int
     return queue[index] if 0 <= index < len(queue) else None
 
 
-def _recipient_block(record: Any) -> RecipientBlock | None:
-    raw = getattr(record, "recipient_block", None)
-    if not raw:
+def _recipient_block(record: LetterRecord) -> RecipientBlock | None:
+    """The printed address as stored (the store decodes its JSON); None once retention ran."""
+    if not record.recipient_block:
         return None
-    data = json.loads(raw) if isinstance(raw, str) else raw
-    return RecipientBlock(**{k: data.get(k) for k in
-                             ("name", "attention", "street", "postcode", "city")})
+    block = record.recipient_block
+    return RecipientBlock(name=block.get("name"), attention=block.get("attention"),
+                          street=block.get("street"), postcode=block.get("postcode"),
+                          city=block.get("city"))
 
 
-def _boxes(record: Any) -> list[dict]:
-    raw = getattr(record, "field_boxes", None)
-    if not raw:
-        return []
-    data = json.loads(raw) if isinstance(raw, str) else raw
-    return list(data) if isinstance(data, list) else [
-        {"field": name, **box} for name, found in data.items()
-        for box in (found if isinstance(found, list) else [found])
-    ]
+def _boxes(record: LetterRecord) -> list[dict]:
+    """The field boxes as one list for the template: {field, page, x0, y0, x1, y1}."""
+    return [{"field": name, **box} for name, found in (record.field_boxes or {}).items()
+            for box in found]
 
 
-def _suggestions(record: Any) -> list[Any]:
+def _suggestions(record: LetterRecord) -> list[EnrolmentEntry]:
     """Register entries close to the printed name and address, for a letter without an ID.
 
     A CPR printed but not in the register gets none: a number one digit off is another
