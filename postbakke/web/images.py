@@ -1,6 +1,6 @@
 """Page images for the screen: scaled once, kept in a small cache, the next letter's made ahead.
 
-The stored page images are 200 dpi scans (1,654 x 2,339 px, a few MB as PNG);
+The stored page images are 200 dpi scans (1,654 x 2,339 px, ~240 KB as JPEG);
 a screen shows ~1,100 px. Scaling and compressing one takes ~0.1 s, so it is done
 for the next letter in the queue while the clerk reads this one: when they get
 there it is ready (responses are `no-store`, so the browser cannot keep it).

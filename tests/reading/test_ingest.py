@@ -442,7 +442,8 @@ def test_low_confidence_reading_is_retried_upside_down_and_the_better_kept(
     first, second = (image for image, _ in fake.calls)
     assert np.array_equal(second, first[::-1, ::-1]), "the second reading is of the turned page"
     assert sorted(p.name for p in (tmp_path / "work").iterdir()) == [Path(page.image_path).name]
-    assert np.array_equal(np.asarray(Image.open(page.image_path)), second)
+    kept = np.asarray(Image.open(page.image_path)).astype(int)  # JPEG: near, not equal
+    assert np.abs(kept - second).mean() < 1.0 < np.abs(kept - first).mean()
 
 
 def test_upside_down_scan_is_turned_before_it_is_read_once(tmp_path, letter, fake_ocr):
