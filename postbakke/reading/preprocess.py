@@ -32,6 +32,7 @@ SKEW_WORK_WIDTH_PX = 1700
 DARK_AREA_MIN_MM2 = 150.0
 # The scanner edges' mask is widened by this, to take their soft fringe too.
 EDGE_FRINGE_MM = 1.0
+EDGE_SEARCH_FACTOR = 4  # the edges are looked for on a copy this many times smaller
 # Faint print: after contrast normalisation a toner page's ink is 0-40, a faint
 # grey copy's 100-180 (the bench corpus's low-contrast scans). When the darker
 # tenth of the ink pixels is lighter than FAINT_INK_LEVEL, grey levels are
@@ -239,9 +240,9 @@ def _background(gray: np.ndarray, dpi: float) -> np.ndarray:
 
 def normalise_contrast(gray: np.ndarray, dpi: float) -> np.ndarray:
     """Divide by the paper's own brightness, so shading and yellowed paper become white."""
-    background = _background(gray, dpi).astype(np.float32)
-    normalised = gray.astype(np.float32) / np.maximum(background, 1.0) * 255.0
-    return np.clip(normalised, 0, 255).astype(np.uint8)
+    background = np.maximum(_background(gray, dpi), 1)
+    # saturating 8-bit division: 3 ms a page where float arithmetic took 10
+    return cv2.divide(gray, background, scale=255)
 
 
 def whiten_paper(gray: np.ndarray, level: int | None = None) -> np.ndarray:
@@ -251,22 +252,26 @@ def whiten_paper(gray: np.ndarray, level: int | None = None) -> np.ndarray:
     Tesseract's own threshold makes use of, stay.
     """
     level = PAPER_WHITE_LEVEL if level is None else level
-    out = gray.copy()
-    out[out > level] = 255
-    return out
+    _, paper = cv2.threshold(gray, level, 255, cv2.THRESH_BINARY)  # 255 where lighter
+    return cv2.max(gray, paper)
 
 
 def scanner_edges(gray: np.ndarray, dpi: float) -> np.ndarray:
     """Mask of the dark bands and corners a sheet fed off-centre leaves at the image's edges.
 
     Dark areas far larger than a character or a rule that touch the border: no
-    print is that large, and a logo does not touch the border.
+    print is that large, and a logo does not touch the border. Found on a copy at
+    a quarter of the resolution (an area of 150 mm² is still ~550 pixels there):
+    6 ms a page instead of 30; on the bench corpus's 148 content pages the skew
+    measured after painting moved by at most 0.08 degree (the search's own error).
     """
-    px_per_mm = dpi / 25.4
-    ink = _ink_mask(gray).astype(np.uint8)
+    small = cv2.resize(gray, None, fx=1 / EDGE_SEARCH_FACTOR, fy=1 / EDGE_SEARCH_FACTOR,
+                       interpolation=cv2.INTER_AREA)
+    px_per_mm = dpi / EDGE_SEARCH_FACTOR / 25.4
+    ink = _ink_mask(small).astype(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     stats = stats[1:]
-    height, width = gray.shape
+    height, width = small.shape
     left, top = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
     at_border = (
         (left == 0) | (top == 0)
@@ -277,8 +282,12 @@ def scanner_edges(gray: np.ndarray, dpi: float) -> np.ndarray:
     chosen = np.flatnonzero(at_border & large) + 1
     if not len(chosen):
         return np.zeros(gray.shape, bool)
-    fringe = max(3, int(EDGE_FRINGE_MM * px_per_mm) | 1)
-    mask = np.isin(labels, chosen).astype(np.uint8)
+    wanted = np.zeros(count, np.uint8)
+    wanted[chosen] = 1
+    mask = cv2.resize(wanted[labels], (gray.shape[1], gray.shape[0]),
+                      interpolation=cv2.INTER_NEAREST)
+    # the fringe, plus the coarse copy's own step
+    fringe = max(3, int(EDGE_FRINGE_MM * dpi / 25.4) | 1) + EDGE_SEARCH_FACTOR
     return cv2.dilate(mask, np.ones((fringe, fringe), np.uint8)) > 0
 
 
