@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -61,6 +62,22 @@ MAX_MISREAD_DIGITS = 1
 SUGGEST_NAME = 70
 SUGGEST_STREET = 80
 NEAREST_NAMES = 50
+# A name line garbled or partly lost (a pen stroke, a stain, a misread word): the address
+# may still decide when exactly one register entry lives at it (street at STREET_MATCH,
+# the same postcode, the city at CITY_MATCH when read) and what was read of the name
+# agrees with that entry. Agreeing means: the name's first and last words (of >= 3
+# letters; middle names may be lost) are each read at NAME_WORD_MATCH (fuzz.ratio: one
+# wrong letter in an 8-letter word scores ~88), and the words found hold at least
+# NAME_FRAGMENT_SHARE of the name's letters. A child named "Mette Petersen" at the
+# address of "Lone Mette Petersen" (the child need not be in the register) lacks the
+# first name, so it is no match; two entries at one address never match this way.
+NAME_WORD_MATCH = 85
+NAME_FRAGMENT_SHARE = 0.6
+NAME_WORD_MIN_LETTERS = 3
+CITY_MATCH = 80
+# The salutation names the recipient again ("Kære Lone Mette Petersen"): when the block's
+# name line was not read at all it stands in for it (body lines are normalised first).
+_SALUTATION_NAME = re.compile(r"^(?:kære|til)\s+(.+)$")
 
 
 def normalise(text: str) -> str:
@@ -224,6 +241,79 @@ def name_address_candidates(block: RecipientBlock, registers: Registers) -> list
     return found
 
 
+def _name_words(text: str) -> list[str]:
+    return [w for w in normalise(text).split() if len(w) >= NAME_WORD_MIN_LETTERS]
+
+
+def name_fragment_agrees(read: list[str], register_name: str) -> bool:
+    """Whether what was read of a name (lines, possibly garbled or cut) names this entry.
+
+    See NAME_FRAGMENT_SHARE: the first and last name words must be found, and most of
+    the name's letters; a read word may stand for one name word only once.
+    """
+    wanted = _name_words(register_name)
+    read_words = [w for text in read for w in _name_words(text)]
+    if not wanted or not read_words:
+        return False
+    found: list[int] = []
+    used: set[int] = set()
+    for index, word in enumerate(wanted):
+        scores = [(fuzz.ratio(word, r), i) for i, r in enumerate(read_words) if i not in used]
+        best = max(scores, default=(0.0, -1))
+        if best[0] >= NAME_WORD_MATCH:
+            found.append(index)
+            used.add(best[1])
+    if 0 not in found or len(wanted) - 1 not in found:
+        return False
+    share = sum(len(wanted[i]) for i in found) / sum(len(w) for w in wanted)
+    return share >= NAME_FRAGMENT_SHARE
+
+
+def salutation_names(lines: tuple[str, ...]) -> list[str]:
+    """The names after "Kære" / "Til" in the letter's body, normalised."""
+    names = []
+    for line in lines:
+        found = _SALUTATION_NAME.match(normalise(line))
+        if found:
+            names.append(found.group(1))
+    return names
+
+
+def _name_readings(block: RecipientBlock, salutations: list[str]) -> list[str]:
+    """What may hold the name: the block's lines but the street and the postcode line; the
+    salutation only when the block kept no such line (its name line was lost)."""
+    postcode_line = normalise(f"{block.postcode or ''} {block.city or ''}")
+    street = normalise(block.street or "")
+    read = [t for t in (normalise(x) for x in (block.name, block.attention, *block.lines) if x)
+            if t and t not in (street, postcode_line)]
+    return list(dict.fromkeys(read or salutations))
+
+
+def address_candidate(
+    block: RecipientBlock, registers: Registers, salutations: Sequence[str] = ()
+) -> EnrolmentEntry | None:
+    """The one register entry living at the printed address, if what was read of the name
+    agrees with it (name_fragment_agrees); for a block whose name line was garbled or lost.
+
+    None whenever two or more entries live at the address, the postcode was not read,
+    the city contradicts, or the name read does not agree.
+    """
+    if not block.postcode or not block.street:
+        return None
+    street = normalise(block.street)
+    at_address = [
+        e for e in registers.by_postcode.get(block.postcode, [])
+        if fuzz.ratio(street, normalise(e.street)) >= STREET_MATCH
+    ]
+    if len(at_address) != 1:
+        return None
+    entry = at_address[0]
+    if block.city and fuzz.ratio(normalise(block.city), normalise(entry.city)) < CITY_MATCH:
+        return None
+    read = _name_readings(block, list(salutations))
+    return entry if name_fragment_agrees(read, entry.name) else None
+
+
 def match_recipient(
     fields: Fields, registers: Registers, pseudonymiser: Pseudonymiser, letter_date: date
 ) -> RecipientMatch:
@@ -257,6 +347,16 @@ def match_recipient(
             method=MatchMethod.NAME_ADDRESS, enrolment=entry.status,
             child_under_15=is_child_on(entry.birth_date, letter_date),
             evidence="fundet på navn og adresse",
+        )
+    at_address = address_candidate(
+        fields.recipient_block, registers, salutation_names(fields.sender_lines)
+    )
+    if at_address is not None and not fields.low_confidence:
+        return RecipientMatch(
+            kind=at_address.kind, pseudonym=at_address.pseudonym, masked=at_address.masked,
+            method=MatchMethod.NAME_ADDRESS, enrolment=at_address.status,
+            child_under_15=is_child_on(at_address.birth_date, letter_date),
+            evidence="fundet på adressen, hvor kun én i registret bor; navnet er delvist læst",
         )
     if fields.low_confidence:
         return RecipientMatch(problem=Reason.LOW_CONFIDENCE, evidence="siden kunne ikke læses")

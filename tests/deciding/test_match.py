@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from postbakke.deciding.match import Registers, match_recipient, match_sender
+from postbakke.deciding.match import (
+    Registers,
+    match_recipient,
+    match_sender,
+    name_fragment_agrees,
+)
 from postbakke.deciding.registers import EnrolmentEntry, StaffMember
 from postbakke.deciding.verdict import decide
 from postbakke.identifiers import cpr_birth_date
@@ -252,3 +257,111 @@ def test_an_att_line_alone_does_not_contradict_a_printed_id():
     assert match.method is MatchMethod.ID and verdict.kind.value == "leak"
     unsure = Fields(recipient_ids=(cpr_id("0102031234", label=None),), recipient_block=printed)
     assert verdict_of(unsure)[1].kind.value == "review"
+
+
+# ---- issue 15 item 3: a name line garbled, cut or lost, decided by a unique address
+
+def company(cvr: str, name: str, street: str, postcode: str, city: str):
+    return EnrolmentEntry(
+        pseudonym=PSEUDO.pseudonym(cvr), kind=IdKind.CVR, masked=cvr, status=Enrolment.ENROLLED,
+        name=name, street=street, postcode=postcode, city=city,
+    )
+
+
+LONE = person("0707701234", "Lone Mette Petersen", "Tjørnestien 22", "8370")
+ANDERS_KJAER = person("0808801235", "Anders Kjær", "Ringvej 7", "8370")
+BIRTHE_KJAER = person("0909821236", "Birthe Kjær", "Ringvej 7", "8370")
+ADALENS = company("57290765", "Ådalens El-service A/S", "Åløkkevænget 67C", "8471", "Sabro")
+AT_ADDRESS = Registers.build([LONE, ANDERS_KJAER, BIRTHE_KJAER, ADALENS, JENS], STAFF)
+
+
+def read_block(*lines: str, name=None, attention=None, street=None, postcode="8370",
+               city="Hadsten") -> RecipientBlock:
+    return RecipientBlock(name=name, attention=attention, street=street, postcode=postcode,
+                          city=city, confidence=0.9, lines=lines)
+
+
+GARBLED_CASES = [
+    # (what, block, body lines, the register entry expected or None)
+    ("the name line lost, the salutation names her",
+     read_block("Tjørnestien 22", "8370 Hadsten", street="Tjørnestien 22"),
+     ("Indkaldelse til samtale", "Kære Lone Mette Petersen"), LONE),
+    ("a pen stroke through the middle name",
+     read_block("Lone M~#e Petersen", "Tjørnestien 22", "8370 Hadsten",
+                name="Lone M~#e Petersen", street="Tjørnestien 22"), (), LONE),
+    ("the middle name lost and the surname misread",
+     read_block("Lone Pctersen", "Tjørnestien 22", "8370 Hadsten",
+                name="Lone Pctersen", street="Tjørnestien 22"), (), LONE),
+    ("a scribble read as an extra line joined to the name",
+     read_block("Lone Mette Petersen -~ wwv", "Tjornestien 22", "8370 Hadsten",
+                name="Lone Mette Petersen -~ wwv", street="Tjornestien 22"), (), LONE),
+    ("a company's name misread, with an Att. line",
+     read_block("Adalens El-servlce A/5 ~~", "Att.: Bogholderiet", "Åløkkevænget 67C",
+                "8471 Sabro", name="Adalens El-servlce A/5 ~~", attention="Att.: Bogholderiet",
+                street="Åløkkevænget 67C", postcode="8471", city="Sabro"), (), ADALENS),
+    # --- must stay review
+    ("two people at the address, the name garbled to the surname",
+     read_block("~# Kjær", "Ringvej 7", "8370 Hadsten", name="~# Kjær",
+                street="Ringvej 7"), (), None),
+    ("two people at the address, the name line lost",
+     read_block("Ringvej 7", "8370 Hadsten", street="Ringvej 7"), ("Kære Birthe Kjær",), None),
+    ("another name at her address",
+     read_block("Jens Hansen", "Tjørnestien 22", "8370 Hadsten", name="Jens Hansen",
+                street="Tjørnestien 22"), (), None),
+    ("a child with her surname and middle name, not in the register",
+     read_block("Mette Petersen", "Tjørnestien 22", "8370 Hadsten", name="Mette Petersen",
+                street="Tjørnestien 22"), (), None),
+    ("her first name only",
+     read_block("Lone", "Tjørnestien 22", "8370 Hadsten", name="Lone",
+                street="Tjørnestien 22"), (), None),
+    ("the name line lost and the salutation names someone else",
+     read_block("Tjørnestien 22", "8370 Hadsten", street="Tjørnestien 22"),
+     ("Kære Jens Hansen",), None),
+    ("the name line lost and no salutation",
+     read_block("Tjørnestien 22", "8370 Hadsten", street="Tjørnestien 22"),
+     ("Hej",), None),
+    ("the postcode line unreadable",
+     read_block("Lone M~#e Petersen", "Tjørnestien 22", "83#0 Had5ten",
+                name="Lone M~#e Petersen", street="Tjørnestien 22", postcode=None, city=None),
+     (), None),
+    ("her street and postcode but another city",
+     read_block("Lone M~#e Petersen", "Tjørnestien 22", "8370 Randers",
+                name="Lone M~#e Petersen", street="Tjørnestien 22", city="Randers"), (), None),
+    ("her name at another street of the postcode",
+     read_block("Lone M~#e Petersen", "Tjørnevej 2", "8370 Hadsten",
+                name="Lone M~#e Petersen", street="Tjørnevej 2"), (), None),
+]
+
+
+def test_a_unique_address_and_a_name_read_in_part_find_the_recipient():
+    """GIVEN OCR-garbled blocks WHEN matched without an ID THEN the one entry at the address
+    whose name agrees, and no one when two live there or the name does not agree."""
+    wrong = []
+    for what, printed, body, expected in GARBLED_CASES:
+        fields = Fields(recipient_block=printed, sender_lines=body)
+        match = match_recipient(fields, AT_ADDRESS, PSEUDO, TODAY)
+        got = match.pseudonym if match.method is MatchMethod.NAME_ADDRESS else None
+        if got != (expected.pseudonym if expected else None):
+            wrong.append(what)
+        if expected is None and decide(match).kind.value != "review":
+            wrong.append(f"{what}: not review")
+    assert not wrong, wrong
+
+
+def test_a_name_read_in_part_is_a_leak_only_on_a_page_read_well():
+    printed = read_block("Lone M~#e Petersen", "Tjørnestien 22", "8370 Hadsten",
+                         name="Lone M~#e Petersen", street="Tjørnestien 22")
+    match = match_recipient(Fields(recipient_block=printed), AT_ADDRESS, PSEUDO, TODAY)
+    assert (decide(match).kind.value, match.enrolment) == ("leak", Enrolment.ENROLLED)
+    assert "delvist" in match.evidence
+    poor = Fields(recipient_block=printed, low_confidence=True)
+    assert decide(match_recipient(poor, AT_ADDRESS, PSEUDO, TODAY)).kind.value == "review"
+
+
+def test_name_fragment_agrees_needs_first_and_last_name():
+    assert name_fragment_agrees(["lone m e pctersen"], "Lone Mette Petersen")
+    assert not name_fragment_agrees(["mette petersen"], "Lone Mette Petersen")
+    assert not name_fragment_agrees(["lone mette"], "Lone Mette Petersen")
+    # one word read can stand for one name word only
+    assert not name_fragment_agrees(["hansen"], "Hans Hansen")
+    assert name_fragment_agrees(["hans hansen -~"], "Hans Hansen")
