@@ -514,3 +514,77 @@ def is_blank_mark_count(marks: int) -> bool:
     """The blank-page rule on a count from `count_marks`, for a caller that has the count
     already (ingest uses it for the separator check too)."""
     return marks <= BLANK_MAX_MARKS
+
+
+# Unread print (unread_lines): Tesseract's sparse-text mode (ocr.PAGE_SEGMENTATION_MODE)
+# now and then drops a whole text line it plainly sees. On the bench corpus (seed 2026,
+# bakke-03.pdf) it dropped a recipient's name line ("Lone Mette Petersen", sharp, alone
+# in the window) and the bold labels of an info column ("Dato", "Mail", "CVR"), so the
+# CVR beside its lost label was taken for a phone number. Read again on their own, the
+# same crops read at 90-97. Print is looked for where the recipient and the IDs are:
+# between the letterhead and the body (mm from the top), inside the side margins.
+UNREAD_TOP_MM, UNREAD_BOTTOM_MM = 40.0, 130.0
+UNREAD_SIDE_MARGIN_MM = 8.0
+# A word's box is widened by this before its ink counts as read (anti-aliased edges,
+# a box Tesseract drew a little tight).
+UNREAD_WORD_MARGIN_MM = 0.8
+# A mark counts as print when it is at least this large one way (a dot of noise, the
+# dot of an "i" alone is not) and at most UNREAD_MAX_HEIGHT_MM high (12 pt capitals are
+# ~3 mm; a pen stroke or a stamp's frame is taller).
+UNREAD_MIN_MARK_MM = 0.8
+UNREAD_MAX_HEIGHT_MM = 7.0
+# Marks on one line closer than this belong to one crop; a wider gap parts the window's
+# line from the info column's (models.COLUMN_GAP_MM).
+UNREAD_JOIN_GAP_MM = 12.0
+# A group of marks narrower than this is no word ("CVR" in 10 pt bold is ~7 mm).
+UNREAD_MIN_WIDTH_MM = 2.5
+# At most this many crops are read again on one page (a page full of stray marks).
+UNREAD_MAX_CROPS = 6
+
+
+def unread_lines(
+    image: np.ndarray, dpi: float, read_boxes: list[tuple[float, float, float, float]]
+) -> list[tuple[int, int, int, int]]:
+    """Boxes (x0, y0, x1, y1, px) of print in the address and info area with no word read.
+
+    `read_boxes` are the words read, in px. A clean page (print black on white paper)
+    is expected. Groups of character-sized marks on one line, top to bottom.
+    """
+    px_per_mm = dpi / 25.4
+    height, width = image.shape
+    top, bottom = int(UNREAD_TOP_MM * px_per_mm), min(height, int(UNREAD_BOTTOM_MM * px_per_mm))
+    side = int(UNREAD_SIDE_MARGIN_MM * px_per_mm)
+    if bottom <= top or width <= 2 * side:
+        return []
+    ink = (image[top:bottom, side : width - side] < INK_LEVEL_FOR_LINES).astype(np.uint8)
+    pad = UNREAD_WORD_MARGIN_MM * px_per_mm
+    for x0, y0, x1, y1 in read_boxes:
+        ink[max(0, int(y0 - pad - top)) : max(0, int(y1 + pad - top) + 1),
+            max(0, int(x0 - pad - side)) : max(0, int(x1 + pad - side) + 1)] = 0
+    count, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    marks = []
+    for i in range(1, count):
+        x, y, w, h = (int(stats[i, k]) for k in (cv2.CC_STAT_LEFT, cv2.CC_STAT_TOP,
+                                                 cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT))
+        if max(w, h) >= UNREAD_MIN_MARK_MM * px_per_mm and h <= UNREAD_MAX_HEIGHT_MM * px_per_mm:
+            marks.append([x + side, y + top, x + w + side, y + h + top])
+    marks.sort(key=lambda m: (m[1] + m[3], m[0]))
+    groups: list[list[int]] = []
+    join = UNREAD_JOIN_GAP_MM * px_per_mm
+    for mark in marks:
+        for group in groups:
+            overlap = min(group[3], mark[3]) - max(group[1], mark[1])
+            near = mark[0] - group[2] <= join and group[0] - mark[2] <= join
+            if near and overlap > 0.5 * min(group[3] - group[1], mark[3] - mark[1]):
+                group[:] = [min(group[0], mark[0]), min(group[1], mark[1]),
+                            max(group[2], mark[2]), max(group[3], mark[3])]
+                break
+        else:
+            groups.append(list(mark))
+    boxes = [
+        (g[0], g[1], g[2], g[3]) for g in groups
+        if g[2] - g[0] >= UNREAD_MIN_WIDTH_MM * px_per_mm
+        and g[3] - g[1] >= UNREAD_MIN_MARK_MM * px_per_mm
+    ]
+    boxes.sort(key=lambda b: (b[1], b[0]))
+    return boxes[:UNREAD_MAX_CROPS]

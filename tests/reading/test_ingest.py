@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import struct
+import time
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -174,16 +175,25 @@ def assert_drawn_at(page: Page, needle: str, x_mm: float, baseline_mm: float) ->
 
 
 class FakeOcr:
-    """Stands in for Tesseract: records its calls, returns one fixed word per page."""
+    """Stands in for Tesseract: records its calls, returns one fixed word per page.
+
+    A crop read again (ingest's second look, with a `psm`) is recorded apart and reads
+    as nothing."""
 
     def __init__(self, words: list[Word] | None = None, error: Exception | None = None):
         self.calls: list[tuple[np.ndarray, int]] = []
+        self.crops: list[tuple[np.ndarray, int]] = []
         self.words = words if words is not None else [
             Word(f"ord{i}", 20 + 10 * i, 50, 28 + 10 * i, 54, 95) for i in range(10)
         ]
         self.error = error
 
-    def __call__(self, image: np.ndarray, dpi: int, timeout_s: float) -> list[Word]:
+    def __call__(
+        self, image: np.ndarray, dpi: int, timeout_s: float, psm: int | None = None
+    ) -> list[Word]:
+        if psm is not None:
+            self.crops.append((image, dpi))
+            return []
         self.calls.append((image, dpi))
         if self.error:
             raise self.error
@@ -406,11 +416,11 @@ def test_blank_back_page_is_not_ocrd(tmp_path, fake_ocr):
 
 def test_page_over_its_time_limit_is_marked_and_the_rest_is_read(tmp_path, letter, monkeypatch):
     class SlowFirstPage(FakeOcr):
-        def __call__(self, image, dpi, timeout_s):
+        def __call__(self, image, dpi, timeout_s, psm=None):
             if not self.calls:
                 self.calls.append((image, dpi))
                 raise PageTimeoutError("OCR af siden tog mere end 30 sekunder og blev afbrudt")
-            return super().__call__(image, dpi, timeout_s)
+            return super().__call__(image, dpi, timeout_s, psm)
 
     monkeypatch.setattr(ocr, "ocr_image", SlowFirstPage())
     path = tmp_path / "to-sider.tif"
@@ -428,7 +438,9 @@ def test_low_confidence_reading_is_retried_upside_down_and_the_better_kept(
     good = [Word("Birgitte", 22, 52, 40, 56, 96.0) for _ in range(20)]
 
     class TurnedScan(FakeOcr):
-        def __call__(self, image, dpi, timeout_s):
+        def __call__(self, image, dpi, timeout_s, psm=None):
+            if psm is not None:
+                return super().__call__(image, dpi, timeout_s, psm)
             super().__call__(image, dpi, timeout_s)
             return good if len(self.calls) == 2 else garbage
 
@@ -545,3 +557,65 @@ def test_separator_sheet_with_printed_instructions_is_still_a_separator(tmp_path
     path = save(image, tmp_path / "skilleark.png", dpi=200)
     (page,) = ingest.read_pages(path, tmp_path / "work")
     assert page.is_separator and not fake_ocr.calls
+
+
+# --- a second look at print the page's reading left out (issue 15 item 3) ----------------------
+
+
+def _page_with_lines(*lines: tuple[float, float, str]) -> np.ndarray:
+    """A clean 200-dpi page (black print on white) with lines of text at (x, baseline) mm."""
+    px = ingest.OCR_DPI / 25.4
+    page = np.full((round(297 * px), round(210 * px)), 255, np.uint8)
+    for x, y, text in lines:
+        cv2.putText(page, text, (round(x * px), round(y * px)), cv2.FONT_HERSHEY_SIMPLEX,
+                    0.9, 0, 2, cv2.LINE_AA)
+    return page
+
+
+def _reader(tmp_path: Path) -> ingest._RasterReader:
+    return ingest._RasterReader(tmp_path / "scan.png", tmp_path, "key", 30.0, ingest.OCR_DPI)
+
+
+def test_print_the_reading_left_out_is_read_again_and_placed_on_the_page(tmp_path, monkeypatch):
+    image = _page_with_lines((22, 55, "Lone Mette Petersen"), (22, 61, "Tjornestien 22"))
+    street = [Word("Tjornestien", 22, 57.5, 45, 61.5, 90), Word("22", 46, 57.5, 50, 61.5, 97)]
+    crops: list[tuple[int, int]] = []
+
+    def fake(image, dpi, timeout_s, psm=None):
+        assert psm == ingest.SECOND_LOOK_PSM, "the page itself is not read again"
+        crops.append(image.shape)
+        return [Word("Lone", 1.5, 1.5, 8.0, 4.5, 96), Word("~~", 20.0, 1.5, 24.0, 4.5, 20)]
+
+    monkeypatch.setattr(ocr, "ocr_image", fake)
+    reading = ingest._Reading(words=street, rotation=0, image=image)
+    again = _reader(tmp_path)._second_look(reading, time.monotonic() + 30)
+    assert len(crops) == 1, "one crop: the name line"
+    added = again.words[len(street):]
+    assert [w.text for w in added] == ["Lone"], "a word read unsurely is left out"
+    (lone,) = added
+    assert 21 <= lone.x0 <= 24 and 51 <= lone.y0 <= 55, "crop coordinates turned into page mm"
+
+
+def test_a_page_read_in_full_is_not_read_again(tmp_path, monkeypatch):
+    image = _page_with_lines((22, 61, "Tjornestien 22"))
+    read = [Word("Tjornestien", 21, 57, 51, 62, 90)]
+    monkeypatch.setattr(ocr, "ocr_image", FakeOcr(error=AssertionError("read again")))
+    reading = ingest._Reading(words=read, rotation=0, image=image)
+    assert _reader(tmp_path)._second_look(reading, time.monotonic() + 30) is reading
+
+
+@pytest.mark.slow
+def test_a_name_line_the_reading_lost_is_read_by_tesseract_on_a_second_look(tmp_path, letter):
+    """Real Tesseract on a generated scan: the reading's recipient name line taken away
+    (as Tesseract's sparse mode dropped it on the bench corpus's bakke-03.pdf page 5) is
+    read again from its crop, where it was printed."""
+    path = save(scan(letter.page1, skew_deg=1.0, seed=7), tmp_path / "brev.png")
+    (page,) = ingest.read_pages(path, tmp_path / "work")
+    name = line_with(page, "Birgitte")
+    kept = [w for w in page.words if w not in name.words]
+    image = np.asarray(Image.open(page.image_path))
+    reading = ingest._Reading(words=kept, rotation=0, image=image)
+    again = _reader(tmp_path)._second_look(reading, time.monotonic() + 30)
+    reread = Page(number=1, words=tuple(again.words), method="ocr")
+    assert line_with(reread, "Birgitte").text == RECIPIENT[0]
+    assert_drawn_at(reread, RECIPIENT[0], RECIPIENT_X_MM, RECIPIENT_BASELINES_MM[0])

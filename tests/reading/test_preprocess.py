@@ -238,3 +238,56 @@ def test_to_gray_accepts_colour_and_alpha():
     colour = np.zeros((4, 5, 3), np.uint8)
     assert preprocess.to_gray(colour).shape == (4, 5)
     assert preprocess.to_gray(np.zeros((4, 5, 4), np.uint8)).shape == (4, 5)
+
+
+# ---- print the page's reading left out (issue 15 item 3)
+
+def _boxes(*boxes_mm: tuple[float, float, float, float]) -> list[tuple[float, float, float, float]]:
+    return [tuple(px(v) for v in box) for box in boxes_mm]  # type: ignore[misc]
+
+
+def _window_and_info_page() -> np.ndarray:
+    page = np.full((HEIGHT, WIDTH), 255, np.uint8)
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    for y, s in ((55, "Lone Mette Petersen"), (61, "Tjornestien 22"), (67, "8370 Hadsten")):
+        cv2.putText(page, s, (px(22), px(y)), font, 0.9, 0, 2, cv2.LINE_AA)
+    cv2.putText(page, "CVR", (px(143), px(75)), font, 0.7, 0, 2, cv2.LINE_AA)
+    cv2.putText(page, "57 29 07 65", (px(153), px(75)), font, 0.7, 0, 2, cv2.LINE_AA)
+    return page
+
+
+# what a reading read of that page: all but the name line and the label "CVR"
+READ = _boxes((21, 57, 62, 62), (21, 63, 58, 68), (152, 71, 180, 76))
+
+
+def test_a_line_the_reading_left_out_is_found_where_it_was_printed():
+    found = preprocess.unread_lines(_window_and_info_page(), DPI, READ)
+    assert len(found) == 2
+    (x0, y0, x1, y1), label = found
+    assert px(21) <= x0 <= px(23) and px(50) <= y0 and y1 <= px(56) and x1 >= px(45)
+    # the info column's label is a crop of its own, not joined to the window's lines
+    assert px(142) <= label[0] and label[2] <= px(152) and px(70) <= label[1] <= px(75)
+
+
+def test_a_page_read_in_full_has_nothing_left_out():
+    page = _window_and_info_page()
+    read = READ + _boxes((21, 50, 72, 56), (142, 71, 151, 76))
+    assert preprocess.unread_lines(page, DPI, read) == []
+
+
+def test_noise_and_print_outside_the_address_area_are_not_read_again():
+    page = np.full((HEIGHT, WIDTH), 255, np.uint8)
+    rng = np.random.default_rng(3)
+    ys, xs = rng.integers(0, HEIGHT, 3000), rng.integers(0, WIDTH, 3000)
+    page[ys, xs] = 0  # single-pixel specks all over
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    cv2.putText(page, "Favrskov Kommune", (px(20), px(20)), font, 1.6, 0, 4, cv2.LINE_AA)
+    cv2.putText(page, "Med venlig hilsen", (px(20), px(200)), font, 0.9, 0, 2, cv2.LINE_AA)
+    assert preprocess.unread_lines(page, DPI, []) == []
+
+
+def test_a_tall_pen_stroke_over_the_block_is_no_line_to_read():
+    page = np.full((HEIGHT, WIDTH), 255, np.uint8)
+    points = np.array([(px(20 + 3 * i), px(50 + (14 if i % 2 else 0))) for i in range(20)])
+    cv2.polylines(page, [points.reshape(-1, 1, 2)], False, 0, 3, cv2.LINE_AA)
+    assert preprocess.unread_lines(page, DPI, []) == []
