@@ -709,19 +709,24 @@ def validation_section(training: tuple[Corpus, list[dict]], validation: tuple[Co
     t_rows_, v_rows_ = rate_rows(t_ev) + t_fig.rows(), rate_rows(v_ev) + v_fig.rows()
     levels = Counter(t.level for t in v_corpus.truths)
     fonts = Counter(t.font for t in v_corpus.truths)
+    colour = [t for t in v_corpus.truths if t.degradation_details.get("colour")]
     lines = [
         "## Training and validation side by side (issue 15)", "",
         f"Training: the corpus above (seed {SEED}), on which the constants were tuned. "
         f"Validation: `make_corpus(seed={VALIDATION_SEED}, n_letters={v_corpus.n_letters}, "
         f"text_share={FULL_TEXT_SHARE}, variant=\"validation\")`, never tuned on: other fonts "
         "(Liberation Sans/Serif/Mono/Narrow, Helvetica Oblique) and body sizes (9-11.5 pt), the "
-        "info column and subject moved within DIN 5008's limits, colour letterheads, "
+        "info column and subject moved within DIN 5008's limits, colour letterheads, and "
+        "colour scans of about a third of the scanned files with a colour letterhead (RGB "
+        "JPEG, PNG, TIFF and image-only PDF; tinted paper, red stamps, blue pen; their "
+        "degradation label ends in \"-colour\"), "
         "handwritten-looking marks over the address or in the margin on about a third of the "
         "scans, separator sheets printed as people print them (Code 39 with instructions, "
         "Data Matrix and small QR codes with text), trays printed on both sides, and "
         "enclosure phrasings the training letters never use. "
         f"{len(v_corpus.truths)} letters, {v_corpus.scanned_pages} scanned pages, "
-        f"{v_corpus.text_pages} text-layer pages. Levels: "
+        f"{v_corpus.text_pages} text-layer pages; {len(colour)} letters in "
+        f"{len({t.file for t in colour})} files scanned in colour. Levels: "
         + ", ".join(f"{k} {v}" for k, v in sorted(levels.items())) + ". Fonts: "
         + ", ".join(f"{k} {v}" for k, v in sorted(fonts.items())) + ".",
         f"postbakke read the validation corpus's scanned pages at "

@@ -170,7 +170,8 @@ def test_validation_letters_with_enclosures_separators_and_handwriting_are_read_
     tmp_path, monkeypatch
 ):
     """GIVEN a small validation corpus (other fonts and sizes, moved info column and subject,
-    colour letterheads, handwritten marks, printed separator sheets, enclosure letters)
+    colour letterheads and colour scans, handwritten marks, printed separator sheets,
+    enclosure letters)
     WHEN it is scanned with real Tesseract
     THEN no wrong leak, no spurious letter, every enclosure letter legitimate and no false
     window finding."""
@@ -186,3 +187,26 @@ def test_validation_letters_with_enclosures_separators_and_handwriting_are_read_
         if truth.category == "person_enclosure":
             assert row["verdict"] == "legitimate", truth.file
         assert not row["window_cpr"] or truth.window_cpr, truth.file
+
+
+@pytest.mark.slow
+def test_colour_scans_of_colour_letterheads_give_the_right_recipient_and_sender(
+    tmp_path, monkeypatch
+):
+    """GIVEN the validation corpus's colour scans of letters with colour letterheads: an RGB
+    JPEG TIFF tray, an RGB image-only PDF and an RGB PNG (tinted paper, colour noise)
+    WHEN they are scanned with real Tesseract
+    THEN every letter is found with its pages, recipient, sender, department and verdict."""
+    out = tmp_path / "bakke"
+    truths = make_corpus(out, 110, 10, text_share=0.0, batch_share=0.4, batch_letters=(3, 4),
+                         dpis=(200,), levels=("clean", "mild"), variant="validation")
+    colour = [t for t in truths if t.degradation.endswith("-colour")]
+    files = {t.file for t in colour}
+    assert sorted(Path(f).suffix for f in files) == [".pdf", ".png", ".tif"]
+    for path in (out / TRAY_DIR).iterdir():
+        if path.name not in files:  # only the colour scans go through OCR
+            path.unlink()
+    letters, _ = scan_tray(out, tmp_path / "ws", monkeypatch)
+    problems = differences(colour, letters)
+    assert problems == [], "\n".join(problems)
+    assert len(letters) == len(colour)

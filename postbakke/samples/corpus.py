@@ -25,6 +25,7 @@ from postbakke.samples.degrade import (
     _scan_sheet,
     _ScanPlan,
     _write_single_scan,
+    paper_tint,
 )
 from postbakke.samples.letter_pdf import render_letter_pdf
 from postbakke.samples.letters import ALL_LAYOUTS, CORPUS_MIX, LetterSpec, make_letter_specs
@@ -71,6 +72,9 @@ VALIDATION_LETTERHEAD_COLOURS = (None, (0.0, 0.25, 0.55), (0.0, 0.45, 0.25),
                                  (0.7, 0.1, 0.1), (0.0, 0.45, 0.5), (0.85, 0.45, 0.0))
 # A handwritten tick, underline or note on the first page of this share of the scans.
 VALIDATION_HANDWRITING_SHARE = 0.35
+# Colour scans: this share of the scanned files with a colour letterhead (single letters;
+# trays with one or more) is scanned in colour, at least one of each kind there is.
+VALIDATION_COLOUR_SCAN_SHARE = 1 / 3
 CORPUS_FORMATS = (".pdf", ".tif", ".jpg", ".png")  # single scanned letters
 CORPUS_FORMAT_WEIGHTS = (4, 2, 3, 1)
 PNG_MAX_DPI = 200  # a lossless noisy page at 300 dpi is ~6 MB; at 200 dpi ~2.5 MB
@@ -120,6 +124,13 @@ def _add_handwriting(plan: _ScanPlan, rng: random.Random) -> None:
         })
 
 
+def _colour_picks(items: list[int], rng: random.Random) -> set[int]:
+    """VALIDATION_COLOUR_SCAN_SHARE of items, at least one when there are any."""
+    if not items:
+        return set()
+    return set(rng.sample(items, max(1, round(len(items) * VALIDATION_COLOUR_SCAN_SHARE))))
+
+
 def make_corpus(
     out_dir: Path,
     seed: int,
@@ -146,6 +157,11 @@ def make_corpus(
     Writes out_dir/tray/, out_dir/registers/, out_dir/truth.json (LetterTruth with
     `level` and `degradation_details`) and out_dir/batch.json. Deterministic from
     the seed (DejaVu fonts fall back to built-ins where fonts-dejavu is missing).
+
+    The validation variant also scans a third of its files with a colour letterhead
+    in colour (RGB; stamps in red, pens in blue, tinted paper; labels end in
+    "-colour"), drawn from a random stream of its own: the training corpus and the
+    validation corpus's grey files are what they would be without colour scans.
     """
     if variant not in CORPUS_VARIANTS:
         raise ValueError(f"unknown corpus variant {variant!r}; use one of {CORPUS_VARIANTS}")
@@ -186,10 +202,21 @@ def make_corpus(
         batches.append(batched[:size])
         batched = batched[size:]
     in_batch = {i for batch in batches for i in batch}
+    # validation: which files are scanned in colour, and on which paper; a stream of its own
+    colour_rng = random.Random(f"colour-{seed}")
+    colour_singles: set[int] = set()
+    colour_batches: set[int] = set()
+    if validation:
+        colour_singles = _colour_picks(
+            [i for i in scanned if i not in in_batch and specs[i].letterhead_colour], colour_rng)
+        colour_batches = _colour_picks(
+            [b for b, members in enumerate(batches)
+             if any(specs[i].letterhead_colour for i in members)], colour_rng)
 
     truths: list[LetterTruth | None] = [None] * n_letters
     noise = _NoiseFields(np.random.default_rng([seed, 4]))
     pixel_rng = np.random.default_rng([seed, 5])
+    colour_noise = _NoiseFields(np.random.default_rng([seed, 6]))
     with tempfile.TemporaryDirectory(prefix="postbakke-corpus-") as tmp:
         for i, spec in enumerate(specs):
             stem = f"brev-{i + 1:03d}"
@@ -211,12 +238,14 @@ def make_corpus(
             plan = _plan_scan(rng, level_of[i], dpi, spec, i in upside, jpeg=suffix != ".png")
             if validation:
                 _add_handwriting(plan, hand_rng)
+            if i in colour_singles:
+                plan.colour = paper_tint(colour_rng)
             source = Path(tmp) / f"{stem}.pdf"
             render_letter_pdf(world, spec, source)
             pages = [
                 _scan_sheet(clean, plan, plan.skews[k], noise, pixel_rng,
-                            [m for m in plan.marks if m["page"] == k + 1])
-                for k, clean in enumerate(_render_pages(source, dpi))
+                            [m for m in plan.marks if m["page"] == k + 1], colour_noise)
+                for k, clean in enumerate(_render_pages(source, dpi, plan.colour is not None))
             ]
             name = f"{stem}{suffix}"
             _write_single_scan(tray / name, pages, plan)
@@ -224,12 +253,13 @@ def make_corpus(
             truth.level, truth.degradation_details = plan.level, plan.details()
             truths[i] = truth
 
-        scanner = _Scanner(rng, noise, pixel_rng, Path(tmp))
+        scanner = _Scanner(rng, noise, pixel_rng, Path(tmp), colour_noise)
         for number, members in enumerate(batches, start=1):
             batch_truths = _write_corpus_batch(
                 out_dir, f"bakke-{number:02d}", [(i, specs[i]) for i in members], world,
                 {i: level_of[i] for i in members}, upside, rng.choice(list(dpis)), scanner,
                 hand_rng if validation else None,
+                paper_tint(colour_rng) if number - 1 in colour_batches else None,
             )
             for i, truth in zip(members, batch_truths, strict=True):
                 truths[i] = truth
@@ -248,14 +278,15 @@ class _Scanner:
     noise: _NoiseFields
     pixel_rng: np.random.Generator
     tmp: Path
-    separators: dict[tuple[str, int], np.ndarray] = field(default_factory=dict)
+    colour_noise: _NoiseFields  # a colour scan's own noise, per channel
+    separators: dict[tuple[str, int, bool], np.ndarray] = field(default_factory=dict)
 
-    def separator(self, kind: str, dpi: int) -> np.ndarray:
-        if (kind, dpi) not in self.separators:
+    def separator(self, kind: str, dpi: int, colour: bool = False) -> np.ndarray:
+        if (kind, dpi, colour) not in self.separators:
             pdf = self.tmp / f"skilleark-{kind}.pdf"
             render_separator_sheet(pdf, kind)
-            self.separators[(kind, dpi)] = _render_pages(pdf, dpi)[0]
-        return self.separators[(kind, dpi)]
+            self.separators[(kind, dpi, colour)] = _render_pages(pdf, dpi, colour)[0]
+        return self.separators[(kind, dpi, colour)]
 
 
 CORPUS_BATCH_TIFF_SHARE = 0.25
@@ -274,12 +305,14 @@ def _write_corpus_batch(
     dpi: int,
     scanner: _Scanner,
     validation_rng: random.Random | None = None,
+    colour: tuple[float, float, float] | None = None,
 ) -> list[LetterTruth]:
     """One tray batch of the corpus: each letter scanned at its own level, in one file.
 
     As make_batch: PATCHT separators before some letters, blank backs after every
     page of the duplex ones (with the front's skew, grey, noise and edges), one
     page roles record in batch.json; the letters' truths come back in order.
+    `colour` (a paper tint) scans the whole tray in colour, every sheet RGB.
     """
     rng = scanner.rng
     fmt = ".tif" if rng.random() < CORPUS_BATCH_TIFF_SHARE else ".pdf"
@@ -296,6 +329,8 @@ def _write_corpus_batch(
         duplex = set(validation_rng.sample(range(n), round(n * VALIDATION_DUPLEX_SHARE)))
         for plan_ in plans:
             _add_handwriting(plan_, validation_rng)
+    for plan_ in plans:
+        plan_.colour = colour
     mild = LEVEL_SPECS["mild"]
     plan: list[_BatchPage] = []
     sheets: list[tuple[int | None, int]] = []  # (letter index in batch or None, page in letter)
@@ -327,21 +362,22 @@ def _write_corpus_batch(
         for entry, (index, page_no) in zip(plan, sheets, strict=True):
             if index is None:  # a separator sheet: card, fed straight, lightly noisy
                 sheet_plan = _ScanPlan("mild", dpi, [entry.skew], entry.upside_down,
-                                       mild.noise_sigma, 0.0, 0.0, BATCH_JPEG_QUALITY, None, None)
-                clean = scanner.separator(kind, dpi)
+                                       mild.noise_sigma, 0.0, 0.0, BATCH_JPEG_QUALITY, None, None,
+                                       colour=colour)
+                clean = scanner.separator(kind, dpi, colour is not None)
                 marks: list[dict[str, Any]] = []
             else:
                 sheet_plan = plans[index]
                 if rendered is None or rendered[0] != index:
                     source = scanner.tmp / f"{name}-{index}.pdf"
                     render_letter_pdf(world, letters[index][1], source)
-                    rendered = (index, _render_pages(source, dpi))
+                    rendered = (index, _render_pages(source, dpi, colour is not None))
                 pages = rendered[1]
                 clean = pages[page_no - 1] if page_no else np.full_like(pages[0], 255)
                 marks = [m for m in sheet_plan.marks if m["page"] == page_no] if page_no else []
             writer.add(
                 _scan_sheet(clean, sheet_plan, entry.skew, scanner.noise, scanner.pixel_rng,
-                            marks),
+                            marks, scanner.colour_noise),
                 sheet_plan.jpeg_quality or BATCH_JPEG_QUALITY,
             )
     finally:

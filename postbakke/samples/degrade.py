@@ -3,7 +3,9 @@
 Each level (LevelSpec) bounds what is done to a letter's scan: skew, noise, blur,
 JPEG quality, faint print on grey paper, a dark scanner lid at the edges, stamps
 and pen strokes; each letter draws its own values within them (_plan_scan), and
-_scan_sheet applies the plan to a page's pixels.
+_scan_sheet applies the plan to a page's pixels. A plan with a paper tint (`colour`)
+is a colour scan: the page stays RGB, stamps print in red and pens write in blue,
+and the sensor adds a little noise of its own to each channel.
 """
 
 from __future__ import annotations
@@ -62,6 +64,13 @@ STAMP_TEXTS = ("MODTAGET", "KOPI", "SCANNET", "BESVARET", "JOURNALISERET")
 # Stamp centres (mm) near the text but off the window and the info column's ID rows.
 STAMP_SPOTS = ((160.0, 32.0), (150.0, 124.0), (140.0, 250.0))
 SUBJECT_Y_MM = {"classic": 110.0, "block": 130.0, "compact": 108.0, "modern": 112.0}
+# Colour scans: the inks' hues (RGB), shaded to the mark's grey level so that a colour
+# mark is as dark, seen in grey, as the grey scan's; paper tints as gains on R, G, B
+# (white, cream, recycled); each channel's own sensor noise, a share of the level's.
+STAMP_INK_RGB = (205, 30, 40)  # red stamp pad
+PEN_INK_RGB = (20, 50, 170)  # blue ballpoint
+PAPER_TINT_GAINS = ((0.99, 1.0), (0.96, 1.0), (0.88, 0.98))
+CHROMA_NOISE_SHARE = 0.5
 
 
 @dataclass
@@ -79,9 +88,10 @@ class _ScanPlan:
     contrast: tuple[int, int] | None  # (ink, paper) grey levels of a faint copy
     dark_edges: tuple[float, float, int] | None  # sheet shift dx, dy (mm) and lid grey
     marks: list[dict[str, Any]] = field(default_factory=list)
+    colour: tuple[float, float, float] | None = None  # paper tint (R, G, B gains); None: grey
 
     def details(self) -> dict[str, Any]:
-        return {
+        details = {
             "dpi": self.dpi,
             "skew_deg": self.skews,
             "upside_down": self.upside_down,
@@ -93,9 +103,14 @@ class _ScanPlan:
             "dark_edges": None if self.dark_edges is None else list(self.dark_edges),
             "marks": [m["kind"] for m in self.marks],
         }
+        if self.colour is not None:  # grey scans' details stay as they were
+            details["colour"] = True
+            details["paper_tint"] = list(self.colour)
+        return details
 
     def label(self) -> str:
-        """E.g. "harsh-300dpi-skew2.7-noise14-sp-blur1.1-jpeg30-lowcontrast-edges-stamp"."""
+        """E.g. "harsh-300dpi-skew2.7-noise14-sp-blur1.1-jpeg30-lowcontrast-edges-stamp",
+        with "-colour" at the end of a colour scan's."""
         parts = [self.level, f"{self.dpi}dpi", f"skew{max(abs(a) for a in self.skews):.1f}",
                  f"noise{self.noise_sigma:g}"]
         if self.salt_pepper:
@@ -111,7 +126,27 @@ class _ScanPlan:
         parts += sorted({m["kind"] for m in self.marks})
         if self.upside_down:
             parts.append("upside-down")
+        if self.colour is not None:
+            parts.append("colour")
         return "-".join(parts)
+
+
+def paper_tint(rng: random.Random) -> tuple[float, float, float]:
+    """A colour scan's paper: gains on R, G, B from PAPER_TINT_GAINS."""
+    r, g, b = (round(rng.uniform(lo, hi), 3) for lo, hi in PAPER_TINT_GAINS)
+    return (r, g, b)
+
+
+def colour_ink(hue: tuple[int, int, int], grey: int) -> tuple[float, float, float]:
+    """The ink of `hue`, lightened towards white or darkened towards black until its
+    luminance (ITU-R 601, as a grey conversion sees it) is `grey`."""
+    luma = 0.299 * hue[0] + 0.587 * hue[1] + 0.114 * hue[2]
+    if grey >= luma:
+        strength = (255.0 - grey) / (255.0 - luma)
+        r, g, b = (255.0 - (255.0 - c) * strength for c in hue)
+    else:
+        r, g, b = (c * grey / luma for c in hue)
+    return (r, g, b)
 
 
 def _plan_scan(
@@ -167,8 +202,10 @@ def _plan_scan(
     )
 
 
-def _draw_stamp(arr: np.ndarray, mark: dict[str, Any], dpi: int) -> None:
-    """A rectangular rubber stamp, two lines, turned, in mid-grey ink multiplied onto the page."""
+def _draw_stamp(arr: np.ndarray, mark: dict[str, Any], dpi: int,
+                ink: int | tuple[float, float, float] | None = None) -> None:
+    """A rectangular rubber stamp, two lines, turned, in mid-grey ink (or `ink`, a colour
+    scan's red) multiplied onto the page."""
     import cv2
 
     px = dpi / 25.4
@@ -191,11 +228,13 @@ def _draw_stamp(arr: np.ndarray, mark: dict[str, Any], dpi: int) -> None:
     matrix = cv2.getRotationMatrix2D((lw / 2, lh / 2), mark["angle"], 1.0)
     layer = cv2.warpAffine(layer, matrix, (lw, lh), borderValue=255)
     _multiply(arr, layer, round(mark["x"] * px - lw / 2), round(mark["y"] * px - lh / 2),
-              mark["grey"])
+              mark["grey"] if ink is None else ink)
 
 
-def _draw_pen(arr: np.ndarray, mark: dict[str, Any], dpi: int) -> None:
-    """A pen stroke near the text: the subject underlined, a tick in the margin, initials."""
+def _draw_pen(arr: np.ndarray, mark: dict[str, Any], dpi: int,
+              ink: int | tuple[float, float, float] | None = None) -> None:
+    """A pen stroke near the text: the subject underlined, a tick in the margin, initials;
+    in grey, or in `ink` (a colour scan's blue)."""
     import cv2
 
     px = dpi / 25.4
@@ -227,20 +266,27 @@ def _draw_pen(arr: np.ndarray, mark: dict[str, Any], dpi: int) -> None:
         xs = x + 28 * t
         ys = y + 3.0 * np.sin(t * rng.uniform(12, 20)) * np.exp(-t) + rng.normal(0, 0.15, 60)
     points = np.stack([xs * px, ys * px], axis=1).round().astype(np.int32)
-    layer = np.full_like(arr, 255)
+    layer = np.full(arr.shape[:2], 255, np.uint8)
     cv2.polylines(layer, [points], False, 0, max(1, round(0.5 * px)), cv2.LINE_AA)
-    _multiply(arr, layer, 0, 0, mark["grey"])
+    _multiply(arr, layer, 0, 0, mark["grey"] if ink is None else ink)
 
 
-def _multiply(arr: np.ndarray, layer: np.ndarray, x: int, y: int, ink: int) -> None:
-    """Print `layer` (0 = ink) onto arr at (x, y) in an ink of grey level `ink`, clipped."""
-    h, w = arr.shape
+def _multiply(arr: np.ndarray, layer: np.ndarray, x: int, y: int,
+              ink: int | tuple[float, float, float]) -> None:
+    """Print `layer` (0 = ink) onto arr at (x, y) in an ink of grey level `ink` (or of
+    RGB `ink` on a colour page), clipped."""
+    h, w = arr.shape[:2]
     lh, lw = layer.shape
     x0, y0, x1, y1 = max(0, x), max(0, y), min(w, x + lw), min(h, y + lh)
     if x0 >= x1 or y0 >= y1:
         return
     piece = layer[y0 - y : y1 - y, x0 - x : x1 - x].astype(np.float32) / 255.0
-    tint = piece + (1.0 - piece) * (ink / 255.0)  # 1 where no ink, ink/255 under the stamp
+    if isinstance(ink, tuple):  # RGB ink on a colour page
+        piece = piece[:, :, None]
+        rgb = np.asarray(ink, dtype=np.float32) / np.float32(255.0)
+        tint = piece + (np.float32(1.0) - piece) * rgb
+    else:
+        tint = piece + (1.0 - piece) * (ink / 255.0)  # 1 where no ink, ink/255 under the stamp
     region = arr[y0:y1, x0:x1].astype(np.float32) * tint
     arr[y0:y1, x0:x1] = np.clip(region, 0, 255).astype(np.uint8)
 
@@ -262,18 +308,34 @@ class _NoiseFields:
 def _scan_sheet(
     clean: np.ndarray, plan: _ScanPlan, skew_deg: float, noise: _NoiseFields,
     rng: np.random.Generator, marks: Sequence[dict[str, Any]] = (),
+    colour_noise: _NoiseFields | None = None,
 ) -> np.ndarray:
-    """One sheet through the feeder at plan.dpi: marks, turn, skew, blur, grey, noise."""
+    """One sheet through the feeder at plan.dpi: marks, turn, skew, blur, grey, noise.
+
+    A colour plan (plan.colour) takes an RGB page (h, w, 3) and gives one back: the
+    same steps on every channel, then the paper tint, and besides the shared noise
+    (drawn from `noise` and `rng` exactly as for a grey page) each channel's own noise
+    from `colour_noise`.
+    """
     import cv2
 
     dpi = plan.dpi
+    colour = plan.colour is not None
+    if colour != (clean.ndim == 3):
+        raise ValueError("a colour plan scans an RGB page, a grey plan a grey one")
+    if colour and colour_noise is None:
+        raise ValueError("a colour scan needs its own noise fields")
     arr: np.ndarray = np.array(clean, dtype=np.uint8, copy=True)
     blank = arr.min() == 255
     for mark in marks:
-        (_draw_stamp if mark["kind"] == "stamp" else _draw_pen)(arr, mark, dpi)
+        if mark["kind"] == "stamp":
+            _draw_stamp(arr, mark, dpi, colour_ink(STAMP_INK_RGB, mark["grey"]) if colour
+                        else None)
+        else:
+            _draw_pen(arr, mark, dpi, colour_ink(PEN_INK_RGB, mark["grey"]) if colour else None)
     if plan.upside_down:
         arr = np.ascontiguousarray(arr[::-1, ::-1])
-    h, w = arr.shape
+    h, w = arr.shape[:2]
     outside = None
     if skew_deg or plan.dark_edges:
         matrix = cv2.getRotationMatrix2D((w / 2, h / 2), skew_deg, 1.0)
@@ -282,7 +344,8 @@ def _scan_sheet(
             matrix[1, 2] += plan.dark_edges[1] * dpi / 25.4
         if not blank:
             arr = cv2.warpAffine(arr, matrix, (w, h), flags=cv2.INTER_LINEAR,
-                                 borderMode=cv2.BORDER_CONSTANT, borderValue=255)
+                                 borderMode=cv2.BORDER_CONSTANT,
+                                 borderValue=(255, 255, 255) if colour else 255)
         if plan.dark_edges:
             sheet = cv2.warpAffine(np.full((h, w), 255, np.uint8), matrix, (w, h),
                                    flags=cv2.INTER_LINEAR, borderValue=0)
@@ -295,10 +358,21 @@ def _scan_sheet(
         arr = cv2.LUT(arr, lut.round().astype(np.uint8))
     else:
         arr = cv2.LUT(arr, _PAPER_LUT)
-    out = arr.astype(np.int16)
+    if plan.colour is not None:  # tinted paper: the gains darken paper more than ink
+        out = np.rint(arr.astype(np.float32) * np.asarray(plan.colour, np.float32)
+                      ).astype(np.int16)
+    else:
+        out = arr.astype(np.int16)
     if outside is not None and plan.dark_edges:
         out[outside] = plan.dark_edges[2]
-    out += noise.cut((h, w), plan.noise_sigma, dpi)
+    shared = noise.cut((h, w), plan.noise_sigma, dpi)
+    if colour and colour_noise is not None:
+        out += shared[:, :, None]
+        sigma = plan.noise_sigma * CHROMA_NOISE_SHARE
+        for channel in range(3):
+            out[:, :, channel] += colour_noise.cut((h, w), sigma, dpi)
+    else:
+        out += shared
     ys = rng.integers(0, h - 3, SPECKS_PER_PAGE)
     xs = rng.integers(0, w - 3, SPECKS_PER_PAGE)
     sizes = np.maximum(1, np.rint(rng.integers(1, 4, SPECKS_PER_PAGE) * dpi / 300)).astype(int)
@@ -307,9 +381,9 @@ def _scan_sheet(
         out[y : y + s, x : x + s] = 20 if d else 255
     if plan.salt_pepper:
         n = int(plan.salt_pepper * h * w)
-        flat = out.reshape(-1)
+        flat = out.reshape(h * w, -1)  # one row a pixel: its grey, or its R, G, B
         where = rng.integers(0, h * w, n)
-        flat[where] = np.where(rng.random(n) < 0.5, 0, 255)
+        flat[where] = np.where(rng.random(n) < 0.5, 0, 255)[:, None]
     np.clip(out, 0, 255, out=out)
     return out.astype(np.uint8)
 
@@ -324,7 +398,7 @@ def _write_single_scan(
     if suffix in (".png", ".jpg"):
         if len(pages) != 1:
             raise ValueError(f"{suffix} holds one page, not {len(pages)}")
-        image = Image.fromarray(pages[0], mode="L")
+        image = Image.fromarray(pages[0], mode="L" if pages[0].ndim == 2 else "RGB")
         if suffix == ".png":
             image.save(path, dpi=(plan.dpi, plan.dpi), optimize=True)
         else:

@@ -209,20 +209,30 @@ def _degrade_page(
     return out.astype(np.uint8)
 
 
+def _pil_mode(arr: np.ndarray) -> str:
+    """"L" for a grey page (h, w), "RGB" for a colour scan (h, w, 3)."""
+    if arr.ndim == 2:
+        return "L"
+    if arr.ndim == 3 and arr.shape[2] == 3:
+        return "RGB"
+    raise ValueError(f"a page is grey (h, w) or RGB (h, w, 3), not {arr.shape}")
+
+
 def _jpeg_bytes(arr: np.ndarray, dpi: int, quality: int = BATCH_JPEG_QUALITY) -> bytes:
     import io
 
     from PIL import Image
 
     buffer = io.BytesIO()
-    Image.fromarray(arr, mode="L").save(
+    Image.fromarray(arr, mode=_pil_mode(arr)).save(
         buffer, "JPEG", quality=quality, optimize=True, dpi=(dpi, dpi)
     )
     return buffer.getvalue()
 
 
 class _JpegPdfWriter:
-    """An image-only PDF written page by page: one grey JPEG per page, nothing kept in memory.
+    """An image-only PDF written page by page: one JPEG per page (grey, or RGB for a colour
+    scan), nothing kept in memory.
 
     Byte-stable (no dates, no IDs), so a seed gives the same file every time.
     """
@@ -243,14 +253,15 @@ class _JpegPdfWriter:
         self.file.write(b"\nendobj\n")
 
     def add(self, arr: np.ndarray, quality: int = BATCH_JPEG_QUALITY) -> None:
-        h, w = arr.shape
+        h, w = arr.shape[:2]
         image = 3 + 3 * len(self.pages)
         content, page = image + 1, image + 2
         jpeg = _jpeg_bytes(arr, self.dpi, quality)
+        space = b"/DeviceGray" if _pil_mode(arr) == "L" else b"/DeviceRGB"
         self._object(
             image,
-            b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray "
-            b"/BitsPerComponent 8 /Filter /DCTDecode /Length %d >>" % (w, h, len(jpeg)),
+            b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace %s "
+            b"/BitsPerComponent 8 /Filter /DCTDecode /Length %d >>" % (w, h, space, len(jpeg)),
             jpeg,
         )
         width_pt, height_pt = w * 72 / self.dpi, h * 72 / self.dpi
@@ -277,7 +288,7 @@ class _JpegPdfWriter:
 
 
 class _JpegTiffWriter:
-    """A multi-page grey TIFF with JPEG compression, appended page by page."""
+    """A multi-page TIFF with JPEG compression (grey, or RGB pages), appended page by page."""
 
     def __init__(self, path: Path, dpi: int) -> None:
         from PIL import TiffImagePlugin
@@ -289,7 +300,7 @@ class _JpegTiffWriter:
     def add(self, arr: np.ndarray, quality: int = BATCH_JPEG_QUALITY) -> None:
         from PIL import Image
 
-        Image.fromarray(arr, mode="L").save(
+        Image.fromarray(arr, mode=_pil_mode(arr)).save(
             self.tiff,
             format="TIFF",
             compression="jpeg",
@@ -303,7 +314,8 @@ class _JpegTiffWriter:
         self.file.close()
 
 
-def _render_pages(pdf_path: Path, dpi: int) -> list[np.ndarray]:
+def _render_pages(pdf_path: Path, dpi: int, colour: bool = False) -> list[np.ndarray]:
+    """Every page at `dpi`: grey (h, w), or RGB (h, w, 3) for a colour scan."""
     import pypdfium2 as pdfium
 
     pdf = pdfium.PdfDocument(str(pdf_path))
@@ -311,7 +323,10 @@ def _render_pages(pdf_path: Path, dpi: int) -> list[np.ndarray]:
         pages = []
         for index in range(len(pdf)):
             page = pdf[index]
-            pil = page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
+            if colour:
+                pil = page.render(scale=dpi / 72).to_pil().convert("RGB")
+            else:
+                pil = page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
             page.close()
             pages.append(np.asarray(pil, dtype=np.uint8))
         return pages

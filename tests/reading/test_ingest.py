@@ -467,6 +467,60 @@ def test_upside_down_scan_is_turned_before_it_is_read_once(tmp_path, letter, fak
     assert page.rotation == 0 and len(fake_ocr.calls) == 2
 
 
+def colour_scan(clean: np.ndarray) -> np.ndarray:
+    """A colour scan of `clean`: the letterhead in municipal blue, a red stamp, cream paper."""
+    page = np.repeat(scan(clean, noise=4.0)[:, :, None], 3, axis=2).astype(np.float32)
+    head = page[: round(30 / 25.4 * SCAN_DPI)]
+    ink = head[:, :, 0] < 128
+    head[ink] = (20, 60, 140)
+    stamp = (slice(round(140 / 25.4 * SCAN_DPI), round(155 / 25.4 * SCAN_DPI)),
+             slice(round(140 / 25.4 * SCAN_DPI), round(190 / 25.4 * SCAN_DPI)))
+    page[stamp] *= np.array([0.95, 0.5, 0.5], np.float32)
+    page *= np.array([1.0, 0.97, 0.9], np.float32)
+    return np.clip(page, 0, 255).astype(np.uint8)
+
+
+def test_colour_scans_in_every_format_reach_ocr_as_the_same_grey_page(
+    tmp_path, letter, fake_ocr
+):
+    """GIVEN one colour scan stored as an RGB JPEG in an image-only PDF, an RGB JPEG TIFF,
+    an RGB JPEG, an RGB PNG and an RGBA PNG (paper transparent)
+    WHEN each is read THEN each is one complete page, OCR'd once, in grey, and all agree."""
+    from postbakke.samples.scanner import _JpegPdfWriter, _JpegTiffWriter
+
+    rgb = colour_scan(letter.page1)
+    files = []
+    for name, writer_cls in (("farve.pdf", _JpegPdfWriter), ("farve.tif", _JpegTiffWriter)):
+        writer = writer_cls(tmp_path / name, SCAN_DPI)
+        writer.add(rgb, 80)
+        writer.close()
+        files.append(tmp_path / name)
+    files.append(save(rgb, tmp_path / "farve.jpg", quality=85))
+    files.append(save(rgb, tmp_path / "farve.png"))
+    alpha = np.where(rgb.min(axis=2) > 200, 0, 255).astype(np.uint8)
+    files.append(save(np.dstack([rgb, alpha]), tmp_path / "farve-alfa.png"))
+    with Image.open(files[1]) as tiff:
+        assert tiff.mode == "RGB"
+    assert b"/DeviceRGB" in files[0].read_bytes()
+    reference = ingest.read_pages(save(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), tmp_path / "gr.png"),
+                                  tmp_path / "work")[0]
+    grey_seen = fake_ocr.calls[-1][0]
+    for path in files:
+        assert ingest.looks_complete(path), path.name
+        (page,) = ingest.read_pages(path, tmp_path / "work")
+        image, _ = fake_ocr.calls[-1]
+        assert page.error is None and page.words, path.name
+        assert image.ndim == 2 and image.dtype == np.uint8, path.name
+        h, w = (min(a, b) for a, b in zip(image.shape, grey_seen.shape, strict=True))
+        assert max(image.shape[0] - h, image.shape[1] - w) <= 1  # a PDF's points round
+        assert page.rotation == reference.rotation, path.name
+        agree = np.mean(np.abs(image[:h, :w].astype(int) - grey_seen[:h, :w].astype(int)) < 40)
+        assert agree > 0.99, (path.name, agree)
+        ink = grey_seen[:h, :w] < 128  # the print, where a wrong conversion would show
+        assert np.mean(image[:h, :w][ink] < 128) > 0.85, path.name  # PDF: resampled 1 px
+    assert len(fake_ocr.calls) == len(files) + 1
+
+
 # --- real Tesseract on generated scans -----------------------------------------------------------
 
 

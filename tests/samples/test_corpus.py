@@ -275,3 +275,72 @@ def test_enclosure_letters_say_it_in_the_body_or_a_bilag_line(tmp_path: Path) ->
             text = " ".join((p.extract_text() or "") for p in pdf.pages)
         said = [t for t in (spec.enclosure_sentence, spec.enclosure_line) if t]
         assert said and all(" ".join(t.split()[:3]) in " ".join(text.split()) for t in said)
+
+
+def _stored_mode(path: Path) -> str:
+    """"L" or "RGB": how the scan's pages are stored (an image-only PDF by its images)."""
+    if path.suffix == ".pdf":
+        data = path.read_bytes()
+        spaces = {s for s in (b"/DeviceGray", b"/DeviceRGB") if s in data}
+        assert len(spaces) == 1, path.name  # every page of one file alike
+        return "RGB" if spaces == {b"/DeviceRGB"} else "L"
+    with Image.open(path) as im:
+        modes = set()
+        for k in range(getattr(im, "n_frames", 1)):
+            im.seek(k)
+            modes.add(im.mode)
+        assert len(modes) == 1, path.name
+        return modes.pop()
+
+
+def test_validation_corpus_scans_a_third_of_its_colour_letterhead_files_in_colour(
+    tmp_path: Path,
+) -> None:
+    """GIVEN a validation corpus WHEN it is made THEN about a third of the scanned files with
+    a colour letterhead are colour scans: stored RGB (PDF, TIFF, JPEG, PNG), labelled
+    "-colour" with their paper tint; every other scan, and all of a training corpus, grey."""
+    seed, n = 23, 48
+    truths = make_corpus(tmp_path / "v", seed, n, dpis=(40,), batch_letters=(3, 4),
+                         variant="validation")
+    specs = make_corpus_specs(corpus_world(seed, n), seed, n, "validation")
+    by_file: dict[str, list[tuple[LetterTruth, bool]]] = {}
+    for t, spec in zip(truths, specs, strict=True):
+        if t.level != TEXT_LEVEL:
+            by_file.setdefault(t.file, []).append((t, spec.letterhead_colour is not None))
+    colour_files = set()
+    for name, letters in by_file.items():
+        flags = {t.degradation.endswith("-colour") for t, _ in letters}
+        assert len(flags) == 1, name  # a tray is scanned in colour or not, all of it
+        (colour,) = flags
+        for t, _ in letters:
+            assert bool(t.degradation_details.get("colour")) == colour, name
+            assert ("paper_tint" in t.degradation_details) == colour, name
+        assert _stored_mode(tmp_path / "v" / TRAY_DIR / name) == ("RGB" if colour else "L")
+        if colour:
+            assert any(has_colour for _, has_colour in letters), name
+            colour_files.add(name)
+    for batched in (False, True):
+        eligible = [name for name, letters in by_file.items()
+                    if name.startswith("bakke") == batched and any(c for _, c in letters)]
+        chosen = [name for name in eligible if name in colour_files]
+        assert len(eligible) >= 2 and len(chosen) == max(1, round(len(eligible) / 3)), batched
+    assert {Path(name).suffix for name in colour_files} >= {".pdf", ".tif"}
+
+    training = make_corpus(tmp_path / "t", seed, 16, dpis=(30,), batch_letters=(3, 4))
+    for t in training:
+        assert "colour" not in t.degradation and "colour" not in t.degradation_details
+        if t.level != TEXT_LEVEL:
+            assert _stored_mode(tmp_path / "t" / TRAY_DIR / t.file) == "L", t.file
+
+
+def test_colour_png_and_jpeg_scans_are_rgb(tmp_path: Path) -> None:
+    """One-page colour scans come out as RGB PNG and JPEG too, and stay a sensible size."""
+    truths = make_corpus(tmp_path, 2, 8, text_share=0.0, batch_share=0.0, dpis=(200,),
+                         levels=("mild",), variant="validation")  # seed 2: both kinds
+    seen = {}
+    for t in truths:
+        path = tmp_path / TRAY_DIR / t.file
+        if t.degradation.endswith("-colour") and path.suffix in (".png", ".jpg"):
+            seen[path.suffix] = _stored_mode(path)
+            assert path.stat().st_size < 8_000_000, (t.file, path.stat().st_size)
+    assert seen == {".png": "RGB", ".jpg": "RGB"}

@@ -73,3 +73,67 @@ def test_jpeg_scan_records_its_resolution(world: World, tmp_path: Path) -> None:
 
 
 # --------------------------------------------------------------------------- verdicts
+
+
+# --------------------------------------------------------------------------- colour scans
+
+
+def _colour_sheet(world: World, tmp_path: Path, colour: tuple[float, float, float] | None,
+                  dpi: int = 100) -> np.ndarray:
+    """A letter with a blue letterhead through the corpus's scanner, in colour or grey,
+    with a stamp and a pen stroke; the same random streams either way."""
+    from postbakke.samples.degrade import _NoiseFields, _scan_sheet, _ScanPlan
+    from postbakke.samples.scanner import _render_pages
+
+    pdf = tmp_path / "farvet-brevhoved.pdf"
+    spec = letter_spec(world, adult(world, "tilmeldt"), letterhead_colour=(0.0, 0.25, 0.55))
+    render_letter_pdf(world, spec, pdf)
+    marks = [
+        {"kind": "stamp", "page": 1, "text": "MODTAGET", "x": 150.0, "y": 124.0, "angle": 5.0,
+         "grey": 120},
+        {"kind": "pen", "stroke": "tick", "page": 1, "seed": 7, "subject_y": 110.0,
+         "grey": 60},
+    ]
+    plan = _ScanPlan("medium", dpi, [1.5], False, 10.0, 0.0005, 0.5, 45, None,
+                     (2.0, 1.5, 40), marks, colour=colour)
+    clean = _render_pages(pdf, dpi, colour is not None)[0]
+    return _scan_sheet(clean, plan, 1.5, _NoiseFields(np.random.default_rng(1)),
+                       np.random.default_rng(2), marks, _NoiseFields(np.random.default_rng(3)))
+
+
+def test_colour_scan_prints_the_stamp_red_and_the_pen_blue_on_tinted_paper(
+    world: World, tmp_path: Path
+) -> None:
+    """GIVEN a colour plan (cream paper) WHEN a letter with a blue letterhead, a stamp and a
+    tick is scanned THEN the page is RGB: blue letterhead, red stamp, blue pen, cream paper,
+    and the scanner lid beside the turned sheet is grey, not coloured."""
+    import cv2
+
+    from postbakke.samples.degrade import _ScanPlan
+
+    page = _colour_sheet(world, tmp_path, (1.0, 0.97, 0.9))
+    assert page.shape == (1170, 827, 3) and page.dtype == np.uint8
+    r, g, b = (page[:, :, c].astype(int) for c in range(3))
+    px = 100 / 25.4
+    paper = page[round(200 * px):round(220 * px), round(60 * px):round(100 * px)].reshape(-1, 3)
+    pr, pg, pb = np.median(paper, axis=0)
+    assert pr > pg > pb and pr - pb > 12  # cream
+    stamp = (slice(round(112 * px), round(136 * px)), slice(round(125 * px), round(175 * px)))
+    assert np.sum((r - g > 60)[stamp]) > 200, "a red stamp"
+    head = (slice(0, round(30 * px)), slice(0, page.shape[1]))
+    assert np.sum((b - r > 60)[head]) > 100, "a blue letterhead"
+    margin = (slice(round(130 * px), round(240 * px)), slice(0, round(19 * px)))
+    assert np.sum((b - r > 40)[margin]) > 10, "a blue tick in the margin"
+    corners = np.concatenate([page[:3, :3].reshape(-1, 3), page[-3:, -3:].reshape(-1, 3)])
+    assert np.all(corners.max(axis=1) - corners.min(axis=1) < 40) and corners.max() < 120
+    grey = _colour_sheet(world, tmp_path, None)
+    assert grey.shape == page.shape[:2]
+    seen_grey = cv2.cvtColor(page, cv2.COLOR_RGB2GRAY)
+    assert np.mean(np.abs(seen_grey.astype(int) - grey.astype(int))) < 12  # as dark, in grey
+    with pytest.raises(ValueError):
+        from postbakke.samples.degrade import _NoiseFields, _scan_sheet
+
+        plan = _ScanPlan("clean", 100, [0.0], False, 3.0, 0.0, 0.0, 80, None, None,
+                         colour=(1.0, 1.0, 1.0))
+        _scan_sheet(grey, plan, 0.0, _NoiseFields(np.random.default_rng(1)),
+                    np.random.default_rng(2), colour_noise=_NoiseFields(np.random.default_rng(3)))
