@@ -769,7 +769,8 @@ def config() -> None:
 @click.pass_obj
 @handle_errors
 def config_check(obj: Context) -> None:
-    """Tjek postbakke.toml: ugebrevenes afsender, modtagere, mailserver og afdelinger."""
+    """Tjek postbakke.toml: kommunens navn og CVR, ugebrevenes afsender, modtagere, mailserver
+    og afdelinger."""
     from postbakke.config import (
         check_settings,
         retention_lines,

@@ -89,6 +89,11 @@ DIGEST_KEYS = {"sender", "reply_to", "contact", "send_when_no_leaks", "departmen
 SMTP_KEYS = {"host", "port", "security", "user", "ca_file", "timeout_s"}
 
 
+# What `scan` needs in [municipality] (Settings.missing_municipality), as the lines to add.
+MUNICIPALITY_NAME_LINE = 'name = "<Navn> Kommune"'
+MUNICIPALITY_CVR_LINE = 'cvr = ["<kommunens CVR-nummer>"]'
+
+
 class Severity(StrEnum):
     ERROR = "fejl"
     WARNING = "advarsel"
@@ -197,6 +202,13 @@ class Settings:
         areas = {"digest", "smtp"} if sending else {"digest"}
         return [p for p in self.problems if p.is_error and p.area in areas]
 
+    def municipality_gaps(self) -> list[tuple[str, str]]:
+        """What [municipality] lacks for `scan`: (what, in Danish; the TOML line to add)."""
+        return [(what, line) for what, line, ok in (
+            ("navn (name)", MUNICIPALITY_NAME_LINE, self.municipality_named),
+            ("CVR-nummer (cvr)", MUNICIPALITY_CVR_LINE, bool(self.own_cvrs)),
+        ) if not ok]
+
     def missing_municipality(self) -> str | None:
         """Why `scan` must not run yet, in Danish, or None when the municipality is configured.
 
@@ -204,13 +216,12 @@ class Settings:
         company "leak", and without its name the return address is read as a recipient:
         an unconfigured workspace would accuse its own municipality.
         """
-        missing = [what for what, ok in (("navn (name)", self.municipality_named),
-                                         ("CVR-nummer (cvr)", bool(self.own_cvrs))) if not ok]
+        missing = [what for what, _ in self.municipality_gaps()]
         if not missing:
             return None
         return (
             f"kommunens {' og '.join(missing)} mangler: tilføj [municipality] med "
-            'name = "<Navn> Kommune" og cvr = ["<kommunens CVR-nummer>"] i '
+            f"{MUNICIPALITY_NAME_LINE} og {MUNICIPALITY_CVR_LINE} i "
             f"{self.settings_path}, før der scannes (ellers kan kommunens egne breve "
             "blive vurderet som læk)"
         )
@@ -657,6 +668,16 @@ def check_settings(
     path = settings.settings_path
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     locate = _Locator(path, text)
+    gaps = settings.municipality_gaps()
+    if gaps:  # said first: `scan` refuses the workspace until it is added
+        whats, lines = (" og ".join(part) for part in zip(*gaps, strict=True))
+        has_table = any(table == "municipality" for _, table, _ in locate.lines)
+        add = (f"tilføj {lines} under [municipality]" if has_table and len(gaps) == 1
+               else f"tilføj [municipality] med {lines}")
+        problems.insert(0, ConfigProblem(
+            Severity.WARNING, locate.where("municipality"),
+            f"kommunens {whats} mangler, så 'postbakke scan' nægter at scanne: {add}",
+            "municipality"))
     digest = settings.digest
     configured = bool(digest.sender or digest.departments) or any(
         p.area == "digest" for p in problems

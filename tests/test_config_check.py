@@ -27,7 +27,7 @@ from postbakke.store import Store
 GOOD = """\
 [municipality]
 name = "Favrskov Kommune"
-
+cvr = ["29189714"]
 [digest]
 sender = "Postbakken – Favrskov Kommune <postbakke@favrskov.dk>"
 contact = "Mette Skov, projektleder, tlf. 89 64 12 34, mesk@favrskov.dk"
@@ -243,8 +243,49 @@ def test_config_check_without_a_file(run, workspace):
     (workspace / "postbakke.toml").unlink()  # the fixture names the municipality
     result = run("config", "check")
     assert result.exit_code == 0
-    assert "findes ikke; standardindstillingerne bruges (1 advarsel)" in result.output
+    assert "findes ikke; standardindstillingerne bruges (2 advarsler)" in result.output
     assert "ingen [digest]" in result.output
+    assert "kommunens navn (name) og CVR-nummer (cvr) mangler" in result.output
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("", "kommunens navn (name) og CVR-nummer (cvr) mangler, så 'postbakke scan' nægter at "
+             'scanne: tilføj [municipality] med name = "<Navn> Kommune" og '
+             'cvr = ["<kommunens CVR-nummer>"]'),
+        ('[municipality]\nname = "Favrskov Kommune"\n',
+         "kommunens CVR-nummer (cvr) mangler, så 'postbakke scan' nægter at scanne: "
+         'tilføj cvr = ["<kommunens CVR-nummer>"] under [municipality]'),
+        ('[municipality]\ncvr = ["29189714"]\n',
+         "kommunens navn (name) mangler, så 'postbakke scan' nægter at scanne: "
+         'tilføj name = "<Navn> Kommune" under [municipality]'),
+    ],
+)
+def test_config_check_warns_first_that_scan_needs_the_municipality(run, workspace, tmp_path,
+                                                                   text, says):
+    """GIVEN a postbakke.toml without the municipality's name or own CVR
+    WHEN `config check` runs THEN its first warning is one line saying that `scan` refuses
+    the workspace and what to add, and it exits as with any warning (0);
+    and `scan` does refuse it."""
+    path = write(workspace, text)
+    result = run("config", "check")
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.output.splitlines() if line.startswith("Advarsel: ")]
+    where = f"{path}:1" if text else str(path)
+    assert warnings[0] == f"Advarsel: {where}: {says}", warnings
+    assert sum("postbakke scan" in line for line in result.output.splitlines()) == 1
+    (tmp_path / "bakke").mkdir()
+    scan = run("scan", "--tray", "Postrum", "--date", "2026-11-25", str(tmp_path / "bakke"))
+    assert scan.exit_code != 0 and "mangler" in scan.output, scan.output
+
+
+def test_config_check_says_nothing_of_the_municipality_when_it_is_named(run, workspace,
+                                                                        monkeypatch):
+    write(workspace, '[municipality]\nname = "Favrskov Kommune"\n')
+    monkeypatch.setenv("POSTBAKKE_OWN_CVR", "29189714")  # the CVR may come from the environment
+    result = run("config", "check")
+    assert result.exit_code == 0 and "postbakke scan" not in result.output, result.output
 
 
 def test_problem_str_without_a_place():
