@@ -154,7 +154,7 @@ def test_every_file_of_the_workspace_is_its_owners_only_after_a_run(full_run: di
     open_to_others = {p: f"{m:o}" for p, m in modes.items() if m & 0o077}
     assert open_to_others == {}
     assert any("sider" in p for p in modes)
-    images = [p for p in home.rglob("*.png")]
+    images = [p for p in home.rglob("*.jpg")]
     assert images and all(re.fullmatch(r"[0-9a-f]{16}-p\d{3}\.jpg", p.name) for p in images)
     assert "kan læses af andre" not in full_run["outputs"]["config check"]
     assert "Opbevaring: sidebilleder" in full_run["outputs"]["config check"]

@@ -232,7 +232,7 @@ def test_bench_smoke_scores_postbakke_and_writes_the_report(tmp_path: Path) -> N
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     report = doc.read_text(encoding="utf-8")
     for heading in ("## The machine", "## Speed and memory", "## Accuracy",
-                    "## Issue 4's targets", "postbakke (scanned pages)", "Grad: "):
+                    "## Targets on the training corpus", "postbakke (scanned pages)", "Grad: "):
         assert heading in report, heading
 
 

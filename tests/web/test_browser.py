@@ -73,12 +73,19 @@ def tray(tmp_path_factory: pytest.TempPathFactory) -> dict:
     enrolment = out / "registers" / "enrolment.csv"
     rows = list(csv.DictReader(enrolment.open(encoding="utf-8")))
     companies = [r["id"] for r in rows if len(r["id"]) == 8 and r["status"] == "tilmeldt"]
+    housemates = []
     for row in rows:
         digits = row["id"].replace("-", "")
         if digits in register_cpr:
             row["id"] = register_cpr[digits]
         if digits == respelled.recipient_id:
             row["name"] = _respelled(row["name"])
+            # a second person at the address: the address alone decides nothing
+            # (match.address_candidate), so the clerk picks from the suggestions
+            other = _other_cpr(digits, rng)
+            housemates.append({**row, "id": f"{other[:6]}-{other[6:]}",
+                               "name": "Preben " + row["name"].split()[-1]})
+    rows += housemates
     with enrolment.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
@@ -97,7 +104,7 @@ def tray(tmp_path_factory: pytest.TempPathFactory) -> dict:
     return {"home": home, "env": env, "truths": truths, "moved": moved,
             "respelled": respelled, "register_cpr": register_cpr, "company": companies[0],
             "all_cprs": [t.recipient_id for t in truths if t.recipient_kind == "cpr"]
-            + list(register_cpr.values())}
+            + list(register_cpr.values()) + [h["id"].replace("-", "") for h in housemates]}
 
 
 def _environ() -> dict[str, str]:
