@@ -147,28 +147,26 @@ def content_hash(path: Path | str) -> str:
 class RasterJob:
     """One raster page waiting to be decoded, cleaned and OCR'd: picklable, for a worker.
 
-    The page travels as its place in the file (`gray` None) and is decoded by the
-    worker: a PDF page rendered, a TIFF/PNG/JPEG frame decoded. Decoding is then
-    bounded by the page's time limit with the rest of its work (a damaged frame
-    that hangs a decoder costs that page), and no full-page image crosses between
-    processes. `gray` is set only by callers that hold an image already.
+    The page travels as its place in the file and is decoded by the worker: a PDF
+    page rendered (or its scanned image taken), a TIFF/PNG/JPEG frame decoded.
+    Decoding is then bounded by the page's time limit with the rest of its work (a
+    damaged frame that hangs a decoder costs that page), and no full-page image
+    crosses between processes.
     """
 
     reader: _RasterReader
     number: int
-    gray: np.ndarray | None
     source_dpi: float
     fault: str | None = None  # a test's injected fault (config.TEST_FAULT_ENV)
     kind: str = "pdf"  # the file's type (sniff_type): how a worker decodes the page
 
     def read(self) -> Page:
         inject_fault(self.fault, self.reader.source.name)
-        gray = self.gray
         source_dpi = self.source_dpi
-        if gray is None and self.kind == "pdf":
+        if self.kind == "pdf":
             gray, source_dpi = _pdf_page_image(self.reader.source, self.number - 1,
                                                int(self.source_dpi))
-        elif gray is None:
+        else:
             gray = _decode_frame(self.reader.source, self.number - 1)
         return self.reader.read(self.number, gray, source_dpi)
 
@@ -260,7 +258,7 @@ def page_sources(
         yield from _pdf_sources(path, reader, dpi, max_pages, parse, fault)
     else:
         for number, frame_dpi in _image_frames(path, max_pages):
-            yield RasterJob(reader, number, None, frame_dpi, fault, kind)
+            yield RasterJob(reader, number, frame_dpi, fault, kind)
 
 
 def read_pages(
@@ -317,7 +315,7 @@ def _pdf_sources(
                 method="text",
             )
             continue
-        yield RasterJob(reader, number, None, dpi, fault)
+        yield RasterJob(reader, number, dpi, fault)
 
 
 def _check_pdf_complete(path: Path) -> None:
