@@ -33,6 +33,12 @@ def test_own_cvr_from_file_and_environment_override(tmp_path):
         ('[municipality]\ncvr = ["29189714"\n', ":2: ugyldig TOML"),
         ('[municipality]\ncvr = ["12345678"]\n', "ikke et gyldigt CVR-nummer"),
         ("retention_days = -3\n", "retention_days"),
+        ("[envelope]\nwindow = { left = 20, top = 45 }\n", "left, top, width og height"),
+        ('[envelope]\nwindow = { left = 20, top = 45, width = "85", height = 45 }\n',
+         "width skal være et tal"),
+        ("[envelope]\nwindow = { left = 150, top = 45, width = 200, height = 45 }\n",
+         "ligger ikke på en A4-side"),
+        ('[scan]\nseparator_text = ""\n', "separator_text"),
     ],
 )
 def test_invalid_settings_are_reported_in_danish(tmp_path, text, expected):
@@ -102,24 +108,6 @@ def test_envelope_window_from_settings_or_din_5008(tmp_path, text, window):
     (tmp_path / "postbakke.toml").write_text(text, encoding="utf-8")
     got = load_settings({"POSTBAKKE_HOME": str(tmp_path)}).envelope_window
     assert (got.left, got.top, got.width, got.height) == window
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("[envelope]\nwindow = { left = 20, top = 45 }\n", "left, top, width og height"),
-        ('[envelope]\nwindow = { left = 20, top = 45, width = "85", height = 45 }\n',
-         "width skal være et tal"),
-        ("[envelope]\nwindow = { left = 150, top = 45, width = 200, height = 45 }\n",
-         "ligger ikke på en A4-side"),
-        ('[scan]\nseparator_text = ""\n', "separator_text"),
-    ],
-)
-def test_bad_envelope_or_separator_settings_are_reported_in_danish(tmp_path, text, expected):
-    (tmp_path / "postbakke.toml").write_text(text, encoding="utf-8")
-    with pytest.raises(ConfigError) as caught:
-        load_settings({"POSTBAKKE_HOME": str(tmp_path)})
-    assert expected in str(caught.value)
 
 
 def test_separator_text_is_a_setting(tmp_path):
