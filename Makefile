@@ -8,7 +8,7 @@ TESSDATA := ocr_models/tessdata
 DEMO := demo-data
 DEMO_HOME := $(DEMO)/arbejdsmappe
 
-.PHONY: all demo test fast lint install sysdeps clean bench bench-smoke
+.PHONY: all demo test fast lint install sysdeps clean bench bench-smoke lock lock-check test-latest
 
 all: test
 
@@ -23,11 +23,52 @@ sysdeps:
 			$(DEBIAN_PACKAGES) >/dev/null; \
 	fi
 
-$(VENV)/.installed: pyproject.toml
+## Python packages: exactly those requirements.lock names (every package, transitive too,
+## pinned with its hashes; made by uv from pyproject.toml). A lock that no longer fits
+## pyproject.toml stops the install with one line: run `make lock`.
+LOCK := requirements.lock
+LOCK_ARGS := pyproject.toml --extra test --extra build --generate-hashes --universal \
+	--python-version 3.11 --no-header -q
+$(VENV)/.installed: $(LOCK) pyproject.toml
+	rm -f $@
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q --require-hashes --no-deps -r $(LOCK)
+	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
+	@$(MAKE) --no-print-directory lock-check
 	touch $@
+
+## Whether the lock still fits pyproject.toml (uv resolves again, preferring the lock's pins).
+lock-check:
+	@tmp=$$(mktemp); cp $(LOCK) $$tmp; \
+	$(BIN)/uv pip compile $(LOCK_ARGS) -o $$tmp 2>/dev/null; \
+	if ! cmp -s $(LOCK) $$tmp; then \
+		diff $(LOCK) $$tmp | grep -E '^[<>] [a-z]' | head -5; rm -f $$tmp; \
+		echo "$(LOCK) passer ikke længere til pyproject.toml: kør 'make lock' (og commit den)"; \
+		exit 1; \
+	fi; rm -f $$tmp
+
+## Refresh the lock on purpose: the newest releases pyproject.toml allows.
+lock: $(BIN)/uv
+	$(BIN)/uv pip compile $(LOCK_ARGS) --upgrade -o $(LOCK)
+	@echo "$(LOCK) opdateret; kør 'make test' og commit den."
+
+$(BIN)/uv:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --require-hashes --no-deps -r $(LOCK)
+
+## The drift check: the newest releases pyproject.toml allows, in a venv of their own,
+## through the fast suite; what differs from the lock is printed first.
+LATEST := .venv-latest
+test-latest: sysdeps $(TESSDATA)/dan.traineddata
+	rm -rf $(LATEST)
+	$(PYTHON) -m venv $(LATEST)
+	$(LATEST)/bin/pip install -q --upgrade pip
+	$(LATEST)/bin/pip install -q --upgrade --upgrade-strategy eager -e '.[test]'
+	@echo "Nyeste udgivelser, der afviger fra $(LOCK):"
+	@$(LATEST)/bin/pip freeze --exclude-editable | tr 'A-Z_' 'a-z-' | sort > $(LATEST)/versions.txt
+	@grep -E '^[a-z]' $(LOCK) | sed 's/ .*//' | tr 'A-Z_' 'a-z-' | sort | \
+		comm -13 - $(LATEST)/versions.txt | sed 's/^/    /' || true
+	$(LATEST)/bin/pytest -q -m "not slow" -p no:cacheprovider
 
 ## The Danish model from Debian's package, copied into the project's OCR assets.
 $(TESSDATA)/dan.traineddata:
