@@ -90,12 +90,21 @@ test: install lint
 fast: install
 	$(BIN)/pytest -q -m "not slow"
 
+## The demo's workspace: the municipality, and a digest for each of the generated
+## departments, written readable by the owner only (as `postbakke config check` wants).
+DEMO_DEPARTMENTS := Borgerservice "Børn og Familie" Jobcenter "Social og Sundhed" "Teknik og Miljø"
 demo: install
 	rm -rf $(DEMO)
 	$(BIN)/python -m postbakke.samples $(DEMO)/bakke --seed 2026 --letters 12
-	mkdir -p $(DEMO_HOME)
-	printf '[municipality]\nname = "Favrskov Kommune"\ncvr = ["29189714"]\n' > $(DEMO_HOME)/postbakke.toml
-	export POSTBAKKE_HOME=$(DEMO_HOME); \
+	umask 077; mkdir -p $(DEMO_HOME) && { \
+		printf '[municipality]\nname = "Favrskov Kommune"\ncvr = ["29189714"]\n\n'; \
+		printf '[digest]\nsender = "Postbakken <postbakke@favrskov.dk>"\n'; \
+		printf 'contact = "Mette Skov, projektleder, tlf. 89 64 12 34, mesk@favrskov.dk"\n\n'; \
+		printf '[digest.departments]\n'; \
+		i=0; for d in $(DEMO_DEPARTMENTS); do i=$$((i + 1)); \
+			printf '"%s" = "afdeling%d@favrskov.dk"\n' "$$d" "$$i"; \
+		done; } > $(DEMO_HOME)/postbakke.toml
+	umask 077; export POSTBAKKE_HOME=$(DEMO_HOME); \
 	$(BIN)/postbakke enrolment import $(DEMO)/bakke/registers/enrolment.csv && \
 	$(BIN)/postbakke staff import $(DEMO)/bakke/registers/staff.csv && \
 	$(BIN)/postbakke scan --tray Postrum --date 2026-11-25 $(DEMO)/bakke/tray; \
@@ -103,7 +112,8 @@ demo: install
 	$(BIN)/python -m postbakke.samples.digital_counts $(DEMO)/digitale.csv \
 		--staff $(DEMO)/bakke/registers/staff.csv --week 2026-W48 --weeks 1 && \
 	$(BIN)/postbakke digital import $(DEMO)/digitale.csv && \
-	$(BIN)/postbakke report --week 2026-W48
+	$(BIN)/postbakke report --week 2026-W48 && \
+	$(BIN)/postbakke config check
 	@echo ""
 	@echo "Arbejdsstationen (gennemsyn af usikre breve, bakker, afdelinger):"
 	@echo "    POSTBAKKE_HOME=$(DEMO_HOME) $(BIN)/postbakke web"

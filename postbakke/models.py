@@ -124,6 +124,23 @@ class Reason(StrEnum):
     # A person reviewing the letter found that paper was right for it (a note says why):
     # counted with the justified letters, never as a leak.
     JUSTIFIED_PAPER = "justified_paper"
+    # The address block names a deceased person's estate ("Boet efter ...", "Dødsboet efter
+    # ..."): the deceased's Digital Post closed at death, an estate is written to on paper.
+    ESTATE = "estate"
+
+
+class IdRole(StrEnum):
+    """Whose a printed ID is, as the words around it say (letters.parties).
+
+    Only an ID with no role, or the addressee's, can name the letter's recipient; the
+    others are evidence of whom the letter is about (domain.md, "Who the letter is to").
+    """
+
+    ADDRESSEE = "addressee"  # "Deres CPR-nr.", or printed in the address block
+    CHILD = "child"  # "Barnets CPR-nr.", "Vedr. jeres søn Emil, cpr.nr. ..."
+    DECEASED = "deceased"  # "Afdødes CPR-nr.", "Vedr. dødsboet efter ..."
+    REPRESENTED = "represented"  # "værge for ...", "på vegne af ...", "Deres klient ..."
+    COPY = "copy"  # on a copy line under the signature: "Kopi til: ..., CVR ..."
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,6 +294,7 @@ class FoundId:
     repaired: bool = False  # an OCR confusion (O/0, l/1, ...) was repaired
     zone: str | None = None  # where on the page: "window", "info", "subject", "body", ...
     y_mm: float | None = None
+    role: IdRole | None = None  # whose it is by the words around it; None: not said
 
     @property
     def masked(self) -> str:
@@ -285,7 +303,8 @@ class FoundId:
     def __repr__(self) -> str:
         return (
             f"FoundId(kind={self.kind.value!r}, masked={self.masked!r}, label={self.label!r}, "
-            f"confidence={self.confidence:.2f}, repaired={self.repaired}, zone={self.zone!r})"
+            f"confidence={self.confidence:.2f}, repaired={self.repaired}, zone={self.zone!r}, "
+            f"role={self.role!r})"
         )
 
 
@@ -302,6 +321,14 @@ class RecipientBlock:
     # every line of the block as read, top to bottom (an extra line, a line garbled by
     # a pen stroke): the matcher tries each as the name or the street
     lines: tuple[str, ...] = ()
+    # the block names a deceased person's estate ("Boet efter ...", "... dødsbo")
+    estate: bool = False
+    # the person a representative or guardian writes for ("Værge for Karen Lund", "på
+    # vegne af ..."): named in the block, but not the addressee
+    on_behalf_of: str | None = None
+    # the representative named on the c/o or Att. line ("Att.: partsrepræsentant Jens
+    # Holm"), without the title: the letter is to them, not to the name line's citizen
+    representative: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,6 +365,7 @@ class RecipientMatch:
     id_sure: bool = False  # that ID was labelled and read with high confidence
     problem: Reason | None = None  # AMBIGUOUS or LOW_CONFIDENCE: the tool cannot be sure
     child_under_15: bool = False
+    estate: bool = False  # the addressee is a deceased person's estate: never a leak
     evidence: str = ""  # why, in a few words (kept for the reviewer)
 
 

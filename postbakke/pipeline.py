@@ -17,7 +17,8 @@ from enum import StrEnum
 from pathlib import Path
 
 from postbakke.config import Settings
-from postbakke.deciding.match import Registers, match_recipient, match_sender
+from postbakke.deciding.addressee import match_recipient
+from postbakke.deciding.match import Registers, match_sender
 from postbakke.deciding.verdict import decide
 from postbakke.errors import (
     ConfigError,

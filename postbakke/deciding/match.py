@@ -10,24 +10,17 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from datetime import date
+from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
 from postbakke.deciding.registers import EnrolmentEntry, StaffMember
-from postbakke.identifiers import cpr_birth_date, is_child_on
+from postbakke.letters import parties
 from postbakke.models import (
     Fields,
-    FoundId,
-    IdKind,
-    MatchMethod,
-    Reason,
     RecipientBlock,
-    RecipientMatch,
     SenderMatch,
 )
-from postbakke.privacy import Pseudonymiser
 
 # An ID read below this confidence (OCR confidence times repair/checksum
 # penalties, see ids.py) is not enough to accuse anyone on its own.
@@ -108,90 +101,29 @@ class Registers:
         return sorted({m.department for m in self.staff})
 
 
-def _name_score(block: RecipientBlock, entry: EnrolmentEntry) -> float:
-    """How well the printed name (or c/o / Att. line) agrees with the register's name.
+def addressee_names(block: RecipientBlock) -> list[str]:
+    """The names the letter is addressed to, titles left out ("Advokat Jens Holm" -> "Jens
+    Holm"): the name line and any c/o or Att. line; only the representative when the
+    c/o or Att. line names one (the name line is then the citizen they act for)."""
+    if block.representative:
+        return [block.representative]
+    names = [parties.without_titles(t) for t in (block.name, block.attention) if t]
+    return [n for n in names if n]
+
+
+def name_score(block: RecipientBlock, entry: EnrolmentEntry) -> float:
+    """How well the addressee's name (or c/o / Att. line) agrees with the register's name.
 
     Without a name line there is nothing to contradict: a c/o or Att. line alone names
     someone else ("Att.: Direktionen"), so it can support a name but not refute an ID
     (the bench corpus's brev-160, whose name line OCR lost, went to review as ambiguous).
     """
-    if not block.name:
+    if not block.name and not block.representative:
         return 100.0
     register_name = normalise(entry.name)
-    printed = [normalise(t) for t in (block.name, block.attention) if t]
+    printed = [normalise(t) for t in addressee_names(block)]
     return max((fuzz.token_set_ratio(p, register_name) for p in printed), default=100.0)
 
-
-
-def _by_printed_id(
-    found: FoundId,
-    block: RecipientBlock,
-    registers: Registers,
-    pseudonymiser: Pseudonymiser,
-    letter_date: date,
-) -> RecipientMatch:
-    pseudonym = pseudonymiser.pseudonym(found.digits)
-    sure = found.label is not None and found.confidence >= SURE_ID_CONFIDENCE
-    child = False
-    if found.kind is IdKind.CPR:
-        child = is_child_on(cpr_birth_date(found.digits, today=letter_date), letter_date)
-    base = RecipientMatch(
-        kind=found.kind, pseudonym=pseudonym, masked=found.masked,
-        printed_id=True, id_sure=sure, child_under_15=child,
-    )
-    entry = registers.by_pseudonym.get(pseudonym)
-    if entry is None:
-        evidence = f"{found.kind.value.upper()} {found.masked} står ikke i tilmeldingsregistret"
-        if found.confidence < SURE_ID_CONFIDENCE:
-            misread = _misread_register_entry(found, block, registers)
-            if misread is not None:
-                return RecipientMatch(
-                    kind=misread.kind, pseudonym=misread.pseudonym, masked=misread.masked,
-                    method=MatchMethod.NAME_ADDRESS, enrolment=misread.status,
-                    child_under_15=is_child_on(misread.birth_date, letter_date),
-                    evidence="fundet på navn og adresse; det trykte nummer er læst usikkert",
-                )
-            if found.kind is IdKind.CPR:
-                return replace(base, problem=Reason.LOW_CONFIDENCE, evidence=evidence)
-        return replace(base, evidence=evidence)
-    score = _name_score(block, entry)
-    if score < NAME_CONTRADICTS:
-        return replace(
-            base, problem=Reason.AMBIGUOUS,
-            evidence=f"id peger på {entry.name}, men adressefeltet siger {block.name}",
-        )
-    corroborated = bool(block.name) and score >= NAME_MATCH
-    if not sure and not corroborated:
-        return replace(
-            base, problem=Reason.LOW_CONFIDENCE,
-            evidence=f"usikker læsning af {found.masked}",
-        )
-    return replace(
-        base, method=MatchMethod.ID, enrolment=entry.status,
-        evidence=f"{found.kind.value.upper()} {found.masked} fundet i registret",
-        child_under_15=child or is_child_on(entry.birth_date, letter_date),
-    )
-
-
-def _misread_register_entry(
-    found: FoundId, block: RecipientBlock, registers: Registers
-) -> EnrolmentEntry | None:
-    """The one register entry the address names, if the unsure number may be its ID misread.
-
-    A number read unsurely is no evidence either way, so the name and address
-    decide, as for a letter without a printed number; the entry's visible
-    digits (a CPR's birth date, a CVR in full) may differ from what was read
-    in at most MAX_MISREAD_DIGITS places, so a quite different number (another
-    person's) is not overruled. A clear number one digit off an entry is read
-    surely and never gets here.
-    """
-    candidates = [e for e in name_address_candidates(block, registers) if e.kind == found.kind]
-    if len(candidates) != 1:
-        return None
-    entry = candidates[0]
-    visible = [(i, c) for i, c in enumerate(entry.masked.replace("-", "")) if c.isdigit()]
-    differing = sum(1 for i, c in visible if i >= len(found.digits) or found.digits[i] != c)
-    return entry if differing <= MAX_MISREAD_DIGITS else None
 
 
 def _block_names_and_streets(block: RecipientBlock) -> tuple[list[str], list[str]]:
@@ -202,11 +134,16 @@ def _block_names_and_streets(block: RecipientBlock) -> tuple[list[str], list[str
     wrongly does not hide the right one. Lines are only compared, never trusted alone:
     name, street and postcode must all agree with one register entry.
     """
-    names = [t for t in (block.name, block.attention) if t]
+    names = addressee_names(block)
     streets = [block.street] if block.street else []
     for line in block.lines:
+        if block.representative and parties.without_titles(line) != block.representative:
+            streets.append(line)  # the name line is the citizen the representative acts for
+            continue
+        if parties.on_behalf_of(line):
+            continue
         if line not in names and line != block.street:
-            names.append(line)
+            names.append(parties.without_titles(line))
             streets.append(line)
     def clean(texts: list[str]) -> list[str]:
         return [n for n in dict.fromkeys(normalise(t) for t in texts) if n]
@@ -312,55 +249,6 @@ def address_candidate(
         return None
     read = _name_readings(block, list(salutations))
     return entry if name_fragment_agrees(read, entry.name) else None
-
-
-def match_recipient(
-    fields: Fields, registers: Registers, pseudonymiser: Pseudonymiser, letter_date: date
-) -> RecipientMatch:
-    if fields.low_confidence and not fields.recipient_ids:
-        return RecipientMatch(problem=Reason.LOW_CONFIDENCE, evidence="siden kunne ikke læses")
-    ids = list(fields.recipient_ids)
-    labelled = [f for f in ids if f.label is not None]
-    if labelled:
-        ids = labelled
-    distinct = {(f.kind, f.digits) for f in ids}
-    if len(distinct) > 1:
-        kinds = {k for k, _ in distinct}
-        masked = ", ".join(sorted({f.masked for f in ids}))
-        return RecipientMatch(
-            kind=kinds.pop() if len(kinds) == 1 else None, printed_id=True,
-            problem=Reason.AMBIGUOUS, evidence=f"flere mulige modtagere: {masked}",
-        )
-    if ids:
-        best = max(ids, key=lambda f: f.confidence)
-        return _by_printed_id(best, fields.recipient_block, registers, pseudonymiser, letter_date)
-    candidates = name_address_candidates(fields.recipient_block, registers)
-    if len(candidates) > 1:
-        return RecipientMatch(
-            problem=Reason.AMBIGUOUS,
-            evidence=f"{len(candidates)} personer i registret passer på navn og adresse",
-        )
-    if len(candidates) == 1:
-        entry = candidates[0]
-        return RecipientMatch(
-            kind=entry.kind, pseudonym=entry.pseudonym, masked=entry.masked,
-            method=MatchMethod.NAME_ADDRESS, enrolment=entry.status,
-            child_under_15=is_child_on(entry.birth_date, letter_date),
-            evidence="fundet på navn og adresse",
-        )
-    at_address = address_candidate(
-        fields.recipient_block, registers, salutation_names(fields.sender_lines)
-    )
-    if at_address is not None and not fields.low_confidence:
-        return RecipientMatch(
-            kind=at_address.kind, pseudonym=at_address.pseudonym, masked=at_address.masked,
-            method=MatchMethod.NAME_ADDRESS, enrolment=at_address.status,
-            child_under_15=is_child_on(at_address.birth_date, letter_date),
-            evidence="fundet på adressen, hvor kun én i registret bor; navnet er delvist læst",
-        )
-    if fields.low_confidence:
-        return RecipientMatch(problem=Reason.LOW_CONFIDENCE, evidence="siden kunne ikke læses")
-    return RecipientMatch(evidence="intet id og ingen entydig navn/adresse i registret")
 
 
 def _match_department(text: str | None, departments: list[str]) -> str | None:

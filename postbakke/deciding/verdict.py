@@ -29,6 +29,10 @@ def decide(
 
 
 def _decide(recipient: RecipientMatch, physical_enclosure: bool) -> Verdict:
+    if recipient.estate:
+        # A deceased person's Digital Post closed at death: an estate is written to on
+        # paper, whatever a stale register export says.
+        return Verdict(VerdictKind.LEGITIMATE, Reason.ESTATE)
     if recipient.problem is not None:
         return Verdict(VerdictKind.REVIEW, recipient.problem)
     if recipient.method is MatchMethod.MANUAL and recipient.kind is None:

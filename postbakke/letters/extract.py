@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz
 
-from postbakke.letters import ids
+from postbakke.letters import ids, parties
 from postbakke.letters.enclosures import EnclosureKind, find_enclosure
 from postbakke.models import (
     BLOCK_LINE_GAP_MM,
@@ -26,6 +26,7 @@ from postbakke.models import (
     Fields,
     FoundId,
     IdKind,
+    IdRole,
     Letter,
     Line,
     Page,
@@ -51,6 +52,9 @@ LOW_PAGE_CONFIDENCE = 55.0
 # A two-line subject: the second line follows within this gap (one line of
 # 10-12 pt type leaves ~1.5-3 mm; the salutation comes after a blank line).
 SUBJECT_LINE_GAP_MM = 4.0
+# A copy list ("Kopi til:" and the lines under it) ends at a blank line: rows of it
+# follow each other within this gap (one line of 10-12 pt type leaves ~1.5-3 mm).
+COPY_LIST_GAP_MM = 4.0
 # A signature is within this distance below "Med venlig hilsen".
 SIGNATURE_REACH_MM = 35.0
 
@@ -168,18 +172,36 @@ def _number_confidence(hit: FoundId, row: list[Line]) -> float:
 
 
 def find_letter_ids(letter: Letter, options: ExtractOptions) -> tuple[list[FoundId], bool]:
-    """All recipient-ID candidates of the letter, and whether a CPR shows in the window."""
+    """All recipient-ID candidates of the letter, and whether a CPR shows in the window.
+
+    Each ID carries whose it is as far as the words say (`FoundId.role`): a number in
+    the address block is the addressee's, one on a copy line or in the lines under it
+    is the copy party's, and elsewhere the words around it tell (letters.parties).
+    """
     found: list[FoundId] = []
     window_cpr = False
     for index, page in enumerate(letter.pages):
+        copy_bottom: float | None = None  # the last row of a copy list under the signature
         for zone, row in _rows(page.lines, index == 0):
             if zone in ("letterhead", "footer"):
                 continue  # the sender's own numbers live there
             row.sort(key=lambda ln: ln.x0)
             text = " ".join(ln.text for ln in row)
+            top, bottom = min(ln.y0 for ln in row), max(ln.y1 for ln in row)
+            if parties.is_copy_line(text):
+                copy_bottom = bottom
+            elif copy_bottom is not None and top - copy_bottom <= COPY_LIST_GAP_MM:
+                copy_bottom = bottom  # the copy list goes on: "Advokatfirmaet Holm", "CVR ..."
+            else:
+                copy_bottom = None
             for hit in ids.find_ids(text, options.own_cvrs):
                 conf = _number_confidence(hit, row)
-                hit = replace(hit, zone=zone, y_mm=row[0].y0,
+                role = hit.role
+                if copy_bottom is not None:
+                    role = IdRole.COPY
+                elif zone == "window" and role is None:
+                    role = IdRole.ADDRESSEE
+                hit = replace(hit, zone=zone, y_mm=row[0].y0, role=role,
                               confidence=round(hit.confidence * conf, 4))
                 if (
                     index == 0 and hit.kind is IdKind.CPR
@@ -229,16 +251,22 @@ def recipient_block(page: Page, municipality_name: str = "") -> RecipientBlock:
         postcode, city = found_postcode
         texts = texts[:-1]
     attention = next((t for t in texts if _ATTENTION.match(t)), None)
-    rest = [t for t in texts if t != attention]
+    # "Værge for Karen Lund": the citizen the addressee acts for, not part of a name
+    behalf = next(((t, who) for t in texts if (who := parties.on_behalf_of(t))), None)
+    rest = [t for t in texts if t != attention and (behalf is None or t != behalf[0])]
     if postcode and (len(rest) >= 2 or (len(rest) == 1 and _STREET.match(rest[0]))):
         # the line above the postcode is the street; a lone line is the street only if
         # it looks like one (the name line can be lost on a poor scan)
         street = rest[-1]
         rest = rest[:-1]
     name = " ".join(rest) if rest else None
+    all_lines = tuple(b.text.strip() for b in block)
     return RecipientBlock(
         name=name, attention=attention, street=street, postcode=postcode, city=city,
-        confidence=conf, lines=tuple(b.text.strip() for b in block),
+        confidence=conf, lines=all_lines,
+        estate=parties.names_an_estate([t for t in texts if t != street]),
+        on_behalf_of=behalf[1] if behalf else None,
+        representative=parties.representative_of(attention),
     )
 
 

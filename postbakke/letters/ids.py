@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 from stdnum.dk import cpr as std_cpr
@@ -25,6 +25,7 @@ from stdnum.dk import cvr as std_cvr
 
 from postbakke import privacy
 from postbakke.identifiers import cpr_birth_date
+from postbakke.letters import parties
 from postbakke.models import FoundId, IdKind
 
 __all__ = ["OCR_DIGIT_CONFUSIONS", "find_ids", "mask_cpr_in_text"]
@@ -192,18 +193,25 @@ def find_ids(
     found: list[FoundId] = []
     prev_label: _Label | None = None  # the label of the run just before, if nothing between
     last_end = 0
-    for item in _runs_and_barriers(norm):
+    items = list(_runs_and_barriers(norm))
+    runs = [item for item in items if not isinstance(item, _Token)]
+    for item in items:
         if isinstance(item, _Token):  # digits that are no number (a date, a case number)
             prev_label, last_end = None, item.end
             continue
         label = _label_before(norm[last_end : item[0].start], prev_label)
+        # whose number it is: the words since the number before and up to the next one
+        index = runs.index(item)
+        start = runs[index - 1][-1].end if index else 0
+        end = runs[index + 1][0].start if index + 1 < len(runs) else len(norm)
+        role = parties.role_of(norm[start : item[0].start], norm[item[-1].end : end])
         prev_label, last_end = label, item[-1].end
         if label.other:
             continue
         for raw, shape in _candidates(item):
             fid = _judge(raw, shape, label, own, line_conf)
             if fid is not None:
-                found.append(fid)
+                found.append(replace(fid, role=role) if role else fid)
     return found
 
 

@@ -21,6 +21,7 @@ REASON_DA = {
     "ambiguous": "flere mulige modtagere",
     "low_confidence": "for usikker læsning",
     "child_under_15": "barn under 15 år",
+    "estate": "brevet er til et dødsbo (afdødes Digital Post er lukket)",
     "physical_enclosure": "brevet har et fysisk bilag",
     "enclosure_unclear": "brevet nævner et bilag, som ikke kunne bestemmes",
     "no_danish_id": "modtageren har intet dansk CPR- eller CVR-nummer (afgjort manuelt)",

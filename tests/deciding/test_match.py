@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from postbakke.deciding.addressee import match_recipient
 from postbakke.deciding.match import (
     Registers,
-    match_recipient,
     match_sender,
     name_fragment_agrees,
 )
@@ -75,16 +75,30 @@ def test_cpr_one_digit_off_does_not_match_the_register():
     assert verdict.reason is Reason.CPR_NOT_IN_REGISTER
 
 
-def test_id_contradicted_by_the_address_name_is_review():
+def test_an_id_of_someone_else_than_the_addressee_is_evidence_not_the_recipient():
+    """Jens's CPR printed in a letter whose address block names Grethe: the letter is to
+    Grethe (found by name and address), and about Jens."""
     match, verdict = verdict_of(Fields(recipient_ids=(cpr_id("0102031234"),),
                                        recipient_block=block("Grethe Sørensen", "Bakkevej 12")))
-    assert verdict.kind.value == "review" and verdict.reason is Reason.AMBIGUOUS
+    assert match.pseudonym == GRETHE.pseudonym and match.method is MatchMethod.NAME_ADDRESS
+    assert (verdict.kind.value, verdict.reason) == ("legitimate", Reason.EXEMPT)
+    # an addressee the register does not know: review, never the other person's verdict
+    match, verdict = verdict_of(Fields(recipient_ids=(cpr_id("0102031234"),),
+                                       recipient_block=block("Ole Ukendt", "Bakkevej 12")))
+    assert verdict.kind.value == "review" and match.pseudonym is None
 
 
-def test_two_different_printed_ids_are_ambiguous():
-    ids = (cpr_id("0102031234"), cpr_id("1506781236"))
+def test_two_printed_ids_that_may_both_be_the_addressees_are_ambiguous():
+    ids = (cpr_id("0102031235"), cpr_id("1506781237"))  # neither in the register
     _, verdict = verdict_of(Fields(recipient_ids=ids, recipient_block=block("Jens Hansen")))
     assert verdict.reason is Reason.AMBIGUOUS
+
+
+def test_of_two_printed_ids_the_one_that_fits_the_address_block_is_the_recipient():
+    ids = (cpr_id("0102031234"), cpr_id("1506781236"))  # Jens's, and Grethe's
+    match, verdict = verdict_of(Fields(recipient_ids=ids, recipient_block=block("Jens Hansen")))
+    assert match.pseudonym == JENS.pseudonym and match.method is MatchMethod.ID
+    assert verdict.reason is Reason.ENROLLED
 
 
 def test_unsure_repaired_cpr_needs_the_name_to_agree():
