@@ -388,7 +388,7 @@ CASE_PHRASES: dict[str, dict[str, list[str]]] = {
     },
     "estate_co_kin": {
         "training": ["c/o {kin}"],
-        "validation": ["Att.: {kin}"],
+        "validation": ["v/ {kin}"],
     },
     "estate_subject": {
         "training": ["Vedr. dødsboet efter {name}, cpr.nr. {cpr}"],
