@@ -301,13 +301,14 @@ def _write_single_letter(
     """One scanned letter in a file of its own (brev-NNN.pdf/.tif/.jpg/.png).
 
     `hand_rng`: the validation corpus's handwriting; `colour_rng`: scanned in colour;
-    `bitonal`: fax-like, BITONAL_DPI, 1 bit a pixel, as .tif (group 4) or .png.
+    `bitonal`: fax-like, BITONAL_DPI (or the lowest of `dpis` below it), 1 bit a pixel, as
+    .tif (group 4) or .png.
     """
     rng = scanner.rng
     if bitonal:
         choices = [".tif"] + ([".png"] if spec.n_pages == 1 else [])
         suffix = rng.choice(choices)
-        dpi = BITONAL_DPI
+        dpi = min(BITONAL_DPI, *dpis)  # below 200 only in a cheap test corpus
     else:
         choices = [f for f in CORPUS_FORMATS if spec.n_pages == 1 or f in (".pdf", ".tif")]
         weights = [CORPUS_FORMAT_WEIGHTS[CORPUS_FORMATS.index(f)] for f in choices]

@@ -238,7 +238,7 @@ def test_make_corpus_adds_the_cases_and_leaves_the_ordinary_letters_as_they_were
     assert bitonal and all(t.case == "sender_email_only" for t in bitonal)
     for t in bitonal:
         with Image.open(tmp_path / "cased" / TRAY_DIR / t.file) as im:
-            assert im.mode == "1" and round(im.info["dpi"][0]) == 200
+            assert im.mode == "1" and round(im.info["dpi"][0]) == 30  # 200 unless cheaper
     assert {t.level for t in extra} >= {"text", "clean", "mild", "medium", "harsh"}
 
 
@@ -250,3 +250,28 @@ def test_a_cpr_printed_about_someone_else_is_formatted_as_cpr() -> None:
         others = _digits(_printed_cprs(spec))
         if spec.case in ("parent_child", "estate", "representative") and others:
             assert others[-10:] in cprs, spec.case
+
+
+def test_an_email_only_letter_scanned_bitonal_is_a_200_dpi_one_bit_page(tmp_path: Path) -> None:
+    """Issue 20 item 4: the fax-like scan, at the corpus's usual resolutions."""
+    import random
+
+    import numpy as np
+
+    from postbakke.samples.corpus import _Scanner, _write_single_letter
+    from postbakke.samples.degrade import _NoiseFields
+
+    world, specs = make_case_specs(corpus_world(SEED, 40), SEED, 1)
+    (spec,) = [s for s in specs if s.case == "sender_email_only"]
+    spec.n_pages = 1
+    spec.pages_text = spec.pages_text[:1]
+    scanner = _Scanner(random.Random(1), _NoiseFields(np.random.default_rng(2)),
+                       np.random.default_rng(3), tmp_path, _NoiseFields(np.random.default_rng(4)))
+    t = _write_single_letter(world, spec, tmp_path, tmp_path, "brev-001", "mild", False,
+                             (200, 300), scanner, None, None, bitonal=True)
+    assert t.degradation.endswith("-bitonal") and t.degradation_details["bitonal"] is True
+    assert t.case == "sender_email_only" and t.sender == spec.sender.name
+    with Image.open(tmp_path / t.file) as im:
+        assert im.mode == "1" and round(im.info["dpi"][0]) == 200
+        grey = np.asarray(im.convert("L"))
+    assert set(np.unique(grey)) == {0, 255}
