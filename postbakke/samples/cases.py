@@ -361,13 +361,12 @@ class _Builder:
             firm, lawyer = cast.law_firm("tilmeldt")
             recipient = firm
             window = [firm.name,
-                      self.phrase("representative_lawyer_line", lawyer=lawyer,
-                                  name=citizen.name),
+                      *self.phrase("representative_lawyer_line", lawyer=lawyer,
+                                   name=citizen.name).split("\n"),
                       *_address_lines(firm)]
             sentence = self.phrase("representative_lawyer_sentence", name=citizen.name)
-            pages = self.pages(firm, department, "Vi har nu truffet afgørelse i sagen om "
-                               f"{subject[0].lower()}{subject[1:]}. Afgørelsen er "
-                               "beskrevet nedenfor.", sender)
+            pages = self.pages(firm, department, "Vi har nu behandlet sagen, og kommunens "
+                               "afgørelse er beskrevet nedenfor.", sender)
             kw = {"id_placement": "info", "id_label": "CVR",
                   "id_form": rng.choices(CVR_FORMS, weights=[7, 3])[0]}
         pages[0].insert(0, sentence)

@@ -414,9 +414,9 @@ CASE_PHRASES: dict[str, dict[str, list[str]]] = {
         "training": ["Værge for {name}"],
         "validation": ["på vegne af {name}"],
     },
-    "representative_lawyer_line": {  # under the firm's name in the window
+    "representative_lawyer_line": {  # under the firm's name in the window ("\n": 2 lines)
         "training": ["Att.: partsrepræsentant, advokat {lawyer}"],
-        "validation": ["Att.: advokat {lawyer}, på vegne af {name}"],
+        "validation": ["Att.: advokat {lawyer}\npå vegne af {name}"],  # two lines
     },
     "representative_subject": {
         "training": ["Vedr. {name}, cpr.nr. {cpr}"],
