@@ -22,6 +22,7 @@ The modules, in the order the data flows:
 - trays         one letter a file (make_tray) or a whole tray in one scan (make_batch)
 - degrade       the corpus's graded scan damage: clean, mild, medium, harsh
 - corpus        the evaluation corpus of `make bench` and `postbakke eval` (make_corpus)
+- cases         issue 20's letters about someone other than the addressee (make_case_specs)
 - evaluate      scoring an export against the truth
 - digital_counts  fictional weekly digital counts for the demo
 
@@ -29,6 +30,7 @@ The modules, in the order the data flows:
 below are the ones callers use; everything else is imported from its module.
 """
 
+from postbakke.samples.cases import CASES, make_case_specs
 from postbakke.samples.corpus import make_corpus
 from postbakke.samples.degrade import DEGRADATION_LEVELS
 from postbakke.samples.letter_pdf import render_letter_pdf
@@ -71,6 +73,8 @@ __all__ = [
     "load_truth",
     "make_batch",
     "make_corpus",
+    "make_case_specs",
+    "CASES",
     "make_letter_specs",
     "make_tray",
     "make_world",

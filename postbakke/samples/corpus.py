@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import tempfile
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -17,7 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from postbakke.samples.cases import CASES, LETTERS_PER_CASE_LETTER, make_case_specs
 from postbakke.samples.degrade import (
+    BITONAL_DPI,
     DEGRADATION_LEVELS,
     LEVEL_SPECS,
     _NoiseFields,
@@ -106,13 +109,33 @@ def make_corpus_specs(
     if validation:
         rng = random.Random(f"variant-{seed}")
         for spec in specs:
-            spec.body_size = rng.choice(VALIDATION_BODY_SIZES)
-            (dx0, dx1), (dy0, dy1) = (VALIDATION_BLOCK_INFO_SHIFT_MM if spec.layout == "block"
-                                      else VALIDATION_INFO_SHIFT_MM)
-            spec.info_shift = (round(rng.uniform(dx0, dx1), 1), round(rng.uniform(dy0, dy1), 1))
-            spec.subject_shift = round(rng.uniform(*VALIDATION_SUBJECT_SHIFT_MM[spec.layout]), 1)
-            spec.letterhead_colour = rng.choice(VALIDATION_LETTERHEAD_COLOURS)
+            _validation_look(spec, rng)
     return specs
+
+
+def _validation_look(spec: LetterSpec, rng: random.Random) -> None:
+    """The validation corpus's body size, info column and subject shifts, letterhead colour."""
+    spec.body_size = rng.choice(VALIDATION_BODY_SIZES)
+    (dx0, dx1), (dy0, dy1) = (VALIDATION_BLOCK_INFO_SHIFT_MM if spec.layout == "block"
+                              else VALIDATION_INFO_SHIFT_MM)
+    spec.info_shift = (round(rng.uniform(dx0, dx1), 1), round(rng.uniform(dy0, dy1), 1))
+    spec.subject_shift = round(rng.uniform(*VALIDATION_SUBJECT_SHIFT_MM[spec.layout]), 1)
+    spec.letterhead_colour = rng.choice(VALIDATION_LETTERHEAD_COLOURS)
+
+
+def make_case_corpus_specs(
+    world: World, seed: int, per_case: int, variant: str = "training"
+) -> tuple[World, list[LetterSpec]]:
+    """make_corpus's issue-20 letters (samples.cases): per_case of every case, in the
+    corpus's fonts (and, for the validation variant, its other look), with their world."""
+    validation = variant == "validation"
+    world, specs = make_case_specs(world, seed, per_case, variant,
+                                   VALIDATION_FONTS if validation else CORPUS_FONTS)
+    if validation:
+        rng = random.Random(f"case-variant-{seed}")
+        for spec in specs:
+            _validation_look(spec, rng)
+    return world, specs
 
 
 def _add_handwriting(plan: _ScanPlan, rng: random.Random) -> None:
@@ -143,6 +166,7 @@ def make_corpus(
     dpis: Sequence[int] = (200, 300),
     world: World | None = None,
     variant: str = "training",
+    case_letters: int | None = None,
 ) -> list[LetterTruth]:
     """The evaluation corpus: n letters with truth, text-layer and scanned, singly and in batches.
 
@@ -162,6 +186,14 @@ def make_corpus(
     in colour (RGB; stamps in red, pens in blue, tinted paper; labels end in
     "-colour"), drawn from a random stream of its own: the training corpus and the
     validation corpus's grey files are what they would be without colour scans.
+
+    Issue 20's letters (samples.cases.CASES: to a parent about a child, to a child,
+    to an estate, with a copy line, to a representative, abroad, sender by e-mail
+    only) come after the n_letters ordinary ones: `case_letters` of each case (None:
+    one per LETTERS_PER_CASE_LETTER ordinary letters, 0 below 16), files numbered on
+    from the ordinary ones, drawn from random streams of their own, so the ordinary
+    letters' files are what they were without them. Their world adds the people they
+    need to the registers.
     """
     if variant not in CORPUS_VARIANTS:
         raise ValueError(f"unknown corpus variant {variant!r}; use one of {CORPUS_VARIANTS}")
@@ -180,8 +212,13 @@ def make_corpus(
     tray.mkdir(parents=True, exist_ok=True)
     if world is None:
         world = corpus_world(seed, n_letters)
-    _ensure_registers(world, out_dir / "registers")
     specs = make_corpus_specs(world, seed, n_letters, variant)
+    per_case = (round(n_letters / LETTERS_PER_CASE_LETTER) if case_letters is None
+                else case_letters)
+    case_specs: list[LetterSpec] = []
+    if per_case > 0:
+        world, case_specs = make_case_corpus_specs(world, seed, per_case, variant)
+    _ensure_registers(world, out_dir / "registers")
 
     # ---- the plan: which letter is text, scanned alone or in a batch, at which level
     rng = random.Random(f"corpus-{seed}")
@@ -218,6 +255,7 @@ def make_corpus(
     pixel_rng = np.random.default_rng([seed, 5])
     colour_noise = _NoiseFields(np.random.default_rng([seed, 6]))
     with tempfile.TemporaryDirectory(prefix="postbakke-corpus-") as tmp:
+        scanner = _Scanner(rng, noise, pixel_rng, Path(tmp), colour_noise)
         for i, spec in enumerate(specs):
             stem = f"brev-{i + 1:03d}"
             if i in text:
@@ -229,31 +267,12 @@ def make_corpus(
                 continue
             if i in in_batch:
                 continue
-            choices = [f for f in CORPUS_FORMATS if spec.n_pages == 1 or f in (".pdf", ".tif")]
-            weights = [CORPUS_FORMAT_WEIGHTS[CORPUS_FORMATS.index(f)] for f in choices]
-            suffix = rng.choices(choices, weights=weights)[0]
-            dpi = rng.choice(list(dpis))
-            if suffix == ".png":
-                dpi = min(dpi, PNG_MAX_DPI)
-            plan = _plan_scan(rng, level_of[i], dpi, spec, i in upside, jpeg=suffix != ".png")
-            if validation:
-                _add_handwriting(plan, hand_rng)
-            if i in colour_singles:
-                plan.colour = paper_tint(colour_rng)
-            source = Path(tmp) / f"{stem}.pdf"
-            render_letter_pdf(world, spec, source)
-            pages = [
-                _scan_sheet(clean, plan, plan.skews[k], noise, pixel_rng,
-                            [m for m in plan.marks if m["page"] == k + 1], colour_noise)
-                for k, clean in enumerate(_render_pages(source, dpi, plan.colour is not None))
-            ]
-            name = f"{stem}{suffix}"
-            _write_single_scan(tray / name, pages, plan)
-            truth = letter_truth(spec, name, plan.label())
-            truth.level, truth.degradation_details = plan.level, plan.details()
-            truths[i] = truth
+            truths[i] = _write_single_letter(
+                world, spec, tray, Path(tmp), stem, level_of[i], i in upside, dpis,
+                scanner,
+                hand_rng if validation else None,
+                colour_rng if i in colour_singles else None)
 
-        scanner = _Scanner(rng, noise, pixel_rng, Path(tmp), colour_noise)
         for number, members in enumerate(batches, start=1):
             batch_truths = _write_corpus_batch(
                 out_dir, f"bakke-{number:02d}", [(i, specs[i]) for i in members], world,
@@ -266,7 +285,125 @@ def make_corpus(
     done = [t for t in truths if t is not None]
     if len(done) != n_letters:
         raise AssertionError("every letter gets a truth")
+    if case_specs:
+        done += _write_case_letters(out_dir, world, case_specs, seed, n_letters, len(batches),
+                                    levels, dpis, batch_share, batch_letters, validation)
     _merge_truth(out_dir / "truth.json", done)
+    return done
+
+
+def _write_single_letter(
+    world: World, spec: LetterSpec, tray: Path, tmp: Path, stem: str, level: str,
+    upside_down: bool, dpis: Sequence[int], scanner: _Scanner,
+    hand_rng: random.Random | None, colour_rng: random.Random | None,
+    bitonal: bool = False,
+) -> LetterTruth:
+    """One scanned letter in a file of its own (brev-NNN.pdf/.tif/.jpg/.png).
+
+    `hand_rng`: the validation corpus's handwriting; `colour_rng`: scanned in colour;
+    `bitonal`: fax-like, BITONAL_DPI (or the lowest of `dpis` below it), 1 bit a pixel, as
+    .tif (group 4) or .png.
+    """
+    rng = scanner.rng
+    if bitonal:
+        choices = [".tif"] + ([".png"] if spec.n_pages == 1 else [])
+        suffix = rng.choice(choices)
+        dpi = min(BITONAL_DPI, *dpis)  # below 200 only in a cheap test corpus
+    else:
+        choices = [f for f in CORPUS_FORMATS if spec.n_pages == 1 or f in (".pdf", ".tif")]
+        weights = [CORPUS_FORMAT_WEIGHTS[CORPUS_FORMATS.index(f)] for f in choices]
+        suffix = rng.choices(choices, weights=weights)[0]
+        dpi = rng.choice(list(dpis))
+        if suffix == ".png":
+            dpi = min(dpi, PNG_MAX_DPI)
+    plan = _plan_scan(rng, level, dpi, spec, upside_down, jpeg=suffix != ".png" and not bitonal)
+    plan.bitonal = bitonal
+    if hand_rng is not None:
+        _add_handwriting(plan, hand_rng)
+    if colour_rng is not None:
+        plan.colour = paper_tint(colour_rng)
+    source = tmp / f"{stem}.pdf"
+    render_letter_pdf(world, spec, source)
+    pages = [
+        _scan_sheet(clean, plan, plan.skews[k], scanner.noise, scanner.pixel_rng,
+                    [m for m in plan.marks if m["page"] == k + 1], scanner.colour_noise)
+        for k, clean in enumerate(_render_pages(source, dpi, plan.colour is not None))
+    ]
+    name = f"{stem}{suffix}"
+    _write_single_scan(tray / name, pages, plan)
+    truth = letter_truth(spec, name, plan.label())
+    truth.level, truth.degradation_details = plan.level, plan.details()
+    return truth
+
+
+# The levels of the e-mail-only letters scanned bitonal (fax-like) at BITONAL_DPI.
+BITONAL_LEVELS = ("mild", "medium")
+
+
+def _write_case_letters(
+    out_dir: Path, world: World, specs: list[LetterSpec], seed: int, first: int,
+    first_batch: int, levels: Sequence[str], dpis: Sequence[int], batch_share: float,
+    batch_letters: tuple[int, int], validation: bool,
+) -> list[LetterTruth]:
+    """The issue-20 letters after the ordinary ones: brev-NNN from first + 1, trays from
+    bakke-(first_batch + 1); random streams of their own.
+
+    Each case goes round "text" and the scan levels (5 letters of a case: one on each),
+    a `batch_share` of its scans in tray batches; the e-mail-only letters at a
+    BITONAL_LEVELS level are scanned bitonal at 200 dpi, in files of their own.
+    """
+    tray = out_dir / TRAY_DIR
+    rng = random.Random(f"case-corpus-{seed}")
+    hand_rng = random.Random(f"case-handwriting-{seed}") if validation else None
+    noise = _NoiseFields(np.random.default_rng([seed, 14]))
+    pixel_rng = np.random.default_rng([seed, 15])
+    colour_noise = _NoiseFields(np.random.default_rng([seed, 16]))
+    slots = (TEXT_LEVEL, *levels)
+    seen: Counter[str] = Counter()
+    level_of: dict[int, str] = {}
+    for i, spec in enumerate(specs):
+        level_of[i] = slots[(CASES.index(spec.case) + seen[spec.case]) % len(slots)]
+        seen[spec.case] += 1
+    bitonal = {i for i, spec in enumerate(specs)
+               if spec.case == "sender_email_only" and level_of[i] in BITONAL_LEVELS}
+    scanned = [i for i in range(len(specs)) if level_of[i] != TEXT_LEVEL]
+    upside: set[int] = set()
+    for level in levels:
+        members = [i for i in scanned if level_of[i] == level]
+        upside |= _level_counts(members, LEVEL_SPECS[level].upside_down_share, rng)
+    batchable = [i for i in scanned if i not in bitonal]
+    batched = sorted(rng.sample(batchable, round(len(batchable) * batch_share)))
+    batches: list[list[int]] = []
+    while batched:
+        size = rng.randint(*batch_letters)
+        batches.append(batched[:size])
+        batched = batched[size:]
+    in_batch = {i for batch in batches for i in batch}
+    truths: list[LetterTruth | None] = [None] * len(specs)
+    with tempfile.TemporaryDirectory(prefix="postbakke-cases-") as tmp:
+        scanner = _Scanner(rng, noise, pixel_rng, Path(tmp), colour_noise)
+        for i, spec in enumerate(specs):
+            stem = f"brev-{first + i + 1:03d}"
+            if level_of[i] == TEXT_LEVEL:
+                name = f"{stem}.pdf"
+                render_letter_pdf(world, spec, tray / name)
+                truth = letter_truth(spec, name, TEXT_LEVEL)
+                truth.level = TEXT_LEVEL
+                truths[i] = truth
+            elif i not in in_batch:
+                truths[i] = _write_single_letter(world, spec, tray, Path(tmp), stem,
+                                                 level_of[i], i in upside, dpis, scanner,
+                                                 hand_rng, None, i in bitonal)
+        for number, members in enumerate(batches, start=first_batch + 1):
+            batch_truths = _write_corpus_batch(
+                out_dir, f"bakke-{number:02d}", [(i, specs[i]) for i in members], world,
+                {i: level_of[i] for i in members}, upside, rng.choice(list(dpis)), scanner,
+                hand_rng)
+            for i, truth in zip(members, batch_truths, strict=True):
+                truths[i] = truth
+    done = [t for t in truths if t is not None]
+    if len(done) != len(specs):
+        raise AssertionError("every case letter gets a truth")
     return done
 
 

@@ -71,6 +71,8 @@ STAMP_INK_RGB = (205, 30, 40)  # red stamp pad
 PEN_INK_RGB = (20, 50, 170)  # blue ballpoint
 PAPER_TINT_GAINS = ((0.99, 1.0), (0.96, 1.0), (0.88, 0.98))
 CHROMA_NOISE_SHARE = 0.5
+BITONAL_THRESHOLD = 150  # grey level under which a bitonal (fax-like) scan prints black
+BITONAL_DPI = 200
 
 
 @dataclass
@@ -89,6 +91,8 @@ class _ScanPlan:
     dark_edges: tuple[float, float, int] | None  # sheet shift dx, dy (mm) and lid grey
     marks: list[dict[str, Any]] = field(default_factory=list)
     colour: tuple[float, float, float] | None = None  # paper tint (R, G, B gains); None: grey
+    bitonal: bool = False  # fax-like: every pixel black or white, stored 1 bit deep
+
 
     def details(self) -> dict[str, Any]:
         details = {
@@ -106,6 +110,8 @@ class _ScanPlan:
         if self.colour is not None:  # grey scans' details stay as they were
             details["colour"] = True
             details["paper_tint"] = list(self.colour)
+        if self.bitonal:
+            details["bitonal"] = True
         return details
 
     def label(self) -> str:
@@ -128,6 +134,8 @@ class _ScanPlan:
             parts.append("upside-down")
         if self.colour is not None:
             parts.append("colour")
+        if self.bitonal:
+            parts.append("bitonal")
         return "-".join(parts)
 
 
@@ -385,6 +393,8 @@ def _scan_sheet(
         where = rng.integers(0, h * w, n)
         flat[where] = np.where(rng.random(n) < 0.5, 0, 255)[:, None]
     np.clip(out, 0, 255, out=out)
+    if plan.bitonal:  # a fax-like scanner's fixed threshold: no grey left
+        return np.where(out < BITONAL_THRESHOLD, 0, 255).astype(np.uint8)
     return out.astype(np.uint8)
 
 
@@ -395,6 +405,19 @@ def _write_single_scan(
 
     suffix = path.suffix.lower()
     quality = plan.jpeg_quality or BATCH_JPEG_QUALITY
+    if plan.bitonal:  # 1 bit a pixel: PNG, or TIFF with CCITT group 4 as fax software stores it
+        if suffix not in (".png", ".tif"):
+            raise ValueError(f"a bitonal scan is stored as .png or .tif, not {suffix}")
+        images = [Image.fromarray(page).convert("L").point(lambda v: 255 if v >= 128 else 0,
+                                                              mode="1") for page in pages]
+        if suffix == ".png":
+            if len(images) != 1:
+                raise ValueError(f".png holds one page, not {len(images)}")
+            images[0].save(path, dpi=(plan.dpi, plan.dpi), optimize=True)
+        else:
+            images[0].save(path, save_all=True, append_images=images[1:],
+                           compression="group4", dpi=(plan.dpi, plan.dpi))
+        return
     if suffix in (".png", ".jpg"):
         if len(pages) != 1:
             raise ValueError(f"{suffix} holds one page, not {len(pages)}")

@@ -12,7 +12,9 @@ on the exported letter that starts at its first page (as a reviewer would see
 it), so a split error costs the fields only when the start was missed. A leak
 flag is right only on an exported letter that starts where a true leak starts:
 a flag on a fragment, a blank page or a non-leak is a wrong leak — a colleague
-accused without cause.
+accused without cause. A true leak the tool called legitimate is a silent miss:
+a leak nobody will ever look at (a letter for review at least gets a person's eye).
+Issue 20's letters (truth `case`) are also scored per case.
 """
 
 from __future__ import annotations
@@ -39,6 +41,17 @@ LEVEL_DA = {
     SCANNED_LEVEL: "scannet",
 }
 LEVEL_ORDER = (TEXT_LEVEL, "clean", "mild", "medium", "harsh", SCANNED_LEVEL)
+LEGITIMATE = "legitimate"
+# issue 20's cases (samples.cases.CASES), in the order of the table, with Danish names
+CASE_DA = {
+    "parent_child": "til forælder om barn",
+    "child": "til barn",
+    "estate": "dødsbo",
+    "copy": "kopi-linje",
+    "representative": "værge/repræsentant",
+    "foreign": "udlandet",
+    "sender_email_only": "kun afsenders e-mail",
+}
 
 
 def level_of(truth: LetterTruth) -> str:
@@ -65,6 +78,7 @@ class Scores:
     flagged_leaks: int = 0  # leak flags on exported letters attributed to this group
     right_leaks: int = 0
     missing: int = 0  # truth letters no exported letter starts at
+    silent_misses: int = 0  # true leaks the tool called legitimate: never looked at again
 
     @property
     def wrong_leaks(self) -> int:
@@ -122,6 +136,7 @@ class Evaluation:
     by_level: dict[str, Scores]
     by_layout: dict[str, Scores]
     problems: list[str] = field(default_factory=list)  # one line per disagreement
+    by_case: dict[str, Scores] = field(default_factory=dict)  # issue 20's cases (truth.case)
     unknown_letters: int = 0  # exported letters from files the truth does not know
 
 
@@ -138,7 +153,8 @@ def _judge(
     printed = truth.id_placement != "none" and truth.recipient_id is not None
     s.printed_id = int(printed)
     pages = ",".join(map(str, truth.pages))
-    where = f"{truth.file} side {pages} ({truth.degradation}, {truth.layout})"
+    case = f", {truth.case}" if truth.case else ""
+    where = f"{truth.file} side {pages} ({truth.degradation}, {truth.layout}{case})"
     if row is None:
         s.missing = 1
         return s, [f"{where}: intet brev begynder her"]
@@ -158,6 +174,7 @@ def _judge(
     s.verdict_right = int(right["verdict"])
     s.reason_right = int(right["reason"])
     s.printed_id_right = int(printed and right["recipient_pseudonym"])
+    s.silent_misses = int(truth.verdict == LEAK and row.get("verdict") == LEGITIMATE)
     problems = []
     for key, ok in right.items():
         if ok:
@@ -189,6 +206,7 @@ def evaluate(
     overall = Scores()
     by_level: dict[str, Scores] = {}
     by_layout: dict[str, Scores] = {}
+    by_case: dict[str, Scores] = {}
     problems: list[str] = []
     per_truth: dict[int, Scores] = {}
     for index, truth in enumerate(truths):
@@ -231,6 +249,8 @@ def evaluate(
         overall.add(scores)
         by_level.setdefault(level_of(truth), Scores()).add(scores)
         by_layout.setdefault(truth.layout, Scores()).add(scores)
+        if truth.case:
+            by_case.setdefault(truth.case, Scores()).add(scores)
     ordered_levels = {k: by_level[k] for k in LEVEL_ORDER if k in by_level}
     ordered_levels.update({k: v for k, v in sorted(by_level.items()) if k not in ordered_levels})
     return Evaluation(
@@ -239,6 +259,7 @@ def evaluate(
         by_layout=dict(sorted(by_layout.items())),
         problems=problems,
         unknown_letters=unknown,
+        by_case={k: by_case[k] for k in [*CASE_DA, *sorted(by_case)] if k in by_case},
     )
 
 
@@ -262,6 +283,15 @@ COLUMNS = (
     ("Læk-præcision", lambda s: percent(s.leak_precision)),
     ("Læk-genkaldelse", lambda s: percent(s.leak_recall)),
     ("Forkerte læk", lambda s: str(s.wrong_leaks)),
+    ("Tavse svigt", lambda s: str(s.silent_misses)),
+)
+# issue 20's per-case table: who the letter is to, and what came of it
+CASE_COLUMNS = (
+    ("Breve", lambda s: str(s.letters)),
+    ("Modtager", lambda s: percent(s.recipient)),
+    ("Vurdering", lambda s: percent(s.verdict)),
+    ("Forkerte læk", lambda s: str(s.wrong_leaks)),
+    ("Tavse svigt", lambda s: str(s.silent_misses)),
 )
 
 
@@ -285,11 +315,14 @@ def format_evaluation(ev: Evaluation) -> str:
     rows = [[label, *(cell(s) for _, cell in COLUMNS)] for label, s in groups]
     lines = _table(header, rows)
     o = ev.overall
+    if ev.by_case:
+        lines += ["", *format_case_table(ev)]
     lines.append("")
     lines.append(
         f"Trykt CPR/CVR læst rigtigt: {percent(o.printed_id_rate)} af {o.printed_id} breve. "
         f"Årsag rigtig: {percent(o.reason)}."
     )
+    lines.append("Tavse svigt: breve, der efter facit er læk, men som blev vurderet lovlige.")
     if o.missing:
         lines.append(f"{o.missing} breve i facit blev ikke fundet (ingen brev begynder på deres "
                      "første side).")
@@ -297,6 +330,17 @@ def format_evaluation(ev: Evaluation) -> str:
         lines.append(f"{ev.unknown_letters} breve i arbejdsmappen er fra filer, facit ikke "
                      "kender; de er ikke talt med.")
     return "\n".join(lines)
+
+
+def format_case_table(ev: Evaluation) -> list[str]:
+    """Issue 20's letters, one row per case: letters, recipient and verdict right, wrong
+    leaks, silent misses (empty when the truth has no such letters)."""
+    if not ev.by_case:
+        return []
+    header = ["Særlige breve", *(name for name, _ in CASE_COLUMNS)]
+    rows = [[f"{CASE_DA.get(k, k)} ({k})", *(cell(s) for _, cell in CASE_COLUMNS)]
+            for k, s in ev.by_case.items()]
+    return _table(header, rows)
 
 
 # --------------------------------------------------------------------------- thresholds
@@ -314,12 +358,13 @@ class Thresholds:
     min_leak_precision: float | None = None
     min_leak_recall: float | None = None
     max_wrong_leaks: int | None = None
+    max_silent_misses: int | None = None  # true leaks called legitimate (issue 20)
 
 
 # The issue's targets on the generated degraded corpus.
 ISSUE_TARGETS = Thresholds(
     min_split=0.99, min_recipient=0.99, min_sender=0.98, min_department=0.98,
-    min_verdict=0.98, max_wrong_leaks=0,
+    min_verdict=0.98, max_wrong_leaks=0, max_silent_misses=0,
 )
 
 _RATE_CHECKS = (
@@ -347,6 +392,9 @@ def check_thresholds(ev: Evaluation, thresholds: Thresholds) -> list[str]:
     limit = thresholds.max_wrong_leaks
     if limit is not None and o.wrong_leaks > limit:
         missed.append(f"Forkerte læk: {o.wrong_leaks} er flere end de tilladte {limit}")
+    limit = thresholds.max_silent_misses
+    if limit is not None and o.silent_misses > limit:
+        missed.append(f"Tavse svigt: {o.silent_misses} er flere end de tilladte {limit}")
     return missed
 
 

@@ -126,6 +126,8 @@ def _printed_id(spec: LetterSpec) -> str:
 
 def _id_label(spec: LetterSpec) -> str:
     """The label before an ID in the info column/block, varying with the layout."""
+    if spec.id_label:
+        return spec.id_label
     if isinstance(spec.recipient, Person):
         return {"classic": "CPR-nr.:", "block": "CPR-nr.", "compact": "Cpr.nr.:",
                 "modern": "Personnr."}[spec.layout]
@@ -133,9 +135,27 @@ def _id_label(spec: LetterSpec) -> str:
             "modern": "CVR"}[spec.layout]
 
 
+def _info_rows(spec: LetterSpec, rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The info column's (label, value) rows: date, case, sender, phone, e-mail (rows[2..4]),
+    the recipient's ID when printed there, then the rows about someone else.
+
+    An e-mail-only letter keeps date, case number and the e-mail (its label maybe
+    another), without the sender's name and phone.
+    """
+    rows = list(rows)
+    if spec.email_only:
+        rows = [rows[0], rows[1], (spec.email_label or rows[4][0], rows[4][1])]
+    elif spec.email_label:
+        rows[4] = (spec.email_label, rows[4][1])
+    if spec.id_placement == "info":
+        rows.append((_id_label(spec).rstrip(":"), _printed_id(spec)))
+    rows += spec.info_extra
+    return rows
+
+
 def _body_height(
     paragraphs: list[str], font: str, size: float, leading: float, gap: float,
-    closing: bool, enclosure: bool,
+    closing: bool, enclosure: bool, extra_lines: int = 0,
 ) -> float:
     """Millimetres the body takes at this size, with the signature block on the last page."""
     from reportlab.lib.units import mm
@@ -145,6 +165,7 @@ def _body_height(
     height = lines * leading + gap * len(paragraphs)
     if closing:  # "Med venlig hilsen", a gap, name, title, department (and an enclosure)
         height += 14 + 3 * leading + (4 + leading if enclosure else 0)
+        height += extra_lines * (4 + leading)  # a copy line
     return height
 
 
@@ -255,6 +276,8 @@ def render_letter_pdf(world: World, spec: LetterSpec, path: Path) -> None:
             if spec.attention:
                 window.append(spec.attention)
             window += [r.street, f"{r.postcode} {r.city}"]
+            if spec.window_lines:  # an estate, a guardian, a foreign address, ...
+                window = list(spec.window_lines)
             if spec.id_placement == "window":
                 label = "CPR-nr." if isinstance(r, Person) else "CVR-nr."
                 window.append(f"{label} {_printed_id(spec)}")
@@ -278,13 +301,13 @@ def render_letter_pdf(world: World, spec: LetterSpec, path: Path) -> None:
                     ("Telefon", s_.phone),
                     ("E-mail", s_.email),
                 ]
-                if spec.id_placement == "info":
-                    rows.append((_id_label(spec), _printed_id(spec)))
+                rows = _info_rows(spec, rows)
                 for k, (label, value) in enumerate(rows):
                     y = 96 + info_dy + 4.6 * k
                     text(50 + info_dx, y, label, bold, 9, "right")
                     text(53 + info_dx, y, value, regular, 9)
-                subject_y = 130.0
+                # more rows than the ordinary letters' six push the subject down
+                subject_y = max(130.0, 96 + 4.6 * len(rows) + 5)
             elif layout == "modern":
                 rows = [
                     ("Dato", _date_da(spec.letter_date)),
@@ -293,8 +316,7 @@ def render_letter_pdf(world: World, spec: LetterSpec, path: Path) -> None:
                     ("Direkte tlf.", s_.phone),
                     ("Mail", s_.email),
                 ]
-                if spec.id_placement == "info":
-                    rows.append((_id_label(spec), _printed_id(spec)))
+                rows = _info_rows(spec, rows)
                 label_size = fit([r_[0] for r_ in rows], bold, 8.5, 150 - INFO_ZONE_CLASSIC[0])
                 value_size = fit([r_[1] for r_ in rows], regular, 8.5, 195 - 153)
                 for k, (label, value) in enumerate(rows):
@@ -312,6 +334,14 @@ def render_letter_pdf(world: World, spec: LetterSpec, path: Path) -> None:
                 ]
                 if spec.id_placement == "info":
                     info.append(f"{_id_label(spec)} {_printed_id(spec)}")
+                if spec.email_only or spec.info_extra:
+                    info = [f"{label}: {value}" for label, value in _info_rows(spec, [
+                        ("Dato", _date_da(spec.letter_date)),
+                        ("Sagsnr.", spec.case_number),
+                        ("Sagsbehandler", s_.name),
+                        ("Direkte tlf.", s_.phone),
+                        ("E-mail", s_.email),
+                    ])]
                 if layout == "classic":
                     x0, size, step = 125.0, fit(info, regular, 9, 70), 4.6
                     subject_y = 110.0
@@ -323,6 +353,8 @@ def render_letter_pdf(world: World, spec: LetterSpec, path: Path) -> None:
 
             subject_y += spec.subject_shift
             subject_lines = [spec.subject]
+            if spec.subject_ref:  # "Vedr. jeres søn Emil, cpr.nr. ...": about someone else
+                subject_lines.insert(0, spec.subject_ref)
             if spec.id_placement == "subject":
                 if isinstance(r, Person):
                     subject_lines.insert(0, f"Vedr. {r.name}, cpr.nr. {_printed_id(spec)}")
@@ -342,7 +374,8 @@ def render_letter_pdf(world: World, spec: LetterSpec, path: Path) -> None:
         paragraphs = pages_text[page_no - 1]
         closing = page_no == spec.n_pages
         while size > BODY_MIN_SIZE and y + _body_height(
-            paragraphs, regular, size, leading, gap, closing, spec.enclosure
+            paragraphs, regular, size, leading, gap, closing, spec.enclosure,
+            int(bool(spec.copy_line)),
         ) > BODY_MAX_Y:
             size -= BODY_SIZE_STEP
             leading = round(size * 0.48, 2)
@@ -355,7 +388,7 @@ def render_letter_pdf(world: World, spec: LetterSpec, path: Path) -> None:
             y += 2
             text(BODY_X0, y, "Med venlig hilsen", regular, size)
             y += 12
-            for s in (
+            for s in spec.signature or (
                 spec.sender.name,
                 spec.sender.title,
                 f"{world.municipality_name}, {spec.department}",
@@ -366,6 +399,11 @@ def render_letter_pdf(world: World, spec: LetterSpec, path: Path) -> None:
                 y += 4
                 item = ENCLOSURES[sum(map(ord, spec.case_number)) % len(ENCLOSURES)]
                 text(BODY_X0, y, spec.enclosure_line or f"Vedlagt: {item}", regular, size)
+                y += leading
+            if spec.copy_line:  # "Kopi til: ...": who else got the letter
+                y += 4
+                text(BODY_X0, y, spec.copy_line, regular,
+                     fit([spec.copy_line], regular, size, BODY_X1 - BODY_X0))
                 y += leading
         if y > BODY_MAX_Y:
             raise ValueError(f"page {page_no} of the letter overflows ({y:.0f} mm)")

@@ -349,3 +349,191 @@ def _body_pages(
         pages.append([pool.pop() for _ in range(k)])
     pages[-1].append(contact)
     return pages
+
+
+# --------------------------------------------------------------------------- issue 20
+# Letters about someone other than the addressee (samples.cases). Each phrasing set
+# has a training and a validation form, never shared: the recogniser is tuned on the
+# training corpus and judged on the validation corpus's phrasings it never saw.
+# Placeholders: {name} a person's full name, {first} a first name, {cpr} a printed CPR,
+# {cvr} a CVR, {child} "søn"/"datter", {lawyer} "Jens Holm", {firm} a firm's name.
+CASE_PHRASES: dict[str, dict[str, list[str]]] = {
+    # letters to a parent about a child under 15
+    "parent_child_subject": {
+        "training": ["Vedr. jeres {child} {first}, cpr.nr. {cpr}",
+                     "Vedr. dit barn {name}, cpr.nr. {cpr}"],
+        "validation": ["Angående jeres {child} {first} ({cpr})",
+                       "Om {name}, personnummer {cpr}"],
+    },
+    "parent_child_info_label": {  # the child's CPR in the info column
+        "training": ["Barnets CPR-nr.", "Barnets cpr.nr."],
+        "validation": ["Barnets personnummer", "CPR-nr. (barn)"],
+    },
+    "parent_child_custody_line": {  # a line above the parent's name in the window
+        "training": ["Til forældremyndighedsindehaveren"],
+        "validation": ["Til forældrene til {name}"],
+    },
+    "parent_child_both": {  # both parents in the window: one line, or two ("\n")
+        "training": ["{a} og {b}"],
+        "validation": ["{a}\n{b}"],
+    },
+    # letters to an estate; the deceased is still "tilmeldt" in the (stale) register
+    "estate_window": {
+        "training": ["Boet efter {name}", "Dødsboet efter {name}"],
+        "validation": ["{genitive} dødsbo", "Boet v/ {name}"],
+    },
+    "estate_co_lawyer": {
+        "training": ["c/o Advokat {lawyer}"],
+        "validation": ["v/ bobestyrer, advokat {lawyer}"],
+    },
+    "estate_co_kin": {
+        "training": ["c/o {kin}"],
+        "validation": ["v/ {kin}"],
+    },
+    "estate_subject": {
+        "training": ["Vedr. dødsboet efter {name}, cpr.nr. {cpr}"],
+        "validation": ["Angående boet efter afdøde {name}, personnr. {cpr}"],
+    },
+    "estate_info_label": {
+        "training": ["Afdødes CPR-nr."],
+        "validation": ["Afdødes personnummer"],
+    },
+    # a copy line under the signature naming a second party with its own number
+    "copy_company": {
+        "training": ["Kopi til: {firm}, CVR {cvr}"],
+        "validation": ["Kopi sendt til: {firm}, CVR-nr. {cvr}",
+                       "Kopi af brevet er sendt til {firm} (CVR {cvr})"],
+    },
+    "copy_person": {
+        "training": ["Kopi: partsrepræsentant {name}, CPR {cpr}",
+                     "Kopi til: {name}, cpr.nr. {cpr}"],
+        "validation": ["Cc: {name}, personnr. {cpr}"],
+    },
+    # a guardian or a lawyer as the addressee, for the citizen they act for
+    "representative_guardian_line": {  # under the guardian's name in the window
+        "training": ["Værge for {name}"],
+        "validation": ["på vegne af {name}"],
+    },
+    "representative_lawyer_line": {  # under the firm's name in the window ("\n": 2 lines)
+        "training": ["Att.: partsrepræsentant, advokat {lawyer}"],
+        "validation": ["Att.: advokat {lawyer}\npå vegne af {name}"],  # two lines
+    },
+    "representative_subject": {
+        "training": ["Vedr. {name}, cpr.nr. {cpr}"],
+        "validation": ["Angående {name} (personnummer {cpr})"],
+    },
+    "representative_info_label": {
+        "training": ["Borgerens CPR-nr."],
+        "validation": ["Klientens personnummer"],
+    },
+    "representative_guardian_sentence": {  # opens the body
+        "training": ["Du modtager dette brev som værge for {name}."],
+        "validation": ["Vi skriver til dig, fordi du handler på vegne af {name}."],
+    },
+    "representative_lawyer_sentence": {
+        "training": ["I modtager dette brev som partsrepræsentant for {name}."],
+        "validation": ["Brevet sendes til jer som advokat for {name}."],
+    },
+    # sender by e-mail only: the info column's e-mail label and the signature
+    "email_label": {
+        "training": ["E-mail"],
+        "validation": ["Mail", "Email"],
+    },
+    "email_signature": {  # "\n" separates the signature's lines
+        "training": ["Favrskov Kommune, {department}"],
+        "validation": ["{department}\nFavrskov Kommune"],
+    },
+}
+
+# Foreign addresses: (street, postcode and city, country line); training and validation
+# use other countries and spellings.
+FOREIGN_ADDRESSES: dict[str, list[tuple[str, str, str]]] = {
+    "training": [
+        ("Lindenstraße 12", "22041 Hamburg", "Tyskland"),
+        ("Storgatan 5", "411 38 Göteborg", "Sverige"),
+        ("Kirkeveien 4", "0368 Oslo", "Norge"),
+        ("Bahnhofstraße 3a", "24937 Flensburg", "Tyskland"),
+        ("Drottninggatan 17", "252 21 Helsingborg", "Sverige"),
+    ],
+    "validation": [
+        ("Sveavägen 44", "113 59 Stockholm", "SWEDEN"),
+        ("Kerkstraat 21", "1017 GC Amsterdam", "Holland"),
+        ("ul. Dluga 7", "80-827 Gdansk", "Polen"),
+        ("14 Baker Street", "London NW1 6XE", "UNITED KINGDOM"),
+        ("Mühlenweg 8", "24103 Kiel", "GERMANY"),
+    ],
+}
+FOREIGN_NAMES = ["Hans Müller", "Anna Lindqvist", "Piotr Nowak", "Sarah Thompson",
+                 "Erik Johansson", "Ingrid Haugen", "Jan de Vries", "Katarzyna Kowalska"]
+
+# (subject, opening) of the case letters; openings may use {first} (the child's first
+# name), {name} (the deceased's or represented citizen's name) and _body_pages's fills.
+CASE_TOPICS: dict[str, dict[str, list[tuple[str, str]]]] = {
+    "parent_child": {
+        "training": [
+            ("Afgørelse om økonomisk friplads",
+             "Du har søgt om økonomisk friplads til {first}s plads i dagtilbud. Vi har "
+             "beregnet, at du er berettiget til en friplads på 60 procent fra {fra}."),
+            ("Indkaldelse til møde om jeres barn",
+             "Vi vil gerne invitere dig til et møde om {first}s trivsel {moede} kl. {kl} på "
+             "Rådhuset i Hinnerup."),
+        ],
+        "validation": [
+            ("Bevilling af aflastning",
+             "Vi har behandlet din ansøgning om aflastning til {first}. Vi har bevilget "
+             "aflastning i en weekend om måneden fra {fra}."),
+            ("Afgørelse om befordring til skole",
+             "{first} er bevilget kørsel til og fra skole fra {fra}, fordi skolevejen er "
+             "vurderet som trafikfarlig."),
+        ],
+    },
+    "child": {
+        "training": [
+            ("Indkaldelse til Tandplejen",
+             "Du er indkaldt til undersøgelse hos Den Kommunale Tandpleje {moede} kl. {kl}. "
+             "Tag gerne en voksen med."),
+            ("Velkommen i fritidsklubben",
+             "Velkommen i fritidsklubben. Du kan komme i klubben fra {fra}, og vi glæder os "
+             "til at se dig."),
+        ],
+        "validation": [
+            ("Invitation til samtale med sundhedsplejersken",
+             "Sundhedsplejersken vil gerne tale med dig på skolen {moede} kl. {kl}."),
+            ("Dit nye skolekort",
+             "Du kan bruge dit skolekort i bussen fra {fra}. Husk at have det med hver dag."),
+        ],
+    },
+    "estate": {
+        "training": [
+            ("Tilbagebetaling af for meget udbetalt pension",
+             "Favrskov Kommune har fået oplyst, at {name} er afgået ved døden. Der er "
+             "udbetalt pension for perioden efter dødsfaldet, og beløbet skal betales "
+             "tilbage af boet."),
+            ("Afhentning af hjælpemidler",
+             "Kommunen har udlånt hjælpemidler til {name}. Vi vil gerne aftale, hvornår vi "
+             "kan hente dem på adressen."),
+        ],
+        "validation": [
+            ("Opgørelse af boligstøtte",
+             "Efter {name}s død har vi gjort boligstøtten op. Opgørelsen viser et "
+             "tilgodehavende, som bliver udbetalt til boet."),
+            ("Ophør af hjemmehjælp",
+             "Vi har registreret, at {name} er død, og at hjemmehjælpen derfor er ophørt "
+             "fra {fra}."),
+        ],
+    },
+}
+ESTATE_MIDDLE = [
+    "Vi beklager, at vi må henvende os i en svær tid.",
+    "Opgørelsen bliver sendt til boet, og beløbet kan trækkes i boets midler.",
+]
+EMAIL_ONLY_CONTACT = {
+    "person": "Hvis du har spørgsmål, er du velkommen til at kontakte os.",
+    "company": "Hvis I har spørgsmål, er I velkomne til at kontakte os.",
+}
+
+
+def case_phrase(rng: random.Random, key: str, validation: bool, **fill: str) -> str:
+    """One phrasing of `key` for the training or the validation corpus, filled in."""
+    return rng.choice(CASE_PHRASES[key]["validation" if validation else "training"]).format(
+        **fill)

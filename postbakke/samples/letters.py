@@ -69,6 +69,18 @@ class LetterSpec:
     info_shift: tuple[float, float] = (0.0, 0.0)  # (dx, dy) mm of the info column/block
     subject_shift: float = 0.0  # mm down (+) or up (-) from the layout's subject line
     letterhead_colour: tuple[float, float, float] | None = None  # RGB 0-1; None = black
+    # Issue 20's letters about someone other than the addressee (samples.cases); the
+    # defaults draw the ordinary letters as they always were.
+    case: str = ""  # "parent_child", "child", "estate", ...; "" = an ordinary letter
+    window_lines: list[str] = field(default_factory=list)  # the address block, when not
+    # the recipient's own name (c/o or Att.), street and postcode/city
+    subject_ref: str = ""  # a "Vedr. ..." line before the subject about someone else
+    info_extra: list[tuple[str, str]] = field(default_factory=list)  # (label, value) rows
+    id_label: str = ""  # the recipient's ID label in the info column; "" = the layout's own
+    copy_line: str = ""  # under the signature: "Kopi til: ..., CVR 12345678"
+    email_only: bool = False  # info: no sender name or phone; signature: department only
+    email_label: str = ""  # the e-mail row's label; "" = the layout's own
+    signature: list[str] = field(default_factory=list)  # lines under "Med venlig hilsen"
 
 
 def _case_number(rng: random.Random) -> str:

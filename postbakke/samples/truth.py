@@ -48,6 +48,9 @@ class LetterTruth:
     level: str = ""
     degradation_details: dict[str, Any] = field(default_factory=dict)
     font: str = ""
+    # issue 20: "parent_child", "child", "estate", "copy", "representative", "foreign",
+    # "sender_email_only" (samples.cases); "" for the ordinary letters
+    case: str = ""
 
 
 def expected_verdict(spec: LetterSpec) -> tuple[str, str]:
@@ -57,6 +60,10 @@ def expected_verdict(spec: LetterSpec) -> tuple[str, str]:
     else by name+address, which the world guarantees to be unique for everyone
     in the register. Namesakes elsewhere never make a match.
     """
+    if spec.case == "estate":  # never a leak, whatever the register says of the deceased
+        return "legitimate", "estate"
+    if spec.case == "foreign":  # no Danish recipient
+        return "review", "no_recipient"
     verdict = _expected_without_enclosure(spec)
     if spec.enclosure and verdict[0] == "leak":
         return "legitimate", "physical_enclosure"  # never a leak (domain.md)
@@ -93,12 +100,14 @@ def letter_truth(spec: LetterSpec, file: str, degradation: str) -> LetterTruth:
         match: str | None = "id" if printed else "name_address"
     else:
         match = None
+    if spec.case in ("estate", "foreign"):  # no recipient to find in the register
+        known, status, match = False, None, None
     return LetterTruth(
         file=file,
         pages=list(range(1, spec.n_pages + 1)),
         recipient_kind=kind if known else None,
         recipient_id=digits if known else None,
-        recipient_name=r.name,
+        recipient_name=spec.window_lines[0] if spec.case == "estate" else r.name,
         department=spec.department,
         sender=spec.sender.name,
         verdict=verdict,
@@ -111,6 +120,7 @@ def letter_truth(spec: LetterSpec, file: str, degradation: str) -> LetterTruth:
         id_placement=spec.id_placement,
         category=spec.category,
         font=font_family(spec.font) if spec.font else "",
+        case=spec.case,
     )
 
 

@@ -82,8 +82,9 @@ def test_every_degradation_level_is_present_and_graded(corpus) -> None:
     levels = Counter(t.level for t in truths)
     assert set(levels) == {TEXT_LEVEL, *DEGRADATION_LEVELS}
     scanned = [t for t in truths if t.level != TEXT_LEVEL]
-    per_level = Counter(t.level for t in scanned).values()
-    assert max(per_level) - min(per_level) <= 1  # spread evenly
+    # spread evenly (issue 20's case letters go round the levels by case: test_cases)
+    per_level = Counter(t.level for t in scanned if not t.case).values()
+    assert max(per_level) - min(per_level) <= 1
     for t in truths:
         assert t.degradation.startswith(t.level), t.degradation
         assert (t.level == TEXT_LEVEL) == (not t.degradation_details)
@@ -138,6 +139,8 @@ def test_truth_agrees_with_the_registers(corpus) -> None:
     registered_names = {row["name"] for row in register.values()}
     for t in truths:
         where = f"{t.file} {t.pages} {t.category}"
+        if t.case:  # issue 20's letters: test_cases checks their truth
+            continue
         if t.match in ("id", "name_address"):
             assert register[t.recipient_id]["status"] == t.enrolment, where
             expected = (
@@ -304,7 +307,8 @@ def test_validation_corpus_scans_a_third_of_its_colour_letterhead_files_in_colou
                          variant="validation")
     specs = make_corpus_specs(corpus_world(seed, n), seed, n, "validation")
     by_file: dict[str, list[tuple[LetterTruth, bool]]] = {}
-    for t, spec in zip(truths, specs, strict=True):
+    assert any(t.case for t in truths)  # issue 20's letters: grey, or bitonal (test_cases)
+    for t, spec in zip([t for t in truths if not t.case], specs, strict=True):
         if t.level != TEXT_LEVEL:
             by_file.setdefault(t.file, []).append((t, spec.letterhead_colour is not None))
     colour_files = set()

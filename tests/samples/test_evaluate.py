@@ -220,3 +220,62 @@ def test_eval_prints_the_table_and_fails_below_a_threshold(tmp_path: Path, run) 
     result = run("eval", str(truth_file), "--max-wrong-leaks", "0")
     assert result.exit_code == 1
     assert "Forkerte læk: 1 er flere end de tilladte 0" in result.output
+
+
+# --------------------------------------------------------------------------- issue 20
+
+CASE_TRUTHS = [
+    replace(truth("sager.pdf", [1]), case="parent_child"),  # a leak: the parent is enrolled
+    replace(truth("sager.pdf", [2], verdict="legitimate", reason="estate", recipient=None,
+                  placement="none"), case="estate"),
+    replace(truth("sager.pdf", [3], verdict="legitimate", reason="child_under_15",
+                  recipient="0101151234"), case="child"),
+    replace(truth("sager.pdf", [4]), case="copy"),
+    truth("sager.pdf", [5]),  # an ordinary letter: in no case row
+]
+
+
+def test_a_true_leak_called_legitimate_is_a_silent_miss_and_fails_the_zero_limit():
+    """GIVEN a parent's letter about a child WHEN the tool calls it legitimate/child_under_15
+    THEN it is a silent miss, in its case's row, and the issue's targets are missed."""
+    rows = [exported(t) for t in CASE_TRUTHS]
+    rows[0] = exported(CASE_TRUTHS[0], verdict="legitimate", reason="child_under_15",
+                       recipient_pseudonym=PSEUDONYMS.pseudonym("0101151234"))
+    rows[1] = exported(CASE_TRUTHS[1], verdict="leak", reason="enrolled")  # an estate flagged
+    ev = evaluate(CASE_TRUTHS, rows, SECRET)
+    assert (ev.overall.silent_misses, ev.overall.wrong_leaks) == (1, 1)
+    assert list(ev.by_case) == ["parent_child", "child", "estate", "copy"]  # CASE_DA's order
+    pc, estate = ev.by_case["parent_child"], ev.by_case["estate"]
+    assert (pc.letters, pc.recipient, pc.verdict, pc.wrong_leaks, pc.silent_misses) == (
+        1, 0.0, 0.0, 0, 1)
+    assert (estate.verdict, estate.wrong_leaks, estate.silent_misses) == (0.0, 1, 0)
+    assert ev.by_case["copy"].verdict == 1.0 and sum(s.letters for s in ev.by_case.values()) == 4
+    missed = check_thresholds(ev, ISSUE_TARGETS)
+    assert "Tavse svigt: 1 er flere end de tilladte 0" in missed
+    assert check_thresholds(ev, Thresholds(max_silent_misses=1)) == []
+
+
+def test_a_leak_sent_to_review_is_no_silent_miss():
+    rows = [exported(t) for t in CASE_TRUTHS]
+    rows[0] = exported(CASE_TRUTHS[0], verdict="review", reason="ambiguous")
+    ev = evaluate(CASE_TRUTHS, rows, SECRET)
+    assert ev.overall.silent_misses == 0 and ev.by_case["parent_child"].verdict == 0.0
+
+
+def test_the_per_case_table_renders_one_row_per_case_in_danish():
+    rows = [exported(t) for t in CASE_TRUTHS]
+    rows[0] = exported(CASE_TRUTHS[0], verdict="legitimate", reason="child_under_15")
+    table = format_evaluation(evaluate(CASE_TRUTHS, rows, SECRET))
+    assert "Tavse svigt" in table.splitlines()[0]  # a column of the main table too
+    lines = table.splitlines()
+    head = next(i for i, line in enumerate(lines) if line.startswith("Særlige breve"))
+    for column in ("Breve", "Modtager", "Vurdering", "Forkerte læk", "Tavse svigt"):
+        assert column in lines[head]
+    body = lines[head + 2: head + 6]
+    assert [line.split("(")[1].split(")")[0] for line in body] == [
+        "parent_child", "child", "estate", "copy"]
+    assert body[0].split()[-2:] == ["0", "1"]  # wrong leaks 0, silent misses 1
+    assert "til forælder om barn" in body[0] and "dødsbo" in body[2]
+    # a truth without issue 20's letters has no such table
+    assert "Særlige breve" not in format_evaluation(evaluate(TRUTHS, [exported(t) for t in
+                                                                      TRUTHS], SECRET))
