@@ -91,6 +91,11 @@ class LetterRecord:
     # The first copy's key when this letter is the same paper scanned again
     # (people/duplicates.py): listed, never counted.
     duplicate_of: LetterKey | None = None
+    # What the scan read of enclosures (Fields.physical_enclosure / unplaced_enclosure),
+    # kept so a decision after retention still knows it; None: a letter stored before
+    # the findings were kept (schema step 7), not known.
+    physical_enclosure: bool | None = None
+    unplaced_enclosure: bool | None = None
 
     @property
     def first_page(self) -> int:
@@ -330,6 +335,9 @@ class Store:
             row["pages"] = json.dumps(letter.pages)
             row["first_page"] = letter.first_page
             row["window_cpr"] = int(letter.window_cpr)
+            for name in ("physical_enclosure", "unplaced_enclosure"):
+                if row[name] is not None:
+                    row[name] = int(row[name])
             row["image_paths"] = json.dumps(letter.image_paths or [])
             row["recipient_block"] = _json_or_null(letter.recipient_block)
             row["field_boxes"] = _json_or_null(letter.field_boxes)
@@ -472,6 +480,8 @@ class Store:
             if row["duplicate_of_hash"] is not None else None
         for name in ("recipient_block", "field_boxes"):
             values[name] = json.loads(row[name]) if row[name] is not None else None
+        for name in ("physical_enclosure", "unplaced_enclosure"):
+            values[name] = bool(row[name]) if row[name] is not None else None
         return LetterRecord(**values)
 
     def letter(self, letter_id: int) -> LetterRecord | None:
