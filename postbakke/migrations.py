@@ -281,6 +281,13 @@ def _letter_enclosures(db: sqlite_utils.Database) -> None:
                "WHERE unplaced_enclosure IS NULL AND reason = 'enclosure_unclear'")
 
 
+def _copies_by_recipient(db: sqlite_utils.Database) -> None:
+    """An index on letters (recipient_pseudonym, scanned_on): a letter whose sender was not
+    read finds the earlier scans of the same paper by its recipient (people/duplicates.py:
+    a field one scan missed is no difference), without reading the window's letters."""
+    db.table("letters").create_index(["recipient_pseudonym", "scanned_on"], if_not_exists=True)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "the schema before versions were kept", _schema_v1),
     Migration(2, "letters: recipient_block and field_boxes", _letters_for_the_work_station),
@@ -289,6 +296,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "letters: duplicate_of; distinct_letters", _letter_duplicates),
     Migration(6, "follow-up figures by scan day and kind, kept by triggers", _followup_figures),
     Migration(7, "letters: physical_enclosure and unplaced_enclosure", _letter_enclosures),
+    Migration(8, "letters: index by recipient and scan day (copies)", _copies_by_recipient),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
