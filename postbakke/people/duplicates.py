@@ -11,8 +11,10 @@ text is near-identical (rapidfuzz) and no field that both scans read differs:
 - the subject.
 A field one scan did not read (None or empty) is no difference: a leak whose
 sender the first scan missed is the same paper when the second reads it. What
-does agree must be enough: the recipient, or else both the subject and the
-sender. Two scans that agree on nothing but the text are never merged.
+does agree must be enough: the recipient always (by pseudonym, by block, or by
+the one block read standing in the other's text). Letters with no recipient to
+compare on either side (standard texts to "Kære borger" with an unread window)
+are never merged on sender, subject and text alone.
 
 A copy is stored with `duplicate_of` = the first copy's key: listed, never
 counted (summary, report, digests, follow-ups, review queue). The same standard
@@ -82,10 +84,6 @@ class Content:
                    letter.subject, letter.ocr_text)
 
 
-def _agree(a: bool | None, b: bool | None) -> bool | None:
-    return None if a is None or b is None else a and b
-
-
 def recipient_agreement(a: Content, b: Content) -> bool | None:
     """Whether two letters go to the same recipient; None when one of them has nothing
     to compare (the other's text is not read here: see `is_copy`).
@@ -127,11 +125,10 @@ def _field_agreement(new: Content, old: Content) -> tuple[bool | None, bool | No
 
 
 def _enough(recipient: bool | None, sender: bool | None, subject: bool | None) -> bool:
-    """No field both scans read differs, and what agrees is enough: the recipient, or
-    else both the subject and the sender."""
+    """No field both scans read differs, and the recipient agrees."""
     if any(agreement is False for agreement in (recipient, sender, subject)):
         return False
-    return bool(recipient) or bool(_agree(subject, sender))
+    return bool(recipient)
 
 
 def may_be_copy(new: Content, old: Content) -> bool:
