@@ -264,6 +264,30 @@ def _followup_figures(db: sqlite_utils.Database) -> None:
         "GROUP BY fl.followup_id, coalesce(l.kind, '')")
 
 
+def _letter_enclosures(db: sqlite_utils.Database) -> None:
+    """letters.physical_enclosure / unplaced_enclosure: what the scan read of enclosures
+    (0/1), kept on the row so a person's decision after retention has cleared the text
+    still knows it (people/review.py). Old rows get what their own verdict recorded: a
+    letter legitimate for a physical enclosure had one, a letter in review for an unclear
+    enclosure had an unplaced one; every other old row stays NULL (not known: the
+    decision reads the text, while it is kept). No rule code runs here."""
+    present = db.table("letters").columns_dict
+    for name in ("physical_enclosure", "unplaced_enclosure"):
+        if name not in present:
+            db.execute(f"ALTER TABLE letters ADD COLUMN {name} INTEGER")
+    db.execute("UPDATE letters SET physical_enclosure = 1 "
+               "WHERE physical_enclosure IS NULL AND reason = 'physical_enclosure'")
+    db.execute("UPDATE letters SET unplaced_enclosure = 1 "
+               "WHERE unplaced_enclosure IS NULL AND reason = 'enclosure_unclear'")
+
+
+def _copies_by_recipient(db: sqlite_utils.Database) -> None:
+    """An index on letters (recipient_pseudonym, scanned_on): a letter whose sender was not
+    read finds the earlier scans of the same paper by its recipient (people/duplicates.py:
+    a field one scan missed is no difference), without reading the window's letters."""
+    db.table("letters").create_index(["recipient_pseudonym", "scanned_on"], if_not_exists=True)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "the schema before versions were kept", _schema_v1),
     Migration(2, "letters: recipient_block and field_boxes", _letters_for_the_work_station),
@@ -271,6 +295,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "audit_log (append-only)", _audit_log),
     Migration(5, "letters: duplicate_of; distinct_letters", _letter_duplicates),
     Migration(6, "follow-up figures by scan day and kind, kept by triggers", _followup_figures),
+    Migration(7, "letters: physical_enclosure and unplaced_enclosure", _letter_enclosures),
+    Migration(8, "letters: index by recipient and scan day (copies)", _copies_by_recipient),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

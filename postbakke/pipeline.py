@@ -469,6 +469,8 @@ def assess_letter(
         image_paths=[p.image_path for p in letter.pages if p.image_path],
         recipient_block=printed_block(fields.recipient_block),
         field_boxes=boxes_as_json(locate_fields(letter.pages, fields)),
+        physical_enclosure=fields.physical_enclosure,
+        unplaced_enclosure=fields.unplaced_enclosure,
     )
 
 

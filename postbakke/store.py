@@ -91,6 +91,11 @@ class LetterRecord:
     # The first copy's key when this letter is the same paper scanned again
     # (people/duplicates.py): listed, never counted.
     duplicate_of: LetterKey | None = None
+    # What the scan read of enclosures (Fields.physical_enclosure / unplaced_enclosure),
+    # kept so a decision after retention still knows it; None: a letter stored before
+    # the findings were kept (schema step 7), not known.
+    physical_enclosure: bool | None = None
+    unplaced_enclosure: bool | None = None
 
     @property
     def first_page(self) -> int:
@@ -119,7 +124,8 @@ class LetterFacts(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class StoredLetter:
-    """What the copy look-up compares of a stored letter (people/duplicates.py)."""
+    """What the copy look-up compares of a stored letter (people/duplicates.py); the text
+    is read apart (`Store.letter_texts`), only for letters the other fields leave open."""
 
     id: int
     key: LetterKey
@@ -330,6 +336,9 @@ class Store:
             row["pages"] = json.dumps(letter.pages)
             row["first_page"] = letter.first_page
             row["window_cpr"] = int(letter.window_cpr)
+            for name in ("physical_enclosure", "unplaced_enclosure"):
+                if row[name] is not None:
+                    row[name] = int(row[name])
             row["image_paths"] = json.dumps(letter.image_paths or [])
             row["recipient_block"] = _json_or_null(letter.recipient_block)
             row["field_boxes"] = _json_or_null(letter.field_boxes)
@@ -472,6 +481,8 @@ class Store:
             if row["duplicate_of_hash"] is not None else None
         for name in ("recipient_block", "field_boxes"):
             values[name] = json.loads(row[name]) if row[name] is not None else None
+        for name in ("physical_enclosure", "unplaced_enclosure"):
+            values[name] = bool(row[name]) if row[name] is not None else None
         return LetterRecord(**values)
 
     def letter(self, letter_id: int) -> LetterRecord | None:
@@ -862,30 +873,49 @@ class Store:
 
     def duplicate_candidates(self, pseudonym: str | None, sender: str | None, start: str,
                              end: str) -> list[StoredLetter]:
-        """Counted letters with text from the same sender (None: the unknown one), scanned
-        from `start` to `end`: with a pseudonym, those to it or to no known recipient.
+        """Counted letters with text scanned from `start` to `end` that a letter of this
+        sender and recipient pseudonym may be a copy of, without their text (`ocr_text`
+        None: `letter_texts` reads it for those worth comparing).
 
-        Each look-up is one range of the index (sender, recipient_pseudonym, scanned_on)
-        or (sender, scanned_on): it reads the sender's letters of the window, never more.
+        A field one scan did not read is no difference: with a sender, the letters of that
+        sender and of none; with a pseudonym, the letters to it and to none; without one,
+        any. Each look-up is one range of an index: (sender, recipient_pseudonym,
+        scanned_on), (sender, scanned_on), (recipient_pseudonym, scanned_on), or, with
+        neither known, (scanned_on): the window's letters, never more.
         """
-        lookups: list[tuple[str, list[object]]] = (
+        senders: list[tuple[str, list[object]]] = (
+            [("sender = ?", [sender]), ("sender IS NULL", [])] if sender is not None
+            else [("1", [])])
+        recipients: list[tuple[str, list[object]]] = (
             [("recipient_pseudonym = ?", [pseudonym]), ("recipient_pseudonym IS NULL", [])]
             if pseudonym is not None else [("1", [])])
         found: dict[int, StoredLetter] = {}
-        for where, values in lookups:
-            for r in self.db.execute(
-                "SELECT id, file_hash, first_page, scanned_on, recipient_pseudonym, "
-                "recipient_block, sender, subject, ocr_text FROM letters "
-                f"WHERE sender IS ? AND {where} AND scanned_on BETWEEN ? AND ? "
-                f"AND {COUNTED} AND ocr_text IS NOT NULL",
-                [sender, *values, start, end],
-            ).fetchall():
-                found[r[0]] = StoredLetter(
-                    id=r[0], key=LetterKey(r[1], r[2]), scanned_on=r[3],
-                    recipient_pseudonym=r[4],
-                    recipient_block=json.loads(r[5]) if r[5] else None,
-                    sender=r[6], subject=r[7], ocr_text=r[8])
+        for by_sender, sender_values in senders:
+            for by_recipient, recipient_values in recipients:
+                for r in self.db.execute(
+                    "SELECT id, file_hash, first_page, scanned_on, recipient_pseudonym, "
+                    f"recipient_block, sender, subject FROM letters WHERE {by_sender} "
+                    f"AND {by_recipient} AND scanned_on BETWEEN ? AND ? AND {COUNTED} "
+                    "AND ocr_text IS NOT NULL",
+                    [*sender_values, *recipient_values, start, end],
+                ).fetchall():
+                    found[r[0]] = StoredLetter(
+                        id=r[0], key=LetterKey(r[1], r[2]), scanned_on=r[3],
+                        recipient_pseudonym=r[4],
+                        recipient_block=json.loads(r[5]) if r[5] else None,
+                        sender=r[6], subject=r[7], ocr_text=None)
         return [found[i] for i in sorted(found)]
+
+    def letter_texts(self, letter_ids: Iterable[int]) -> dict[int, str]:
+        """The stored (masked) OCR text of these letters, by id (those that have one)."""
+        wanted = sorted(set(letter_ids))
+        found: dict[int, str] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            found.update(self.db.execute(
+                f"SELECT id, ocr_text FROM letters WHERE id IN ({','.join('?' * len(chunk))}) "
+                "AND ocr_text IS NOT NULL", chunk).fetchall())
+        return found
 
     def is_distinct_letter(self, key: LetterKey) -> bool:
         """Whether a person said this letter is a new letter, not a copy."""

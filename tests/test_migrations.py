@@ -149,3 +149,42 @@ def test_an_upgraded_workspace_knows_the_kind_of_each_old_letter(old_workspace):
     Store(old_workspace).close()
     stored = rows(old_workspace, "letters", "subject, kind")
     assert stored and all(kind == letter_kind(subject) for subject, kind in stored)
+
+
+def test_step_7_keeps_the_enclosure_findings_the_old_verdicts_recorded(old_workspace):
+    """Step 7 adds letters.physical_enclosure/unplaced_enclosure. An old letter's own
+    verdict tells what the scan read (legitimate for a physical enclosure, review for an
+    unclear one); of every other old letter it is not known (NULL: a decision falls back
+    to the text while it is kept)."""
+    with sqlite3.connect(old_workspace) as db:
+        db.execute("UPDATE letters SET verdict = 'legitimate', reason = 'physical_enclosure', "
+                   "ocr_text = NULL WHERE id = 1")
+    Store(old_workspace).close()
+    assert {"physical_enclosure", "unplaced_enclosure"} <= set(columns(old_workspace, "letters"))
+    assert rows(old_workspace, "letters", "id, physical_enclosure, unplaced_enclosure") == [
+        (1, 1, None), (2, None, None)]
+    store = Store(old_workspace)
+    assert (store.letter(1).physical_enclosure, store.letter(2).physical_enclosure) == (
+        True, None)
+
+
+def test_an_enclosure_letter_from_an_old_workspace_decided_after_retention_stays_legitimate(
+    old_workspace,
+):
+    """The old workspace's letter legitimate for its enclosure, its text since removed:
+    a person's decision (its recipient enrolled) keeps it legitimate."""
+    from postbakke.models import Decision, IdKind
+    from postbakke.people.review import record_decision
+
+    with sqlite3.connect(old_workspace) as db:
+        db.execute("UPDATE letters SET verdict = 'legitimate', reason = 'physical_enclosure', "
+                   "ocr_text = NULL WHERE id = 1")
+        pseudonym, masked = db.execute(
+            "SELECT recipient_pseudonym, recipient_masked FROM letters WHERE id = 1").fetchone()
+    store = Store(old_workspace)
+    entry = store.enrolment_entry(pseudonym)
+    assert entry is not None and entry.status.value == "tilmeldt"
+    decided = record_decision(store, 1, Decision(
+        recipient_kind=IdKind.CPR, recipient_pseudonym=pseudonym, recipient_masked=masked))
+    assert (decided.verdict, decided.reason) == ("legitimate", "physical_enclosure")
+    store.close()

@@ -292,13 +292,7 @@ def match_sender(fields: Fields, registers: Registers, tray: str | None) -> Send
             )
             method = "name" if member else None
     if member is None and fields.sender_email:
-        email = fields.sender_email.lower()
-        member = next((m for m in staff if m.email and m.email == email), None)
-        if member is None:  # an OCR'd "@" is often a "Q", "&" or "e"
-            member = _unique_best(
-                [(fuzz.ratio(email, m.email), m) for m in staff if m.email],
-                EMAIL_MATCH,
-            )
+        member = _by_email(fields.sender_email, staff)
         method = "email" if member else None
     if member is None and fields.sender_initials:
         initials = fields.sender_initials.upper()
@@ -321,6 +315,36 @@ def match_sender(fields: Fields, registers: Registers, tray: str | None) -> Send
         # the tray's name is a department only when the tray is named after one
         return SenderMatch(department=tray_department, method="tray")
     return SenderMatch()
+
+
+# Characters OCR may make of the "@" (Debian's Danish model has none): "Q", "&", "æ",
+# "G", "GØ" split off as a word of its own, or nothing at all.
+MAX_AT_READING = 2
+
+
+def _fits_misread_at(read: str, address: str) -> bool:
+    """Whether `read` is `address` with its "@" read as 0-2 other characters: the local
+    part exactly, the domain at EMAIL_MATCH (one misread letter in "favrskov.dk")."""
+    local, at, domain = address.partition("@")
+    if not (local and at and domain) or not read.startswith(local):
+        return False
+    gap = len(read) - len(local) - len(domain)
+    return (0 <= gap <= MAX_AT_READING
+            and fuzz.ratio(read[len(read) - len(domain):], domain) >= EMAIL_MATCH)
+
+
+def _by_email(read: str, staff: list[StaffMember]) -> StaffMember | None:
+    """The one staff member whose directory e-mail this reading is: the address itself;
+    else the only one it fits with a misread "@"; else the closest by EMAIL_MATCH with
+    no other within SENDER_MARGIN. Two that fit alike: none."""
+    email = re.sub(r"\s+", "", read.lower())
+    with_email = [(m, m.email.strip().lower()) for m in staff if m.email]
+    for candidates in ([m for m, address in with_email if address == email],
+                       [m for m, address in with_email if _fits_misread_at(email, address)]):
+        if candidates:  # one person (listed once, or in two departments) or none
+            return candidates[0] if len({m.name for m in candidates}) == 1 else None
+    return _unique_best([(fuzz.ratio(email, address), m) for m, address in with_email],
+                        EMAIL_MATCH)
 
 
 def _named_in_text(fields: Fields, staff: list[StaffMember]) -> StaffMember | None:

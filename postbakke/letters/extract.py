@@ -65,11 +65,18 @@ _INFO_LABEL = re.compile(
     re.IGNORECASE,
 )
 _GREETING = re.compile(r"(?:venlig\s+hilsen|mvh\b|hilsen\s*$)", re.IGNORECASE)
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-# Debian's Danish model has no "@": OCR reads "amh@favrskov.dk" as "amhQfavrskov.dk",
-# "amh&favrskov.dk" or "amhefavrskov.dk". After an e-mail label, take the token as
-# it is; the matcher compares it fuzzily with the directory's addresses.
-_EMAIL_LABELLED = re.compile(r"\be-?mail\s*:?\s*(\S+\.[a-z]{2,4})\b", re.IGNORECASE)
+_EMAIL = re.compile(r"[\w.+-]+\s?@\s?[\w-]+(?:[.,][\w-]+)*[.,][a-z]{2,4}\b",
+                    re.IGNORECASE)
+# Debian's Danish model has no "@": on a 200-dpi bitonal (fax-like) scan OCR reads
+# "amh@favrskov.dk" as "amhQfavrskov.dk", "amh&favrskov.dk", "amhæfavrskov.dk",
+# "amh GØ favrskov.dk" (the "@" split off as a word of its own), "amh @ favrskov.dk" or
+# "amh@favrskov,dk"; the label as "E-maiI:", "E-mai1", "E-rnail", "Email" or "Mail".
+# After such a label the words up to the one ending in a top-level domain are the
+# address (at most _EMAIL_WORDS of them), joined without their spaces; the matcher
+# compares the reading with the directory's addresses, "@" or not.
+_EMAIL_LABELLED = re.compile(r"^e?(?:m|rn)a[il1|!]{2}$")
+_EMAIL_END = re.compile(r"[.,][a-z]{2,4}$")
+_EMAIL_WORDS = 4
 _CASEWORKER = re.compile(r"^(?:sagsbehandler|kontaktperson)\s*:?\s*(.+)$", re.IGNORECASE)
 _INITIALS = re.compile(
     r"^(?:initialer|vores ref\.?|ref\.?)\s*:?\s*([A-ZÆØÅ]{2,5})\b", re.IGNORECASE
@@ -270,7 +277,19 @@ def recipient_block(page: Page, municipality_name: str = "") -> RecipientBlock:
     )
 
 
+# Words of a department's or the municipality's name: a signature line holding one is
+# the sender's unit ("Favrskov Kommune", "Jobcenter Favrskov"), not a person's name.
+_UNIT_WORDS = re.compile(
+    r"\b(?:kommunes?|jobcent(?:er|ret|eret)|cent(?:er|ret|eret)|afdeling(?:en)?"
+    r"|sekretariat(?:et)?|team(?:et)?|borgerservice|forvaltning(?:en)?|enhed(?:en)?"
+    r"|myndighed(?:en)?|rådhus(?:et)?|administration(?:en)?|staben|direktion(?:en)?"
+    r"|kontor(?:et)?|service|region(?:en)?)\b", re.IGNORECASE)
+
+
 def _signature(page: Page) -> str | None:
+    """The sender's name under "Med venlig hilsen": a name-like line that is neither a
+    label nor a department's or the municipality's name (a letter signed by the
+    department only has no sender name)."""
     lines = page.lines
     for index, line in enumerate(lines):
         if not _GREETING.search(line.text):
@@ -279,7 +298,8 @@ def _signature(page: Page) -> str | None:
             if candidate.y0 - line.y1 > SIGNATURE_REACH_MM:
                 break
             text = candidate.text.strip()
-            if _NAME_LIKE.match(text) and not _INFO_LABEL.match(text):
+            if (_NAME_LIKE.match(text) and not _INFO_LABEL.match(text)
+                    and not _UNIT_WORDS.search(text)):
                 return text
     return None
 
@@ -321,14 +341,47 @@ def _subject(page: Page) -> str | None:
     return None
 
 
+def _is_email_label(word: str) -> bool:
+    return bool(_EMAIL_LABELLED.match(re.sub(r"[^\w|!]", "", word.lower())))
+
+
+def _labelled_email(words: list[str]) -> str | None:
+    """The address after an e-mail label among a row's words, as read ("@" or not)."""
+    for index, word in enumerate(words):
+        joined = word + words[index + 1] if index + 1 < len(words) else ""
+        if _is_email_label(word):
+            rest = words[index + 1:]
+        elif joined and word.lower().startswith("e") and _is_email_label(joined):
+            rest = words[index + 2:]  # "E- mail:" read as two words
+        else:
+            continue
+        rest = [w for w in rest if w not in (":", ";")]
+        for end, value in enumerate(rest[:_EMAIL_WORDS]):
+            if _EMAIL_END.search(value.lower().rstrip(".")):
+                return "".join(rest[:end + 1])
+    return None
+
+
+def _clean_email(text: str) -> str:
+    """An address as read: lower case, no spaces, a comma before the domain's end a dot."""
+    text = re.sub(r"\s+", "", text.lower()).rstrip(".,;:")
+    return re.sub(r",(?=[a-z]{2,4}$)", ".", text)
+
+
 def _email(letter: Letter) -> str | None:
+    """The first e-mail address outside the letterhead and footer (the municipality's own
+    mailbox lives there), read by row: an address and its label may be words apart."""
     for index, page in enumerate(letter.pages):
-        for line in page.lines:
-            if zone_of(line, index == 0) in ("letterhead", "footer"):
+        for zone, row in _rows(page.lines, index == 0):
+            if zone in ("letterhead", "footer"):
                 continue
-            found = _EMAIL.search(line.text) or _EMAIL_LABELLED.search(line.text)
-            if found:
-                return found.group(found.lastindex or 0).lower().rstrip(".")
+            words = [w.text for w in sorted((w for ln in row for w in ln.words),
+                                            key=lambda w: w.x0)]
+            text = " ".join(words) if words else " ".join(ln.text for ln in row)
+            found = _EMAIL.search(text)
+            value = found.group(0) if found else _labelled_email(text.split())
+            if value:
+                return _clean_email(value)
     return None
 
 

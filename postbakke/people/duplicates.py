@@ -2,11 +2,19 @@
 
 A re-scan has other bytes (skew, noise, compression, page order), so the file
 hash does not see it; the letters themselves must. A letter is a copy of one
-stored before when, within `[scan] duplicate_window_days` of scan days:
-- it goes to the same recipient: the same pseudonym, or (when either letter has
-  none) the same printed recipient block; two different pseudonyms are two people;
-- it comes from the same sender (the staff directory's name, or both unknown);
-- its subject is the same and its masked text near-identical (rapidfuzz).
+stored before when, within `[scan] duplicate_window_days` of scan days, its masked
+text is near-identical (rapidfuzz) and no field that both scans read differs:
+- the recipient: the same pseudonym; or, when either letter has none, the same
+  printed recipient block (or, when one scan read no block, the other's block
+  stands in its text); two different pseudonyms are two people;
+- the sender (the staff directory's name);
+- the subject.
+A field one scan did not read (None or empty) is no difference: a leak whose
+sender the first scan missed is the same paper when the second reads it. What
+does agree must be enough: the recipient always (by pseudonym, by block, or by
+the one block read standing in the other's text). Letters with no recipient to
+compare on either side (standard texts to "Kære borger" with an unread window)
+are never merged on sender, subject and text alone.
 
 A copy is stored with `duplicate_of` = the first copy's key: listed, never
 counted (summary, report, digests, follow-ups, review queue). The same standard
@@ -16,14 +24,15 @@ later falls outside the window. A person can still say "det er et nyt brev"
 
 The rule (`is_copy`) is pure; `find_first_copies` looks candidates up through
 the store's indexes (sender, recipient pseudonym and scan day), never reading
-all letters. people/filing.py calls it inside the filing transaction.
+all letters, and reads the text only of those the other fields leave open.
+people/filing.py calls it inside the filing transaction.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from rapidfuzz import fuzz
@@ -75,12 +84,60 @@ class Content:
                    letter.subject, letter.ocr_text)
 
 
-def same_recipient(a: Content, b: Content) -> bool:
-    """The same pseudonym; or, when either has none, the same printed recipient block."""
+def recipient_agreement(a: Content, b: Content) -> bool | None:
+    """Whether two letters go to the same recipient; None when one of them has nothing
+    to compare (the other's text is not read here: see `is_copy`).
+
+    The same pseudonym; or, when either has none, the same printed recipient block.
+    """
     if a.recipient_pseudonym and b.recipient_pseudonym:
         return a.recipient_pseudonym == b.recipient_pseudonym
     block_a, block_b = _block_text(a.recipient_block), _block_text(b.recipient_block)
-    return bool(block_a and block_b) and fuzz.ratio(block_a, block_b) >= BLOCK_MIN_RATIO
+    if block_a and block_b:
+        return fuzz.ratio(block_a, block_b) >= BLOCK_MIN_RATIO
+    return None
+
+
+def same_recipient(a: Content, b: Content) -> bool:
+    """The same pseudonym, or the same printed recipient block (see recipient_agreement)."""
+    return bool(recipient_agreement(a, b))
+
+
+def _block_in_text(a: Content, b: Content) -> bool | None:
+    """When only one letter has a printed block: whether it stands in the other's text
+    (the window's lines are in the OCR text even when the block was not made out)."""
+    for has, other in ((a, b), (b, a)):
+        block = _block_text(has.recipient_block)
+        text = _normal(other.ocr_text)
+        if block and not _block_text(other.recipient_block) and text:
+            return fuzz.partial_ratio(block, text) >= BLOCK_MIN_RATIO
+    return None
+
+
+def _field_agreement(new: Content, old: Content) -> tuple[bool | None, bool | None,
+                                                           bool | None]:
+    """(recipient, sender, subject): True agree, False differ, None one side lacks it."""
+    sender = None if not (new.sender and old.sender) else new.sender == old.sender
+    subject_new, subject_old = _normal(new.subject), _normal(old.subject)
+    subject = (None if not (subject_new and subject_old)
+               else fuzz.ratio(subject_new, subject_old) >= SUBJECT_MIN_RATIO)
+    return recipient_agreement(new, old), sender, subject
+
+
+def _enough(recipient: bool | None, sender: bool | None, subject: bool | None) -> bool:
+    """No field both scans read differs, and the recipient agrees."""
+    if any(agreement is False for agreement in (recipient, sender, subject)):
+        return False
+    return bool(recipient)
+
+
+def may_be_copy(new: Content, old: Content) -> bool:
+    """What the fields alone tell, before any text is read: False when `is_copy` could
+    not be True whatever the texts say."""
+    recipient, sender, subject = _field_agreement(new, old)
+    if recipient is None and (new.recipient_block or old.recipient_block):
+        recipient = True  # the one block may stand in the other's text: `is_copy` reads it
+    return _enough(recipient, sender, subject)
 
 
 def is_copy(new: Content, old: Content) -> bool:
@@ -89,13 +146,14 @@ def is_copy(new: Content, old: Content) -> bool:
     Without text on either side (removed by retention) nothing can be compared, and a
     genuine letter is never hidden on a guess: not a copy.
     """
-    if new.sender != old.sender or not same_recipient(new, old):
-        return False
     text_new, text_old = _normal(new.ocr_text), _normal(old.ocr_text)
     if not text_new or not text_old:
         return False
-    if fuzz.ratio(_normal(new.subject), _normal(old.subject)) < SUBJECT_MIN_RATIO:
-        return False
+    recipient, sender, subject = _field_agreement(new, old)
+    if recipient is None:
+        recipient = _block_in_text(new, old)
+    if not _enough(recipient, sender, subject):
+        return False  # a field differs, or too little agrees besides the text
     return fuzz.ratio(text_new, text_old) >= TEXT_MIN_RATIO
 
 
@@ -117,11 +175,12 @@ def find_first_copies(
         if _normal(letter.ocr_text) and not store.is_distinct_letter(letter.key):
             day = date.fromisoformat(letter.scanned_on)
             span = timedelta(days=window_days)
-            candidates = [
-                (c.key, Content.of(c)) for c in store.duplicate_candidates(
-                    letter.recipient_pseudonym, letter.sender, (day - span).isoformat(),
-                    (day + span).isoformat())
-            ]
+            stored = [c for c in store.duplicate_candidates(
+                letter.recipient_pseudonym, letter.sender, (day - span).isoformat(),
+                (day + span).isoformat()) if may_be_copy(content, Content.of(c))]
+            texts = store.letter_texts(c.id for c in stored)
+            candidates = [(c.key, replace(Content.of(c), ocr_text=texts.get(c.id)))
+                          for c in stored]
             for key, old in [*candidates, *earlier]:
                 if key != letter.key and is_copy(content, old):
                     first = key

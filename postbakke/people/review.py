@@ -110,10 +110,17 @@ def _staff_member(name: str, staff: list[StaffMember]) -> StaffMember:
     return found[0]
 
 
-def has_physical_enclosure(reason: Reason | str, ocr_text: str | None) -> bool:
-    """Whether the letter had a physical enclosure, as far as the store still tells."""
-    return reason == Reason.PHYSICAL_ENCLOSURE or bool(
-        ocr_text and mentions_enclosure(ocr_text)
+def had_physical_enclosure(letter: LetterLike) -> bool:
+    """Whether the letter had a physical enclosure: the finding kept at scan time.
+
+    A letter stored before the finding was kept (schema step 7: None) falls back
+    to what the store still tells: its verdict's reason, or its text while
+    retention has not cleared it.
+    """
+    if letter.physical_enclosure is not None:
+        return letter.physical_enclosure
+    return letter.reason == Reason.PHYSICAL_ENCLOSURE or bool(
+        letter.ocr_text and mentions_enclosure(letter.ocr_text)
     )
 
 
@@ -145,6 +152,7 @@ class LetterLike(Protocol):
     scanned_on: str
     reason: Reason
     ocr_text: str | None
+    physical_enclosure: bool | None
 
 
 def apply_decision(
@@ -153,7 +161,9 @@ def apply_decision(
     """The letter's changed fields after a person's decision (pure)."""
     letter_date = date.fromisoformat(letter.scanned_on)
     recipient = decided_recipient(decision, entry, letter_date)
-    verdict = decide(recipient, has_physical_enclosure(letter.reason, letter.ocr_text))
+    # A person's decision settles the recipient; an enclosure the scan could not place
+    # (unplaced_enclosure) is not asked again: the person saw the letter.
+    verdict = decide(recipient, had_physical_enclosure(letter))
     if decision.justified:
         verdict = Verdict(VerdictKind.LEGITIMATE, Reason.JUSTIFIED_PAPER)
         recipient = replace(recipient, evidence=f"papir begrundet: {decision.note or ''}")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from postbakke.deciding.addressee import match_recipient
 from postbakke.deciding.match import (
     Registers,
@@ -379,3 +381,73 @@ def test_name_fragment_agrees_needs_first_and_last_name():
     # one word read can stand for one name word only
     assert not name_fragment_agrees(["hansen"], "Hans Hansen")
     assert name_fragment_agrees(["hans hansen -~"], "Hans Hansen")
+
+
+# ---- issue 20: the sender by e-mail only (a 200-dpi bitonal scan's readings)
+
+BY_EMAIL_STAFF = [
+    *STAFF,
+    StaffMember("Birthe Dalgaard", "ABCD", "abcd@favrskov.dk", "89641240", "Jobcenter"),
+    StaffMember("Carsten Ebbesen", "ABCE", "abce@favrskov.dk", "89641241", "Borgerservice"),
+    StaffMember("Dorte Fisker", "BCD", "bcd@favrskov.dk", "89641242", "Teknik og Miljø"),
+]
+BY_EMAIL = Registers.build([JENS], BY_EMAIL_STAFF)
+
+
+@pytest.mark.parametrize("read", [
+    "abcd@favrskov.dk", "ABCD@Favrskov.dk", "abcdqfavrskov.dk", "abcd&favrskov.dk",
+    "abcdæfavrskov.dk", "abcdgøfavrskov.dk", "abcdgfavrskov.dk", "abcdfavrskov.dk",
+    "abcd@favrskov.dk ", "abcd @ favrskov.dk", "abcdqfavrsk0v.dk",
+])
+def test_the_sender_is_found_by_a_misread_email_alone(read):
+    found = match_sender(Fields(sender_email=read, sender_name=None), BY_EMAIL, "Postrum")
+    assert (found.name, found.department, found.method) == (
+        "Birthe Dalgaard", "Jobcenter", "email")
+
+
+@pytest.mark.parametrize("read", [
+    "abcqfavrskov.dk",  # abc@ is nobody's; abcd@ and abce@ are one letter away alike
+    "abcfavrskov.dk",
+    "xyzqfavrskov.dk",
+    "abcd@aarhus.dk",  # another municipality's address
+])
+def test_an_email_reading_that_fits_nobody_or_two_finds_no_sender(read):
+    assert match_sender(Fields(sender_email=read), BY_EMAIL, None).name is None
+
+
+def test_two_addresses_a_misread_at_fits_alike_find_no_sender():
+    """"amhqfavrskov.dk" is amh@ with "q" for "@", or am@ with "hq": no guess."""
+    staff = [*BY_EMAIL_STAFF,
+             StaffMember("Asger Mørk", "AM", "am@favrskov.dk", "89641243", "Borgerservice")]
+    registers = Registers.build([JENS], staff)
+    assert match_sender(Fields(sender_email="amhqfavrskov.dk"), registers, None).name is None
+    assert match_sender(Fields(sender_email="amh@favrskov.dk"), registers, None).name == (
+        "Anne Mette Holm")
+
+
+def test_a_department_only_signature_and_an_email_reading_give_the_sender():
+    """The info column shows only "E-mail: ...", the signature only the department."""
+    from postbakke.letters.extract import ExtractOptions, extract_fields
+    from postbakke.models import Letter, Page, Word
+
+    def line(text: str, x: float, y: float) -> list[Word]:
+        words = []
+        for token in text.split():
+            words.append(Word(token, x, y, x + 1.9 * len(token), y + 3.5, 90.0))
+            x += 1.9 * (len(token) + 1)
+        return words
+
+    for printed in ("E-mail: abcdQfavrskov.dk", "E-maiI: abcd@favrskov,dk",
+                    "Email: abcd @ favrskov.dk", "E-mail: abcd GØ favrskov.dk"):
+        lines = [line("Favrskov Kommune", 20, 15), line("Jobcenter", 20, 22),
+                 line("Jens Hansen", 22, 57), line("Skovvej 4", 22, 62),
+                 line("8370 Hadsten", 22, 67), line("Dato: 25. november 2026", 125, 54),
+                 line(printed, 125, 59), line("Indkaldelse til samtale", 20, 110),
+                 line("Med venlig hilsen", 20, 160), line("Favrskov Kommune", 20, 175),
+                 line("Jobcenter", 20, 180)]
+        page = Page(number=1, words=tuple(w for ln in lines for w in ln), method="ocr")
+        fields = extract_fields(Letter("brev.pdf", (page,)),
+                                ExtractOptions(municipality_name="Favrskov Kommune"))
+        assert fields.sender_name is None, printed
+        found = match_sender(fields, BY_EMAIL, "Postrum")
+        assert (found.name, found.method) == ("Birthe Dalgaard", "email"), printed

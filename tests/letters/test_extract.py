@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from postbakke.letters.extract import ExtractOptions, extract_fields, recipient_block, zone_of
 from postbakke.models import IdKind, Letter, Page, Word
 from postbakke.reading.ingest import read_pages
@@ -220,3 +222,55 @@ def test_window_is_a_setting():
     wide = ExtractOptions(own_cvrs=OPTIONS.own_cvrs, municipality_name="Favrskov Kommune",
                           window=EnvelopeWindow(left=20, top=40, width=85, height=55))
     assert extract_fields(letter, wide).window_cpr
+
+
+# ---- issue 20: the sender by e-mail only, as a 200-dpi bitonal scan reads it
+
+EMAIL_READINGS = [
+    ("E-mail: abcd@favrskov.dk", "abcd@favrskov.dk"),
+    ("E-mail: abcdQfavrskov.dk", "abcdqfavrskov.dk"),
+    ("E-mail: abcd&favrskov.dk", "abcd&favrskov.dk"),
+    ("E-mail: abcd@favrskov,dk", "abcd@favrskov.dk"),
+    ("E-mail: abcd @ favrskov.dk", "abcd@favrskov.dk"),
+    ("E-maiI: abcdæfavrskov.dk", "abcdæfavrskov.dk"),
+    ("Email: abcd GØ favrskov.dk", "abcdgøfavrskov.dk"),
+    ("E-mai1: abcdG favrskov.dk", "abcdgfavrskov.dk"),
+    ("E- mail: abcd favrskov.dk", "abcdfavrskov.dk"),
+    ("E-rnail: abcdQfavrskov,dk", "abcdqfavrskov.dk"),
+    ("Mail abcdQfavrskov.dk", "abcdqfavrskov.dk"),
+]
+
+
+@pytest.mark.parametrize(("printed", "read"), EMAIL_READINGS, ids=[p for p, _ in EMAIL_READINGS])
+def test_an_email_in_the_info_column_is_read_as_ocr_gives_it(printed, read):
+    fields = fields_of(*LETTERHEAD, *WINDOW, line("Dato: 25. november 2026", 125, 54),
+                       line(printed, 125, 59), line("Med venlig hilsen", 20, 160),
+                       line("Jobcenter", 20, 175))
+    assert fields.sender_email == read
+
+
+def test_an_email_label_and_its_address_split_into_two_lines_are_one_row():
+    """OCR put the misread "@" (a tall "GØ") on a line of its own: the row joins them."""
+    label = line("E-mail:", 125, 59.2)
+    address = [Word("amh", 141, 58.5, 147, 62.9, 43), Word("GØ", 148, 58.5, 152, 62.9, 0),
+               Word("favrskov.dk", 153, 59.2, 172, 61.6, 33)]
+    assert fields_of(*LETTERHEAD, label, address).sender_email == "amhgøfavrskov.dk"
+
+
+def test_a_mail_word_in_the_body_is_no_address():
+    fields = fields_of(line("Skriv en mail til os, hvis du har spørgsmål til sagen.", 20, 130))
+    assert fields.sender_email is None
+
+
+@pytest.mark.parametrize("unit", [
+    "Favrskov Kommune", "Jobcenter Favrskov", "Borgerservice", "Teknik og Miljø",
+    "Favrskov Kommune, Jobcenter", "Center For Børn Og Familie",
+])
+def test_a_signature_of_the_department_only_is_no_sender_name(unit):
+    fields = fields_of(*LETTERHEAD, *WINDOW, line("E-mail: abcdQfavrskov.dk", 125, 59),
+                       line("Med venlig hilsen", 20, 160), line(unit, 20, 175),
+                       line("Jobcenter", 20, 180))
+    assert fields.sender_name is None
+    signed = fields_of(line("Med venlig hilsen", 20, 160), line(unit, 20, 170),
+                       line("Peter Lund", 20, 175))
+    assert signed.sender_name == "Peter Lund"

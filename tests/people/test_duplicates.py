@@ -96,7 +96,51 @@ NOT_COPY_CASES = [
             + "Vi har modtaget din ansøgning og vender tilbage, når sagen er behandlet. "
               "Har du spørgsmål, er du velkommen til at ringe.\nMed venlig hilsen\nAnne Holm")),
     ("no text to compare (removed by retention)", letter("y", text="")),
+    # issue 20: a field one scan missed is no difference, but what differs still does
+    ("another person, the sender not read on the re-scan",
+     letter("y", block=KAREN, pseudonym="b" * 64, sender=None, noise=True)),
+    ("another person, neither recipient nor sender read on the re-scan: the first "
+     "scan's block is not in its text",
+     letter("y", block=KAREN, pseudonym=None, sender=None, noise=True)),
+    ("another sender, the subject not read on the re-scan",
+     letter("y", sender="Bo Berg", subject="", noise=True)),
 ]
+
+
+RESCAN_BLIND = letter("y", pseudonym=None, sender=None, noise=True, verdict="review",
+                      reason="no_recipient")
+MISSED_FIELD_COPY_CASES = [
+    ("the first scan did not read the sender",
+     Content.of(letter("y", noise=True)), Content.of(letter("x", sender=None))),
+    ("the re-scan did not read the sender",
+     Content.of(letter("y", sender=None, noise=True)), SAME),
+    ("the re-scan did not read the subject",
+     Content.of(letter("y", subject="", noise=True)), SAME),
+    ("the first scan read neither sender nor subject",
+     Content.of(letter("y", noise=True)), Content.of(letter("x", sender=None, subject=""))),
+    ("the re-scan found no recipient and made out no block: the first scan's block "
+     "stands in its text",
+     Content(None, None, None, RESCAN_BLIND.subject, RESCAN_BLIND.ocr_text), SAME),
+]
+
+
+@pytest.mark.parametrize(("case", "new", "old"), MISSED_FIELD_COPY_CASES,
+                         ids=[c for c, _, _ in MISSED_FIELD_COPY_CASES])
+def test_a_field_one_scan_missed_is_no_difference(case, new, old):
+    assert is_copy(new, old), case
+    assert is_copy(old, new), case  # either way round
+
+
+def test_without_a_recipient_on_either_side_nothing_is_a_copy():
+    """Neither letter has a recipient to compare (no pseudonym, no block): sender, subject
+    and text agreeing are not enough, with a field missing or not (a standard text to
+    "Kære borger" sent to many)."""
+    text = text_for(JENS)
+    base = Content(None, None, ANNE, "Indkaldelse til samtale", text)
+    for other in (Content(None, None, ANNE, "Indkaldelse til samtale", text),
+                  Content(None, None, None, "Indkaldelse til samtale", text),
+                  Content(None, None, ANNE, None, text), Content(None, None, None, None, text)):
+        assert not is_copy(other, base) and not is_copy(base, other)
 
 
 @pytest.mark.parametrize(("case", "new"), COPY_CASES, ids=[c for c, _ in COPY_CASES])
@@ -173,6 +217,51 @@ def test_the_window_is_a_setting(workspace):
     assert result.exit_code != 0 and "duplicate_window_days" in result.output
 
 
+def test_four_second_copies_in_a_later_tray_count_once_though_one_scan_missed_a_sender(
+    workspace,
+):
+    """Issue 20: of four letters scanned again in a later tray, the leak whose sender the
+    first scan did not read was stored as a new letter and counted again. A sender
+    missing on one side is no difference; both ways round."""
+    store = Store(load_settings().db_path)
+    ole = {**KAREN, "name": "Ole Dam", "street": "Engvej 7"}
+    bo = {**JENS, "name": "Bo Skov", "street": "Åvej 2"}
+    first = [letter("day1", 1, sender=None),  # the sender's signature not read
+             letter("day1", 2, block=KAREN, pseudonym="b" * 64),
+             letter("day1", 3, block=ole, pseudonym="c" * 64),
+             letter("day1", 4, block=bo, pseudonym="d" * 64, sender=None,
+                    subject="")]
+    file(store, "day1", *first)
+    assert counted(store) == (4, 4, 0)
+    again = file(store, "day2",
+                 letter("day2", 1, noise=True),
+                 letter("day2", 2, block=KAREN, pseudonym="b" * 64, noise=True, sender=None),
+                 letter("day2", 3, block=ole, pseudonym="c" * 64, noise=True),
+                 letter("day2", 4, block=bo, pseudonym="d" * 64, noise=True),
+                 day="2026-11-19")
+    assert [x.duplicate_of for x in again] == [LetterKey("day1", p) for p in (1, 2, 3, 4)]
+    assert counted(store) == (4, 4, 0)
+    assert sum(f.letters for f in store.followups()) == 4
+
+
+def test_a_genuinely_new_letter_stays_new_though_one_scan_missed_a_field(workspace):
+    """The same standard text to another person, the same person a month later: letters
+    of their own, whichever scan missed the sender or subject."""
+    store = Store(load_settings().db_path)
+    file(store, "nov", letter("nov", 1, sender=None, subject=""))
+    other_person = file(store, "nov2",
+                        letter("nov2", 1, block=KAREN, pseudonym="b" * 64, noise=True),
+                        letter("nov2", 2, block={**KAREN, "name": "Ole Dam"}, pseudonym=None,
+                               sender=None, noise=True, verdict="review",
+                               reason="no_recipient"),
+                        day="2026-11-17")
+    assert [x.duplicate_of for x in other_person] == [None, None]
+    later = file(store, "dec", letter("dec", 1, day="2026-12-16", sender=None, noise=True),
+                 day="2026-12-16")
+    assert [x.duplicate_of for x in later] == [None]
+    assert counted(store)[0] == 4
+
+
 def test_a_jam_and_refeed_inside_one_scan_counts_once(workspace):
     store = Store(load_settings().db_path)
     filed = file(store, "jam", letter("jam", 1), letter("jam", 2, noise=True))
@@ -233,6 +322,24 @@ def test_the_lookup_reads_the_window_only(workspace):
         file(store, f"m{month}", *(letter(f"m{month}", p, day=day, pseudonym=f"{p:064d}")
                                    for p in range(1, 101)), day=day)
     after = steps(lambda: find_first_copies(store, probe))
+    assert after <= before + 5, (before, after)
+
+
+def test_the_lookup_without_a_sender_reads_the_recipients_letters_of_the_window_only(
+    workspace,
+):
+    """A letter whose sender was not read looks among every sender's letters, by its
+    recipient's index (schema step 8): other months and other recipients are not read."""
+    store = Store(load_settings().db_path)
+    probe = [letter("probe", 1, day="2026-11-16", pseudonym="c" * 64, block=KAREN,
+                    sender=None)]
+    before = vm_steps(store, lambda: find_first_copies(store, probe))
+    for month in range(1, 11):
+        day = f"2026-{month:02d}-10"
+        file(store, f"m{month}", *(letter(f"m{month}", p, day=day, pseudonym=f"{p:064d}",
+                                          sender=f"Sender {p % 7}")
+                                   for p in range(1, 101)), day=day)
+    after = vm_steps(store, lambda: find_first_copies(store, probe))
     assert after <= before + 5, (before, after)
 
 

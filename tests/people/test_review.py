@@ -318,3 +318,107 @@ def test_justified_paper_needs_a_note_and_counts_as_justified(run, queue):
     summary = run("summary").output
     jobcenter = next(line for line in summary.splitlines() if line.startswith("Jobcenter"))
     assert jobcenter.split()[1:5] == ["6", "0", "1", "0"]  # letters, leaks, justified, legit.
+
+
+# ------------------------------------------------ the enclosure finding outlives the text
+
+
+def _word_line(text: str, x: float, y: float):
+    from postbakke.models import Word
+
+    words = []
+    for token in text.split():
+        words.append(Word(token, x, y, x + 1.9 * len(token), y + 3.5, 95.0))
+        x += 1.9 * (len(token) + 1)
+    return words
+
+
+def _scanned_enclosure_letter(store: Store, file_hash: str) -> LetterRecord:
+    """A letter with a physical enclosure whose recipient the scan could not find, as the
+    pipeline assesses it (assess_letter: the enclosure finding is kept on the row)."""
+    from datetime import date
+
+    from postbakke import pipeline
+    from postbakke.config import load_settings
+    from postbakke.deciding.match import Registers
+    from postbakke.letters.extract import ExtractOptions
+    from postbakke.models import Letter, Page
+    from postbakke.privacy import Pseudonymiser
+
+    lines = [
+        _word_line("Favrskov Kommune", 20, 15), _word_line("Borgerservice", 20, 22),
+        _word_line("Ole Ukendt", 22, 57), _word_line("Kirkevej 99", 22, 62),
+        _word_line("8370 Hadsten", 22, 67),
+        _word_line("Dato: 18. november 2026", 125, 54),
+        _word_line("Dit nye sundhedskort", 20, 110), _word_line("Kære Ole Ukendt", 20, 120),
+        _word_line("Vedlagt finder du dit nye sundhedskort.", 20, 128),
+        _word_line("Med venlig hilsen", 20, 160), _word_line("Bo Berg", 20, 175),
+    ]
+    page = Page(number=1, words=tuple(w for ln in lines for w in ln))
+    ctx = pipeline.ScanContext(
+        settings=load_settings(), store=store, pseudonymiser=Pseudonymiser("k"),
+        registers=Registers.build(store.enrolment_entries(), store.staff_members()),
+        extract_options=ExtractOptions(own_cvrs=frozenset({OWN_CVR})),
+        page_reader=None,  # type: ignore[arg-type]  (the page is read already)
+    )
+    return pipeline.assess_letter(Letter("kort.pdf", (page,)), ctx, "Postrum",
+                                  date(2026, 11, 18), file_hash)
+
+
+def test_a_decision_after_retention_keeps_a_physical_enclosure_letter_legitimate(
+    run, workspace, registers
+):
+    """Issue 20: the scan's enclosure finding is kept on the letter; a person deciding it
+    after `purge` removed its text (recipient typed, enrolled) still gets
+    legitimate/physical_enclosure, never a leak."""
+    from datetime import UTC, datetime, timedelta
+
+    from postbakke.config import load_settings
+    from postbakke.retention import purge_expired
+
+    store = Store(workspace / "postbakke.db")
+    scanned = _scanned_enclosure_letter(store, "h3")
+    assert (scanned.verdict, scanned.reason) == ("review", "no_recipient")
+    assert (scanned.physical_enclosure, scanned.unplaced_enclosure) == (True, False)
+    file_letters(store, StoredFile("h3", "kort.pdf", "Postrum", "2026-11-18", 1, "nu"),
+                 [scanned])
+    later = datetime.now(UTC) + timedelta(days=400)
+    assert purge_expired(store, load_settings(), now=later).letters == 1
+    cleared = store.letter(1)
+    assert cleared is not None and cleared.ocr_text is None and cleared.physical_enclosure
+    result = run("review", "decide", "1", "--cpr", ENROLLED_CPR)
+    assert result.exit_code == 0, result.output
+    row = exported(run)[1]
+    assert (row["verdict"], row["reason"], row["match"]) == (
+        "legitimate", "physical_enclosure", "manual")
+    assert store.followups() == []  # no leak, no follow-up
+
+
+def test_the_kept_finding_is_what_a_decision_goes_by_not_a_new_reading_of_the_text(
+    run, workspace, registers
+):
+    """The kept finding also says "none": the stored text is not read again."""
+    store = Store(workspace / "postbakke.db")
+    file_letters(store, StoredFile("h4", "b.pdf", None, "2026-11-18", 2, "nu"), [
+        review_letter("h4", 1, physical_enclosure=False, unplaced_enclosure=False,
+                      ocr_text="Kære Jens\nVedlagt: dit nye sundhedskort")])
+    run("review", "decide", "1", "--cpr", ENROLLED_CPR)
+    assert (exported(run)[1]["verdict"], exported(run)[1]["reason"]) == ("leak", "enrolled")
+
+
+def test_a_letter_stored_before_the_finding_was_kept_falls_back_to_its_text_or_reason(
+    run, workspace, registers
+):
+    """None (a letter from before schema step 7): the text while it is kept, else the
+    verdict's own reason."""
+    store = Store(workspace / "postbakke.db")
+    file_letters(store, StoredFile("h5", "b.pdf", None, "2026-11-18", 4, "nu"), [
+        review_letter("h5", 1, ocr_text="Vedlagt: dit nye sundhedskort"),
+        review_letter("h5", 3, ocr_text=None, verdict="legitimate",
+                      reason="physical_enclosure")])
+    assert store.letter(1).physical_enclosure is None
+    run("review", "decide", "1", "--cpr", ENROLLED_CPR)
+    run("review", "decide", "2", "--cpr", ENROLLED_CPR)
+    rows = exported(run)
+    assert [(rows[i]["verdict"], rows[i]["reason"]) for i in (1, 2)] == [
+        ("legitimate", "physical_enclosure")] * 2
