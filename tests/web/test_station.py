@@ -23,10 +23,14 @@ from web_fixtures import (
     exported,
     form_version,
     make_workspace,
+    review_letter,
 )
 
 from postbakke.cli import cli
 from postbakke.config import load_settings
+from postbakke.people.filing import file_letters
+from postbakke.people.wording import REASON_DA
+from postbakke.store import StoredFile
 from postbakke.web.app import create_app
 from postbakke.web.serve import WebError, check_can_serve
 
@@ -292,3 +296,23 @@ def test_malformed_decision_forms_are_refused_whole(station, workspace) -> None:
         assert "Traceback" not in answer.get_data(as_text=True)
     assert exported(workspace)[1]["verdict"] == "review"
     assert store.last_logged(letter_id=1) is None
+
+
+def test_the_letters_of_someone_else_than_the_addressee_show_their_reason_in_danish(
+    station, workspace
+) -> None:
+    """An estate's letter (legitimate) on the letter page and in the letter list: the
+    reason in Danish, never the code."""
+    app, store = station
+    file_letters(
+        store, StoredFile("h2", "bo.pdf", "Postrum", "2026-11-19", 1, "nu"),
+        [review_letter(workspace, "h2", 1, verdict="legitimate", reason="estate",
+                       evidence="adressefeltet nævner et dødsbo")],
+    )
+    client = app.test_client()
+    letter_id = len(exported(workspace))  # the newest letter
+    assert exported(workspace)[letter_id]["reason"] == "estate"
+    page = client.get(f"/brev/{letter_id}").get_data(as_text=True)
+    assert "dødsbo" in page and ">estate<" not in page
+    listing = client.get("/breve").get_data(as_text=True)
+    assert REASON_DA["estate"] in listing
