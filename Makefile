@@ -65,8 +65,8 @@ test-latest: sysdeps $(TESSDATA)/dan.traineddata
 	$(LATEST)/bin/pip install -q --upgrade pip
 	$(LATEST)/bin/pip install -q --upgrade --upgrade-strategy eager -e '.[test]'
 	@echo "Nyeste udgivelser, der afviger fra $(LOCK):"
-	@$(LATEST)/bin/pip freeze --exclude-editable | tr 'A-Z_' 'a-z-' | sort > $(LATEST)/versions.txt
-	@grep -E '^[a-z]' $(LOCK) | sed 's/ .*//' | tr 'A-Z_' 'a-z-' | sort | \
+	@$(LATEST)/bin/pip freeze --exclude-editable | tr 'A-Z_.' 'a-z--' | sort > $(LATEST)/versions.txt
+	@grep -E '^[a-z]' $(LOCK) | sed 's/ .*//' | tr 'A-Z_.' 'a-z--' | sort | \
 		comm -13 - $(LATEST)/versions.txt | sed 's/^/    /' || true
 	$(LATEST)/bin/pytest -q -m "not slow" -p no:cacheprovider
 

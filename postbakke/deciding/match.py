@@ -319,11 +319,11 @@ def match_sender(fields: Fields, registers: Registers, tray: str | None) -> Send
 
 # Characters OCR may make of the "@" (Debian's Danish model has none): "Q", "&", "æ",
 # "G", "GØ" split off as a word of its own, or nothing at all.
-MAX_AT_READING = 2
+MAX_AT_READING = 3
 
 
 def _fits_misread_at(read: str, address: str) -> bool:
-    """Whether `read` is `address` with its "@" read as 0-2 other characters: the local
+    """Whether `read` is `address` with its "@" read as 0-3 other characters: the local
     part exactly, the domain at EMAIL_MATCH (one misread letter in "favrskov.dk")."""
     local, at, domain = address.partition("@")
     if not (local and at and domain) or not read.startswith(local):

@@ -398,6 +398,7 @@ BY_EMAIL = Registers.build([JENS], BY_EMAIL_STAFF)
     "abcd@favrskov.dk", "ABCD@Favrskov.dk", "abcdqfavrskov.dk", "abcd&favrskov.dk",
     "abcdæfavrskov.dk", "abcdgøfavrskov.dk", "abcdgfavrskov.dk", "abcdfavrskov.dk",
     "abcd@favrskov.dk ", "abcd @ favrskov.dk", "abcdqfavrsk0v.dk",
+    "abcdé&éfavrskov.dk",  # three characters for the "@" (a clean 300-dpi scan)
 ])
 def test_the_sender_is_found_by_a_misread_email_alone(read):
     found = match_sender(Fields(sender_email=read, sender_name=None), BY_EMAIL, "Postrum")

@@ -238,6 +238,7 @@ EMAIL_READINGS = [
     ("E- mail: abcd favrskov.dk", "abcdfavrskov.dk"),
     ("E-rnail: abcdQfavrskov,dk", "abcdqfavrskov.dk"),
     ("Mail abcdQfavrskov.dk", "abcdqfavrskov.dk"),
+    ("E-mail: kkæfavrskov dk", "kkæfavrskov.dk"),  # the dot read as a space (bitonal)
 ]
 
 
