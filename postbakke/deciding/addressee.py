@@ -131,8 +131,8 @@ def _fits_addressee(
         if name_score(block, entry) < NAME_CONTRADICTS:
             return False  # the register names someone else: a letter about them
         return None
-    if block.on_behalf_of or block.representative:
-        return False  # a representative's letter: the number is the citizen's they act for
+    if (block.on_behalf_of or block.representative) and found.kind is IdKind.CPR:
+        return False  # a representative's letter: the CPR is the citizen's they act for
     if child and _adult_addressee(block, registers, letter_date):
         return False  # a child's number in a letter to an adult at the child's address
     return None

@@ -103,10 +103,12 @@ class Registers:
 
 def addressee_names(block: RecipientBlock) -> list[str]:
     """The names the letter is addressed to, titles left out ("Advokat Jens Holm" -> "Jens
-    Holm"): the name line and any c/o or Att. line; only the representative when the
-    c/o or Att. line names one (the name line is then the citizen they act for)."""
+    Holm"): the name line and any c/o or Att. line. When the c/o or Att. line names a
+    representative, the name line is the citizen they act for, unless it names their firm
+    ("Advokatfirmaet Holm / Att.: partsrepræsentant Jens Holm")."""
     if block.representative:
-        return [block.representative]
+        firm = [block.name] if parties.names_an_organisation(block.name) else []
+        return [block.representative, *firm]
     names = [parties.without_titles(t) for t in (block.name, block.attention) if t]
     return [n for n in names if n]
 
@@ -137,7 +139,7 @@ def _block_names_and_streets(block: RecipientBlock) -> tuple[list[str], list[str
     names = addressee_names(block)
     streets = [block.street] if block.street else []
     for line in block.lines:
-        if block.representative and parties.without_titles(line) != block.representative:
+        if block.representative and parties.without_titles(line) not in names:
             streets.append(line)  # the name line is the citizen the representative acts for
             continue
         if parties.on_behalf_of(line):

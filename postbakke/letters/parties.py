@@ -77,6 +77,13 @@ _REPRESENTATIVE_TITLE = _words(
     r"partsrepræsentant\w*", r"værge\w*", r"repræsentant\w*", r"bisidder\w*",
     r"fuldmægtig\w*",
 )
+# A name line that names an organisation, not a citizen: a law firm or a company whose
+# employee is the representative on the Att. line.
+_ORGANISATION = _words(
+    r"aps", r"a/s", r"i/s", r"k/s", r"p/s", r"ivs", r"amba", r"advokat(?:firma|kontor)\w*",
+    r"advokater(?:ne)?", r"firma(?:et)?", r"fond(?:en)?", r"forening(?:en)?", r"holding",
+    r"ltd", r"gmbh",
+)
 # Title and role words before a name, left out when names are compared.
 TITLE_WORDS = frozenset({
     "advokat", "advokaten", "adv", "partsrepræsentant", "partsrepræsentanten", "værge",
@@ -135,6 +142,11 @@ def representative_of(attention: str | None) -> str | None:
         return None
     name = without_titles(attention)
     return name or None
+
+
+def names_an_organisation(name: str | None) -> bool:
+    """Whether a name line is a firm's or a company's ("Advokatfirmaet Holm", "Holm & Co")."""
+    return bool(name) and ("&" in (name or "") or bool(_ORGANISATION.search(_plain(name or ""))))
 
 
 def without_titles(text: str) -> str:

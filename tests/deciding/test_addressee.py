@@ -81,8 +81,8 @@ def subject(text: str) -> list[Word]:
     return line(text, 20, 105)
 
 
-def info(text: str) -> list[Word]:
-    return line(text, 125, 64)
+def info(text: str, y: float = 64) -> list[Word]:
+    return line(text, 125, y)
 
 
 ANNE_BLOCK = ["Anne Kirstine Hansen", "Skovvej 4", "8370 Hadsten"]
@@ -177,10 +177,14 @@ def test_a_letter_to_a_representative_is_to_the_representative(window, where):
     assert (verdict.kind.value, verdict.reason) == ("leak", Reason.ENROLLED)
 
 
-def test_a_law_firm_representing_a_citizen_is_found_by_its_cvr():
+@pytest.mark.parametrize("attention", [
+    "Att.: advokat Jens Holm", "Att.: partsrepræsentant, advokat Jens Holm"])
+@pytest.mark.parametrize("citizen", [
+    subject("Vedr. Karen Lund, cpr.nr. 020140-4678"), info("Borgerens CPR-nr. 020140-4678", 69)])
+def test_a_law_firm_representing_a_citizen_is_found_by_its_cvr(attention, citizen):
     _, match, verdict = judge(
-        ["Advokatfirmaet Holm", "Att.: advokat Jens Holm", "Torvet 1", "8000 Aarhus C"],
-        info("CVR-nr.: 25313763"), subject("Vedr. Karen Lund, cpr.nr. 020140-4678"))
+        ["Advokatfirmaet Holm", attention, "Torvet 1", "8000 Aarhus C"],
+        info("CVR-nr.: 25313763"), citizen)
     assert match.pseudonym == HOLM_FIRM.pseudonym and match.method is MatchMethod.ID
     assert verdict.kind.value == "leak"
 
