@@ -463,6 +463,18 @@ def clean_page(gray: np.ndarray, dpi: float) -> CleanPage:
     return CleanPage(image=whiten_paper(darken_faint_print(flat)), skew_deg=skew)
 
 
+def _mirrored_strips(width: int, strip_px: int) -> list[tuple[int, int]]:
+    """`width` cut into vertical strips about `strip_px` wide (at most one more), all
+    about as wide, laid out the same from either side: strip (x0, x1) has its mirror
+    (width - x1, width - x0)."""
+    count = -(-width // strip_px)
+    if width % 2 and not count % 2:
+        count += 1  # an odd width has a middle column: a middle strip, not a boundary
+    left = [k * width // count for k in range(count // 2 + 1)]
+    bounds = sorted(set(left) | {width - x for x in left})
+    return list(zip(bounds[:-1], bounds[1:], strict=True))
+
+
 def ascender_balance(image: np.ndarray, dpi: float) -> tuple[float, int]:
     """How much more ink stands above the text lines' core than below it: (-1..1, lines).
 
@@ -471,17 +483,20 @@ def ascender_balance(image: np.ndarray, dpi: float) -> tuple[float, int]:
     below. Text lines are found by the rows' ink in vertical strips of the
     deskewed page (narrow, so a skew left over by deskewing does not smear a
     line's profile); each line's core is the band of rows with at least half
-    its densest row's ink.
+    its densest row's ink. The strips lie symmetrically about the page's middle,
+    so the page turned half round is cut into the same strips and scores
+    exactly the opposite (strips from the left edge cut it differently: a page
+    drawn in OpenCV 4's thin Hershey strokes scored +0.10 upright but only
+    -0.03 turned, and was not seen to be upside down).
     """
     ink = image < INK_LEVEL_FOR_LINES
     px_per_mm = dpi / 25.4
     low, high = LINE_HEIGHT_MM[0] * px_per_mm, LINE_HEIGHT_MM[1] * px_per_mm
-    strip_px = max(1, int(LINE_STRIP_MM * px_per_mm))
     above = below = 0.0
     lines = 0
-    for x in range(0, ink.shape[1], strip_px):
-        rows = ink[:, x : x + strip_px].sum(axis=1).astype(np.float64)
-        on = rows > max(2.0, LINE_MIN_INK_SHARE * strip_px)
+    for x0, x1 in _mirrored_strips(ink.shape[1], max(1, int(LINE_STRIP_MM * px_per_mm))):
+        rows = ink[:, x0:x1].sum(axis=1).astype(np.float64)
+        on = rows > max(2.0, LINE_MIN_INK_SHARE * (x1 - x0))
         # runs of rows with ink: each a text line (or a few lines run together)
         edges = np.flatnonzero(np.diff(np.concatenate(([0], on.astype(np.int8), [0]))))
         for start, end in zip(edges[::2], edges[1::2], strict=True):

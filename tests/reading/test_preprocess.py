@@ -113,6 +113,18 @@ def test_a_shadow_is_not_taken_for_the_scanner_lid_but_a_lid_band_in_it_is(page)
     assert preprocess.estimate_skew(scanned) == pytest.approx(-1.7, abs=0.15)
 
 
+@pytest.mark.parametrize("width", [WIDTH, WIDTH + 1, 2481])
+def test_a_page_turned_half_round_scores_exactly_the_opposite_ascender_balance(page, width):
+    clean = preprocess.clean_page(noisy(tilt(page, 1.0)), DPI).image
+    wide = np.full((HEIGHT, width), 255, np.uint8)
+    wide[:, :WIDTH] = clean
+    upright, lines = preprocess.ascender_balance(wide, DPI)
+    turned, turned_lines = preprocess.ascender_balance(preprocess.turn(wide, 180), DPI)
+    assert lines == turned_lines >= preprocess.UPSIDE_DOWN_MIN_LINES
+    assert upright > preprocess.UPSIDE_DOWN_BALANCE
+    assert turned == pytest.approx(-upright, abs=1e-12)
+
+
 def test_turn_is_clockwise_in_quarter_turns():
     image = np.zeros((2, 3), np.uint8)
     image[0, 0] = 255  # top-left
