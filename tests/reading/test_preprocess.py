@@ -95,6 +95,36 @@ def test_skew_under_uneven_light_is_still_found(page):
     assert preprocess.estimate_skew(noisy(dim)) == pytest.approx(-1.7, abs=0.3)
 
 
+def test_a_shadow_is_not_taken_for_the_scanner_lid_but_a_lid_band_in_it_is(page):
+    """Uneven light darkens the left half gradually; the lid's band at the top and left is a
+    sharp dark step. Only the band is painted out, and the skew is found."""
+    shade = np.linspace(0.6, 1.0, WIDTH, dtype=np.float32)[None, :]
+    dim = (tilt(page, -1.7).astype(np.float32) * shade).astype(np.uint8)
+    scanned = noisy(with_dark_scanner_edges(dim))
+    painted = preprocess.scanner_edges(scanned, DPI)
+    band = np.zeros(painted.shape, bool)
+    band[: px(6), :] = band[:, : px(4)] = True
+    assert painted[band].mean() > 0.99, "the lid's band is painted out"
+    shadowed_paper = np.zeros(painted.shape, bool)
+    shadowed_paper[px(15) : -px(15), px(15) : WIDTH // 2] = True
+    assert not painted[shadowed_paper].any(), "the shadowed half is left alone"
+    assert painted.mean() < 0.08
+    assert not preprocess.scanner_edges(noisy(dim), DPI).any(), "a shadow alone is no lid"
+    assert preprocess.estimate_skew(scanned) == pytest.approx(-1.7, abs=0.15)
+
+
+@pytest.mark.parametrize("width", [WIDTH, WIDTH + 1, 2481])
+def test_a_page_turned_half_round_scores_exactly_the_opposite_ascender_balance(page, width):
+    clean = preprocess.clean_page(noisy(tilt(page, 1.0)), DPI).image
+    wide = np.full((HEIGHT, width), 255, np.uint8)
+    wide[:, :WIDTH] = clean
+    upright, lines = preprocess.ascender_balance(wide, DPI)
+    turned, turned_lines = preprocess.ascender_balance(preprocess.turn(wide, 180), DPI)
+    assert lines == turned_lines >= preprocess.UPSIDE_DOWN_MIN_LINES
+    assert upright > preprocess.UPSIDE_DOWN_BALANCE
+    assert turned == pytest.approx(-upright, abs=1e-12)
+
+
 def test_turn_is_clockwise_in_quarter_turns():
     image = np.zeros((2, 3), np.uint8)
     image[0, 0] = 255  # top-left
