@@ -8,7 +8,7 @@ TESSDATA := ocr_models/tessdata
 DEMO := demo-data
 DEMO_HOME := $(DEMO)/arbejdsmappe
 
-.PHONY: all demo test fast lint install sysdeps clean bench bench-smoke lock lock-check test-latest
+.PHONY: all demo test fast lint install sysdeps clean bench bench-smoke lock lock-check test-latest test-opencv4
 
 all: test
 
@@ -55,6 +55,20 @@ lock: $(BIN)/uv
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --require-hashes --no-deps -r $(LOCK)
+
+## Image code on the other OpenCV line: the lock's packages with the newest OpenCV 4.x
+## instead of the lock's 5.x, in a venv of its own, through the reading tests.
+OPENCV4 := opencv-python-headless==4.14.0.94
+CV4 := .venv-cv4
+test-opencv4: install
+	rm -rf $(CV4)
+	$(PYTHON) -m venv $(CV4)
+	awk '/^opencv-python-headless==/{skip=1; next} skip && /^[[:space:]]+--hash/{next} \
+		{skip=0; print}' $(LOCK) > $(CV4)/lock-without-opencv.txt
+	$(CV4)/bin/pip install -q --require-hashes --no-deps -r $(CV4)/lock-without-opencv.txt
+	$(CV4)/bin/pip install -q --no-deps $(OPENCV4)
+	$(CV4)/bin/pip install -q --no-deps --no-build-isolation -e .
+	$(CV4)/bin/pytest -q -p no:cacheprovider tests/reading
 
 ## The drift check: the newest releases pyproject.toml allows, in a venv of their own,
 ## through the fast suite; what differs from the lock is printed first.

@@ -67,7 +67,10 @@ def _line_image(text: str) -> np.ndarray:
 @pytest.mark.slow
 def test_real_tesseract_reads_a_cpr_line_at_its_place(tmp_path):
     words = ocr.ocr_image(_line_image("CPR-nr.: 010203-1234"), dpi=200, timeout_s=30)
-    assert [w.text for w in words] == ["CPR-nr.:", "010203-1234"]
+    # OpenCV 4.x draws the fixture's hyphen wide (Hershey), and Tesseract reads an em dash
+    # there: a dash is a dash to the number finder (letters.ids), so it is one here too
+    dashes = str.maketrans("\u2013\u2014", "--")
+    assert [w.text.translate(dashes) for w in words] == ["CPR-nr.:", "010203-1234"]
     assert words[0].x0 == pytest.approx(30, abs=1.5)
     assert words[0].y1 == pytest.approx(20, abs=1.5)
     assert all(w.conf > 80 for w in words)
