@@ -107,7 +107,7 @@ def addressee_names(block: RecipientBlock) -> list[str]:
     representative, the name line is the citizen they act for, unless it names their firm
     ("Advokatfirmaet Holm / Att.: partsrepræsentant Jens Holm")."""
     if block.representative:
-        firm = [block.name] if parties.names_an_organisation(block.name) else []
+        firm = [block.name] if block.name and parties.names_an_organisation(block.name) else []
         return [block.representative, *firm]
     names = [parties.without_titles(t) for t in (block.name, block.attention) if t]
     return [n for n in names if n]
@@ -324,11 +324,14 @@ def match_sender(fields: Fields, registers: Registers, tray: str | None) -> Send
 MAX_AT_READING = 3
 
 
-def _fits_misread_at(read: str, address: str) -> bool:
+def _fits_misread_at(read: str, address: str, slips: int = 0) -> bool:
     """Whether `read` is `address` with its "@" read as 0-3 other characters: the local
-    part exactly, the domain at EMAIL_MATCH (one misread letter in "favrskov.dk")."""
+    part exactly (or with `slips` letters misread), the domain at EMAIL_MATCH (one misread
+    letter in "favrskov.dk")."""
     local, at, domain = address.partition("@")
-    if not (local and at and domain) or not read.startswith(local):
+    if not (local and at and domain) or len(read) < len(local):
+        return False
+    if sum(a != b for a, b in zip(read, local, strict=False)) > slips:
         return False
     gap = len(read) - len(local) - len(domain)
     return (0 <= gap <= MAX_AT_READING
@@ -341,10 +344,21 @@ def _by_email(read: str, staff: list[StaffMember]) -> StaffMember | None:
     no other within SENDER_MARGIN. Two that fit alike: none."""
     email = re.sub(r"\s+", "", read.lower())
     with_email = [(m, m.email.strip().lower()) for m in staff if m.email]
-    for candidates in ([m for m, address in with_email if address == email],
-                       [m for m, address in with_email if _fits_misread_at(email, address)]):
-        if candidates:  # one person (listed once, or in two departments) or none
-            return candidates[0] if len({m.name for m in candidates}) == 1 else None
+    exact = [m for m, address in with_email if address == email]
+    if exact:  # one person (listed once, or in two departments) or none
+        return exact[0] if len({m.name for m in exact}) == 1 else None
+    fitting = [(m, a) for m, a in with_email if _fits_misread_at(email, a)]
+    if fitting:
+        if len({m.name for m, _ in fitting}) > 1:
+            return None
+        # a longer address the "@" reading may belong to with one letter misread is as
+        # likely: "tjogfavrskov.dk" fits tj@ with "og" for the "@", and tjø@ with "ø"
+        # read as "o" (training corpus, a harsh scan)
+        local = fitting[0][1].partition("@")[0]
+        if any(a.partition("@")[0].startswith(local) and len(a.partition("@")[0]) > len(local)
+               and _fits_misread_at(email, a, slips=1) for _, a in with_email):
+            return None
+        return fitting[0][0]
     return _unique_best([(fuzz.ratio(email, address), m) for m, address in with_email],
                         EMAIL_MATCH)
 

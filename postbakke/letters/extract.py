@@ -370,7 +370,10 @@ def _labelled_email(words: list[str]) -> str | None:
 def _clean_email(text: str) -> str:
     """An address as read: lower case, no spaces, a comma before the domain's end a dot."""
     text = re.sub(r"\s+", "", text.lower()).rstrip(".,;:")
-    return re.sub(r",(?=[a-z]{2,4}$)", ".", text)
+    text = re.sub(r",(?=[a-z]{2,4}$)", ".", text)
+    # specks read as punctuation inside the address ("t;jøæfavrskov.dk", a bitonal scan's
+    # "j"): no municipal address holds them
+    return re.sub(r"[;:'\"`|,]", "", text)
 
 
 def _email(letter: Letter) -> str | None:

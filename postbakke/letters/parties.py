@@ -80,7 +80,7 @@ _REPRESENTATIVE_TITLE = _words(
 # A name line that names an organisation, not a citizen: a law firm or a company whose
 # employee is the representative on the Att. line.
 _ORGANISATION = _words(
-    r"aps", r"a/s", r"i/s", r"k/s", r"p/s", r"ivs", r"amba", r"advokat(?:firma|kontor)\w*",
+    r"aps", r"a/s", r"i/s", r"k/s", r"p/s", r"ivs", r"amba", r"advokat\w+",
     r"advokater(?:ne)?", r"firma(?:et)?", r"fond(?:en)?", r"forening(?:en)?", r"holding",
     r"ltd", r"gmbh",
 )

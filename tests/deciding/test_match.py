@@ -452,3 +452,18 @@ def test_a_department_only_signature_and_an_email_reading_give_the_sender():
         assert fields.sender_name is None, printed
         found = match_sender(fields, BY_EMAIL, "Postrum")
         assert (found.name, found.method) == ("Birthe Dalgaard", "email"), printed
+
+
+def test_an_email_reading_that_two_addresses_explain_finds_no_sender():
+    """tj@ and tjø@: 'tjogfavrskov.dk' is tj@ with "og" for the "@", or tjø@ with "ø" read
+    as "o" (a harsh scan of the training corpus): no guess, as for a wrong department.
+    An address read with its "@" is found."""
+    staff = [StaffMember("Torben Jensen", "TJ", "tj@favrskov.dk", "89641250", "Jobcenter"),
+             StaffMember("Thomas Jørgensen", "TJØ", "tjø@favrskov.dk", "89641251",
+                         "Borgerservice")]
+    registers = Registers.build([JENS], staff)
+    for read, sender in (("tjogfavrskov.dk", None), ("tjøæfavrskov.dk", None),
+                         ("tjø@favrskov.dk", "Thomas Jørgensen"),
+                         ("tj@favrskov.dk", "Torben Jensen")):
+        assert match_sender(Fields(sender_email=read), registers, None).name == sender, read
+

@@ -239,6 +239,7 @@ EMAIL_READINGS = [
     ("E-rnail: abcdQfavrskov,dk", "abcdqfavrskov.dk"),
     ("Mail abcdQfavrskov.dk", "abcdqfavrskov.dk"),
     ("E-mail: kkæfavrskov dk", "kkæfavrskov.dk"),  # the dot read as a space (bitonal)
+    ("E-mail: t;jøæfavrskov.dk", "tjøæfavrskov.dk"),  # a speck read as ";" (bitonal)
 ]
 
 
