@@ -12,11 +12,15 @@ DEMO_HOME := $(DEMO)/arbejdsmappe
 
 all: test
 
-## Debian packages: Tesseract with its Danish model, venv for Python, and
-## Chromium (the tests render the HTML report in a real headless browser).
-DEBIAN_PACKAGES := tesseract-ocr tesseract-ocr-dan tesseract-ocr-osd python3-venv chromium
+## Debian packages: Tesseract with its Danish model, venv for Python, Chromium (the tests
+## render the HTML report in a real headless browser), and the fonts the sample letters and
+## the test pages are drawn with.
+DEBIAN_PACKAGES := tesseract-ocr tesseract-ocr-dan tesseract-ocr-osd python3-venv chromium \
+	fonts-dejavu-core fonts-liberation
 sysdeps:
 	@if ! command -v tesseract >/dev/null || ! tesseract --list-langs 2>/dev/null | grep -qx dan \
+	   || [ ! -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] \
+	   || [ ! -d /usr/share/fonts/truetype/liberation ] \
 	   || ! $(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || ! command -v chromium >/dev/null; then \
 		echo "Installerer Debian-pakker: $(DEBIAN_PACKAGES)"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
