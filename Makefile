@@ -118,6 +118,8 @@ demo: install
 		printf '[municipality]\nname = "Favrskov Kommune"\ncvr = ["29189714"]\n\n'; \
 		printf '[digest]\nsender = "Postbakken <postbakke@favrskov.dk>"\n'; \
 		printf 'contact = "Mette Skov, projektleder, tlf. 89 64 12 34, mesk@favrskov.dk"\n\n'; \
+		printf '[smtp]\nhost = "localhost"  # the demo sends nothing: digest --dry-run\n'; \
+		printf 'security = "none"\n\n'; \
 		printf '[digest.departments]\n'; \
 		i=0; for d in $(DEMO_DEPARTMENTS); do i=$$((i + 1)); \
 			printf '"%s" = "afdeling%d@favrskov.dk"\n' "$$d" "$$i"; \
