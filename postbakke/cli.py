@@ -771,13 +771,13 @@ def config() -> None:
 def config_check(obj: Context) -> None:
     """Tjek postbakke.toml: kommunens navn og CVR, ugebrevenes afsender, modtagere, mailserver
     og afdelinger."""
-    from postbakke.config import (
+    from postbakke.privacy import SECRET_FILE
+    from postbakke.settings.check import (
         check_settings,
         retention_lines,
         summarise_check,
         workspace_problems,
     )
-    from postbakke.privacy import SECRET_FILE
 
     settings, problems = check_settings(staff_departments=_staff_departments)
     if settings is not None:

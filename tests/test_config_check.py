@@ -14,14 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from postbakke.config import (
-    DEFAULT_SMTP_TIMEOUT_S,
-    ConfigProblem,
-    Severity,
-    address_of,
-    load_settings,
-)
+from postbakke.config import ConfigProblem, Severity, address_of, load_settings
 from postbakke.deciding.registers import StaffMember
+from postbakke.settings.file import DEFAULT_SMTP_TIMEOUT_S
 from postbakke.store import Store
 
 GOOD = """\
@@ -293,12 +288,8 @@ def test_problem_str_without_a_place():
 
 
 def test_check_summary_counts_errors_and_warnings(tmp_path):
-    from postbakke.config import (
-        ConfigProblem,
-        Settings,
-        Severity,
-        summarise_check,
-    )
+    from postbakke.config import ConfigProblem, Settings, Severity
+    from postbakke.settings.check import summarise_check
 
     error = ConfigProblem(Severity.ERROR, "postbakke.toml:2", "forkert")
     warning = ConfigProblem(Severity.WARNING, "postbakke.toml:3", "tvivlsom")

@@ -30,7 +30,7 @@ KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {
 # Lowest first. An entry names a module or a package (then all modules under it).
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("base", ("postbakke", "postbakke.errors", "postbakke.models", "postbakke.privacy",
-              "postbakke.config", "postbakke.identifiers")),
+              "postbakke.config", "postbakke.settings", "postbakke.identifiers")),
     ("reading", ("postbakke.reading",)),
     ("letters", ("postbakke.letters",)),
     ("deciding", ("postbakke.deciding",)),
