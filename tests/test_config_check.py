@@ -21,7 +21,7 @@ from postbakke.config import (
     address_of,
     load_settings,
 )
-from postbakke.deciding.registers import StaffMember
+from postbakke.models import StaffMember
 from postbakke.store import Store
 
 GOOD = """\
@@ -184,7 +184,7 @@ def test_address_of(text, address):
 
 
 def staff(store: Store, departments: list[str]) -> None:
-    store.replace_staff(
+    store.registers.replace_staff(
         [StaffMember(f"Medarbejder {i}", f"M{i}", f"m{i}@favrskov.dk", "89640000", d)
          for i, d in enumerate(departments)], "staff.csv")
 

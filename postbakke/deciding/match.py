@@ -14,12 +14,13 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from postbakke.deciding.registers import EnrolmentEntry, StaffMember
 from postbakke.letters import parties
 from postbakke.models import (
+    EnrolmentEntry,
     Fields,
     RecipientBlock,
     SenderMatch,
+    StaffMember,
 )
 
 # An ID read below this confidence (OCR confidence times repair/checksum
@@ -107,7 +108,7 @@ def addressee_names(block: RecipientBlock) -> list[str]:
     representative, the name line is the citizen they act for, unless it names their firm
     ("Advokatfirmaet Holm / Att.: partsrepræsentant Jens Holm")."""
     if block.representative:
-        firm = [block.name] if parties.names_an_organisation(block.name) else []
+        firm = [block.name] if block.name and parties.names_an_organisation(block.name) else []
         return [block.representative, *firm]
     names = [parties.without_titles(t) for t in (block.name, block.attention) if t]
     return [n for n in names if n]
