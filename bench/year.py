@@ -34,8 +34,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from postbakke.config import load_settings  # noqa: E402
-from postbakke.deciding.registers import EnrolmentEntry, StaffMember  # noqa: E402
-from postbakke.models import Enrolment, IdKind  # noqa: E402
+from postbakke.models import (  # noqa: E402
+    Enrolment,
+    EnrolmentEntry,
+    IdKind,
+    RecipientBlock,
+    StaffMember,
+)
 from postbakke.people.filing import file_letters  # noqa: E402
 from postbakke.privacy import Pseudonymiser, mask_cpr  # noqa: E402
 from postbakke.store import LetterRecord, Store, StoredFile  # noqa: E402
@@ -93,8 +98,8 @@ def _letters(rng: random.Random, file_hash: str, day: date, people: list[Enrolme
             # a short text, so that the copy look-up (people/duplicates.py) runs as on a
             # real scan: candidates are read, compared, and none is the same paper
             ocr_text=f"{person.name}\n{person.street}\n{subject}\nSagsnr. {rng.randrange(10**8)}",
-            recipient_block={"name": person.name, "attention": None, "street": person.street,
-                             "postcode": person.postcode, "city": person.city}))
+            recipient_block=RecipientBlock(name=person.name, street=person.street,
+                                           postcode=person.postcode, city=person.city)))
     return letters
 
 
@@ -105,8 +110,8 @@ def fill(home: Path, n_letters: int, seed: int = 1) -> Store:
     senders = [StaffMember(f"Medarbejder {i}", f"M{i}", f"m{i}@favrskov.dk", "89640000",
                            DEPARTMENTS[i % len(DEPARTMENTS)]) for i in range(40)]
     store = Store(home / "postbakke.db")
-    store.replace_enrolment(people, "bench")
-    store.replace_staff(senders, "bench")
+    store.registers.replace_enrolment(people, "bench")
+    store.registers.replace_staff(senders, "bench")
     files = n_letters // LETTERS_PER_FILE
     for i in range(files):
         day = FIRST_DAY + timedelta(days=int(365 * i / files))
@@ -150,7 +155,7 @@ def measure(home: Path, store: Store) -> dict[str, float]:
     figures["store one file of 20 letters"] = _median_ms(one_more_file)
     app = create_app(load_settings())
     client = app.test_client()
-    queue = store.review_queue()
+    queue = store.review.queue()
     some_letter = queue[len(queue) // 2]
     pages = {
         "review station (a letter)": f"/gennemsyn/{some_letter}",
@@ -188,7 +193,7 @@ def _reports_and_followups(home: Path, store: Store) -> dict[str, float]:
     from postbakke.people import report as reports
 
     figures: dict[str, float] = {}
-    latest = store.latest_scanned_on()
+    latest = store.figures.latest_scanned_on()
     assert latest is not None
     week = reports.Period.week(reports.IsoWeek.of(latest))
     figures["report: a week (load + HTML)"] = _median_ms(

@@ -20,7 +20,7 @@ from postbakke.config import ConfigProblem, Settings, Severity, load_settings
 from postbakke.deciding.registers import read_enrolment_csv, read_staff_csv
 from postbakke.errors import ExitCode, PostbakkeError, workspace_fault
 from postbakke.people.exports import EXPORT_FORMATS, letter_lines
-from postbakke.people.followup import catch_up
+from postbakke.people.followup import catch_up, ranked_kinds
 from postbakke.people.wording import (
     OUTCOME_DA,
     describe_letter,
@@ -143,7 +143,7 @@ def enrolment_import(obj: Context, file: Path) -> None:
     """Indlæs registret fra FILE.csv (erstatter det hidtidige register)."""
     entries = read_enrolment_csv(file, obj.pseudonymiser())
     store = obj.store()
-    store.replace_enrolment(entries, file.name)
+    store.registers.replace_enrolment(entries, file.name)
     enrolled = sum(1 for e in entries if e.status.value == "tilmeldt")
     click.echo(
         f"Tilmeldingsregister indlæst: {len(entries)} modtagere "
@@ -163,7 +163,7 @@ def staff() -> None:
 def staff_import(obj: Context, file: Path) -> None:
     """Indlæs medarbejderne fra FILE.csv (erstatter det hidtidige kartotek)."""
     members = read_staff_csv(file)
-    obj.store().replace_staff(members, file.name)
+    obj.store().registers.replace_staff(members, file.name)
     departments = len({m.department for m in members})
     click.echo(f"Medarbejdere indlæst: {len(members)} i {departments} afdelinger.")
 
@@ -257,7 +257,7 @@ def reread(obj: Context, file: Path, tray: str | None, scanned_on: Any, workers:
 
     store = obj.store()
     file_hash = content_hash(file)
-    known = store.known_file(file_hash)
+    known = store.files.get(file_hash)
     day: date = scanned_on.date() if scanned_on else (
         date.fromisoformat(known.scanned_on) if known else date.today())
     if known is not None:
@@ -342,8 +342,8 @@ def watch(obj: Context, folder: Path, poll_s: float, settle_s: float, workers: i
 def letters(obj: Context, fmt: str) -> None:
     """Vis de scannede breve."""
     store = obj.store()
-    store.log_access(_os_user(), f"breve udtrukket ({fmt})")
-    _echo_lines(letter_lines(store.letters(), fmt))
+    store.audit.log(_os_user(), f"breve udtrukket ({fmt})")
+    _echo_lines(letter_lines(store.letters.export(), fmt))
 
 
 def _os_user() -> str:
@@ -357,7 +357,7 @@ def _os_user() -> str:
 @handle_errors
 def summary(obj: Context) -> None:
     """Opgørelse pr. afdeling: breve, læk, begrundede, legitime og til gennemsyn."""
-    rows = obj.store().department_summary()
+    rows = obj.store().figures.department_summary()
     if not rows:
         click.echo("Ingen breve er scannet endnu.")
         return
@@ -385,9 +385,9 @@ def digital_import(obj: Context, file: Path) -> None:
 
     store = obj.store()
     counts, unknown = align_departments(
-        read_digital_csv(file), sorted({m.department for m in store.staff_members()})
+        read_digital_csv(file), sorted({m.department for m in store.registers.staff_members()})
     )
-    weeks = store.replace_digital_counts(counts, file.name)
+    weeks = store.registers.replace_digital_counts(counts, file.name)
     span = weeks[0] if len(weeks) == 1 else f"{weeks[0]} til {weeks[-1]}"
     click.echo(
         f"Digitale tal indlæst: {sum(c.digital_letters for c in counts)} breve i "
@@ -422,15 +422,15 @@ def report(obj: Context, week: str | None, start: Any, end: Any, out_dir: Path |
     store = obj.store()
     period = reports.resolve_period(
         week, start.date() if start else None, end.date() if end else None,
-        store.latest_scanned_on(),
+        store.figures.latest_scanned_on(),
     )
     data = reports.load_report(store, period, obj.settings.municipality_name)
-    store.log_access(_os_user(), f"rapport ({fmt})", period.title)
+    store.audit.log(_os_user(), f"rapport ({fmt})", period.title)
     if fmt == "csv" and out_dir is None:
         click.echo(reports.render_csv([*data.departments, data.total]), nl=False)
         return
     path = reports.write_report(data, out_dir, fmt,
-                                store.report_leaks(period.start, period.end))
+                                store.figures.report_leaks(period.start, period.end))
     click.echo(
         f"Rapport for {period.title} skrevet: {path} ({data.total.paper} papirbreve, "
         f"{data.total.leaks} læk, digital andel {percent_da(data.total.digital_share)})."
@@ -455,7 +455,7 @@ def followup() -> None:
 def followup_list(obj: Context, department: str | None, only_open: bool) -> None:
     """Vis opfølgningerne (åbne først)."""
 
-    rows = obj.store().followups(department=department, only_open=only_open)
+    rows = obj.store().followups.find(department=department, only_open=only_open)
     if not rows:
         click.echo("Ingen opfølgninger.")
         return
@@ -465,7 +465,7 @@ def followup_list(obj: Context, department: str | None, only_open: bool) -> None
          "Note"],
         [
             (f.id, "åben" if f.is_open else "lukket", f.department or "(ukendt)",
-             f.sender or "(ukendt afsender)", f.letters, kinds_da(f.kinds),
+             f.sender or "(ukendt afsender)", f.letters, kinds_da(ranked_kinds(f)),
              f.last_scanned_on or "", OUTCOME_DA[f.outcome] if f.outcome else "", f.note or "")
             for f in rows
         ],
@@ -508,7 +508,7 @@ def review() -> None:
 @handle_errors
 def review_list(obj: Context) -> None:
     """Vis brevene, der venter på en persons afgørelse, og hvor sidebillederne ligger."""
-    rows = obj.store().review_letters()
+    rows = obj.store().review.waiting()
     if not rows:
         click.echo("Ingen breve venter på gennemsyn.")
         return
@@ -566,7 +566,7 @@ def review_decide(obj: Context, letter_id: int, cpr_typed: bool, cvr: str | None
     decision = make_decision(
         cpr=_typed_cpr() if cpr_typed else None, cvr=cvr, no_recipient=no_recipient,
         sender=sender, pseudonymiser=obj.pseudonymiser(), justified_note=justified,
-        own_cvrs=obj.settings.own_cvrs, staff=store.staff_members(),
+        own_cvrs=obj.settings.own_cvrs, staff=store.registers.staff_members(),
     )
     letter = decide_letter(store, letter_id, decision, actor=getpass.getuser())
     who = letter.recipient_masked or "ingen modtager med dansk id"
@@ -603,7 +603,7 @@ def duplicate() -> None:
 @handle_errors
 def duplicate_list(obj: Context) -> None:
     """Vis brevene, der er taget for kopier af breve scannet før."""
-    rows = [r for r in obj.store().letters() if r["duplicate_of"] is not None]
+    rows = [r for r in obj.store().letters.export() if r["duplicate_of"] is not None]
     if not rows:
         click.echo("Ingen kopier.")
         return
@@ -750,7 +750,7 @@ def person_erase(obj: Context, reason: str, yes: bool) -> None:
 @handle_errors
 def audit(obj: Context, start: Any, end: Any) -> None:
     """Revisionsloggen: hvem så eller ændrede persondata, hvornår, hvad og hvorfor."""
-    rows = obj.store().audit_entries(
+    rows = obj.store().audit.entries(
         start.date().isoformat() if start else None, end.date().isoformat() if end else None)
     if not rows:
         click.echo("Ingen adgange i perioden.")
@@ -802,7 +802,7 @@ def _staff_departments(settings: Settings) -> set[str]:
     """The staff directory's departments, without creating a workspace that is not there."""
     if not settings.db_path.exists():
         return set()
-    return {m.department for m in Store(settings.db_path).staff_members()}
+    return {m.department for m in Store(settings.db_path).registers.staff_members()}
 
 
 def _echo_purge(result: PurgeResult, settings: Settings, verbose: bool = False) -> None:
@@ -859,7 +859,7 @@ def evaluate_command(obj: Context, truth: Path, verbose: bool, **limits: Any) ->
     )
 
     truths = load_truth_file(truth)
-    result = evaluate(truths, list(obj.store().letters()), obj.secret())
+    result = evaluate(truths, list(obj.store().letters.export()), obj.secret())
     click.echo(format_evaluation(result))
     if verbose:
         for line in result.problems:

@@ -7,12 +7,16 @@ and then upgraded in one transaction, so a failed step leaves it as it was. A
 workspace written by a newer postbakke is refused rather than misread.
 
 A step, once released, never changes: a new column or table is a new step at
-the end of `MIGRATIONS`. Only the store (store.py) calls `upgrade`.
+the end of `MIGRATIONS`. Each step is self-contained: it imports no rule of the
+live code (a step that derives values carries the rule as it was when the step
+was released), so an old workspace is upgraded today as it was then. Only the
+store (store/connection.py) calls `upgrade`.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +25,6 @@ from typing import NamedTuple
 import sqlite_utils
 
 from postbakke.errors import WorkspaceVersionError
-from postbakke.letters.subjects import letter_kind
 
 
 class Migration(NamedTuple):
@@ -135,6 +138,71 @@ def _letters_for_the_work_station(db: sqlite_utils.Database) -> None:
             db.execute(f"ALTER TABLE letters ADD COLUMN {name} TEXT")
 
 
+# -- step 3's kind of letter: letters.subjects.letter_kind as released with the step --------
+# (commit 0454c95). A copy, frozen on purpose: the live rule may change; what step 3
+# wrote into an old workspace may not.
+
+_V3_NO_SUBJECT = "(uden emne)"
+_V3_PREFIX = re.compile(r"^\s*(?:vedr(?:ørende)?\.?|ang(?:ående)?\.?|re:|emne:)\s*",
+                        re.IGNORECASE)
+_V3_ID_LABEL = re.compile(
+    r"\b(?:cpr|cvr|p)[\s.-]*(?:nr|nummer)\b\.?:?|\bsags?\s*nr\b\.?:?|\bj\.?\s?nr\b\.?:?"
+    r"|\bjournal\s*nr\b\.?:?|\bvores ref\b\.?:?|\bcpr\b:?|\bcvr\b:?",
+    re.IGNORECASE,
+)
+_V3_MONTHS = (
+    "januar|februar|marts|april|maj|juni|juli|august|september|oktober|november|december"
+    "|jan|feb|mar|apr|jun|jul|aug|sep|sept|okt|nov|dec"
+)
+_V3_WRITTEN_DATE = re.compile(
+    rf"\b(?:d\.\s*)?\d{{1,2}}\.?\s*(?:{_V3_MONTHS})\.?(?:\s+\d{{4}})?\b", re.IGNORECASE
+)
+_V3_TOKEN_WITH_DIGIT = re.compile(r"\S*\d\S*")
+_V3_COMPANY_FORM = re.compile(r"(?<!\w)(?:A/S|ApS|I/S|K/S|P/S|IVS|AMBA|A\.m\.b\.a\.)(?!\w)")
+_V3_SEGMENT_SPLIT = re.compile(r"\s*(?:[,;:()\[\]]|\s[-–—/]\s)\s*")
+_V3_CAPITALISED = re.compile(r"^[A-ZÆØÅÉÜÖÄ][\wæøåéüöä'.-]*$")
+_V3_DANGLING = frozenset(
+    "til om for i af på med fra vedr og ved nr den d kl".split())
+
+
+def _v3_without_names(segment: str) -> str:
+    """A segment without its runs of two or more capitalised words (names)."""
+    words, keep, i = segment.split(), [], 0
+    while i < len(words):
+        j = i
+        while j < len(words) and _V3_CAPITALISED.match(words[j]):
+            j += 1
+        if j - i >= 2:
+            i = j
+        elif j > i:
+            keep.extend(words[i:j])
+            i = j
+        else:
+            keep.append(words[i])
+            i += 1
+    return " ".join(keep)
+
+
+def _v3_kind(subject: str | None) -> str:
+    """The kind of letter of a subject line, as step 3 computed it."""
+    if not subject:
+        return _V3_NO_SUBJECT
+    text = _V3_PREFIX.sub("", subject)
+    for pattern in (_V3_COMPANY_FORM, _V3_WRITTEN_DATE, _V3_ID_LABEL, _V3_TOKEN_WITH_DIGIT):
+        text = pattern.sub(" ", text)
+    parts = []
+    for segment in _V3_SEGMENT_SPLIT.split(text):
+        words = _v3_without_names(re.sub(r"\s+", " ", segment).strip(" .,-–")).split()
+        while words and words[-1].casefold().rstrip(".") in _V3_DANGLING:
+            words.pop()
+        if words and any(w[0].islower() for w in words[1:]) or len(words) == 1:
+            parts.append(" ".join(words))
+    kind = " ".join(parts[:1]).strip(" .,-–")
+    if not kind or not any(c.isalpha() for c in kind):
+        return _V3_NO_SUBJECT
+    return kind[0].upper() + kind[1:]
+
+
 def _letter_kinds(db: sqlite_utils.Database) -> None:
     """letters.kind: the kind of letter, kept once at filing (reports and follow-ups count
     kinds of thousands of letters; reading each subject again grew with the years)."""
@@ -142,7 +210,7 @@ def _letter_kinds(db: sqlite_utils.Database) -> None:
         db.execute("ALTER TABLE letters ADD COLUMN kind TEXT")
     rows = db.execute("SELECT id, subject FROM letters WHERE kind IS NULL").fetchall()
     db.conn.executemany("UPDATE letters SET kind = ? WHERE id = ?",
-                        [(letter_kind(subject), letter_id) for letter_id, subject in rows])
+                        [(_v3_kind(subject), letter_id) for letter_id, subject in rows])
 
 
 def _audit_log(db: sqlite_utils.Database) -> None:

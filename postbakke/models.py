@@ -382,7 +382,38 @@ class Verdict:
     reason: Reason
 
 
+# -- the registers: who is enrolled, who works here (imported from CSV by deciding/registers) --
+
+
+@dataclass(frozen=True, slots=True)
+class EnrolmentEntry:
+    """One register row as stored: the ID only as pseudonym and masked form."""
+
+    pseudonym: str
+    kind: IdKind
+    masked: str
+    status: Enrolment
+    name: str
+    street: str
+    postcode: str
+    city: str
+    birth_date: str | None = None  # ISO date, persons only: children under 15 are never leaks
+
+
+@dataclass(frozen=True, slots=True)
+class StaffMember:
+    name: str
+    initials: str
+    email: str
+    phone: str
+    department: str
+
+
 # -- what people decide and count (stored by the store, ruled on in people/) ------------
+
+# The department of a letter whose sender was not found, where letters are counted
+# per department (the store's figures, the report).
+UNKNOWN_DEPARTMENT = "(ukendt)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -441,7 +472,9 @@ class FollowUp:
     letters: int  # its letters now in the store
     first_scanned_on: str | None
     last_scanned_on: str | None
-    # The kinds of its letters with how many of each, most first (letters.subjects).
+    # The kinds of its letters (letters.kind, "" where none was kept) with how many of
+    # each, as counted in the store, in no particular order: people.followup.ranked_kinds
+    # ranks them.
     kinds: tuple[tuple[str, int], ...] = ()
 
     @property

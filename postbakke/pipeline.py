@@ -317,10 +317,10 @@ class ScanContext:
 
     def refresh_registers(self) -> None:
         """Reload the registers if they were re-imported since (a long-running watch)."""
-        version = self.store.registers_version()
+        version = self.store.registers.version()
         if version != self.registers_version or not self.registers_version:
             self.registers = Registers.build(
-                self.store.enrolment_entries(), self.store.staff_members()
+                self.store.registers.enrolment_entries(), self.store.registers.staff_members()
             )
             self.registers_version = version
 
@@ -422,7 +422,7 @@ def no_letters_note(pages: list[Page]) -> str:
     return NO_LETTERS_NO_TEXT
 
 
-def printed_block(block: RecipientBlock) -> dict[str, str | None] | None:
+def printed_block(block: RecipientBlock) -> RecipientBlock | None:
     """The recipient block as printed, for the work station's register suggestions.
 
     CPR numbers are masked as in the stored OCR text: OCR may read one into a
@@ -432,7 +432,10 @@ def printed_block(block: RecipientBlock) -> dict[str, str | None] | None:
              "postcode": block.postcode, "city": block.city}
     if not any(lines.values()):
         return None
-    return {key: ids.mask_cpr_in_text(text) if text else None for key, text in lines.items()}
+    masked = {key: ids.mask_cpr_in_text(text) if text else None for key, text in lines.items()}
+    return RecipientBlock(name=masked["name"], attention=masked["attention"],
+                          street=masked["street"], postcode=masked["postcode"],
+                          city=masked["city"])
 
 
 def assess_letter(
@@ -453,11 +456,11 @@ def assess_letter(
         pages=letter.page_numbers,
         tray=tray,
         scanned_on=scanned_on.isoformat(),
-        recipient_kind=recipient.kind.value if identified and recipient.kind else None,
+        recipient_kind=recipient.kind if identified else None,
         recipient_pseudonym=recipient.pseudonym if identified else None,
         recipient_masked=recipient.masked if identified else None,
-        match=recipient.method.value if recipient.method else None,
-        enrolment=recipient.enrolment.value if recipient.enrolment else None,
+        match=recipient.method,
+        enrolment=recipient.enrolment,
         department=sender.department,
         sender=sender.name,
         verdict=verdict.kind,
@@ -502,7 +505,7 @@ def store_file(
 def _failed(ctx: ScanContext, path: Path, file_hash: str | None, reason: str) -> FileOutcome:
     source, reason = ids.mask_cpr_in_text(path.name), ids.mask_cpr_in_text(reason)
     try:
-        ctx.store.record_failure(source, file_hash, reason)
+        ctx.store.files.record_failure(source, file_hash, reason)
     except Exception as error:
         fault = workspace_fault(error)
         if fault is None:
@@ -534,7 +537,7 @@ def scan(
         except OSError as error:
             yield _failed(ctx, path, None, f"filen kunne ikke læses ({error.strerror or error})")
             continue
-        if file_hash in seen or ctx.store.known_file(file_hash) is not None:
+        if file_hash in seen or ctx.store.files.get(file_hash) is not None:
             yield FileOutcome(source=ids.mask_cpr_in_text(path.name),
                               status=FileStatus.DUPLICATE)
             continue
@@ -587,7 +590,7 @@ def make_scan_handler(
     """
 
     def handle(path: Path, tray: str | None) -> Handled:
-        unknown = ctx.store.known_file(ingest.content_hash(path)) is None
+        unknown = ctx.store.files.get(ingest.content_hash(path)) is None
         if unknown and not ingest.looks_complete(path):
             return Handled(ok=False, later=True, reason=NOT_COMPLETE)
         ctx.refresh_registers()

@@ -61,14 +61,14 @@ def purge_expired(store: Store, settings: Settings, now: datetime | None = None,
         return True
 
     image_cutoff = _cutoff(now, keep.page_images).isoformat(timespec="seconds")
-    with_images = store.letters_with_images_before(image_cutoff)
+    with_images = store.retention.letters_with_images_before(image_cutoff)
     images = sum(remove(Path(p)) for _, paths in with_images for p in paths if Path(p).exists())
     text_cutoff = _cutoff(now, keep.letter_text).isoformat(timespec="seconds")
-    with_text = store.letters_with_text_before(text_cutoff)
+    with_text = store.retention.letters_with_text_before(text_cutoff)
     listed += [f"brev {i}: OCR-tekst, emne, spor og modtagerblok" for i in with_text]
     if not dry_run:
-        store.clear_images([i for i, _ in with_images])
-        store.clear_text(with_text)
+        store.retention.clear_images([i for i, _ in with_images])
+        store.retention.clear_text(with_text)
     orphans = _sweep_orphans(store, settings, now, remove)
     originals = 0
     folder = watch_folder or settings.watch_folder
@@ -94,7 +94,7 @@ def _sweep_orphans(store: Store, settings: Settings, now: datetime, remove: Remo
     root = settings.pages_dir
     if not root.is_dir():
         return 0
-    referenced = {str(Path(p)) for p in store.all_image_paths()}
+    referenced = {str(Path(p)) for p in store.retention.all_image_paths()}
     oldest = (now - ORPHAN_GRACE).timestamp()
     count = 0
     for path in sorted(root.rglob("*")):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from month_letters import DEPARTMENTS, SENDERS, digital_counts, store_month
 
-from postbakke.deciding.registers import StaffMember
+from postbakke.models import StaffMember
 from postbakke.people.followup import Outcome, close_followup
 from postbakke.store import Store
 
@@ -90,14 +90,14 @@ def prepare(home: Path, toml: str | None = None) -> Store:
     home.mkdir(parents=True, exist_ok=True)
     (home / "postbakke.toml").write_text(toml or settings_toml(), encoding="utf-8")
     store = Store(home / "postbakke.db")
-    store.replace_staff(
+    store.registers.replace_staff(
         [StaffMember(name, name[:1] + name.split()[1][:1], f"{name.split()[0].lower()}@favrskov.dk",
                      "89640000", department) for name, department in SENDERS.values()]
         + [StaffMember(f"Leder {d}", f"L{i}", f"leder{i}@favrskov.dk", "89640001", d)
            for i, d in enumerate(DEPARTMENTS)],
         "staff.csv")
     store_month(store)
-    store.replace_digital_counts(digital_counts(), "digitale.csv")
-    eva = next(f for f in store.followups() if f.sender == "Eva Fisk")
+    store.registers.replace_digital_counts(digital_counts(), "digitale.csv")
+    eva = next(f for f in store.followups.find() if f.sender == "Eva Fisk")
     close_followup(store, eva.id, Outcome.JUSTIFIED, "sårbar borger, aftalt papir", "projektleder")
     return store

@@ -11,19 +11,19 @@ from postbakke.store import Store
 
 def test_the_audit_log_refuses_changes_and_deletions(workspace) -> None:
     store = Store(workspace / "postbakke.db")
-    store.log_access("mesk", "person vist", "010203-XXXX", "anmodning 14")
+    store.audit.log("mesk", "person vist", "010203-XXXX", "anmodning 14")
     for sql in ("UPDATE audit_log SET actor = 'x'", "DELETE FROM audit_log"):
         with pytest.raises(sqlite3.DatabaseError, match="append-only"):
             store.db.execute(sql)
-    [entry] = store.audit_entries()
+    [entry] = store.audit.entries()
     assert (entry["actor"], entry["action"], entry["reason"]) == ("mesk", "person vist",
                                                                   "anmodning 14")
 
 
 def test_a_cpr_typed_into_an_audit_reason_is_stored_masked(workspace) -> None:
     store = Store(workspace / "postbakke.db")
-    store.log_access("mesk", "person vist", None, "borger 010203-1234 ringede")
-    assert store.audit_entries()[0]["reason"] == "borger 010203-XXXX ringede"
+    store.audit.log("mesk", "person vist", None, "borger 010203-1234 ringede")
+    assert store.audit.entries()[0]["reason"] == "borger 010203-XXXX ringede"
 
 
 def test_person_show_without_a_reason_is_refused_and_without_data_says_so(run) -> None:

@@ -56,5 +56,5 @@ def test_watch_reads_files_files_them_away_and_stops_on_sigterm(tmp_path):
     assert "scan001.pdf: behandlet" in output and "ødelagt.pdf: fejlet" in output
     reason = (scanner / "fejlet" / "ødelagt.pdf.txt").read_text(encoding="utf-8")
     assert "ødelagt.pdf" in reason
-    letters = list(Store(tmp_path / "ws" / "postbakke.db").letters())
+    letters = list(Store(tmp_path / "ws" / "postbakke.db").letters.export())
     assert [(row["source"], row["tray"]) for row in letters] == [("scan001.pdf", "Jobcenter")]

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from postbakke.config import ConfigProblem, Severity, address_of, load_settings
-from postbakke.deciding.registers import StaffMember
+from postbakke.models import StaffMember
 from postbakke.settings.file import DEFAULT_SMTP_TIMEOUT_S
 from postbakke.store import Store
 
@@ -179,7 +179,7 @@ def test_address_of(text, address):
 
 
 def staff(store: Store, departments: list[str]) -> None:
-    store.replace_staff(
+    store.registers.replace_staff(
         [StaffMember(f"Medarbejder {i}", f"M{i}", f"m{i}@favrskov.dk", "89640000", d)
          for i, d in enumerate(departments)], "staff.csv")
 

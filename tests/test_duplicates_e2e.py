@@ -82,7 +82,7 @@ def test_rescans_count_once_and_look_alikes_count_as_letters(tmp_path, monkeypat
     exported = [json.loads(line) for line in
                 runner.invoke(cli, ["letters", "--format", "jsonl"]).output.splitlines()]
     store = Store(load_settings().db_path)
-    rows = list(store.letters())
+    rows = list(store.letters.export())
     assert [r["duplicate_of"] for r in rows] == [r["duplicate_of"] for r in exported]
     by_file: dict[str, list[dict]] = {}
     for row in rows:
@@ -105,6 +105,6 @@ def test_rescans_count_once_and_look_alikes_count_as_letters(tmp_path, monkeypat
           f"look-alikes kept {len(look_alikes) - hidden}/{len(look_alikes)}; genuine hidden "
           f"{hidden}; text ratio same letter {min(same):.1f}-{max(same):.1f}, to another "
           f"person {min(other):.1f}-{max(other):.1f}")
-    summary = store.department_summary()
+    summary = store.figures.department_summary()
     assert sum(r.letters for r in summary) == N_LETTERS + len(look_alikes)
     assert (caught, right_first, hidden) == (N_LETTERS, N_LETTERS, 0)

@@ -120,13 +120,13 @@ def test_a_writer_waits_for_another_writers_lock_instead_of_failing(tmp_path):
     """The deferred BEGIN failed at once with "database is locked"; IMMEDIATE waits."""
     db = tmp_path / "postbakke.db"
     second = Store(db)
-    second.known_file("x")  # a read first, as the pipeline does
+    second.files.get("x")  # a read first, as the pipeline does
     holding = threading.Event()
 
     def hold_the_lock() -> None:
         first = Store(db)
         with first.transaction():
-            first.record_failure("a.pdf", None, "test")
+            first.files.record_failure("a.pdf", None, "test")
             holding.set()
             time.sleep(1.0)
 
@@ -138,7 +138,7 @@ def test_a_writer_waits_for_another_writers_lock_instead_of_failing(tmp_path):
     waited = time.monotonic() - started
     thread.join()
     assert waited >= 0.5  # it waited its turn ...
-    assert second.known_file("b" * 8) is not None  # ... and then wrote
+    assert second.files.get("b" * 8) is not None  # ... and then wrote
 
 
 def test_the_same_content_stored_meanwhile_is_already_scanned(tmp_path):
@@ -216,7 +216,7 @@ def test_a_locked_database_pauses_the_watch_and_no_scan_goes_to_fejlet(tmp_path,
     clock.now += 30
     assert watcher.process_once() == 2
     assert "Arbejdsmappen virker igen; fortsætter." in lines
-    assert len(list(ctx.store.letters())) == 2
+    assert len(list(ctx.store.letters.export())) == 2
     assert not (folder / FAILED_DIR).exists()
     ctx.close()
 
@@ -299,7 +299,7 @@ def test_scan_stops_with_one_line_when_the_database_is_locked(tmp_path, workspac
     assert runner.invoke(cli, ["letters"]).exit_code == 0  # the workspace exists
     blocker = sqlite3.connect(workspace / "postbakke.db", isolation_level=None)
     blocker.execute("BEGIN EXCLUSIVE")
-    import postbakke.store as store_module
+    import postbakke.store.connection as store_module
 
     monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 100)
     try:
@@ -319,7 +319,7 @@ def test_the_same_content_twice_in_one_scan_ends_as_already_scanned(tmp_path, wo
     folder = text_letters(tmp_path, 1)
     settings = load_settings()
     with ScanContext.open(settings, Store(settings.db_path)) as ctx:
-        real = ctx.store.known_file
+        real = ctx.store.files.get
         asked: set[str] = set()
 
         def first_look_misses(file_hash: str):
@@ -329,11 +329,11 @@ def test_the_same_content_twice_in_one_scan_ends_as_already_scanned(tmp_path, wo
                 return None
             return real(file_hash)
 
-        ctx.store.known_file = first_look_misses  # type: ignore[method-assign]
+        ctx.store.files.get = first_look_misses  # type: ignore[method-assign]
         first = list(scan([folder], ctx, None, TODAY))
         asked.clear()
         second = list(scan([folder], ctx, None, TODAY))  # as if it raced the first
-        ctx.store.known_file = real  # type: ignore[method-assign]
+        ctx.store.files.get = real  # type: ignore[method-assign]
     assert [o.status for o in first] == [FileStatus.NEW]
     assert [o.status for o in second] == [FileStatus.DUPLICATE]
 
@@ -420,12 +420,12 @@ def test_any_exception_at_the_cli_is_one_danish_line_and_debug_shows_it(
     result = CliRunner().invoke(cli, ["enrolment", "import", str(folder)])
     assert result.exit_code != 0
     assert result.output.count("\n") == 1 and result.output.startswith("Fejl: ")
-    from postbakke.store import Store as RealStore
+    from postbakke.store.figures import Figures
 
     def broken(self):
         raise TypeError("a bug with private details 010203-1234")
 
-    monkeypatch.setattr(RealStore, "department_summary", broken)
+    monkeypatch.setattr(Figures, "department_summary", broken)
     plain = CliRunner().invoke(cli, ["summary"])
     assert plain.exit_code == 15
     assert plain.output.strip() == ("Fejl: uventet fejl (TypeError); intet er gemt halvt. Kør "

@@ -261,7 +261,7 @@ def test_a_full_disk_pauses_the_watch_and_it_resumes_when_space_is_freed(tmp_pat
         watcher.pending()
         assert watcher.process_once() == 2
         assert "Arbejdsmappen virker igen; fortsætter." in lines
-        assert len(list(ctx.store.letters())) == 2
+        assert len(list(ctx.store.letters.export())) == 2
         assert not (folder / FAILED_DIR).exists()
         ctx.close()
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import shutil
 import sqlite3
 import stat
@@ -61,7 +62,7 @@ def test_an_old_workspace_is_backed_up_and_upgraded_with_its_letters_intact(old_
     before = {t: rows(old_workspace, t) for t in V1_TABLES}
     old_columns = {t: columns(old_workspace, t) for t in V1_TABLES}
     store = Store(old_workspace)
-    exported = list(store.letters())
+    exported = list(store.letters.export())
     store.close()
     assert user_version(old_workspace) == SCHEMA_VERSION
     for table in V1_TABLES:
@@ -83,7 +84,7 @@ def test_an_upgraded_workspace_has_the_work_stations_columns_empty_for_old_lette
     assert {"recipient_block", "field_boxes"} <= set(columns(old_workspace, "letters"))
     assert rows(old_workspace, "letters", "recipient_block, field_boxes") == [(None, None)] * 2
     store = Store(old_workspace)
-    letter = store.letter(1)
+    letter = store.letters.get(1)
     assert letter is not None and letter.recipient_block is None and letter.field_boxes is None
 
 
@@ -164,7 +165,7 @@ def test_step_7_keeps_the_enclosure_findings_the_old_verdicts_recorded(old_works
     assert rows(old_workspace, "letters", "id, physical_enclosure, unplaced_enclosure") == [
         (1, 1, None), (2, None, None)]
     store = Store(old_workspace)
-    assert (store.letter(1).physical_enclosure, store.letter(2).physical_enclosure) == (
+    assert (store.letters.get(1).physical_enclosure, store.letters.get(2).physical_enclosure) == (
         True, None)
 
 
@@ -182,9 +183,19 @@ def test_an_enclosure_letter_from_an_old_workspace_decided_after_retention_stays
         pseudonym, masked = db.execute(
             "SELECT recipient_pseudonym, recipient_masked FROM letters WHERE id = 1").fetchone()
     store = Store(old_workspace)
-    entry = store.enrolment_entry(pseudonym)
+    entry = store.registers.enrolment_entry(pseudonym)
     assert entry is not None and entry.status.value == "tilmeldt"
     decided = record_decision(store, 1, Decision(
         recipient_kind=IdKind.CPR, recipient_pseudonym=pseudonym, recipient_masked=masked))
     assert (decided.verdict, decided.reason) == ("legitimate", "physical_enclosure")
     store.close()
+
+
+def test_no_step_runs_the_live_rules():
+    """A released step never changes: migrations.py imports nothing of the product but its
+    errors, so a step that derives values (step 3's kinds) carries its rule as released."""
+    tree = ast.parse(Path(migrations.__file__).read_text(encoding="utf-8"))
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    imported |= {a.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+                 for a in node.names}
+    assert {m for m in imported if m and m.startswith("postbakke")} == {"postbakke.errors"}

@@ -71,7 +71,7 @@ def test_watch_handler_says_a_known_file_adds_nothing(workspace, tmp_path):
     store = Store(settings.db_path)
     scan = tmp_path / "brev.pdf"
     scan.write_bytes(b"%PDF-1.4 scanned before")
-    store.save_file(StoredFile(content_hash(scan), "brev.pdf", None, "2026-11-24", 1, "now"), [])
+    store.files.save(StoredFile(content_hash(scan), "brev.pdf", None, "2026-11-24", 1, "now"), [])
     with ScanContext.open(settings, store) as ctx:
         handled = make_scan_handler(ctx, today=lambda: date(2026, 11, 25))(scan, None)
     assert handled.ok and handled.message == "allerede scannet, intet tilføjet"
@@ -83,7 +83,7 @@ def test_watch_handler_purges_expired_page_images_first(workspace, tmp_path, mon
     image = settings.pages_dir / "abc" / "a-p001.png"
     image.parent.mkdir(parents=True)
     image.write_bytes(b"png")
-    store.save_file(StoredFile("h", "a.pdf", None, "2026-11-25", 1, "now"),
+    store.files.save(StoredFile("h", "a.pdf", None, "2026-11-25", 1, "now"),
                     [replace(letter(VerdictKind.LEAK), image_paths=[str(image)], ocr_text="x")])
     later = datetime.now(UTC) + timedelta(days=settings.retention_days + 1)
     monkeypatch.setattr(pipeline, "purge_expired",
@@ -99,8 +99,9 @@ def test_watch_handler_purges_expired_page_images_first(workspace, tmp_path, mon
 def test_printed_block_keeps_the_address_lines():
     block = RecipientBlock(name="Jens Hansen", attention="c/o Grethe Holm", street="Skovvej 4",
                            postcode="8370", city="Hadsten", confidence=0.9)
-    assert printed_block(block) == {"name": "Jens Hansen", "attention": "c/o Grethe Holm",
-                                    "street": "Skovvej 4", "postcode": "8370", "city": "Hadsten"}
+    assert printed_block(block) == RecipientBlock(
+        name="Jens Hansen", attention="c/o Grethe Holm", street="Skovvej 4", postcode="8370",
+        city="Hadsten")
 
 
 def test_printed_block_masks_a_cpr_number_read_into_a_line():
@@ -108,7 +109,7 @@ def test_printed_block_masks_a_cpr_number_read_into_a_line():
                            postcode="8370", city="Hadsten")
     printed = printed_block(block)
     assert printed is not None
-    assert printed["name"] == "Jens Hansen 010203-XXXX"
+    assert printed.name == "Jens Hansen 010203-XXXX"
     assert "1234" not in repr(printed)
 
 

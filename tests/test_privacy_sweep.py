@@ -105,7 +105,7 @@ def full_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
         outputs["watch"], _ = process.communicate(timeout=60)
     outputs["review list"] = run_cli(env, "review", "list", cwd=root)
     store = Store(home / "postbakke.db")
-    waiting = store.review_queue()
+    waiting = store.review.queue()
     person = world.persons[0]
     if waiting:
         outputs["review decide"] = run_cli(env, "review", "decide", str(waiting[0]), "--cpr",
@@ -184,11 +184,11 @@ def test_erasure_and_retention_keep_the_counts(full_run: dict, tmp_path: Path) -
     before = load_report(store, period, "Favrskov Kommune").total
     pseudonyms = Pseudonymiser(TEST_SECRET)
     held = [p for p in full_run["world"].persons
-            if store.letters_of_person(pseudonyms.pseudonym(p.cpr))]
+            if store.audit.letters_of_person(pseudonyms.pseudonym(p.cpr))]
     assert held, "the tray has letters to known persons"
     person = held[0]
     pseudonym = pseudonyms.pseudonym(person.cpr)
-    images = [Path(p) for letter in store.letters_of_person(pseudonym)
+    images = [Path(p) for letter in store.audit.letters_of_person(pseudonym)
               for p in letter["image_paths"]]
     store.close()
     env = {**full_run["env"], "POSTBAKKE_HOME": str(home)}
@@ -196,7 +196,7 @@ def test_erasure_and_retention_keep_the_counts(full_run: dict, tmp_path: Path) -
                   stdin=person.cpr + "\n", cwd=tmp_path)
     assert "tællingerne er uændrede" in out, out
     store = Store(home / "postbakke.db")
-    assert store.letters_of_person(pseudonym) == []
+    assert store.audit.letters_of_person(pseudonym) == []
     dump = "\n".join(store.db.conn.iterdump())
     assert pseudonym not in dump
     assert not any(p.exists() for p in images)

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from postbakke.cli import cli
 from postbakke.config import load_settings
+from postbakke.models import RecipientBlock
 from postbakke.people.filing import file_letters
 from postbakke.retention import purge_expired
 from postbakke.store import LetterRecord, Store, StoredFile
@@ -59,20 +60,19 @@ def test_purge_clears_the_printed_recipient_block_but_keeps_the_field_boxes(work
     settings = load_settings()
     store = Store(settings.db_path)
     boxes = {"recipient_name": [{"page": 0, "x0": 22.0, "y0": 57.0, "x1": 45.1, "y1": 60.5}]}
-    store.save_file(
+    store.files.save(
         StoredFile("h3", "b.pdf", None, "2026-11-25", 1, "now"),
         [LetterRecord(file_hash="h3", source="b.pdf", pages=[1], tray=None,
                       scanned_on="2026-11-25", recipient_kind=None, recipient_pseudonym=None,
                       recipient_masked=None, match=None, enrolment=None, department=None,
                       sender=None, verdict="review", reason="no_recipient", window_cpr=False,
-                      recipient_block={"name": "Jens Hansen", "attention": None,
-                                       "street": "Skovvej 4", "postcode": "8370",
-                                       "city": "Hadsten"},
+                      recipient_block=RecipientBlock(name="Jens Hansen", street="Skovvej 4",
+                                                     postcode="8370", city="Hadsten"),
                       field_boxes=boxes)],
     )
     later = datetime.now(UTC) + timedelta(days=31)
     assert purge_expired(store, settings, now=later).letters == 1
-    letter = store.letter(1)
+    letter = store.letters.get(1)
     assert letter is not None and letter.recipient_block is None
     assert letter.field_boxes == boxes
     assert purge_expired(store, settings, now=later).letters == 0  # nothing left to clear

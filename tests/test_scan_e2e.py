@@ -107,12 +107,12 @@ def test_scanned_letters_keep_their_recipient_block_and_field_boxes(tmp_path, mo
     truths = make_tray(tmp_path / "bakke", seed=13, n_letters=4, scanned_share=0.0)
     letters, _ = scan_tray(tmp_path / "bakke", tmp_path / "ws", monkeypatch)
     store = Store(tmp_path / "ws" / "postbakke.db")
-    assert len(list(store.letters())) == len(letters) == 4
-    for row in store.letters():
+    assert len(list(store.letters.export())) == len(letters) == 4
+    for row in store.letters.export():
         truth = next(t for t in truths if t.file == row["source"])
-        letter = store.letter(row["id"])
+        letter = store.letters.get(row["id"])
         assert letter is not None and letter.recipient_block is not None, truth.file
-        assert letter.recipient_block["name"] == truth.recipient_name, truth.file
+        assert letter.recipient_block.name == truth.recipient_name, truth.file
         assert letter.field_boxes is not None and "recipient_name" in letter.field_boxes
         assert [b["page"] for b in letter.field_boxes["recipient_name"]] == [0]
         pages = {b["page"] for found in letter.field_boxes.values() for b in found}

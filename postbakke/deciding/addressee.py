@@ -29,9 +29,9 @@ from postbakke.deciding.match import (
     name_score,
     salutation_names,
 )
-from postbakke.deciding.registers import EnrolmentEntry
 from postbakke.identifiers import cpr_birth_date, is_child_on
 from postbakke.models import (
+    EnrolmentEntry,
     Fields,
     FoundId,
     IdKind,

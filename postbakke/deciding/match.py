@@ -14,12 +14,13 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from postbakke.deciding.registers import EnrolmentEntry, StaffMember
 from postbakke.letters import parties
 from postbakke.models import (
+    EnrolmentEntry,
     Fields,
     RecipientBlock,
     SenderMatch,
+    StaffMember,
 )
 
 # An ID read below this confidence (OCR confidence times repair/checksum

@@ -9,14 +9,13 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from stdnum.dk import cvr as stdnum_cvr
 
 from postbakke.errors import RegisterFormatError
 from postbakke.identifiers import cpr_birth_date
-from postbakke.models import Enrolment, IdKind
+from postbakke.models import Enrolment, EnrolmentEntry, IdKind, StaffMember
 from postbakke.privacy import Pseudonymiser, masked_id
 
 ENROLMENT_COLUMNS = ("id", "status", "name", "street", "postcode", "city")
@@ -25,30 +24,6 @@ STAFF_COLUMNS = ("name", "initials", "email", "phone", "department")
 _CPR_FORM = re.compile(r"^\d{6}-?\d{4}$")
 _CVR_FORM = re.compile(r"^\d{8}$")
 _EMAIL_FORM = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-@dataclass(frozen=True, slots=True)
-class EnrolmentEntry:
-    """One register row as stored: the ID only as pseudonym and masked form."""
-
-    pseudonym: str
-    kind: IdKind
-    masked: str
-    status: Enrolment
-    name: str
-    street: str
-    postcode: str
-    city: str
-    birth_date: str | None = None  # ISO date, persons only: children under 15 are never leaks
-
-
-@dataclass(frozen=True, slots=True)
-class StaffMember:
-    name: str
-    initials: str
-    email: str
-    phone: str
-    department: str
 
 
 def read_csv_rows(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:

@@ -214,16 +214,16 @@ def load_digests(
     if not recipients:
         raise ConfigError(f"{settings.settings_path}: ingen afdelinger i [digest.departments]")
     first = week.shifted(-(DIGEST_TREND_WEEKS - 1)).monday
-    letters = [ReportLetter.from_row(r) for r in store.report_letters(first, week.sunday)]
+    letters = [ReportLetter.from_row(r) for r in store.figures.report_letters(first, week.sunday)]
     if not any(week.monday <= x.scanned_on <= week.sunday for x in letters):
         # a "well done" to every department for a week nobody scanned would be a claim
         # without evidence
         raise DigestError(
             f"der er ikke scannet nogen breve i uge {week.week} {week.year} ({week.label}); "
             "ingen ugebreve lavet. Er bakkerne scannet?")
-    staff = {m.department for m in store.staff_members()}
+    staff = {m.department for m in store.registers.staff_members()}
     recipients = {_canonical(name, sorted(staff)): a for name, a in recipients.items()}
-    return build_digests(letters, store.digital_counts(), week, recipients)
+    return build_digests(letters, store.registers.digital_counts(), week, recipients)
 
 
 # --------------------------------------------------------------------------- rendering
@@ -366,7 +366,7 @@ def _slug(name: str) -> str:
 
 def _sent_to(store: Store, digest: Digest) -> set[str]:
     """The recipients the send log has this digest as sent to."""
-    return {s.recipient for s in store.digest_sends(digest.week.label, digest.department)
+    return {s.recipient for s in store.digests.sends(digest.week.label, digest.department)
             if s.status is DigestStatus.SENT}
 
 
@@ -565,7 +565,7 @@ def send_digests(
         done = set() if resend else _sent_to(store, digest)
         pending = [a for a in by_address if a not in done]
         if not pending:
-            last = max(s.updated_at for s in store.digest_sends(week, department))
+            last = max(s.updated_at for s in store.digests.sends(week, department))
             yield DigestOutcome(
                 department, Delivery.ALREADY_SENT,
                 f"allerede sendt ({last[:16].replace('T', ' ')} UTC); intet sendt igen "
@@ -573,7 +573,7 @@ def send_digests(
             continue
         # a re-run after a crash in the middle of a hand-over sends the same Message-ID,
         # so a mail client can tell a (rare) second copy for what it is
-        earlier = [s.message_id for s in store.digest_sends(week, department)
+        earlier = [s.message_id for s in store.digests.sends(week, department)
                    if s.message_id and s.status is not DigestStatus.SENT and not resend]
         message = build_message(digest, mailing, clock(), earlier[0] if earlier else None)
         message_id = str(message["Message-ID"])
@@ -584,9 +584,9 @@ def send_digests(
         unreachable = False
         while pending:
             attempts += 1
-            store.record_digest(week, department, pending, DigestStatus.SENDING, message_id)
+            store.digests.record(week, department, pending, DigestStatus.SENDING, message_id)
             result = _hand_over(transport, message, mailing.envelope_sender, pending, server)
-            store.record_digest(week, department, result.accepted, DigestStatus.SENT)
+            store.digests.record(week, department, result.accepted, DigestStatus.SENT)
             sent += result.accepted
             permanent.update(result.permanent)
             temporary, unreachable = result.temporary, result.unreachable
@@ -596,7 +596,7 @@ def send_digests(
             sleep(delays[attempts - 1])
         failures = {**permanent, **temporary}
         for address, answer in failures.items():
-            store.record_digest(week, department, [address], DigestStatus.FAILED,
+            store.digests.record(week, department, [address], DigestStatus.FAILED,
                                 error=answer)
         tries = f" (efter {attempts} forsøg)" if attempts > 1 else ""
         if not failures:

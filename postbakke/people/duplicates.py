@@ -38,6 +38,7 @@ from datetime import date, timedelta
 from rapidfuzz import fuzz
 
 from postbakke.errors import DecisionError
+from postbakke.models import RecipientBlock
 from postbakke.people.followup import sync_letters
 from postbakke.store import LetterKey, LetterRecord, Store, StoredLetter
 
@@ -62,10 +63,10 @@ def _normal(text: str | None) -> str:
     return _SPACE.sub(" ", text or "").strip().lower()
 
 
-def _block_text(block: Mapping[str, str | None] | None) -> str:
+def _block_text(block: RecipientBlock | None) -> str:
     if not block:
         return ""
-    return _normal(" ".join(block.get(k) or "" for k in ("name", "street", "postcode")))
+    return _normal(" ".join(line or "" for line in (block.name, block.street, block.postcode)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +74,7 @@ class Content:
     """What the rule compares of a letter (a new one, or a stored one)."""
 
     recipient_pseudonym: str | None
-    recipient_block: Mapping[str, str | None] | None
+    recipient_block: RecipientBlock | None
     sender: str | None
     subject: str | None
     ocr_text: str | None
@@ -172,13 +173,13 @@ def find_first_copies(
     for letter in letters:
         content = Content.of(letter)
         first: LetterKey | None = None
-        if _normal(letter.ocr_text) and not store.is_distinct_letter(letter.key):
+        if _normal(letter.ocr_text) and not store.copies.is_distinct(letter.key):
             day = date.fromisoformat(letter.scanned_on)
             span = timedelta(days=window_days)
-            stored = [c for c in store.duplicate_candidates(
+            stored = [c for c in store.copies.candidates(
                 letter.recipient_pseudonym, letter.sender, (day - span).isoformat(),
                 (day + span).isoformat()) if may_be_copy(content, Content.of(c))]
-            texts = store.letter_texts(c.id for c in stored)
+            texts = store.copies.texts(c.id for c in stored)
             candidates = [(c.key, replace(Content.of(c), ocr_text=texts.get(c.id)))
                           for c in stored]
             for key, old in [*candidates, *earlier]:
@@ -196,31 +197,30 @@ def mark_new_letter(store: Store, letter_id: int, actor: str) -> LetterRecord:
     a copy again (also over a re-scan). Logged like a review decision; `review undo`
     takes it back. The CLI and the work station both call this."""
     with store.transaction():
-        letter = store.letter(letter_id)
+        letter = store.letters.get(letter_id)
         if letter is None:
             raise DecisionError(f"brev nr. {letter_id} findes ikke")
         if letter.duplicate_of is None:
             raise DecisionError(f"brev nr. {letter_id} er ikke markeret som en kopi")
-        store.set_distinct_letter(letter.key, actor)
-        store.set_duplicate_of(letter_id, None)
+        store.copies.set_distinct(letter.key, actor)
+        store.copies.set_duplicate_of(letter_id, None)
         sync_letters(store, [letter.key])
-        store.log_decision(
-            actor=actor, letter_id=letter_id, file_hash=letter.file_hash,
-            first_page=letter.first_page, action="new_letter",
+        store.decisions.log(
+            actor=actor, letter_id=letter_id, key=letter.key, action="new_letter",
             before={"duplicate_of": list(letter.duplicate_of),
-                    "postponed": store.postponement(letter.file_hash, letter.first_page)},
+                    "postponed": store.review.postponement(letter.key)},
             after={"duplicate_of": None}, note="det er et nyt brev",
         )
-    found = store.letter(letter_id)
+    found = store.letters.get(letter_id)
     assert found is not None
     return found
 
 
 def undo_new_letter(store: Store, letter_id: int, before: Mapping) -> None:
     """Take back `mark_new_letter` (called by review.undo_last, inside its transaction)."""
-    letter = store.letter(letter_id)
+    letter = store.letters.get(letter_id)
     if letter is None:
         return
-    store.set_distinct_letter(letter.key, None)
-    store.set_duplicate_of(letter_id, LetterKey(*before["duplicate_of"]))
+    store.copies.set_distinct(letter.key, None)
+    store.copies.set_duplicate_of(letter_id, LetterKey(*before["duplicate_of"]))
     sync_letters(store, [letter.key])

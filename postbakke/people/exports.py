@@ -24,7 +24,7 @@ Row = Mapping[str, Any]
 
 
 def letter_lines(letters: Iterable[Row], fmt: str) -> Iterator[str]:
-    """The export of `letters` (rows as `Store.letters()` yields them), one line at a time."""
+    """The export of `letters` (rows as `store.letters.export()` yields them), a line at a time."""
     if fmt == "jsonl":
         return jsonl_lines(letters)
     if fmt == "csv":

@@ -34,14 +34,14 @@ def file_letters(
     process scanning the same file at once): checked after the write lock is taken.
     """
     with store.transaction():
-        if store.known_file(stored.hash) is not None:
+        if store.files.get(stored.hash) is not None:
             raise FileAlreadyStored(stored.source)
         filed = [letter if letter.kind else replace(letter, kind=letter_kind(letter.subject))
                  for letter in with_stored_decisions(store, list(letters))]
         copies = find_first_copies(store, filed, duplicate_window_days)
         filed = [replace(letter, duplicate_of=first) if first else letter
                  for letter, first in zip(filed, copies, strict=True)]
-        store.save_file(stored, filed)
+        store.files.save(stored, filed)
         sync_letters(store, [letter.key for letter in filed])
     return filed
 
@@ -54,8 +54,8 @@ def forget_file(store: Store, file_hash: str) -> int:
     removed.
     """
     with store.transaction():
-        keys = store.letter_keys_of_file(file_hash)
-        released = store.release_duplicates_of(keys)
-        removed = store.forget_file(file_hash)
+        keys = store.files.letter_keys(file_hash)
+        released = store.copies.release(keys)
+        removed = store.files.forget(file_hash)
         sync_letters(store, [*keys, *released])
     return removed

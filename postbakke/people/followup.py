@@ -24,9 +24,11 @@ were leaks; the follow-up is done).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 
 from postbakke.errors import FollowUpError as FollowUpError
+from postbakke.letters.subjects import UNKNOWN_KIND, ranked
 from postbakke.models import FollowUp as FollowUp
 from postbakke.models import FollowUpStatus as FollowUpStatus
 from postbakke.models import Outcome as Outcome
@@ -34,6 +36,15 @@ from postbakke.models import VerdictKind
 from postbakke.store import FollowUpLink, LetterFacts, LetterKey, Store
 
 LEAK = VerdictKind.LEAK.value
+
+
+def ranked_kinds(followup: FollowUp) -> tuple[tuple[str, int], ...]:
+    """A follow-up's kinds of letter with how many of each, most first (a letter kept
+    without a kind counts as one without a subject)."""
+    counted: Counter[str] = Counter()
+    for kind, n in followup.kinds:
+        counted[kind or UNKNOWN_KIND] += n
+    return ranked(counted)
 
 
 def counts_as_leak(letter: LetterFacts) -> bool:
@@ -60,25 +71,25 @@ def sync_letters(store: Store, keys: Iterable[LetterKey]) -> None:
     """
     wanted = list(dict.fromkeys(LetterKey(*k) for k in keys))
     with store.transaction():
-        letters = {key: store.letter_facts(key) for key in wanted}
-        links = {key: link for key in wanted if (link := store.followup_link(key))}
+        letters = {key: store.followups.letter_facts(key) for key in wanted}
+        links = {key: link for key in wanted if (link := store.followups.link_of(key))}
         leaving = [key for key, link in links.items() if leaves_followup(letters[key], link)]
-        store.unlink_letters(leaving)
-        store.drop_open_followups_without_letters(links[key].followup_id for key in leaving)
+        store.followups.unlink(leaving)
+        store.followups.drop_empty(links[key].followup_id for key in leaving)
         for key in wanted:
             letter = letters[key]
             if letter is None or not counts_as_leak(letter) or (
                     key in links and key not in leaving):
                 continue
-            followup_id = store.open_followup_of(letter.department, letter.sender)
+            followup_id = store.followups.find_open(letter.department, letter.sender)
             if followup_id is None:
-                followup_id = store.open_followup(letter.department, letter.sender)
-            store.link_letter(key, followup_id)
+                followup_id = store.followups.open(letter.department, letter.sender)
+            store.followups.link(key, followup_id)
 
 
 def sync_all(store: Store) -> None:
     """Bring every letter's follow-up in step: for a workspace from before follow-ups."""
-    sync_letters(store, store.all_letter_keys())
+    sync_letters(store, store.followups.all_letter_keys())
 
 
 def catch_up(store: Store) -> Store:
@@ -99,10 +110,10 @@ def close_followup(store: Store, followup_id: int, outcome: Outcome, note: str,
         raise FollowUpError("noten må ikke være tom")
     del actor  # recorded by the audit log (privacy issue); the store keeps outcome and note
     with store.transaction():
-        found = store.followups(ids=[followup_id])
+        found = store.followups.find(ids=[followup_id])
         if not found:
             raise FollowUpError(f"opfølgning nr. {followup_id} findes ikke")
         if not found[0].is_open:
             raise FollowUpError(f"opfølgning nr. {followup_id} er allerede lukket")
-        store.mark_followup_closed(followup_id, outcome, note.strip())
-    return store.followups(ids=[followup_id])[0]
+        store.followups.mark_closed(followup_id, outcome, note.strip())
+    return store.followups.find(ids=[followup_id])[0]

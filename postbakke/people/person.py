@@ -18,7 +18,7 @@ from pathlib import Path
 
 from postbakke.errors import PostbakkeError
 from postbakke.models import FollowUp
-from postbakke.store import Store
+from postbakke.store import LetterKey, Store
 
 
 class PersonError(PostbakkeError):
@@ -47,22 +47,22 @@ def person_data(store: Store, pseudonym: str, masked: str, actor: str,
                 reason: str) -> PersonData:
     """Everything held about the person with this pseudonym; logged in the audit log."""
     reason = _reason_given(reason)
-    letters = store.letters_of_person(pseudonym)
+    letters = store.audit.letters_of_person(pseudonym)
     followups: dict[int, FollowUp] = {}
     for letter in letters:
-        found = store.followup_of_letter(letter["file_hash"], letter["first_page"])
+        found = store.followups.of_letter(LetterKey(letter["file_hash"], letter["first_page"]))
         if found is not None:
             followups[found.id] = found
     decisions = [
         {"at": row["at"], "actor": row["actor"], "letter_id": row["letter_id"],
          "action": row["action"]}
-        for row in store.decision_log_of([letter["id"] for letter in letters])
+        for row in store.decisions.log_of([letter["id"] for letter in letters])
     ]
-    entry = store.enrolment_entry(pseudonym)
+    entry = store.registers.enrolment_entry(pseudonym)
     enrolment = None if entry is None else {
         "status": entry.status.value, "name": entry.name, "street": entry.street,
         "postcode": entry.postcode, "city": entry.city}
-    store.log_access(actor, "person vist", masked, reason)
+    store.audit.log(actor, "person vist", masked, reason)
     return PersonData(masked, enrolment, letters, list(followups.values()), decisions)
 
 
@@ -76,7 +76,7 @@ def erase_person(store: Store, pseudonym: str, masked: str, actor: str,
                  reason: str) -> Erased:
     """Erase the person's personal data, keep the anonymous counts; logged."""
     reason = _reason_given(reason)
-    letters = store.letters_of_person(pseudonym)
+    letters = store.audit.letters_of_person(pseudonym)
     images = 0
     for letter in letters:
         for name in letter["image_paths"]:
@@ -84,7 +84,7 @@ def erase_person(store: Store, pseudonym: str, masked: str, actor: str,
             if path.exists():
                 path.unlink()
                 images += 1
-    store.erase_person(pseudonym, [letter["id"] for letter in letters])
-    store.log_access(actor, "person slettet", masked,
+    store.audit.erase_person(pseudonym, [letter["id"] for letter in letters])
+    store.audit.log(actor, "person slettet", masked,
                      f"{reason} ({len(letters)} breve, {images} sidebilleder)")
     return Erased(len(letters), images)

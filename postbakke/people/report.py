@@ -33,7 +33,7 @@ from postbakke.errors import ExitCode, PostbakkeError
 from postbakke.letters.subjects import KINDS_SHOWN, letter_kind, ranked
 from postbakke.models import Reason, VerdictKind
 from postbakke.people.digital import DigitalCount, IsoWeek, weeks_between, weeks_of_period
-from postbakke.people.followup import FollowUp
+from postbakke.people.followup import FollowUp, ranked_kinds
 from postbakke.people.wording import (
     OUTCOME_DA,
     REASON_DA,
@@ -238,7 +238,7 @@ class Tally:
 
 
 def tallies_from_rows(rows: Iterable[Mapping]) -> list[Tally]:
-    """The store's grouped rows (`Store.letter_tallies`) as tallies."""
+    """The store's grouped rows (`store.figures.letter_tallies`) as tallies."""
     return [
         Tally(date.fromisoformat(r["scanned_on"]), r["department"] or UNKNOWN_DEPARTMENT,
               counted_as(r["verdict"], r["reason"], bool(r["justified"])), int(r["n"]),
@@ -367,7 +367,7 @@ def period_figures(
 
 @dataclass(frozen=True, slots=True)
 class LeakGroup:
-    """Leaks of one department, sender and kind counted together (`Store.leak_groups`):
+    """Leaks of one department, sender and kind counted together (`store.figures.leak_groups`):
     what the senders' and causes' tables need, without a row per letter."""
 
     department: str
@@ -498,7 +498,7 @@ def build_report(
         in_period if leak_groups is None else leak_groups)
 
     def row(followup: FollowUp) -> FollowUpRow:
-        return FollowUpRow(followup, followup.kinds)
+        return FollowUpRow(followup, ranked_kinds(followup))
 
     closed_in_period = [
         f for f in followups if not f.is_open and (
@@ -684,8 +684,8 @@ def load_figures(store: Store, period: Period) -> PeriodFigures:
     """The report's per-department table and trend, computed by the same functions as the
     report (one source), without its follow-ups, senders and leak lists."""
     trend_start = min(period.start, IsoWeek.of(period.end).shifted(-(TREND_WEEKS - 1)).monday)
-    tallies = tallies_from_rows(store.letter_tallies(trend_start, period.end))
-    counts = store.digital_counts()
+    tallies = tallies_from_rows(store.figures.letter_tallies(trend_start, period.end))
+    counts = store.registers.digital_counts()
     departments, total = period_figures(tallies, counts, period)
     weeks = weekly_figures(tallies, counts, trend_weeks(period, tallies, counts))
     return PeriodFigures(departments, total, weeks)
@@ -702,20 +702,20 @@ def load_report(store: Store, period: Period, municipality: str,
     joined).
     """
     trend_start = min(period.start, IsoWeek.of(period.end).shifted(-(TREND_WEEKS - 1)).monday)
-    tallies = tallies_from_rows(store.letter_tallies(trend_start, period.end))
+    tallies = tallies_from_rows(store.figures.letter_tallies(trend_start, period.end))
     leaks = [ReportLetter(
         id=r["id"], scanned_on=date.fromisoformat(r["scanned_on"]), department=r["department"],
         sender=r["sender"], recipient_masked=r["recipient_masked"], subject=None,
         verdict=VerdictKind.LEAK, reason=Reason(r["reason"]), stored_kind=r["kind"],
-    ) for r in store.report_leaks(period.start, period.end, LEAKS_LISTED_MAX)]
-    groups = [LeakGroup.from_row(r) for r in store.leak_groups(period.start, period.end)]
-    followup_ids = store.followup_ids_between(period.start, period.end)
-    shown = store.followups(only_open=True) + [
-        f for f in store.followups(
-            ids=followup_ids | store.followups_closed_between(period.start, period.end))
+    ) for r in store.figures.report_leaks(period.start, period.end, LEAKS_LISTED_MAX)]
+    groups = [LeakGroup.from_row(r) for r in store.figures.leak_groups(period.start, period.end)]
+    followup_ids = store.followups.ids_between(period.start, period.end)
+    shown = store.followups.find(only_open=True) + [
+        f for f in store.followups.find(
+            ids=followup_ids | store.followups.closed_between(period.start, period.end))
         if not f.is_open]
     return build_report(
-        leaks, store.digital_counts(), shown, period, municipality,
+        leaks, store.registers.digital_counts(), shown, period, municipality,
         now or datetime.now(UTC), tallies=tallies, leak_groups=groups,
         followup_ids=followup_ids, leaks_total=sum(g.n for g in groups),
     )
@@ -730,7 +730,7 @@ def leaks_csv_path(folder: Path, period: Period) -> Path:
 
 
 def leaks_csv_lines(rows: Iterable[Mapping]) -> Iterable[str]:
-    """Every leak of the period as CSV lines (`Store.report_leaks` rows: masked IDs only)."""
+    """Every leak of the period as CSV lines (`store.figures.report_leaks` rows: IDs masked)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(LEAKS_CSV_COLUMNS)
@@ -751,7 +751,7 @@ def write_report(
 ) -> Path:
     """Write the report file (`rapport-2026-W47.html` or `.csv`) into out_dir; its path.
 
-    With `leak_rows` (`Store.report_leaks` of the period) an HTML report gets every
+    With `leak_rows` (`store.figures.report_leaks` of the period) an HTML report gets every
     leak in `rapport-2026-W47-laek.csv` beside it, written as the rows come.
     """
     folder = out_dir or DEFAULT_REPORT_DIR

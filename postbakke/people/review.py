@@ -20,14 +20,22 @@ from typing import Protocol
 
 from stdnum.dk import cvr as stdnum_cvr
 
-from postbakke.deciding.registers import EnrolmentEntry, StaffMember
 from postbakke.deciding.verdict import decide
 from postbakke.errors import DecisionConflict as DecisionConflict
 from postbakke.errors import DecisionError as DecisionError
 from postbakke.identifiers import cpr_birth_date, is_child_on
 from postbakke.letters.extract import mentions_enclosure
 from postbakke.models import Decision as Decision
-from postbakke.models import IdKind, MatchMethod, Reason, RecipientMatch, Verdict, VerdictKind
+from postbakke.models import (
+    EnrolmentEntry,
+    IdKind,
+    MatchMethod,
+    Reason,
+    RecipientMatch,
+    StaffMember,
+    Verdict,
+    VerdictKind,
+)
 from postbakke.people.duplicates import undo_new_letter
 from postbakke.people.followup import sync_letters
 from postbakke.privacy import Pseudonymiser, masked_id
@@ -168,11 +176,11 @@ def apply_decision(
         verdict = Verdict(VerdictKind.LEGITIMATE, Reason.JUSTIFIED_PAPER)
         recipient = replace(recipient, evidence=f"papir begrundet: {decision.note or ''}")
     changes: dict[str, object] = {
-        "recipient_kind": recipient.kind.value if recipient.kind else None,
+        "recipient_kind": recipient.kind,
         "recipient_pseudonym": recipient.pseudonym,
         "recipient_masked": recipient.masked,
-        "match": MatchMethod.MANUAL.value,
-        "enrolment": recipient.enrolment.value if recipient.enrolment else None,
+        "match": MatchMethod.MANUAL,
+        "enrolment": recipient.enrolment,
         "verdict": verdict.kind,
         "reason": verdict.reason,
         "evidence": f"afgjort manuelt {(decision.decided_at or '')[:10]}: {recipient.evidence}",
@@ -185,7 +193,7 @@ def apply_decision(
 
 def with_decision(store: Store, letter: LetterRecord, decision: Decision) -> LetterRecord:
     """The letter as a person decided it, the recipient looked up in the stored register."""
-    entry = store.enrolment_entry(decision.recipient_pseudonym)
+    entry = store.registers.enrolment_entry(decision.recipient_pseudonym)
     return replace(letter, **apply_decision(letter, decision, entry))  # type: ignore[arg-type]
 
 
@@ -199,7 +207,7 @@ def with_stored_decisions(store: Store, letters: list[LetterRecord]) -> list[Let
     result = []
     for letter in letters:
         if letter.file_hash not in decisions:
-            decisions[letter.file_hash] = store.decisions_of_file(letter.file_hash)
+            decisions[letter.file_hash] = store.decisions.of_file(letter.file_hash)
         decision = decisions[letter.file_hash].get(letter.first_page)
         result.append(letter if decision is None else with_decision(store, letter, decision))
     return result
@@ -212,15 +220,25 @@ def record_decision(store: Store, letter_id: int, decision: Decision) -> LetterR
     its new verdict and sender.
     """
     with store.transaction():
-        letter = store.letter(letter_id)
-        if letter is None:
-            raise DecisionError(f"brev nr. {letter_id} findes ikke")
-        decision = replace(decision, decided_at=datetime.now(UTC).isoformat(timespec="seconds"))
-        store.save_decision(letter.key, decision)
-        store.set_postponement(letter.file_hash, letter.first_page, None, None)
-        decided = with_decision(store, letter, decision)
-        store.update_letter(letter_id, {k: getattr(decided, k) for k in DECIDED_FIELDS})
-        sync_letters(store, [letter.key])
+        return _record(store, letter_id, _stored_letter(store, letter_id), decision)
+
+
+def _stored_letter(store: Store, letter_id: int) -> LetterRecord:
+    letter = store.letters.get(letter_id)
+    if letter is None:
+        raise DecisionError(f"brev nr. {letter_id} findes ikke")
+    return letter
+
+
+def _record(store: Store, letter_id: int, letter: LetterRecord,
+            decision: Decision) -> LetterRecord:
+    """record_decision on the letter as read in the caller's transaction."""
+    decision = replace(decision, decided_at=datetime.now(UTC).isoformat(timespec="seconds"))
+    store.decisions.save(letter.key, decision)
+    store.review.set_postponement(letter.key, None, None)
+    decided = with_decision(store, letter, decision)
+    store.letters.update(letter_id, _decided_fields(decided))
+    sync_letters(store, [letter.key])
     return decided
 
 
@@ -233,9 +251,13 @@ DECIDED_FIELDS = (
 )
 
 
+def _decided_fields(letter: LetterRecord) -> dict[str, object]:
+    return {name: getattr(letter, name) for name in DECIDED_FIELDS}
+
+
 def letter_version(store: Store, letter_id: int) -> int:
     """The id of the letter's newest logged change (0: none): what a form was opened on."""
-    last = store.last_logged(letter_id=letter_id)
+    last = store.decisions.last_logged(letter_id=letter_id)
     return int(last["id"]) if last else 0
 
 
@@ -243,31 +265,26 @@ def decide_letter(
     store: Store, letter_id: int, decision: Decision, actor: str,
     expected_version: int | None = None,
 ) -> LetterRecord:
-    """Record a person's decision, apply it, and log what changed, in one transaction.
+    """Record a person's decision, apply it, and log what changed, in one transaction
+    (the letter read once).
 
     `expected_version` (from the form the person saw) refuses a decision on a letter
     someone else has decided in the meantime.
     """
     with store.transaction():
-        before = store.letter_state(letter_id, DECIDED_FIELDS)
+        letter = _stored_letter(store, letter_id)
         if expected_version is not None and letter_version(store, letter_id) != expected_version:
-            last = store.last_logged(letter_id=letter_id) or {}
+            last = store.decisions.last_logged(letter_id=letter_id) or {}
             raise DecisionConflict(
                 f"brev nr. {letter_id} er netop afgjort af {last.get('actor', 'en anden')} "
                 f"({str(last.get('at', ''))[11:16]} UTC); se den nye afgørelse"
             )
-        letter = store.letter(letter_id)
-        assert letter is not None  # letter_state raised otherwise
-        first_page = letter.pages[0] if letter.pages else 0
-        old_decision = store.decision_row(letter.file_hash, first_page)
-        postponed = store.postponement(letter.file_hash, first_page)
-        decided = record_decision(store, letter_id, decision)
-        after = {k: getattr(decided, k) for k in DECIDED_FIELDS}
-        store.log_decision(
-            actor=actor, letter_id=letter_id, file_hash=letter.file_hash, first_page=first_page,
-            action="decide", before={"letter": before, "decision": old_decision,
-                                     "postponed": postponed},
-            after={"letter": after}, note=decision.note,
+        before = {"letter": _decided_fields(letter), "decision": store.decisions.row(letter.key),
+                  "postponed": store.review.postponement(letter.key)}
+        decided = _record(store, letter_id, letter, decision)
+        store.decisions.log(
+            actor=actor, letter_id=letter_id, key=letter.key, action="decide", before=before,
+            after={"letter": _decided_fields(decided)}, note=decision.note,
         )
     return decided
 
@@ -279,17 +296,14 @@ def postpone_letter(
     if not note.strip():
         raise DecisionError("skriv en note om, hvorfor brevet udsættes")
     with store.transaction():
-        before = store.letter_state(letter_id, DECIDED_FIELDS)
+        letter = _stored_letter(store, letter_id)
         if expected_version is not None and letter_version(store, letter_id) != expected_version:
             raise DecisionConflict(f"brev nr. {letter_id} er netop ændret af en anden")
-        letter = store.letter(letter_id)
-        assert letter is not None
-        first_page = letter.pages[0] if letter.pages else 0
-        old = store.postponement(letter.file_hash, first_page)
-        store.set_postponement(letter.file_hash, first_page, note.strip(), actor)
-        store.log_decision(
-            actor=actor, letter_id=letter_id, file_hash=letter.file_hash, first_page=first_page,
-            action="postpone", before={"letter": before, "postponed": old},
+        old = store.review.postponement(letter.key)
+        store.review.set_postponement(letter.key, note.strip(), actor)
+        store.decisions.log(
+            actor=actor, letter_id=letter_id, key=letter.key, action="postpone",
+            before={"letter": _decided_fields(letter), "postponed": old},
             after={"postponed": note.strip()}, note=note.strip(),
         )
 
@@ -300,32 +314,30 @@ def undo_last(store: Store, actor: str) -> int | None:
     Refused when someone else has changed that letter since.
     """
     with store.transaction():
-        last = store.last_logged(actor=actor)
+        last = store.decisions.last_logged(actor=actor)
         if last is None or last["action"] == "undo":
             return None
         letter_id = int(last["letter_id"])
-        newest = store.last_logged(letter_id=letter_id)
+        newest = store.decisions.last_logged(letter_id=letter_id)
         if newest is None or newest["id"] != last["id"]:
             raise DecisionConflict(
                 f"brev nr. {letter_id} er ændret af en anden siden; det kan ikke fortrydes"
             )
         before = last["before"]
-        file_hash, first_page = last["file_hash"], int(last["first_page"])
-        current = store.letter_state(letter_id, DECIDED_FIELDS)
+        key = LetterKey(last["file_hash"], int(last["first_page"]))
+        current = _decided_fields(_stored_letter(store, letter_id))
         if last["action"] == "decide":
-            store.restore_decision_row(file_hash, first_page, before.get("decision"))
-            store.update_letter(letter_id, before["letter"])
-            sync_letters(store, [LetterKey(file_hash, first_page)])
+            store.decisions.restore_row(key, before.get("decision"))
+            store.letters.update(letter_id, before["letter"])
+            sync_letters(store, [key])
         elif last["action"] == "new_letter":  # "det er et nyt brev" taken back
             undo_new_letter(store, letter_id, before)
         postponed = before.get("postponed")
-        store.set_postponement(file_hash, first_page,
-                               postponed["note"] if postponed else None,
-                               postponed["actor"] if postponed else None)
-        store.log_decision(
-            actor=actor, letter_id=letter_id, file_hash=file_hash, first_page=first_page,
-            action="undo", before={"letter": current},
-            after={"letter": before.get("letter", current)},
+        store.review.set_postponement(key, postponed["note"] if postponed else None,
+                                      postponed["actor"] if postponed else None)
+        store.decisions.log(
+            actor=actor, letter_id=letter_id, key=key, action="undo",
+            before={"letter": current}, after={"letter": before.get("letter", current)},
             note=f"fortryder ændring nr. {last['id']}",
         )
     return letter_id

@@ -1,7 +1,7 @@
 """How right the workspace's letters are: the letters export compared with a corpus's truth.
 
 Pure: give it the truth (samples.LetterTruth, from truth.json), the exported
-letters (`Store.letters()` or `postbakke letters --format jsonl`) and the
+letters (`Store.letters.export()` or `postbakke letters --format jsonl`) and the
 secret the workspace pseudonymised with; it returns the scores overall, per
 degradation level and per layout. `format_evaluation` prints them as a table
 for people (Danish); `check_thresholds` names every score below its limit.

@@ -24,8 +24,8 @@ from werkzeug.exceptions import HTTPException, SecurityError
 
 from postbakke.config import Settings
 from postbakke.deciding.match import normalise
-from postbakke.deciding.registers import EnrolmentEntry
 from postbakke.letters.ids import mask_cpr_in_text
+from postbakke.models import EnrolmentEntry
 from postbakke.people.followup import catch_up
 from postbakke.privacy import (
     Pseudonymiser,
@@ -121,10 +121,10 @@ class WebContext:
 
     def register(self) -> tuple[list[EnrolmentEntry], list[str]]:
         """The enrolment register and its normalised names, read again only after an import."""
-        version = self.store().registers_version()
+        version = self.store().registers.version()
         with self._register_lock:
             if self._register is None or self._register[0] != version:
-                entries = self.store().enrolment_entries()
+                entries = self.store().registers.enrolment_entries()
                 self._register = (version, entries, [normalise(e.name) for e in entries])
             return self._register[1], self._register[2]
 
@@ -167,7 +167,7 @@ def _install_sign_in(app: Flask) -> None:
 
     @app.before_request
     def who() -> Any:
-        users_exist = bool(store().web_users())
+        users_exist = bool(store().users.all())
         if not users_exist:
             # no users: a single person at this machine (the server only listens on loopback)
             g.visitor = Visitor(f"{getpass.getuser()} (lokal)", Role.PROJECT_LEADER)

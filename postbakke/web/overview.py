@@ -59,9 +59,9 @@ def logout() -> Any:
 @blueprint.get("/bakker")
 def trays() -> Any:
     the_store = store()
-    rows = the_store.tray_overview()
+    rows = the_store.figures.tray_overview()
     return render_template(
-        "web/trays.html.j2", rows=rows, failures=the_store.recent_failures(),
+        "web/trays.html.j2", rows=rows, failures=the_store.files.recent_failures(),
         waiting=_waiting_in_watch_folder(),
     )
 
@@ -84,7 +84,7 @@ def _week_arg() -> IsoWeek:
             return IsoWeek.parse(raw)
         except ValueError:
             abort(400)
-    latest = store().latest_scanned_on()
+    latest = store().figures.latest_scanned_on()
     return IsoWeek.of(latest or date.today())
 
 
@@ -114,7 +114,7 @@ def letters() -> Any:
         before = int(args["foer"]) if args.get("foer") else None
     except ValueError:
         abort(400)
-    rows = store().find_letters(
+    rows = store().letters.find(
         department=args.get("afdeling") or None, sender=args.get("afsender") or None,
         verdict=verdict, start=week.monday if week else None, end=week.sunday if week else None,
         before_id=before, limit=LETTERS_PER_PAGE,
@@ -122,23 +122,23 @@ def letters() -> Any:
     more = rows[-1]["id"] if len(rows) == LETTERS_PER_PAGE else None
     return render_template(
         "web/letters.html.j2", rows=rows, more=more, verdict_da=VERDICT_DA, reason_da=REASON_DA,
-        departments=store().departments(), filters=args,
+        departments=store().registers.departments(), filters=args,
     )
 
 
 @blueprint.get("/brev/<int:letter_id>")
 def letter(letter_id: int) -> Any:
-    record = store().letter(letter_id)
+    record = store().letters.get(letter_id)
     if record is None:
         abort(404)
     followup = None
-    found = store().followup_of_letter(record.file_hash, record.pages[0] if record.pages else 0)
+    found = store().followups.of_letter(record.key)
     if found is not None:
         followup = found
     first_copy = None
     if record.duplicate_of is not None:
-        first_id = store().letter_id(record.duplicate_of)
-        first_copy = {"id": first_id, "record": store().letter(first_id) if first_id else None}
+        first_id = store().letters.id_of(record.duplicate_of)
+        first_copy = {"id": first_id, "record": store().letters.get(first_id) if first_id else None}
     return render_template(
         "web/letter.html.j2", letter=record, letter_id=letter_id, verdict_da=VERDICT_DA,
         reason_da=REASON_DA, followup=followup, outcome_da=OUTCOME_DA,
@@ -165,11 +165,11 @@ def new_letter(letter_id: int) -> Any:
 @require_project_leader
 def followups() -> Any:
     department = request.args.get("afdeling") or None
-    rows = store().followups(department=department, only_open=request.args.get("alle") is None,
+    rows = store().followups.find(department=department, only_open=request.args.get("alle") is None,
                              with_kinds=False)
     return render_template("web/followups.html.j2", rows=rows, outcome_da=OUTCOME_DA,
                            outcomes=list(Outcome), department=department,
-                           departments=store().departments())
+                           departments=store().registers.departments())
 
 
 @blueprint.post("/opfoelgninger/<int:followup_id>/luk")

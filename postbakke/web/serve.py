@@ -30,7 +30,7 @@ def check_can_serve(settings: Settings, host: str) -> None:
         return
     store = Store(settings.db_path)
     try:
-        has_users = bool(store.web_users())
+        has_users = bool(store.users.all())
     finally:
         store.close()
     if not has_users:

@@ -7,9 +7,8 @@ from typing import Any
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 
 from postbakke.deciding.match import closest_candidates
-from postbakke.deciding.registers import EnrolmentEntry
 from postbakke.errors import PostbakkeError
-from postbakke.models import Reason, RecipientBlock
+from postbakke.models import EnrolmentEntry, Reason
 from postbakke.people import review
 from postbakke.people.wording import REASON_DA, VERDICT_DA
 from postbakke.privacy import masked_id
@@ -30,7 +29,7 @@ def home() -> Any:
 @blueprint.get("/gennemsyn")
 def next_letter() -> Any:
     """The first letter still waiting for a decision (the station's front door)."""
-    queue = store().review_queue()
+    queue = store().review.queue()
     if not queue:
         return render_template("web/station_empty.html.j2")
     return redirect(url_for("station.letter", letter_id=queue[0]))
@@ -39,26 +38,25 @@ def next_letter() -> Any:
 @blueprint.get("/gennemsyn/<int:letter_id>")
 def letter(letter_id: int) -> Any:
     the_store = store()
-    record = the_store.letter(letter_id)
+    record = the_store.letters.get(letter_id)
     if record is None:
         abort(404)
-    queue = the_store.review_queue()
+    queue = the_store.review.queue()
     position = queue.index(letter_id) if letter_id in queue else None
     following = _neighbour(queue, position, letter_id, +1)
     previous = _neighbour(queue, position, letter_id, -1)
-    first_page = record.pages[0] if record.pages else 0
     if following is not None:
-        images.prefetch(context().settings, the_store.letter(following))
+        images.prefetch(context().settings, the_store.letters.get(following))
     return render_template(
         "web/station.html.j2",
         letter=record, letter_id=letter_id, position=position, total=len(queue),
         following=following, previous=previous,
         version=review.letter_version(the_store, letter_id),
         suggestions=_suggestions(record),
-        postponed=the_store.postponement(record.file_hash, first_page),
+        postponed=the_store.review.postponement(record.key),
         verdict_da=VERDICT_DA, reason_da=REASON_DA,
         boxes=_boxes(record), n_images=len(record.image_paths or []),
-        staff=sorted({m.name for m in the_store.staff_members()}),
+        staff=sorted({m.name for m in the_store.registers.staff_members()}),
     )
 
 
@@ -67,16 +65,6 @@ def _neighbour(queue: list[int], position: int | None, letter_id: int, step: int
         return queue[0] if queue and step > 0 else None
     index = position + step
     return queue[index] if 0 <= index < len(queue) else None
-
-
-def _recipient_block(record: LetterRecord) -> RecipientBlock | None:
-    """The printed address as stored (the store decodes its JSON); None once retention ran."""
-    if not record.recipient_block:
-        return None
-    block = record.recipient_block
-    return RecipientBlock(name=block.get("name"), attention=block.get("attention"),
-                          street=block.get("street"), postcode=block.get("postcode"),
-                          city=block.get("city"))
 
 
 def _boxes(record: LetterRecord) -> list[dict]:
@@ -93,7 +81,7 @@ def _suggestions(record: LetterRecord) -> list[EnrolmentEntry]:
     """
     if record.verdict != "review" or record.reason == Reason.CPR_NOT_IN_REGISTER.value:
         return []
-    block = _recipient_block(record)
+    block = record.recipient_block
     if block is None or not block.name:
         return []
     entries, names = context().register()
@@ -104,7 +92,7 @@ def _suggestions(record: LetterRecord) -> list[EnrolmentEntry]:
 def decide(letter_id: int) -> Any:
     """One decision from the form: the action and, for a number, the number (POST body only)."""
     the_store = store()
-    record = the_store.letter(letter_id)
+    record = the_store.letters.get(letter_id)
     if record is None:
         abort(404)
     form = request.form
@@ -187,7 +175,7 @@ def lookup() -> Any:
             abort(400)
     except review.DecisionError as error:
         return jsonify(valid=False, message=str(error))
-    entry = store().enrolment_entry(ctx.pseudonymiser.pseudonym(digits))
+    entry = store().registers.enrolment_entry(ctx.pseudonymiser.pseudonym(digits))
     masked = masked_id(kind, digits)
     if entry is None:
         note = ("står ikke i tilmeldingsregistret: brevet forbliver til gennemsyn"
@@ -201,13 +189,13 @@ def lookup() -> Any:
 
 @blueprint.get("/side/<int:letter_id>/<int:index>")
 def page_image(letter_id: int, index: int) -> Any:
-    record = store().letter(letter_id)
+    record = store().letters.get(letter_id)
     if record is None or not (0 <= index < len(record.image_paths or [])):
         abort(404)
     data = images.display_image(context().settings, record.image_paths[index])  # type: ignore[index]
     if data is None:
         abort(404)
-    store().log_access(visitor().name, "sidebillede vist", f"brev {letter_id} side {index + 1}")
+    store().audit.log(visitor().name, "sidebillede vist", f"brev {letter_id} side {index + 1}")
     from flask import Response
 
     return Response(data, mimetype="image/png")

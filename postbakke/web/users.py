@@ -28,12 +28,12 @@ def add_user(store: Store, name: str, role: Role, password: str) -> None:
         raise UserError("brugernavnet skal være 1-64 tegn")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise UserError(f"adgangskoden skal være mindst {MIN_PASSWORD_LENGTH} tegn")
-    store.save_web_user(name, role.value, generate_password_hash(password))
+    store.users.save(name, role.value, generate_password_hash(password))
 
 
 def authenticate(store: Store, name: str, password: str) -> Role | None:
     """The user's role when name and password are right, else None."""
-    user = store.web_user(name.strip())
+    user = store.users.get(name.strip())
     if user is None:
         check_password_hash(_dummy_hash(), password)  # same time whether the name exists or not
         return None

@@ -12,11 +12,20 @@ import pytest
 
 from postbakke.deciding.addressee import match_recipient
 from postbakke.deciding.match import Registers
-from postbakke.deciding.registers import EnrolmentEntry
 from postbakke.deciding.verdict import decide
 from postbakke.identifiers import cpr_birth_date
 from postbakke.letters.extract import ExtractOptions, extract_fields
-from postbakke.models import Enrolment, IdKind, IdRole, Letter, MatchMethod, Page, Reason, Word
+from postbakke.models import (
+    Enrolment,
+    EnrolmentEntry,
+    IdKind,
+    IdRole,
+    Letter,
+    MatchMethod,
+    Page,
+    Reason,
+    Word,
+)
 from postbakke.privacy import Pseudonymiser
 
 PSEUDO = Pseudonymiser("k")

@@ -12,17 +12,18 @@ from postbakke.deciding.match import (
     match_sender,
     name_fragment_agrees,
 )
-from postbakke.deciding.registers import EnrolmentEntry, StaffMember
 from postbakke.deciding.verdict import decide
 from postbakke.identifiers import cpr_birth_date
 from postbakke.models import (
     Enrolment,
+    EnrolmentEntry,
     Fields,
     FoundId,
     IdKind,
     MatchMethod,
     Reason,
     RecipientBlock,
+    StaffMember,
 )
 from postbakke.privacy import Pseudonymiser
 

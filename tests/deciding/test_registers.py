@@ -61,7 +61,7 @@ def test_bad_enrolment_row_refuses_import_and_keeps_previous(tmp_path, run, work
     assert f"bad.csv:{line}: " in result.output and reason in result.output, result.output
     assert "Traceback" not in result.output
     store = Store(workspace / "postbakke.db")
-    assert len(store.enrolment_entries()) == 3  # the previous register is still in place
+    assert len(store.registers.enrolment_entries()) == 3  # the previous register is still in place
 
 
 def test_missing_column_is_reported_at_the_header(tmp_path, run):
@@ -84,7 +84,7 @@ def test_reimport_replaces_the_register(tmp_path, run, workspace):
         "1506781235,tilmeldt,Grethe Jensen,Bakkevej 12,8450,Hammel\n"
     )
     run("enrolment", "import", str(write(tmp_path, "b.csv", smaller)))
-    entries = Store(workspace / "postbakke.db").enrolment_entries()
+    entries = Store(workspace / "postbakke.db").registers.enrolment_entries()
     assert [(e.masked, e.status.value) for e in entries] == [("150678-XXXX", "tilmeldt")]
 
 
@@ -94,4 +94,4 @@ def test_staff_import_and_bad_email(tmp_path, run, workspace):
     bad = write(tmp_path, "bad.csv", STAFF + "Ole Bo,OB,ikke-en-mail,1,Jobcenter\n")
     result = run("staff", "import", str(bad))
     assert result.exit_code == 4 and "bad.csv:4: " in result.output
-    assert len(Store(workspace / "postbakke.db").staff_members()) == 2
+    assert len(Store(workspace / "postbakke.db").registers.staff_members()) == 2

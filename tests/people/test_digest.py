@@ -255,7 +255,7 @@ def test_dry_run_writes_one_eml_per_department_and_sends_nothing(run, store, tmp
         assert parsed.get_body(("plain",)).get_content().startswith(
             f"Kære kolleger i {department}\r\n\r\n")
         assert parsed.get_body(("html",)) is not None
-    assert store.digest_sends(WEEK) == []
+    assert store.digests.sends(WEEK) == []
 
 
 def test_dry_run_is_the_default_and_writes_under_reports_outbox(run, store, tmp_path,

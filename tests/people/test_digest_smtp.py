@@ -132,7 +132,7 @@ def test_five_departments_get_five_correct_emails(run, store, recorder, workspac
     assert lines[0] == ("Borgerservice: sendt til borgerservice@favrskov.dk: ingen læk")
     assert lines[4] == ("Teknik og Miljø: sendt til tm@favrskov.dk, Åse Leder "
                         "<aase.leder@favrskov.dk>: ingen læk, men CPR-nummer i ruden")
-    sends = store.digest_sends(WEEK)
+    sends = store.digests.sends(WEEK)
     assert len(sends) == 6 and all(s.status is DigestStatus.SENT and s.attempts == 1
                                    for s in sends)
 
@@ -176,7 +176,7 @@ def test_a_temporary_refusal_is_retried_after_a_backoff(store, recorder, workspa
     assert jobcenter.line.endswith("(efter 2 forsøg)")
     assert len(recorder.to("jobcenter@favrskov.dk")) == 1
     assert len(recorder.received) == 5
-    [log] = store.digest_sends(WEEK, "Jobcenter")
+    [log] = store.digests.sends(WEEK, "Jobcenter")
     assert (log.status, log.attempts) == (DigestStatus.SENT, 2)
 
 
@@ -272,7 +272,7 @@ def test_a_killed_process_then_a_rerun_sends_each_exactly_once(store, recorder, 
     out, err = victim["process"].communicate(timeout=120)
     assert victim["process"].returncode == -signal.SIGKILL, err
     assert len(recorder.received) == 2
-    pending = [s for s in store.digest_sends(WEEK) if s.status is DigestStatus.SENDING]
+    pending = [s for s in store.digests.sends(WEEK) if s.status is DigestStatus.SENDING]
     assert [s.department for s in pending] == ["Jobcenter"]
     message_id = pending[0].message_id
     recorder.on_data = None
@@ -284,7 +284,7 @@ def test_a_killed_process_then_a_rerun_sends_each_exactly_once(store, recorder, 
             if "allerede sendt" in line] == ["Borgerservice", "Børn og Familie"]
     assert by_department(recorder) == Counter({name: 1 for name in ADDRESSES})
     assert recorder.to("jobcenter@favrskov.dk")[0].message["Message-ID"] == message_id
-    assert all(s.status is DigestStatus.SENT for s in store.digest_sends(WEEK))
+    assert all(s.status is DigestStatus.SENT for s in store.digests.sends(WEEK))
 
 
 def test_an_unreachable_server_stops_the_run_with_one_line(store, workspace):
@@ -297,7 +297,7 @@ def test_an_unreachable_server_stops_the_run_with_one_line(store, workspace):
                                   sleep=lambda s: None, delays=(0, 0)):
             outcomes.append(outcome)
     assert [o.department for o in outcomes] == ["Borgerservice"] and outcomes[0].failed
-    assert all(s.status is DigestStatus.FAILED for s in store.digest_sends(WEEK))
+    assert all(s.status is DigestStatus.FAILED for s in store.digests.sends(WEEK))
 
 
 # --------------------------------------------------------------------------- STARTTLS

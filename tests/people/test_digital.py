@@ -114,7 +114,7 @@ def test_cli_import_and_reimporting_a_week_replaces_it(run, workspace, tmp_path)
                      encoding="utf-8")
     assert run("digital", "import", str(again)).exit_code == 0
     store = Store(workspace / "postbakke.db")
-    assert store.digital_counts() == [
+    assert store.registers.digital_counts() == [
         DigitalCount("2026-W46", "Jobcenter", 10), DigitalCount("2026-W47", "Jobcenter", 25)]
 
 
@@ -127,7 +127,7 @@ def test_cli_bad_file_is_one_line_and_nothing_is_stored(run, workspace, tmp_path
     result = run("digital", "import", str(bad))
     assert result.exit_code == 4
     assert result.output.strip() == f"Fejl: {bad}:3: uge 99 findes ikke i 2026"
-    assert Store(workspace / "postbakke.db").digital_counts() == [
+    assert Store(workspace / "postbakke.db").registers.digital_counts() == [
         DigitalCount("2026-W47", "Jobcenter", 20)]
 
 
@@ -141,5 +141,5 @@ def test_cli_warns_of_a_department_not_in_the_staff_directory(run, workspace, tm
     result = run("digital", "import", str(path))
     assert result.exit_code == 0
     assert "Advarsel: afdelingen 'Kultur' står ikke i medarbejderkartoteket." in result.stderr
-    assert {c.department for c in Store(workspace / "postbakke.db").digital_counts()} == {
+    assert {c.department for c in Store(workspace / "postbakke.db").registers.digital_counts()} == {
         "Jobcenter", "Kultur"}

@@ -22,6 +22,7 @@ from web_fixtures import csrf_token
 
 from postbakke.cli import cli
 from postbakke.config import load_settings
+from postbakke.models import RecipientBlock
 from postbakke.people import report as reports
 from postbakke.people.duplicates import Content, find_first_copies, is_copy
 from postbakke.people.filing import file_letters, forget_file
@@ -64,7 +65,8 @@ def letter(file_hash: str, page: int = 1, *, day: str = "2026-11-16", block: dic
         match="id" if pseudonym else None, enrolment="tilmeldt" if pseudonym else None,
         department="Jobcenter", sender=sender, verdict=verdict, reason=reason,
         window_cpr=False, subject=subject,
-        ocr_text=text if text is not None else text_for(block, noise), recipient_block=block,
+        ocr_text=text if text is not None else text_for(block, noise),
+        recipient_block=RecipientBlock(**block),
     )
 
 
@@ -158,7 +160,7 @@ def test_is_copy_should_not(case, new):
 
 def counted(store: Store) -> tuple[int, int, int]:
     """(letters, leaks, review) as the summary counts them."""
-    rows = store.department_summary()
+    rows = store.figures.department_summary()
     return (sum(r.letters for r in rows), sum(r.leaks for r in rows),
             sum(r.review for r in rows))
 
@@ -173,8 +175,8 @@ def test_a_rescanned_letter_is_listed_as_a_copy_and_never_counted(workspace, run
                  letter("again", 2, noise=True), day="2026-11-17")
     assert [x.duplicate_of for x in again] == [LetterKey("first", 2), LetterKey("first", 1)]
     assert counted(store) == (2, 1, 1)
-    assert len(store.review_queue()) == 1 and len(store.review_letters()) == 1
-    followups = store.followups()
+    assert len(store.review.queue()) == 1 and len(store.review.waiting()) == 1
+    followups = store.followups.find()
     assert [(f.letters, f.first_scanned_on, f.last_scanned_on) for f in followups] == [
         (1, "2026-11-16", "2026-11-16")]
     week = reports.Period.between(date(2026, 11, 16), date(2026, 11, 22))
@@ -241,7 +243,7 @@ def test_four_second_copies_in_a_later_tray_count_once_though_one_scan_missed_a_
                  day="2026-11-19")
     assert [x.duplicate_of for x in again] == [LetterKey("day1", p) for p in (1, 2, 3, 4)]
     assert counted(store) == (4, 4, 0)
-    assert sum(f.letters for f in store.followups()) == 4
+    assert sum(f.letters for f in store.followups.find()) == 4
 
 
 def test_a_genuinely_new_letter_stays_new_though_one_scan_missed_a_field(workspace):
@@ -273,16 +275,16 @@ def test_new_letter_undone_by_cli_counts_again_and_review_undo_takes_it_back(wor
     store = Store(load_settings().db_path)
     file(store, "first", letter("first", 1))
     file(store, "again", letter("again", 1, noise=True), day="2026-11-17")
-    assert counted(store) == (1, 1, 0) and store.followups()[0].letters == 1
+    assert counted(store) == (1, 1, 0) and store.followups.find()[0].letters == 1
     result = run("duplicate", "undo", "2")
     assert result.exit_code == 0 and "Brev 2 er et nyt brev" in result.output
-    assert counted(store) == (2, 2, 0) and store.followups()[0].letters == 2
+    assert counted(store) == (2, 2, 0) and store.followups.find()[0].letters == 2
     assert json.loads(run("letters", "--format", "jsonl").output.splitlines()[1])[
         "duplicate_of"] is None
     again = run("duplicate", "undo", "2")
     assert again.exit_code != 0 and "ikke markeret som en kopi" in again.output
     assert undo_last(store, getpass.getuser()) == 2
-    assert counted(store) == (1, 1, 0) and store.followups()[0].letters == 1
+    assert counted(store) == (1, 1, 0) and store.followups.find()[0].letters == 1
 
 
 def test_a_letter_said_to_be_new_stays_new_over_a_rescan_of_its_file(workspace, run):
@@ -301,7 +303,7 @@ def test_forgetting_the_first_copy_lets_its_copy_count(workspace):
     file(store, "first", letter("first", 1))
     file(store, "again", letter("again", 1, noise=True), day="2026-11-17")
     forget_file(store, "first")
-    assert counted(store) == (1, 1, 0) and store.followups()[0].letters == 1
+    assert counted(store) == (1, 1, 0) and store.followups.find()[0].letters == 1
     refiled = file(store, "first", letter("first", 1))
     assert refiled[0].duplicate_of == LetterKey("again", 1)
     assert counted(store) == (1, 1, 0)

@@ -25,7 +25,7 @@ def record(file_hash: str, first_page: int, **changes: object) -> LetterRecord:
 
 def store_with_two_letters(tmp_path) -> Store:
     store = Store(tmp_path / "postbakke.db")
-    store.save_file(
+    store.files.save(
         StoredFile("h1", "bakke.pdf", "Jobcenter", "2026-11-25", 4, "now"),
         [record("h1", 1),
          record("h1", 3, recipient_kind=None, recipient_pseudonym=None, recipient_masked=None,
@@ -36,7 +36,7 @@ def store_with_two_letters(tmp_path) -> Store:
 
 
 def test_jsonl_gives_the_contracts_fields_one_object_a_line(tmp_path):
-    lines = list(letter_lines(store_with_two_letters(tmp_path).letters(), "jsonl"))
+    lines = list(letter_lines(store_with_two_letters(tmp_path).letters.export(), "jsonl"))
     first, second = (json.loads(line) for line in lines)
     assert list(first) == list(EXPORT_FIELDS)
     assert first["pages"] == [1, 2] and first["window_cpr"] is False
@@ -45,7 +45,7 @@ def test_jsonl_gives_the_contracts_fields_one_object_a_line(tmp_path):
 
 
 def test_csv_gives_a_header_and_the_same_columns(tmp_path):
-    lines = list(letter_lines(store_with_two_letters(tmp_path).letters(), "csv"))
+    lines = list(letter_lines(store_with_two_letters(tmp_path).letters.export(), "csv"))
     rows = list(csv.DictReader(io.StringIO("\n".join(lines) + "\n")))
     assert lines[0] == ",".join(EXPORT_FIELDS)
     assert [r["pages"] for r in rows] == ["1,2", "3,4"]
@@ -54,7 +54,7 @@ def test_csv_gives_a_header_and_the_same_columns(tmp_path):
 
 
 def test_table_shows_verdicts_in_danish(tmp_path):
-    lines = list(letter_lines(store_with_two_letters(tmp_path).letters(), "table"))
+    lines = list(letter_lines(store_with_two_letters(tmp_path).letters.export(), "table"))
     assert lines[0].split() == ["Nr", "Fil", "Sider", "Afdeling", "Afsender", "Modtager",
                                 "Vurdering", "Årsag"]
     assert "læk" in lines[2] and "til gennemsyn" in lines[3]
@@ -62,13 +62,13 @@ def test_table_shows_verdicts_in_danish(tmp_path):
 
 def test_no_letters_gives_a_sentence_a_bare_header_or_nothing(tmp_path):
     store = Store(tmp_path / "postbakke.db")
-    assert list(letter_lines(store.letters(), "table")) == [NO_LETTERS]
-    assert list(letter_lines(store.letters(), "csv")) == [",".join(EXPORT_FIELDS)]
-    assert list(letter_lines(store.letters(), "jsonl")) == []
+    assert list(letter_lines(store.letters.export(), "table")) == [NO_LETTERS]
+    assert list(letter_lines(store.letters.export(), "csv")) == [",".join(EXPORT_FIELDS)]
+    assert list(letter_lines(store.letters.export(), "jsonl")) == []
 
 
 def test_jsonl_and_csv_write_each_row_before_reading_the_next(tmp_path):
-    rows = list(store_with_two_letters(tmp_path).letters())
+    rows = list(store_with_two_letters(tmp_path).letters.export())
     read: list[int] = []
 
     def source() -> Iterator[dict]:

@@ -44,7 +44,7 @@ def save(store: Store, file_hash: str, *letters: LetterRecord, day: str = "2026-
 
 
 def grouped(store: Store) -> set[tuple[str | None, str | None, str, int]]:
-    return {(f.department, f.sender, f.status.value, f.letters) for f in store.followups()}
+    return {(f.department, f.sender, f.status.value, f.letters) for f in store.followups.find()}
 
 
 def test_repeat_leaks_of_one_sender_share_one_open_follow_up(tmp_path):
@@ -67,19 +67,19 @@ def test_leaks_without_a_sender_group_per_department(tmp_path):
 def test_a_leak_after_the_follow_up_was_closed_opens_a_new_one(tmp_path):
     store = Store(tmp_path / "p.db")
     save(store, "h1", leak("h1", 1, "Anne Holm"), leak("h1", 2, "Anne Holm"))
-    first = store.followups()[0]
+    first = store.followups.find()[0]
     close_followup(store, first.id, Outcome.CONTACTED, "vist Digital Post", "projektleder")
     save(store, "h2", leak("h2", 1, "Anne Holm", day="2026-11-25"), day="2026-11-25")
     assert grouped(store) == {("Jobcenter", "Anne Holm", "closed", 2),
                               ("Jobcenter", "Anne Holm", "open", 1)}
-    new = next(f for f in store.followups() if f.is_open)
+    new = next(f for f in store.followups.find() if f.is_open)
     assert new.id != first.id and new.first_scanned_on == "2026-11-25"
 
 
 def test_closing_twice_or_an_unknown_follow_up_is_refused(tmp_path):
     store = Store(tmp_path / "p.db")
     save(store, "h1", leak("h1", 1, "Anne Holm"))
-    followup = store.followups()[0]
+    followup = store.followups.find()[0]
     close_followup(store, followup.id, Outcome.SYSTEM_FIXED, "skabelon rettet", "projektleder")
     with pytest.raises(FollowUpError, match=f"opfølgning nr. {followup.id} er allerede lukket"):
         close_followup(store, followup.id, Outcome.JUSTIFIED, "igen", "projektleder")
@@ -93,20 +93,21 @@ def test_rescanning_a_file_after_forgetting_it_keeps_follow_ups_and_justified(tm
     letters = (leak("h1", 1, "Eva Fisk", department="Borgerservice"),
                leak("h1", 2, "Anne Holm"))
     save(store, "h1", *letters)
-    eva = next(f for f in store.followups() if f.sender == "Eva Fisk")
+    eva = next(f for f in store.followups.find() if f.sender == "Eva Fisk")
     close_followup(store, eva.id, Outcome.JUSTIFIED, "sårbar borger", "projektleder")
-    before = {(f.id, f.sender, f.status, f.letters) for f in store.followups()}
-    summary_before = store.department_summary()
+    before = {(f.id, f.sender, f.status, f.letters) for f in store.followups.find()}
+    summary_before = store.figures.department_summary()
 
     assert forget_file(store, "h1") == 2
     # the open follow-up had only that letter: gone; the closed one is history
-    assert {(f.sender, f.status.value, f.letters) for f in store.followups()} == {
+    assert {(f.sender, f.status.value, f.letters) for f in store.followups.find()} == {
         ("Eva Fisk", "closed", 0)}
     save(store, "h1", *letters)
-    after = {(f.sender, f.status, f.letters) for f in store.followups()}
+    after = {(f.sender, f.status, f.letters) for f in store.followups.find()}
     assert after == {(s, st, n) for _, s, st, n in before}
-    assert store.department_summary() == summary_before
-    borgerservice = next(r for r in store.department_summary() if r.department == "Borgerservice")
+    assert store.figures.department_summary() == summary_before
+    borgerservice = next(r for r in store.figures.department_summary()
+                         if r.department == "Borgerservice")
     assert (borgerservice.leaks, borgerservice.justified) == (0, 1)
 
 
@@ -123,7 +124,7 @@ def test_the_same_file_twice_is_refused_whole_and_changes_no_follow_up(tmp_path)
 def test_purge_of_page_images_changes_no_follow_up(tmp_path):
     store = Store(tmp_path / "p.db")
     save(store, "h1", leak("h1", 1, "Anne Holm"))
-    store.clear_content([1])
+    store.retention.clear_content([1])
     assert grouped(store) == {("Jobcenter", "Anne Holm", "open", 1)}
 
 
@@ -159,7 +160,7 @@ def test_followup_list_shows_senders_letters_and_kinds(run, month):
 
 
 def test_followup_close_as_justified_moves_leaks_to_justified_in_summary(run, month):
-    eva = next(f for f in month.followups() if f.sender == "Eva Fisk")
+    eva = next(f for f in month.followups.find() if f.sender == "Eva Fisk")
     before = run("summary").output
     assert _summary_row(before, "Borgerservice") == ["Borgerservice", "6", "2", "0", "4", "0",
                                                       "0"]
@@ -226,14 +227,14 @@ def test_a_workspace_from_before_follow_ups_gets_them_when_opened(tmp_path):
 
 def _decided(store: Store, letter_id: int, **changes: object) -> None:
     """A letter changed as a decision changes it, and its follow-up brought in step."""
-    letter = store.letter(letter_id)
+    letter = store.letters.get(letter_id)
     assert letter is not None
-    store.update_letter(letter_id, changes)
+    store.letters.update(letter_id, changes)
     sync_letters(store, [letter.key])
 
 
 def _close_all(store: Store) -> None:
-    for followup in store.followups(only_open=True):
+    for followup in store.followups.find(only_open=True):
         close_followup(store, followup.id, Outcome.CONTACTED, "talt med", "projektleder")
 
 
@@ -288,7 +289,7 @@ SYNC_RULES = [
      {("Jobcenter", ANNE, "closed", 1)}),
     ("storing a file looks at its own letters only (a change never synced stays as it was)",
      lambda s: (save(s, "h1", leak("h1", 1, ANNE)),
-                s.update_letter(1, {"verdict": "legitimate"})),
+                s.letters.update(1, {"verdict": "legitimate"})),
      lambda s: save(s, "h2", leak("h2", 1, BO)),
      {("Jobcenter", ANNE, "open", 1), ("Jobcenter", BO, "open", 1)}),
 ]
@@ -307,7 +308,7 @@ def test_a_full_sync_repairs_what_incremental_syncs_left(tmp_path):
     """sync_all looks at every letter: what a workspace from before follow-ups needs."""
     store = Store(tmp_path / "p.db")
     save(store, "h1", leak("h1", 1, ANNE), leak("h1", 2, BO))
-    store.update_letter(1, {"verdict": "legitimate"})
+    store.letters.update(1, {"verdict": "legitimate"})
     sync_all(store)
     assert grouped(store) == {("Jobcenter", BO, "open", 1)}
 
@@ -324,7 +325,7 @@ def _store_with_letters(path, n_letters: int, per_file: int = 200) -> Store:
             leak(file_hash, p, senders[(f * per_file + p) % len(senders)],
                  verdict="leak" if p % 3 else "legitimate")
             for p in range(1, per_file + 1)))
-    for followup in store.followups(only_open=True)[::2]:
+    for followup in store.followups.find(only_open=True)[::2]:
         close_followup(store, followup.id, Outcome.CONTACTED, "talt med", "projektleder")
     return store
 

@@ -82,8 +82,8 @@ WEEK_47_BY_DEPARTMENT = {
 def month_store(tmp_path: Path) -> Store:
     store = Store(tmp_path / "postbakke.db")
     store_month(store)
-    store.replace_digital_counts(digital_counts(), "digitale.csv")
-    eva = next(f for f in store.followups() if f.sender == "Eva Fisk")
+    store.registers.replace_digital_counts(digital_counts(), "digitale.csv")
+    eva = next(f for f in store.followups.find() if f.sender == "Eva Fisk")
     close_followup(store, eva.id, Outcome.JUSTIFIED, "sårbar borger, aftalt papir", "projektleder")
     return store
 
@@ -213,7 +213,7 @@ def test_closing_as_justified_moves_leaks_to_justified_and_keeps_the_share_formu
     """Justified paper still went on paper: the share's denominator counts it as before."""
     store = Store(tmp_path / "p.db")
     store_month(store)
-    store.replace_digital_counts(digital_counts(), "digitale.csv")
+    store.registers.replace_digital_counts(digital_counts(), "digitale.csv")
 
     def borgerservice() -> dict[str, str]:
         html = render_html(load_report(store, MONTH, "Favrskov Kommune", NOW))
@@ -221,17 +221,17 @@ def test_closing_as_justified_moves_leaks_to_justified_and_keeps_the_share_formu
 
     before = borgerservice()
     assert (before["leaks"], before["justified"], before["digital_share"]) == ("2", "0", "89,7 %")
-    eva = next(f for f in store.followups() if f.sender == "Eva Fisk")
+    eva = next(f for f in store.followups.find() if f.sender == "Eva Fisk")
     close_followup(store, eva.id, Outcome.JUSTIFIED, "sårbar borger", "projektleder")
     after = borgerservice()
     assert (after["leaks"], after["justified"], after["digital_share"]) == ("0", "2", "89,7 %")
     assert after["leak_rate"] == "0,0 %" and before["leak_rate"] == "33,3 %"
-    summary = {row.department: row for row in store.department_summary()}
+    summary = {row.department: row for row in store.figures.department_summary()}
     assert (summary["Borgerservice"].leaks, summary["Borgerservice"].justified) == (0, 2)
 
 
 def test_closing_as_contacted_keeps_the_letters_as_leaks(month_store):
-    anne = next(f for f in month_store.followups() if f.sender == "Anne Holm")
+    anne = next(f for f in month_store.followups.find() if f.sender == "Anne Holm")
     close_followup(month_store, anne.id, Outcome.CONTACTED, "vist Digital Post i fagsystemet",
                    "projektleder")
     html = render_html(load_report(month_store, MONTH, "Favrskov Kommune", NOW))
@@ -351,7 +351,7 @@ def test_report_command_writes_html_under_reports_by_default(run, workspace, tmp
 def test_report_csv_prints_the_department_table(run, workspace, tmp_path):
     store = Store(workspace / "postbakke.db")
     store_month(store)
-    store.replace_digital_counts(digital_counts(), "digitale.csv")
+    store.registers.replace_digital_counts(digital_counts(), "digitale.csv")
     result = run("report", "--from", "2026-11-02", "--to", "2026-11-29", "--format", "csv")
     assert result.exit_code == 0, result.output
     rows = {r["afdeling"]: r for r in csv.DictReader(io.StringIO(result.output))}
@@ -408,7 +408,7 @@ def test_a_week_without_scanned_letters_has_no_digital_share(tmp_path):
     """Digital counts alone are no evidence that the week's trays were empty."""
     store = Store(tmp_path / "p.db")
     store_month(store)
-    store.replace_digital_counts(
+    store.registers.replace_digital_counts(
         [*digital_counts(), *(c for c in _counts_for("2026-W49"))], "digitale.csv")
     html = render_html(load_report(store, Period.week(_week(49)), "Favrskov Kommune", NOW))
     weeks = table(html, "uger", "data-week")

@@ -55,7 +55,7 @@ def test_a_weeks_report_and_the_followups_cost_the_same_after_years_of_letters(t
     large = workspace_with_years(tmp_path / "large.db", 20_000)
     for name, action in (
         ("week report", lambda s: reports.load_report(s, WEEK, "Favrskov Kommune", NOW)),
-        ("followup list", lambda s: s.followups()),
+        ("followup list", lambda s: s.followups.find()),
     ):
         few, many = vm_steps(small, lambda a=action: a(small)), vm_steps(
             large, lambda a=action: a(large))
@@ -71,7 +71,7 @@ def test_a_long_period_lists_some_leaks_and_writes_all_to_csv(tmp_path, monkeypa
     report = reports.load_report(store, MONTH, "Favrskov Kommune", NOW)
     assert len(report.leaks) == 3 and report.leaks_count == report.total.leaks > 3
     path = reports.write_report(report, tmp_path / "ud", "html",
-                                store.report_leaks(MONTH.start, MONTH.end))
+                                store.figures.report_leaks(MONTH.start, MONTH.end))
     html = path.read_text(encoding="utf-8")
     assert f"alle {report.total.leaks} står i" in html and report.leaks_csv_name in html
     rows = list(csv.DictReader((path.parent / report.leaks_csv_name).open(encoding="utf-8")))
@@ -98,14 +98,14 @@ def joined_figures(store: Store) -> dict[int, tuple]:
 
 def kept_figures(store: Store) -> dict[int, tuple]:
     return {f.id: (f.letters, f.first_scanned_on, f.last_scanned_on, tuple(sorted(f.kinds)))
-            for f in store.followups()}
+            for f in store.followups.find()}
 
 
 def test_kept_followup_figures_equal_the_letters_after_every_change(tmp_path):
     store = Store(tmp_path / "p.db")
     store_month(store)
     assert kept_figures(store) == joined_figures(store)
-    some = store.followups()[0]
+    some = store.followups.find()[0]
     close_followup(store, some.id, Outcome.JUSTIFIED, "aftalt papir", "pl")
     leak_id = store.db.execute("SELECT id FROM letters WHERE verdict = 'leak' "
                                "ORDER BY id DESC LIMIT 1").fetchone()[0]
@@ -113,7 +113,7 @@ def test_kept_followup_figures_equal_the_letters_after_every_change(tmp_path):
     assert kept_figures(store) == joined_figures(store)
     file_hash = store.db.execute("SELECT file_hash FROM letters WHERE verdict = 'leak' "
                                  "LIMIT 1").fetchone()[0]
-    letters = [store.letter(i) for (i,) in store.db.execute(
+    letters = [store.letters.get(i) for (i,) in store.db.execute(
         "SELECT id FROM letters WHERE file_hash = ?", [file_hash]).fetchall()]
     forget_file(store, file_hash)  # a closed follow-up keeps the keys, counts them no more
     assert kept_figures(store) == joined_figures(store)

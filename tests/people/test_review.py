@@ -117,7 +117,7 @@ def test_decide_by_cpr_of_an_enrolled_recipient_makes_a_leak_with_manual_match(
     assert row["recipient_masked"] == "010190-XXXX" and row["recipient_kind"] == "cpr"
     assert len(row["recipient_pseudonym"]) == 64
     # the decided leak joins its sender's follow-up; it has left the review queue
-    assert [(f.sender, f.letters) for f in queue.followups()] == [("Anne Holm", 1)]
+    assert [(f.sender, f.letters) for f in queue.followups.find()] == [("Anne Holm", 1)]
     assert "Brev 1:" not in run("review", "list").output
 
 
@@ -160,7 +160,8 @@ def test_decide_with_sender_sets_sender_and_department(run, queue):
     assert result.exit_code == 0, result.output
     row = exported(run)[4]
     assert (row["sender"], row["department"]) == ("Bo Berg", "Borgerservice")
-    assert [(f.department, f.sender) for f in queue.followups()] == [("Borgerservice", "Bo Berg")]
+    assert [(f.department, f.sender) for f in queue.followups.find()] == [
+        ("Borgerservice", "Bo Berg")]
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -222,7 +223,7 @@ def test_decision_is_applied_again_when_the_letter_is_stored_again(run, queue):
     run("review", "decide", "2", "--no-recipient")
     decided = exported(run)
     assert forget_file(queue, "h1") == 6
-    assert queue.followups() == []  # the open follow-up had only that letter
+    assert queue.followups.find() == []  # the open follow-up had only that letter
     file_letters(
         queue,
         StoredFile("h1", "bakke.pdf", "Postrum", "2026-11-18", 12, "nu"),
@@ -232,7 +233,7 @@ def test_decision_is_applied_again_when_the_letter_is_stored_again(run, queue):
     again = list(exported(run).values())
     assert again == list(decided.values())
     assert [r["match"] for r in again] == ["manual", "manual", None, None, None, None]
-    assert [(f.sender, f.letters) for f in queue.followups()] == [("Bo Berg", 1)]
+    assert [(f.sender, f.letters) for f in queue.followups.find()] == [("Bo Berg", 1)]
 
 
 def test_decision_survives_scanning_the_tray_again(tmp_path, monkeypatch):
@@ -357,7 +358,8 @@ def _scanned_enclosure_letter(store: Store, file_hash: str) -> LetterRecord:
     page = Page(number=1, words=tuple(w for ln in lines for w in ln))
     ctx = pipeline.ScanContext(
         settings=load_settings(), store=store, pseudonymiser=Pseudonymiser("k"),
-        registers=Registers.build(store.enrolment_entries(), store.staff_members()),
+        registers=Registers.build(store.registers.enrolment_entries(),
+                                  store.registers.staff_members()),
         extract_options=ExtractOptions(own_cvrs=frozenset({OWN_CVR})),
         page_reader=None,  # type: ignore[arg-type]  (the page is read already)
     )
@@ -384,14 +386,14 @@ def test_a_decision_after_retention_keeps_a_physical_enclosure_letter_legitimate
                  [scanned])
     later = datetime.now(UTC) + timedelta(days=400)
     assert purge_expired(store, load_settings(), now=later).letters == 1
-    cleared = store.letter(1)
+    cleared = store.letters.get(1)
     assert cleared is not None and cleared.ocr_text is None and cleared.physical_enclosure
     result = run("review", "decide", "1", "--cpr", ENROLLED_CPR)
     assert result.exit_code == 0, result.output
     row = exported(run)[1]
     assert (row["verdict"], row["reason"], row["match"]) == (
         "legitimate", "physical_enclosure", "manual")
-    assert store.followups() == []  # no leak, no follow-up
+    assert store.followups.find() == []  # no leak, no follow-up
 
 
 def test_the_kept_finding_is_what_a_decision_goes_by_not_a_new_reading_of_the_text(
@@ -416,9 +418,31 @@ def test_a_letter_stored_before_the_finding_was_kept_falls_back_to_its_text_or_r
         review_letter("h5", 1, ocr_text="Vedlagt: dit nye sundhedskort"),
         review_letter("h5", 3, ocr_text=None, verdict="legitimate",
                       reason="physical_enclosure")])
-    assert store.letter(1).physical_enclosure is None
+    assert store.letters.get(1).physical_enclosure is None
     run("review", "decide", "1", "--cpr", ENROLLED_CPR)
     run("review", "decide", "2", "--cpr", ENROLLED_CPR)
     rows = exported(run)
     assert [(rows[i]["verdict"], rows[i]["reason"]) for i in (1, 2)] == [
         ("legitimate", "physical_enclosure")] * 2
+
+
+def test_a_decision_reads_its_letter_once(queue, monkeypatch):
+    """GIVEN a letter for review, WHEN a person decides it (and undoes it), THEN the
+    letter is read from the store once per transaction: before, the decision and the
+    log are all taken from that one reading."""
+    from postbakke.people.review import decide_letter, decision_for_entry, undo_last
+    from postbakke.store.letters import Letters
+
+    reads: list[int] = []
+    real_get = Letters.get
+
+    def counted_get(self, letter_id):
+        reads.append(letter_id)
+        return real_get(self, letter_id)
+
+    monkeypatch.setattr(Letters, "get", counted_get)
+    entry = queue.registers.enrolment_entries()[0]
+    decided = decide_letter(queue, 1, decision_for_entry(entry), "mesk", expected_version=0)
+    assert decided.recipient_masked == entry.masked and reads == [1]
+    reads.clear()
+    assert undo_last(queue, "mesk") == 1 and reads == [1]

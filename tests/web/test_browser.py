@@ -116,7 +116,7 @@ def _environ() -> dict[str, str]:
 def _queue_plan(tray: dict) -> dict[int, str]:
     """Which decision the clerk makes on which review letter."""
     store = Store(tray["home"] / "postbakke.db")
-    letters = {i: store.letter(i) for i in store.review_queue()}
+    letters = {i: store.letters.get(i) for i in store.review.queue()}
     by_source = {t.file: t for t in tray["truths"]}
     plan: dict[int, str] = {}
     moved_files = [t.file for t in tray["moved"]]
@@ -222,7 +222,7 @@ def _check_results(tray: dict, plan: dict[int, str], picked: int, postponed: int
     lines = runner.invoke(cli, ["letters", "--format", "jsonl"]).output.splitlines()
     store = Store(load_settings().db_path)
     rows = {i: json.loads(line) for i, line in zip(
-        [r["id"] for r in store.letters()], lines, strict=True)}
+        [r["id"] for r in store.letters.export()], lines, strict=True)}
     expected = {"cpr": ("leak", "enrolled"), "cvr": ("leak", "enrolled"),
                 "none": ("legitimate", "no_danish_id"),
                 "justified": ("legitimate", "justified_paper")}
@@ -240,7 +240,7 @@ def _check_results(tray: dict, plan: dict[int, str], picked: int, postponed: int
     assert (rows[picked]["verdict"], rows[picked]["reason"]) == (truth.verdict, truth.reason)
     # the postponed letter still waits, with its note
     assert rows[postponed]["verdict"] == "review"
-    assert store.review_queue() == [postponed]
+    assert store.review.queue() == [postponed]
     report = runner.invoke(cli, ["report", "--week", "2026-W48", "--format", "csv"]).output
     total = next(line for line in report.splitlines() if line.startswith("I alt"))
     assert total.split(",")[5] == "1", total  # only the postponed letter is left for review

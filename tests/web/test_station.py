@@ -76,7 +76,7 @@ def test_a_typed_cpr_decides_the_letter_and_the_next_one_opens(station, workspac
     row = exported(workspace)[1]
     assert (row["verdict"], row["reason"], row["match"], row["recipient_masked"]) == (
         "leak", "enrolled", "manual", "010190-XXXX")
-    logged = store.last_logged(letter_id=1)
+    logged = store.decisions.last_logged(letter_id=1)
     assert logged["action"] == "decide" and logged["actor"].endswith("(lokal)")
     assert logged["before"]["letter"]["verdict"] == "review"
     assert logged["after"]["letter"]["verdict"] == "leak"
@@ -95,7 +95,7 @@ def test_cvr_none_justified_and_postpone(station, workspace) -> None:
     assert (rows[3]["verdict"], rows[3]["reason"]) == ("legitimate", "justified_paper")
     assert rows[4]["verdict"] == "review"
     # the postponed letter waits at the end of the queue
-    assert store.review_queue() == [5, 6, 4]
+    assert store.review.queue() == [5, 6, 4]
     justified = CliRunner().invoke(cli, ["summary"]).output
     assert "Jobcenter" in justified
 
@@ -104,13 +104,13 @@ def test_undo_restores_the_letter_and_the_queue(station, workspace) -> None:
     app, store = station
     client = app.test_client()
     decide(client, 1, action="cpr", number=ENROLLED_CPR)
-    assert [f.letters for f in store.followups()] == [1]
+    assert [f.letters for f in store.followups.find()] == [1]
     html = client.get("/gennemsyn/2").get_data(as_text=True)
     undone = client.post("/gennemsyn/fortryd", data={"csrf_token": csrf_token(html)})
     assert undone.status_code == 303 and undone.headers["Location"].endswith("/gennemsyn/1")
     assert exported(workspace)[1]["verdict"] == "review"
-    assert store.review_queue()[0] == 1
-    assert store.followups() == []
+    assert store.review.queue()[0] == 1
+    assert store.followups.find() == []
 
 
 def test_a_second_browser_deciding_the_same_letter_is_told_so(station, workspace) -> None:
@@ -143,7 +143,7 @@ def test_bad_input_is_a_danish_message_and_nothing_is_stored(station, workspace,
     assert message in html and "Traceback" not in html
     assert "310290" not in html  # a typed number is never repeated
     assert exported(workspace)[1]["verdict"] == "review"
-    assert store.last_logged(letter_id=1) is None
+    assert store.decisions.last_logged(letter_id=1) is None
 
 
 def test_lookup_shows_the_register_entry_masked_never_the_number(station) -> None:
@@ -254,7 +254,7 @@ def test_lan_host_without_users_is_refused(station) -> None:
 
 def test_trays_show_days_set_aside_files_and_the_watch_folder(station, workspace) -> None:
     app, store = station
-    store.record_failure("krøllet.pdf", None, "PDF-filen er ødelagt")
+    store.files.record_failure("krøllet.pdf", None, "PDF-filen er ødelagt")
     folder = workspace.parent / "scanner"
     (folder / "Jobcenter").mkdir(parents=True)
     (folder / "Jobcenter" / "ny.pdf").write_bytes(b"%PDF-1.4")
@@ -277,7 +277,7 @@ def test_the_next_letters_page_image_is_made_ready_while_this_one_is_read(statio
     images.forget_all()
     client = app.test_client()
     client.get("/gennemsyn/1")
-    following = store.letter(2).image_paths[0]
+    following = store.letters.get(2).image_paths[0]
     deadline = time.monotonic() + 5
     while following not in images._cache and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -295,7 +295,7 @@ def test_malformed_decision_forms_are_refused_whole(station, workspace) -> None:
         assert answer.status_code in (400, 422), form
         assert "Traceback" not in answer.get_data(as_text=True)
     assert exported(workspace)[1]["verdict"] == "review"
-    assert store.last_logged(letter_id=1) is None
+    assert store.decisions.last_logged(letter_id=1) is None
 
 
 def test_the_letters_of_someone_else_than_the_addressee_show_their_reason_in_danish(

@@ -1,0 +1,114 @@
+"""The counts people read: per department, per day and tray, a period's letters and leaks
+for the report and the digest. Each is one query, grouped in SQL where it can be."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import NamedTuple
+
+from postbakke.models import UNKNOWN_DEPARTMENT
+from postbakke.store.connection import COUNTED, Repository, justified_sql
+
+# SQL: the letter (alias l) counts as a leak (not justified, not a copy).
+LEAK = (f"l.verdict = 'leak' AND l.reason != 'justified_paper' AND "
+        f"l.{COUNTED} AND NOT {justified_sql('l')}")
+
+
+class DepartmentCounts(NamedTuple):
+    """One department's letters by verdict (a justified leak is counted as justified only)."""
+
+    department: str
+    letters: int
+    leaks: int
+    justified: int
+    legitimate: int
+    review: int
+    window_cpr: int
+
+
+class Figures(Repository):
+    def department_summary(self) -> list[DepartmentCounts]:
+        """Per department: letters, leaks, justified, legitimate, review, CPR in the window."""
+        rows = self.db.execute(
+            f"SELECT coalesce(department, '{UNKNOWN_DEPARTMENT}') AS dep, count(*), "
+            f"sum(verdict = 'leak' AND NOT {justified_sql()}), "
+            f"sum((verdict = 'leak' AND {justified_sql()}) OR reason = 'justified_paper'), "
+            "sum(verdict = 'legitimate' AND reason != 'justified_paper'), "
+            "sum(verdict = 'review'), "
+            f"sum(window_cpr) FROM letters WHERE {COUNTED} GROUP BY dep ORDER BY dep"
+        ).fetchall()
+        return [DepartmentCounts(*r) for r in rows]
+
+    def tray_overview(self, days: int = 31) -> list[dict]:
+        """Per scan day and tray (the newest `days` scan days): files, letters, verdicts."""
+        rows = self.db.execute(
+            f"SELECT scanned_on, tray, count(DISTINCT file_hash), sum({COUNTED}), "
+            f"sum(verdict = 'leak' AND {COUNTED}), sum(verdict = 'legitimate' AND {COUNTED}), "
+            f"sum(verdict = 'review' AND {COUNTED}), sum(window_cpr AND {COUNTED}), "
+            f"sum(NOT {COUNTED}) FROM letters WHERE scanned_on >= "
+            "(SELECT date(max(scanned_on), ?) FROM letters) "
+            "GROUP BY scanned_on, tray ORDER BY scanned_on DESC, tray",
+            [f"-{days - 1} days"],
+        ).fetchall()
+        names = ("scanned_on", "tray", "files", "letters", "leaks", "legitimate", "review",
+                 "window_cpr", "duplicates")
+        return [dict(zip(names, r, strict=True)) for r in rows]
+
+    def latest_scanned_on(self) -> date | None:
+        row = self.db.execute("SELECT max(scanned_on) FROM letters").fetchone()
+        return date.fromisoformat(row[0]) if row and row[0] else None
+
+    def report_letters(self, start: date, end: date) -> list[dict]:
+        """Letters scanned from `start` to `end` (the tray dates, both included), with
+        whether each is justified and its follow-up."""
+        rows = self.db.execute(
+            f"SELECT l.id, l.scanned_on, l.department, l.sender, l.recipient_masked, "
+            f"l.subject, l.verdict, l.reason, l.window_cpr, {justified_sql('l')} AS justified, "
+            "fl.followup_id, l.kind FROM letters l "
+            "LEFT JOIN followup_letters fl ON fl.file_hash = l.file_hash "
+            "AND fl.first_page = l.first_page "
+            f"WHERE l.scanned_on BETWEEN ? AND ? AND l.{COUNTED} "
+            "ORDER BY l.scanned_on, l.id",
+            [start.isoformat(), end.isoformat()],
+        ).fetchall()
+        names = ("id", "scanned_on", "department", "sender", "recipient_masked", "subject",
+                 "verdict", "reason", "window_cpr", "justified", "followup_id", "kind")
+        return [dict(zip(names, r, strict=True)) for r in rows]
+
+    def report_leaks(self, start: date, end: date, limit: int | None = None) -> Iterator[dict]:
+        """The leaks scanned from `start` to `end`, as the report lists them (by day,
+        department, sender), streamed from the cursor; the first `limit` only, if given."""
+        cursor = self.db.execute(
+            "SELECT l.id, l.scanned_on, coalesce(l.department, ?), l.sender, "
+            "l.recipient_masked, l.kind, l.reason FROM letters l "
+            f"WHERE l.scanned_on BETWEEN ? AND ? AND {LEAK} "
+            "ORDER BY l.scanned_on, coalesce(l.department, ?), coalesce(l.sender, ''), l.id "
+            f"LIMIT {-1 if limit is None else int(limit)}",
+            [UNKNOWN_DEPARTMENT, start.isoformat(), end.isoformat(), UNKNOWN_DEPARTMENT])
+        names = ("id", "scanned_on", "department", "sender", "recipient_masked", "kind",
+                 "reason")
+        for values in cursor:
+            yield dict(zip(names, values, strict=True))
+
+    def leak_groups(self, start: date, end: date) -> list[dict]:
+        """The leaks from `start` to `end` counted per department, sender and kind."""
+        rows = self.db.execute(
+            "SELECT coalesce(l.department, ?), l.sender, l.kind, count(*) FROM letters l "
+            f"WHERE l.scanned_on BETWEEN ? AND ? AND {LEAK} "
+            "GROUP BY 1, 2, 3", [UNKNOWN_DEPARTMENT, start.isoformat(), end.isoformat()],
+        ).fetchall()
+        return [dict(zip(("department", "sender", "kind", "n"), r, strict=True)) for r in rows]
+
+    def letter_tallies(self, start: date, end: date) -> list[dict]:
+        """Letters from `start` to `end` counted per scan day, department, verdict, reason and
+        whether justified: what the figures need, without a row per letter."""
+        rows = self.db.execute(
+            f"SELECT scanned_on, department, verdict, reason, {justified_sql()} AS justified, "
+            "count(*), sum(window_cpr) FROM letters WHERE scanned_on BETWEEN ? AND ? "
+            f"AND {COUNTED} GROUP BY scanned_on, department, verdict, reason, justified",
+            [start.isoformat(), end.isoformat()],
+        ).fetchall()
+        names = ("scanned_on", "department", "verdict", "reason", "justified", "n",
+                 "window_cpr")
+        return [dict(zip(names, r, strict=True)) for r in rows]
