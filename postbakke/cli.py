@@ -19,9 +19,9 @@ import click
 from postbakke.config import ConfigProblem, Settings, Severity, load_settings
 from postbakke.deciding.registers import read_enrolment_csv, read_staff_csv
 from postbakke.errors import ExitCode, PostbakkeError, workspace_fault
-from postbakke.people.exports import EXPORT_FORMATS, letter_lines
+from postbakke.outputs.exports import EXPORT_FORMATS, letter_lines
 from postbakke.people.followup import catch_up
-from postbakke.people.wording import (
+from postbakke.outputs.wording import (
     OUTCOME_DA,
     describe_letter,
     format_table,
@@ -381,7 +381,7 @@ def digital() -> None:
 @handle_errors
 def digital_import(obj: Context, file: Path) -> None:
     """Indlæs digitale tal fra FILE.csv (week,department,digital_letters); en uge erstattes."""
-    from postbakke.people.digital import align_departments, read_digital_csv
+    from postbakke.outputs.digital import align_departments, read_digital_csv
 
     store = obj.store()
     counts, unknown = align_departments(
@@ -417,7 +417,7 @@ def digital_import(obj: Context, file: Path) -> None:
 def report(obj: Context, week: str | None, start: Any, end: Any, out_dir: Path | None,
            fmt: str) -> None:
     """Lav rapporten pr. afdeling: læk, digital andel, udvikling, afsendere og opfølgninger."""
-    from postbakke.people import report as reports
+    from postbakke.outputs import report as reports
 
     store = obj.store()
     period = reports.resolve_period(
@@ -652,7 +652,7 @@ def duplicate_undo(obj: Context, letter_id: int) -> None:
 def digest(obj: Context, week: str | None, department: str | None, dry_run: bool,
            outbox: Path | None, send: bool, resend: bool) -> None:
     """Ugebrev til hver afdeling om papirbreve, der kunne være sendt digitalt."""
-    from postbakke.people.digest import DigestError, run_digest
+    from postbakke.outputs.digest import DigestError, run_digest
 
     if dry_run and send:
         raise DigestError("vælg enten --dry-run eller --send")

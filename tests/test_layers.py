@@ -36,6 +36,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("deciding", ("postbakke.deciding",)),
     ("store", ("postbakke.store", "postbakke.migrations")),
     ("people", ("postbakke.people",)),
+    ("outputs", ("postbakke.outputs",)),
     ("orchestration", ("postbakke.pipeline", "postbakke.watch", "postbakke.retention")),
     ("web", ("postbakke.web",)),
     ("cli", ("postbakke.cli", "postbakke.__main__")),

@@ -17,10 +17,10 @@ from flask import (
 )
 
 from postbakke.errors import PostbakkeError
-from postbakke.people import report as reports
-from postbakke.people.digital import IsoWeek
+from postbakke.outputs import report as reports
+from postbakke.outputs.digital import IsoWeek
 from postbakke.people.followup import Outcome
-from postbakke.people.wording import OUTCOME_DA, REASON_DA, VERDICT_DA, percent_da
+from postbakke.outputs.wording import OUTCOME_DA, REASON_DA, VERDICT_DA, percent_da
 from postbakke.web.app import DOCUMENT_POLICY, context, require_project_leader, store, visitor
 from postbakke.web.users import authenticate
 
@@ -203,7 +203,7 @@ def report() -> Any:
 @blueprint.get("/ugebrev")
 @require_project_leader
 def digest_preview() -> Any:
-    from postbakke.people import digest
+    from postbakke.outputs import digest
 
     settings = context().settings
     week = _week_arg() if request.args.get("uge") else digest.default_week(date.today())

@@ -11,7 +11,7 @@ from postbakke.deciding.registers import EnrolmentEntry
 from postbakke.errors import PostbakkeError
 from postbakke.models import Reason, RecipientBlock
 from postbakke.people import review
-from postbakke.people.wording import REASON_DA, VERDICT_DA
+from postbakke.outputs.wording import REASON_DA, VERDICT_DA
 from postbakke.privacy import masked_id
 from postbakke.store import LetterRecord
 from postbakke.web import images

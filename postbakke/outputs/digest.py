@@ -36,8 +36,8 @@ from typing import Any, Protocol
 from postbakke.config import DigestSettings, Settings, SmtpSettings, address_of
 from postbakke.errors import ConfigError, ExitCode, PostbakkeError
 from postbakke.models import Reason, VerdictKind
-from postbakke.people.digital import DigitalCount, IsoWeek, weeks_between
-from postbakke.people.report import (
+from postbakke.outputs.digital import DigitalCount, IsoWeek, weeks_between
+from postbakke.outputs.report import (
     GOAL_DIGITAL_SHARE,
     UNKNOWN_SENDER,
     Figures,
@@ -48,7 +48,7 @@ from postbakke.people.report import (
     systemic_causes,
     week_span_da,
 )
-from postbakke.people.wording import template_environment
+from postbakke.outputs.wording import template_environment
 from postbakke.store import DigestStatus, Store
 
 # The trend in an e-mail: this week and the three before. A month shows whether

@@ -32,9 +32,9 @@ from typing import Any
 from postbakke.errors import ExitCode, PostbakkeError
 from postbakke.letters.subjects import KINDS_SHOWN, letter_kind, ranked
 from postbakke.models import Reason, VerdictKind
-from postbakke.people.digital import DigitalCount, IsoWeek, weeks_between, weeks_of_period
-from postbakke.people.followup import FollowUp
-from postbakke.people.wording import (
+from postbakke.outputs.digital import DigitalCount, IsoWeek, weeks_between, weeks_of_period
+from postbakke.models import FollowUp
+from postbakke.outputs.wording import (
     OUTCOME_DA,
     REASON_DA,
     date_da,

@@ -35,7 +35,7 @@ from digest_fixtures import (
 from html_tables import rows_of, tags
 
 from postbakke.config import load_settings
-from postbakke.people.digest import (
+from postbakke.outputs.digest import (
     Delivery,
     DigestError,
     Mailing,
@@ -48,9 +48,9 @@ from postbakke.people.digest import (
     render_text,
     write_outbox,
 )
-from postbakke.people.digital import IsoWeek
+from postbakke.outputs.digital import IsoWeek
 from postbakke.people.filing import file_letters
-from postbakke.people.report import Period, ReportLetter, load_report
+from postbakke.outputs.report import Period, ReportLetter, load_report
 from postbakke.store import LetterRecord, Store, StoredFile
 
 NOW = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
@@ -96,7 +96,7 @@ def test_the_trend_shows_the_last_four_weeks_per_department(digests):
 
 
 def _pct(share: float | None) -> str:
-    from postbakke.people.wording import percent_da
+    from postbakke.outputs.wording import percent_da
 
     return percent_da(share)
 

@@ -7,7 +7,7 @@ import io
 import json
 from collections.abc import Iterator
 
-from postbakke.people.exports import NO_LETTERS, csv_lines, jsonl_lines, letter_lines
+from postbakke.outputs.exports import NO_LETTERS, csv_lines, jsonl_lines, letter_lines
 from postbakke.store import EXPORT_FIELDS, LetterRecord, Store, StoredFile
 
 
