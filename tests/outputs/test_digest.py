@@ -36,7 +36,6 @@ from html_tables import rows_of, tags
 
 from postbakke.config import load_settings
 from postbakke.outputs.digest import (
-    Delivery,
     DigestError,
     Mailing,
     build_digests,
@@ -46,11 +45,12 @@ from postbakke.outputs.digest import (
     message_bytes,
     render_html,
     render_text,
-    write_outbox,
 )
+from postbakke.outputs.sending import Delivery, write_outbox
 from postbakke.outputs.digital import IsoWeek
 from postbakke.people.filing import file_letters
-from postbakke.outputs.report import Period, ReportLetter, load_report
+from postbakke.outputs.figures import Period, ReportLetter
+from postbakke.outputs.report import load_report
 from postbakke.store import LetterRecord, Store, StoredFile
 
 NOW = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)

@@ -22,18 +22,16 @@ from html_tables import by, rows_of, tags
 from month_letters import digital_counts, store_month, write_digital_csv
 
 from postbakke.people.followup import Outcome, close_followup
-from postbakke.outputs.report import (
+from postbakke.outputs.charts import trend_chart_svg
+from postbakke.outputs.figures import (
     Figures,
     Period,
     ReportError,
     ReportLetter,
     digital_share,
-    load_report,
-    render_html,
     resolve_period,
-    trend_chart_svg,
-    write_report,
 )
+from postbakke.outputs.report import load_report, render_html, write_report
 from postbakke.store import Store
 
 MONTH = Period.between(date(2026, 11, 2), date(2026, 11, 29))  # Monday W45 .. Sunday W48
@@ -278,7 +276,7 @@ def test_digital_share_formula():
 
 
 def test_review_letters_are_not_in_the_digital_share():
-    from postbakke.outputs.report import count_figures
+    from postbakke.outputs.figures import count_figures
 
     letters = [
         ReportLetter(1, date(2026, 11, 4), "Jobcenter", None, None, None, "review",
