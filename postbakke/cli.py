@@ -418,9 +418,10 @@ def report(obj: Context, week: str | None, start: Any, end: Any, out_dir: Path |
            fmt: str) -> None:
     """Lav rapporten pr. afdeling: læk, digital andel, udvikling, afsendere og opfølgninger."""
     from postbakke.outputs import report as reports
+    from postbakke.outputs.figures import resolve_period
 
     store = obj.store()
-    period = reports.resolve_period(
+    period = resolve_period(
         week, start.date() if start else None, end.date() if end else None,
         store.latest_scanned_on(),
     )
@@ -652,7 +653,8 @@ def duplicate_undo(obj: Context, letter_id: int) -> None:
 def digest(obj: Context, week: str | None, department: str | None, dry_run: bool,
            outbox: Path | None, send: bool, resend: bool) -> None:
     """Ugebrev til hver afdeling om papirbreve, der kunne være sendt digitalt."""
-    from postbakke.outputs.digest import DigestError, run_digest
+    from postbakke.outputs.digest import DigestError
+    from postbakke.outputs.sending import run_digest
 
     if dry_run and send:
         raise DigestError("vælg enten --dry-run eller --send")
