@@ -1,4 +1,4 @@
-"""The letters export (people/exports.py): the contract's jsonl, csv and table, streamed."""
+"""The letters export (outputs/exports.py): the contract's jsonl, csv and table, streamed."""
 
 from __future__ import annotations
 
