@@ -123,7 +123,8 @@ def letters() -> Any:
     )
     more = rows[-1]["id"] if len(rows) == LETTERS_PER_PAGE else None
     return render_template(
-        "web/letters.html.j2", rows=rows, more=more, departments=store().departments(), filters=args,
+        "web/letters.html.j2", rows=rows, more=more, departments=store().departments(),
+        filters=args,
     )
 
 
@@ -159,8 +160,8 @@ def followups() -> Any:
     department = request.args.get("afdeling") or None
     rows = store().followups(department=department, only_open=request.args.get("alle") is None,
                              with_kinds=False)
-    return render_template("web/followups.html.j2", rows=rows, outcomes=list(Outcome), department=department,
-                           departments=store().departments())
+    return render_template("web/followups.html.j2", rows=rows, outcomes=list(Outcome),
+                           department=department, departments=store().departments())
 
 
 @blueprint.post("/opfoelgninger/<int:followup_id>/luk", endpoint="close_followup")
