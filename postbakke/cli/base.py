@@ -122,6 +122,15 @@ def print_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> None
     echo_lines(format_table(header, rows))
 
 
+DAY = click.DateTime(formats=["%Y-%m-%d"])  # ÅÅÅÅ-MM-DD, as every help text says
+
+
+def period_options(func: F) -> F:
+    """--from and --to: the first and the last day of a period, both counted."""
+    func = click.option("--to", "end", type=DAY, help="Sidste dag (ÅÅÅÅ-MM-DD), medregnet.")(func)
+    return click.option("--from", "start", type=DAY, help="Første dag (ÅÅÅÅ-MM-DD).")(func)
+
+
 def workers_option(func: F) -> F:
     return click.option(
         "--workers", type=click.IntRange(min=1), default=os.cpu_count() or 1,

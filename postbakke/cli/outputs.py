@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from postbakke.cli.base import Context, cli, echo_lines, os_user, print_table
+from postbakke.cli.base import Context, cli, echo_lines, os_user, period_options, print_table
 from postbakke.errors import ExitCode
 from postbakke.outputs import report as reports
 from postbakke.outputs.digest import DigestError
@@ -48,10 +48,7 @@ def summary(obj: Context) -> None:
 
 @cli.command()
 @click.option("--week", help="ISO-uge, fx 2026-W47 (standard: ugen for den seneste bakke).")
-@click.option("--from", "start", type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="Første dag (ÅÅÅÅ-MM-DD).")
-@click.option("--to", "end", type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="Sidste dag (ÅÅÅÅ-MM-DD), medregnet.")
+@period_options
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
               help="Mappe til rapporten (standard: reports/). Med --format csv: skriv en fil "
                    "dér i stedet for at udskrive tabellen.")

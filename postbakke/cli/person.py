@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from postbakke.cli.base import F, Context, cli, os_user, print_table, typed_cpr
+from postbakke.cli.base import F, Context, cli, os_user, period_options, print_table, typed_cpr
 from postbakke.outputs.wording import describe_letter
 from postbakke.people.person import erase_person, person_data
 from postbakke.people.review import parse_cpr
@@ -78,10 +78,7 @@ def person_erase(obj: Context, reason: str, yes: bool) -> None:
 
 
 @cli.command()
-@click.option("--from", "start", type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="Første dag (ÅÅÅÅ-MM-DD).")
-@click.option("--to", "end", type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="Sidste dag (ÅÅÅÅ-MM-DD), medregnet.")
+@period_options
 @click.pass_obj
 def audit(obj: Context, start: Any, end: Any) -> None:
     """Revisionsloggen: hvem så eller ændrede persondata, hvornår, hvad og hvorfor."""

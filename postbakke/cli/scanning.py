@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from postbakke.cli.base import Context, cli, print_table, workers_option
+from postbakke.cli.base import DAY, Context, cli, print_table, workers_option
 from postbakke.config import Settings
 from postbakke.errors import ExitCode
 from postbakke.outputs.wording import describe_letter
@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # OpenCV and Tesseract load only for the commands that read
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--tray", help="Bakkens navn (fx afdelingen, hvis brevet ikke siger det).")
 @click.option(
-    "--date", "scanned_on", type=click.DateTime(formats=["%Y-%m-%d"]),
+    "--date", "scanned_on", type=DAY,
     help="Dato for bakken (ÅÅÅÅ-MM-DD); standard er i dag.",
 )
 @workers_option
@@ -77,7 +77,7 @@ def _run_scan(obj: Context, store: Store, paths: list[Path], tray: str | None, d
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.option("--tray", help="Bakkens navn (standard: som ved første scanning).")
 @click.option(
-    "--date", "scanned_on", type=click.DateTime(formats=["%Y-%m-%d"]),
+    "--date", "scanned_on", type=DAY,
     help="Dato for bakken (ÅÅÅÅ-MM-DD); standard: som ved første scanning.",
 )
 @workers_option
