@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from postbakke.cli.base import F, Context, cli, os_user, period_options, print_table, typed_cpr
+from postbakke.cli.base import Context, F, cli, os_user, period_options, print_table, typed_cpr
 from postbakke.outputs.wording import describe_letter
 from postbakke.people.person import erase_person, person_data
 from postbakke.people.review import parse_cpr

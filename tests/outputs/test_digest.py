@@ -46,11 +46,11 @@ from postbakke.outputs.digest import (
     render_html,
     render_text,
 )
-from postbakke.outputs.sending import Delivery, write_outbox
 from postbakke.outputs.digital import IsoWeek
-from postbakke.people.filing import file_letters
 from postbakke.outputs.figures import Period, ReportLetter
 from postbakke.outputs.report import load_report
+from postbakke.outputs.sending import Delivery, write_outbox
+from postbakke.people.filing import file_letters
 from postbakke.store import LetterRecord, Store, StoredFile
 
 NOW = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)

@@ -21,7 +21,6 @@ from chromium import dump_dom, needs_chromium, no_network_errors, screenshot
 from html_tables import by, rows_of, tags
 from month_letters import digital_counts, store_month, write_digital_csv
 
-from postbakke.people.followup import Outcome, close_followup
 from postbakke.outputs.charts import trend_chart_svg
 from postbakke.outputs.figures import (
     Figures,
@@ -32,6 +31,7 @@ from postbakke.outputs.figures import (
     resolve_period,
 )
 from postbakke.outputs.report import load_report, render_html, write_report
+from postbakke.people.followup import Outcome, close_followup
 from postbakke.store import Store
 
 MONTH = Period.between(date(2026, 11, 2), date(2026, 11, 29))  # Monday W45 .. Sunday W48
