@@ -27,7 +27,6 @@ from postbakke.errors import (
     PostbakkeError,
     workspace_fault,
 )
-from postbakke.letters import ids
 from postbakke.letters.extract import ExtractOptions, extract_fields
 from postbakke.letters.locate import boxes_as_json, locate_fields
 from postbakke.letters.split import split_letters
@@ -41,7 +40,7 @@ from postbakke.models import (
     VerdictKind,
 )
 from postbakke.people.filing import file_letters
-from postbakke.privacy import Pseudonymiser, load_or_create_secret
+from postbakke.privacy import Pseudonymiser, load_or_create_secret, mask_cpr_in_text
 from postbakke.reading import ingest
 from postbakke.reading.pool import JobError, JobTimeout, WorkerDied, WorkerPool
 from postbakke.retention import PurgeResult, purge_expired
@@ -432,7 +431,7 @@ def printed_block(block: RecipientBlock) -> RecipientBlock | None:
              "postcode": block.postcode, "city": block.city}
     if not any(lines.values()):
         return None
-    masked = {key: ids.mask_cpr_in_text(text) if text else None for key, text in lines.items()}
+    masked = {key: mask_cpr_in_text(text) if text else None for key, text in lines.items()}
     return RecipientBlock(name=masked["name"], attention=masked["attention"],
                           street=masked["street"], postcode=masked["postcode"],
                           city=masked["city"])
@@ -466,9 +465,9 @@ def assess_letter(
         verdict=verdict.kind,
         reason=verdict.reason,
         window_cpr=fields.window_cpr,
-        evidence=ids.mask_cpr_in_text(recipient.evidence) if recipient.evidence else None,
-        subject=ids.mask_cpr_in_text(fields.subject) if fields.subject else None,
-        ocr_text=ids.mask_cpr_in_text("\n\f".join(p.text for p in letter.pages)),
+        evidence=mask_cpr_in_text(recipient.evidence) if recipient.evidence else None,
+        subject=mask_cpr_in_text(fields.subject) if fields.subject else None,
+        ocr_text=mask_cpr_in_text("\n\f".join(p.text for p in letter.pages)),
         image_paths=[p.image_path for p in letter.pages if p.image_path],
         recipient_block=printed_block(fields.recipient_block),
         field_boxes=boxes_as_json(locate_fields(letter.pages, fields)),
@@ -482,7 +481,7 @@ def store_file(
     scanned_on: date,
 ) -> FileOutcome:
     """Pages -> letters -> verdicts, stored with the file in one transaction."""
-    source = ids.mask_cpr_in_text(path.name)  # a file named after a CPR is stored masked
+    source = mask_cpr_in_text(path.name)  # a file named after a CPR is stored masked
     letters = [
         assess_letter(letter, ctx, tray, scanned_on, file_hash)
         for letter in split_letters(pages, source)
@@ -503,7 +502,7 @@ def store_file(
 
 
 def _failed(ctx: ScanContext, path: Path, file_hash: str | None, reason: str) -> FileOutcome:
-    source, reason = ids.mask_cpr_in_text(path.name), ids.mask_cpr_in_text(reason)
+    source, reason = mask_cpr_in_text(path.name), mask_cpr_in_text(reason)
     try:
         ctx.store.files.record_failure(source, file_hash, reason)
     except Exception as error:
@@ -538,7 +537,7 @@ def scan(
             yield _failed(ctx, path, None, f"filen kunne ikke læses ({error.strerror or error})")
             continue
         if file_hash in seen or ctx.store.files.get(file_hash) is not None:
-            yield FileOutcome(source=ids.mask_cpr_in_text(path.name),
+            yield FileOutcome(source=mask_cpr_in_text(path.name),
                               status=FileStatus.DUPLICATE)
             continue
         seen.add(file_hash)

@@ -16,8 +16,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from postbakke.config import Settings
-from postbakke.people.digest import DEFAULT_OUTBOX
-from postbakke.people.report import DEFAULT_REPORT_DIR
+from postbakke.outputs.report import DEFAULT_REPORT_DIR
+from postbakke.outputs.sending import DEFAULT_OUTBOX
 from postbakke.store import Store
 from postbakke.watch import DONE_DIR, FAILED_DIR
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from postbakke.people.digital import DigitalCount
+from postbakke.outputs.digital import DigitalCount
 from postbakke.people.filing import file_letters
 from postbakke.store import LetterRecord, Store, StoredFile
 

@@ -21,7 +21,8 @@ from municipality import MUNICIPALITY_TOML
 from workspace_secret import TEST_SECRET
 
 from postbakke.config import load_settings
-from postbakke.people.report import load_report, resolve_period
+from postbakke.outputs.figures import resolve_period
+from postbakke.outputs.report import load_report
 from postbakke.privacy import Pseudonymiser
 from postbakke.retention import purge_expired
 from postbakke.samples import TRAY_DIR, make_tray

@@ -23,12 +23,11 @@ from enum import Enum
 from stdnum.dk import cpr as std_cpr
 from stdnum.dk import cvr as std_cvr
 
-from postbakke import privacy
 from postbakke.identifiers import cpr_birth_date
 from postbakke.letters import parties
 from postbakke.models import FoundId, IdKind
 
-__all__ = ["OCR_DIGIT_CONFUSIONS", "find_ids", "mask_cpr_in_text"]
+__all__ = ["OCR_DIGIT_CONFUSIONS", "find_ids"]
 
 # Confidence of a candidate before penalties, by how often that form turns
 # out to be something else in a municipal letter. Set by judgement from the
@@ -213,17 +212,6 @@ def find_ids(
             if fid is not None:
                 found.append(replace(fid, role=role) if role else fid)
     return found
-
-
-def mask_cpr_in_text(text: str) -> str:
-    """Replace every CPR-looking number with `DDMMYY-XXXX` before text is stored.
-
-    The one masking rule of the package (privacy.mask_cpr_in_text): as written and
-    as OCR misreads it. Stored OCR text must not hold a CPR in clear
-    (databeskyttelsesloven § 11); masking a date-like account number too is a small
-    price for that.
-    """
-    return privacy.mask_cpr_in_text(text)
 
 
 def _normalise(text: str) -> str:

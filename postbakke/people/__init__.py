@@ -1,1 +1,1 @@
-"""What people see and decide: review, follow-ups, report, digest, wording."""
+"""What people decide: review, follow-ups, copies, filing and a person's data."""

@@ -104,11 +104,12 @@ def close_followup(store: Store, followup_id: int, outcome: Outcome, note: str,
                    actor: str) -> FollowUp:
     """Close an open follow-up with an outcome and a note (the CLI and the work station).
 
-    Refused when the note is empty, the follow-up unknown or already closed.
+    Refused when the note is empty, the follow-up unknown or already closed. The
+    audit log records who closed it, with the outcome and the note, in the same
+    transaction; the follow-up itself keeps outcome and note.
     """
     if not note.strip():
         raise FollowUpError("noten må ikke være tom")
-    del actor  # recorded by the audit log (privacy issue); the store keeps outcome and note
     with store.transaction():
         found = store.followups.find(ids=[followup_id])
         if not found:
@@ -116,4 +117,6 @@ def close_followup(store: Store, followup_id: int, outcome: Outcome, note: str,
         if not found[0].is_open:
             raise FollowUpError(f"opfølgning nr. {followup_id} er allerede lukket")
         store.followups.mark_closed(followup_id, outcome, note.strip())
+        store.audit.log(actor, "opfølgning lukket", f"opfølgning {followup_id}",
+                        f"{outcome.value}: {note.strip()}")
     return store.followups.find(ids=[followup_id])[0]

@@ -13,7 +13,7 @@ import random
 from pathlib import Path
 
 from postbakke.deciding.registers import read_staff_csv
-from postbakke.people.digital import DIGITAL_COLUMNS, DigitalCount, IsoWeek, weeks_between
+from postbakke.outputs.digital import DIGITAL_COLUMNS, DigitalCount, IsoWeek, weeks_between
 
 # Digital letters per department and week in the demo: a department of a
 # mid-sized municipality sends some hundreds a week; the demo's tray is a

@@ -10,31 +10,31 @@ masks anything CPR-shaped in the HTML sent back.
 from __future__ import annotations
 
 import getpass
-import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, Response, g, redirect, render_template, request, session, url_for
+from flask import Flask, Response, g, redirect, request, session, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from jinja2 import StrictUndefined
 from werkzeug.exceptions import HTTPException, SecurityError
 
 from postbakke.config import Settings
-from postbakke.deciding.match import normalise
-from postbakke.letters.ids import mask_cpr_in_text
-from postbakke.models import EnrolmentEntry
+from postbakke.models import UNKNOWN_DEPARTMENT
+from postbakke.outputs.figures import GOAL_DIGITAL_SHARE
+from postbakke.outputs.wording import OUTCOME_DA, REASON_DA, VERDICT_DA, percent_da
 from postbakke.people.followup import catch_up
 from postbakke.privacy import (
     Pseudonymiser,
     derived_key,
     install_log_masking,
     load_or_create_secret,
+    mask_cpr_in_text,
     restrict_new_files,
 )
 from postbakke.store import Store
+from postbakke.web import overview, station
+from postbakke.web.context import Visitor, WebContext, context, error_page, store
 from postbakke.web.users import Role
 
 IDLE_TIMEOUT = timedelta(minutes=30)
@@ -43,34 +43,10 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; "
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
-# The report and the digest preview are self-contained documents with their own inline
-# CSS and SVG charts (they are also sent as files and e-mails): no script at all.
-DOCUMENT_POLICY = (
-    "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; "
-    "frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
-)
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
-@dataclass(frozen=True)
-class Visitor:
-    name: str
-    role: Role
-
-    @property
-    def is_project_leader(self) -> bool:
-        return self.role is Role.PROJECT_LEADER
-
-
-class _Stores(threading.local):
-    """One store (SQLite connection) per server thread, opened on first use."""
-
-    store: Store | None = None
-
-
 def create_app(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> Flask:
-    from postbakke.web import overview, station
-
     restrict_new_files()
     install_log_masking()
     app = Flask("postbakke", template_folder="templates", static_folder="static")
@@ -93,6 +69,12 @@ def create_app(settings: Settings, host: str = "127.0.0.1", port: int = 8000) ->
     app.jinja_env.autoescape = True
     app.jinja_env.undefined = StrictUndefined  # a misspelt name fails a test, not a page
     app.jinja_env.filters["masked"] = lambda text: mask_cpr_in_text(text) if text else text
+    # the Danish words and the goal from their one home, for every template and macro
+    app.jinja_env.globals.update(
+        verdict_da=VERDICT_DA, reason_da=REASON_DA, outcome_da=OUTCOME_DA,
+        percent_da=percent_da, GOAL=GOAL_DIGITAL_SHARE,
+        unknown_department=UNKNOWN_DEPARTMENT,
+    )
     app.extensions["postbakke"] = WebContext(settings, Pseudonymiser(secret))
     CSRFProtect(app)
     app.register_blueprint(station.blueprint)
@@ -101,48 +83,6 @@ def create_app(settings: Settings, host: str = "127.0.0.1", port: int = 8000) ->
     _install_sign_in(app)
     _install_error_pages(app)
     return app
-
-
-class WebContext:
-    """What every request needs: the settings, the pseudonymiser, this thread's store."""
-
-    def __init__(self, settings: Settings, pseudonymiser: Pseudonymiser) -> None:
-        self.settings = settings
-        self.pseudonymiser = pseudonymiser
-        self._stores = _Stores()
-
-        self._register: tuple[int, list[EnrolmentEntry], list[str]] | None = None
-        self._register_lock = threading.Lock()
-
-    def store(self) -> Store:
-        if self._stores.store is None:
-            self._stores.store = Store(self.settings.db_path)
-        return self._stores.store
-
-    def register(self) -> tuple[list[EnrolmentEntry], list[str]]:
-        """The enrolment register and its normalised names, read again only after an import."""
-        version = self.store().registers.version()
-        with self._register_lock:
-            if self._register is None or self._register[0] != version:
-                entries = self.store().registers.enrolment_entries()
-                self._register = (version, entries, [normalise(e.name) for e in entries])
-            return self._register[1], self._register[2]
-
-
-def context() -> WebContext:
-    from flask import current_app
-
-    found: WebContext = current_app.extensions["postbakke"]
-    return found
-
-
-def store() -> Store:
-    return context().store()
-
-
-def visitor() -> Visitor:
-    found: Visitor = g.visitor
-    return found
 
 
 def _install_security(app: Flask) -> None:
@@ -182,29 +122,13 @@ def _install_sign_in(app: Flask) -> None:
         if request.endpoint in open_endpoints:
             return None
         if request.method == "POST" and request.endpoint != "overview.login":
-            return render_template("web/error.html.j2", title="Log ind igen",
-                                   message="Du er ikke logget ind (eller har været væk for "
-                                           "længe). Log ind og prøv igen."), 401
+            return error_page("Log ind igen", "Du er ikke logget ind (eller har været væk for "
+                              "længe). Log ind og prøv igen.", 401)
         return redirect(url_for("overview.login", next=request.path))
 
     @app.context_processor
     def template_globals() -> dict[str, Any]:
         return {"visitor": g.get("visitor"), "municipality": context().settings.municipality_name}
-
-
-def require_project_leader(view: Callable[..., Any]) -> Callable[..., Any]:
-    from functools import wraps
-
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if not visitor().is_project_leader:
-            return render_template(
-                "web/error.html.j2", title="Ikke tilladt",
-                message="Kun projektledere kan dette. Spørg din projektleder.",
-            ), 403
-        return view(*args, **kwargs)
-
-    return wrapper
 
 
 _ERRORS = {
@@ -222,11 +146,8 @@ _ERRORS = {
 def _install_error_pages(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_failed(error: CSRFError) -> Any:
-        return render_template(
-            "web/error.html.j2", title="Siden er for gammel",
-            message="Sikkerhedsnøglen i formularen mangler eller er udløbet. Genindlæs siden "
-                    "og prøv igen.",
-        ), 400
+        return error_page("Siden er for gammel", "Sikkerhedsnøglen i formularen mangler eller "
+                          "er udløbet. Genindlæs siden og prøv igen.", 400)
 
     @app.errorhandler(SecurityError)
     def foreign_host(error: SecurityError) -> Any:
@@ -239,11 +160,10 @@ def _install_error_pages(app: Flask) -> None:
     def http_error(error: HTTPException) -> Any:
         code = error.code or 500
         title, message = _ERRORS.get(code, ("Fejl", "Der skete en fejl."))
-        return render_template("web/error.html.j2", title=title, message=message), code
+        return error_page(title, message, code)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Any:
         app.logger.error("uventet fejl i %s: %s", request.endpoint,
                          mask_cpr_in_text(type(error).__name__ + ": " + str(error)))
-        title, message = _ERRORS[500]
-        return render_template("web/error.html.j2", title=title, message=message), 500
+        return error_page(*_ERRORS[500], 500)

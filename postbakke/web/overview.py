@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from typing import Any
 
-from flask import (
-    Blueprint,
-    Response,
-    abort,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 
 from postbakke.errors import PostbakkeError
-from postbakke.people import report as reports
-from postbakke.people.digital import IsoWeek
-from postbakke.people.followup import Outcome
-from postbakke.people.wording import OUTCOME_DA, REASON_DA, VERDICT_DA, percent_da
-from postbakke.web.app import DOCUMENT_POLICY, context, require_project_leader, store, visitor
+from postbakke.outputs import digest
+from postbakke.outputs.digital import IsoWeek
+from postbakke.outputs.figures import Period
+from postbakke.outputs.report import load_figures, load_report
+from postbakke.outputs.report import render_html as render_report
+from postbakke.outputs.wording import VERDICT_DA
+from postbakke.people.duplicates import mark_new_letter
+from postbakke.people.followup import Outcome, close_followup
+from postbakke.web.context import (
+    context,
+    document_response,
+    error_page,
+    letter_or_404,
+    require_project_leader,
+    store,
+    visitor,
+)
 from postbakke.web.users import authenticate
 
 blueprint = Blueprint("overview", __name__)
@@ -35,8 +39,6 @@ def login() -> Any:
     if request.method == "POST":
         role = authenticate(store(), request.form.get("name", ""), request.form.get("password", ""))
         if role is not None:
-            import time
-
             session.clear()
             session["user"] = request.form.get("name", "").strip()
             session["role"] = role.value
@@ -92,10 +94,10 @@ def _week_arg() -> IsoWeek:
 @require_project_leader
 def departments() -> Any:
     week = _week_arg()
-    period = reports.Period.week(week)
-    data = reports.load_figures(store(), period)
+    period = Period.week(week)
+    data = load_figures(store(), period)
     return render_template(
-        "web/departments.html.j2", report=data, period=period, week=week, percent_da=percent_da,
+        "web/departments.html.j2", report=data, period=period, week=week,
         previous=week.shifted(-1), following=week.shifted(1),
     )
 
@@ -121,28 +123,22 @@ def letters() -> Any:
     )
     more = rows[-1]["id"] if len(rows) == LETTERS_PER_PAGE else None
     return render_template(
-        "web/letters.html.j2", rows=rows, more=more, verdict_da=VERDICT_DA, reason_da=REASON_DA,
+        "web/letters.html.j2", rows=rows, more=more,
         departments=store().registers.departments(), filters=args,
     )
 
 
 @blueprint.get("/brev/<int:letter_id>")
 def letter(letter_id: int) -> Any:
-    record = store().letters.get(letter_id)
-    if record is None:
-        abort(404)
-    followup = None
-    found = store().followups.of_letter(record.key)
-    if found is not None:
-        followup = found
+    record = letter_or_404(letter_id)
+    followup = store().followups.of_letter(record.key)
     first_copy = None
     if record.duplicate_of is not None:
         first_id = store().letters.id_of(record.duplicate_of)
         first_copy = {"id": first_id, "record": store().letters.get(first_id) if first_id else None}
     return render_template(
-        "web/letter.html.j2", letter=record, letter_id=letter_id, verdict_da=VERDICT_DA,
-        reason_da=REASON_DA, followup=followup, outcome_da=OUTCOME_DA,
-        n_images=len(record.image_paths or []), first_copy=first_copy,
+        "web/letter.html.j2", letter=record, letter_id=letter_id, followup=followup,
+        first_copy=first_copy,
     )
 
 
@@ -150,14 +146,11 @@ def letter(letter_id: int) -> Any:
 def new_letter(letter_id: int) -> Any:
     """"Det er et nyt brev": a letter taken for a copy counts again (duplicates.mark_new_letter,
     as `postbakke duplicate undo`)."""
-    from postbakke.people.duplicates import mark_new_letter
-
     try:
         mark_new_letter(store(), letter_id, visitor().name)
     except PostbakkeError as error:
-        return render_template("web/error.html.j2", title="Brevet blev ikke ændret",
-                               message=str(error),
-                               back=url_for("overview.letter", letter_id=letter_id)), 422
+        return error_page("Brevet blev ikke ændret", str(error), 422,
+                          back=url_for("overview.letter", letter_id=letter_id))
     return redirect(url_for("overview.letter", letter_id=letter_id), code=303)
 
 
@@ -167,25 +160,23 @@ def followups() -> Any:
     department = request.args.get("afdeling") or None
     rows = store().followups.find(department=department, only_open=request.args.get("alle") is None,
                              with_kinds=False)
-    return render_template("web/followups.html.j2", rows=rows, outcome_da=OUTCOME_DA,
-                           outcomes=list(Outcome), department=department,
-                           departments=store().registers.departments())
+    return render_template("web/followups.html.j2", rows=rows, outcomes=list(Outcome),
+                           department=department, departments=store().registers.departments())
 
 
-@blueprint.post("/opfoelgninger/<int:followup_id>/luk")
+@blueprint.post("/opfoelgninger/<int:followup_id>/luk", endpoint="close_followup")
 @require_project_leader
-def close_followup(followup_id: int) -> Any:
-    from postbakke.people.followup import close_followup as close
-
+def close_followup_form(followup_id: int) -> Any:
     try:
         outcome = Outcome(request.form.get("outcome", ""))
     except ValueError:
         abort(400)
     try:
-        close(store(), followup_id, outcome, request.form.get("note", ""), visitor().name)
+        close_followup(store(), followup_id, outcome, request.form.get("note", ""),
+                       visitor().name)
     except PostbakkeError as error:
-        return render_template("web/error.html.j2", title="Opfølgningen blev ikke lukket",
-                               message=str(error), back=url_for("overview.followups")), 422
+        return error_page("Opfølgningen blev ikke lukket", str(error), 422,
+                          back=url_for("overview.followups"))
     return redirect(url_for("overview.followups"), code=303)
 
 
@@ -193,18 +184,13 @@ def close_followup(followup_id: int) -> Any:
 @require_project_leader
 def report() -> Any:
     week = _week_arg()
-    data = reports.load_report(store(), reports.Period.week(week),
-                               context().settings.municipality_name)
-    response = Response(reports.render_html(data), mimetype="text/html")
-    response.headers["Content-Security-Policy"] = DOCUMENT_POLICY
-    return response
+    data = load_report(store(), Period.week(week), context().settings.municipality_name)
+    return document_response(render_report(data))
 
 
 @blueprint.get("/ugebrev")
 @require_project_leader
 def digest_preview() -> Any:
-    from postbakke.people import digest
-
     settings = context().settings
     week = _week_arg() if request.args.get("uge") else digest.default_week(date.today())
     department = request.args.get("afdeling") or None
@@ -212,11 +198,8 @@ def digest_preview() -> Any:
         found = digest.load_digests(store(), settings, week, department)
         mailing = digest.Mailing.of(settings)
     except PostbakkeError as error:
-        return render_template("web/error.html.j2", title="Intet ugebrev",
-                               message=str(error)), 404
+        return error_page("Intet ugebrev", str(error), 404)
     if department is None:
         return render_template("web/digests.html.j2", digests=found, week=week,
                                subject_of=digest.subject_of)
-    response = Response(digest.render_html(found[0], mailing), mimetype="text/html")
-    response.headers["Content-Security-Policy"] = DOCUMENT_POLICY
-    return response
+    return document_response(digest.render_html(found[0], mailing))

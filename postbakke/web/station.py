@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
 
 from postbakke.deciding.match import closest_candidates
 from postbakke.errors import PostbakkeError
 from postbakke.models import EnrolmentEntry, Reason
 from postbakke.people import review
-from postbakke.people.wording import REASON_DA, VERDICT_DA
 from postbakke.privacy import masked_id
 from postbakke.store import LetterRecord
 from postbakke.web import images
-from postbakke.web.app import context, store, visitor
+from postbakke.web.context import context, error_page, letter_or_404, store, visitor
 
 blueprint = Blueprint("station", __name__)
 
@@ -38,9 +37,7 @@ def next_letter() -> Any:
 @blueprint.get("/gennemsyn/<int:letter_id>")
 def letter(letter_id: int) -> Any:
     the_store = store()
-    record = the_store.letters.get(letter_id)
-    if record is None:
-        abort(404)
+    record = letter_or_404(letter_id)
     queue = the_store.review.queue()
     position = queue.index(letter_id) if letter_id in queue else None
     following = _neighbour(queue, position, letter_id, +1)
@@ -54,8 +51,6 @@ def letter(letter_id: int) -> Any:
         version=review.letter_version(the_store, letter_id),
         suggestions=_suggestions(record),
         postponed=the_store.review.postponement(record.key),
-        verdict_da=VERDICT_DA, reason_da=REASON_DA,
-        boxes=_boxes(record), n_images=len(record.image_paths or []),
         staff=sorted({m.name for m in the_store.registers.staff_members()}),
     )
 
@@ -66,11 +61,6 @@ def _neighbour(queue: list[int], position: int | None, letter_id: int, step: int
     index = position + step
     return queue[index] if 0 <= index < len(queue) else None
 
-
-def _boxes(record: LetterRecord) -> list[dict]:
-    """The field boxes as one list for the template: {field, page, x0, y0, x1, y1}."""
-    return [{"field": name, **box} for name, found in (record.field_boxes or {}).items()
-            for box in found]
 
 
 def _suggestions(record: LetterRecord) -> list[EnrolmentEntry]:
@@ -92,9 +82,7 @@ def _suggestions(record: LetterRecord) -> list[EnrolmentEntry]:
 def decide(letter_id: int) -> Any:
     """One decision from the form: the action and, for a number, the number (POST body only)."""
     the_store = store()
-    record = the_store.letters.get(letter_id)
-    if record is None:
-        abort(404)
+    record = letter_or_404(letter_id)
     form = request.form
     action = form.get("action", "")
     try:
@@ -140,9 +128,8 @@ def _decision_from_form(action: str, form: Any, record: Any) -> review.Decision:
 
 
 def _station_error(letter_id: int, message: str, status: int) -> Any:
-    return render_template("web/error.html.j2", title="Brevet blev ikke afgjort",
-                           message=message,
-                           back=url_for("station.letter", letter_id=letter_id)), status
+    return error_page("Brevet blev ikke afgjort", message, status,
+                      back=url_for("station.letter", letter_id=letter_id))
 
 
 @blueprint.post("/gennemsyn/fortryd")
@@ -150,11 +137,9 @@ def undo() -> Any:
     try:
         letter_id = review.undo_last(store(), visitor().name)
     except review.DecisionConflict as conflict:
-        return render_template("web/error.html.j2", title="Kan ikke fortrydes",
-                               message=str(conflict)), 409
+        return error_page("Kan ikke fortrydes", str(conflict), 409)
     if letter_id is None:
-        return render_template("web/error.html.j2", title="Intet at fortryde",
-                               message="Du har ingen afgørelse, der kan fortrydes."), 409
+        return error_page("Intet at fortryde", "Du har ingen afgørelse, der kan fortrydes.", 409)
     return redirect(url_for("station.letter", letter_id=letter_id), code=303)
 
 
@@ -189,13 +174,11 @@ def lookup() -> Any:
 
 @blueprint.get("/side/<int:letter_id>/<int:index>")
 def page_image(letter_id: int, index: int) -> Any:
-    record = store().letters.get(letter_id)
-    if record is None or not (0 <= index < len(record.image_paths or [])):
+    paths = letter_or_404(letter_id).image_paths or []
+    if not 0 <= index < len(paths):
         abort(404)
-    data = images.display_image(context().settings, record.image_paths[index])  # type: ignore[index]
+    data = images.display_image(context().settings, paths[index])
     if data is None:
         abort(404)
     store().audit.log(visitor().name, "sidebillede vist", f"brev {letter_id} side {index + 1}")
-    from flask import Response
-
     return Response(data, mimetype="image/png")

@@ -23,9 +23,9 @@ from postbakke.letters.ids import (
     REPAIR_FACTOR,
     _valid_readings,
     find_ids,
-    mask_cpr_in_text,
 )
 from postbakke.models import FoundId, IdKind
+from postbakke.privacy import mask_cpr_in_text
 
 FAST = settings(max_examples=200, deadline=None)
 TODAY = dt.date.today()

@@ -23,7 +23,7 @@ from web_fixtures import csrf_token
 from postbakke.cli import cli
 from postbakke.config import load_settings
 from postbakke.models import RecipientBlock
-from postbakke.people import report as reports
+from postbakke.outputs import report as reports
 from postbakke.people.duplicates import Content, find_first_copies, is_copy
 from postbakke.people.filing import file_letters, forget_file
 from postbakke.people.review import undo_last

@@ -87,6 +87,19 @@ def test_closing_twice_or_an_unknown_follow_up_is_refused(tmp_path):
         close_followup(store, 99, Outcome.JUSTIFIED, "x", "projektleder")
 
 
+def test_the_audit_log_records_who_closed_a_follow_up_and_how(tmp_path):
+    store = Store(tmp_path / "p.db")
+    save(store, "h1", leak("h1", 1, "Anne Holm"))
+    followup = store.followups.find()[0]
+    close_followup(store, followup.id, Outcome.CONTACTED, " talt med Anne ", "projektleder")
+    with pytest.raises(FollowUpError):
+        close_followup(store, followup.id, Outcome.JUSTIFIED, "igen", "en anden")
+    assert [(e["actor"], e["action"], e["subject"], e["reason"])
+            for e in store.audit.entries()] == [
+        ("projektleder", "opfølgning lukket", f"opfølgning {followup.id}",
+         "kontaktet: talt med Anne")]
+
+
 def test_rescanning_a_file_after_forgetting_it_keeps_follow_ups_and_justified(tmp_path):
     """A file scanned anew (after its letters were removed) changes no follow-up."""
     store = Store(tmp_path / "p.db")

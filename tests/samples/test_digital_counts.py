@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from postbakke.people.digital import IsoWeek
+from postbakke.outputs.digital import IsoWeek
 from postbakke.samples.digital_counts import demo_counts
 
 

@@ -28,8 +28,8 @@ from web_fixtures import (
 
 from postbakke.cli import cli
 from postbakke.config import load_settings
+from postbakke.outputs.wording import REASON_DA
 from postbakke.people.filing import file_letters
-from postbakke.people.wording import REASON_DA
 from postbakke.store import StoredFile
 from postbakke.web.app import create_app
 from postbakke.web.serve import WebError, check_can_serve

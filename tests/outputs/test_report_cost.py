@@ -17,7 +17,7 @@ from month_letters import store_month
 from sqlite_work import vm_steps
 from test_report import MONTH, NOW
 
-from postbakke.people import report as reports
+from postbakke.outputs import report as reports
 from postbakke.people.filing import file_letters, forget_file
 from postbakke.people.followup import Outcome, close_followup
 from postbakke.people.review import Decision, decide_letter

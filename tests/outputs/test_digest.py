@@ -35,8 +35,7 @@ from digest_fixtures import (
 from html_tables import rows_of, tags
 
 from postbakke.config import load_settings
-from postbakke.people.digest import (
-    Delivery,
+from postbakke.outputs.digest import (
     DigestError,
     Mailing,
     build_digests,
@@ -46,11 +45,12 @@ from postbakke.people.digest import (
     message_bytes,
     render_html,
     render_text,
-    write_outbox,
 )
-from postbakke.people.digital import IsoWeek
+from postbakke.outputs.digital import IsoWeek
+from postbakke.outputs.figures import Period, ReportLetter
+from postbakke.outputs.report import load_report
+from postbakke.outputs.sending import Delivery, write_outbox
 from postbakke.people.filing import file_letters
-from postbakke.people.report import Period, ReportLetter, load_report
 from postbakke.store import LetterRecord, Store, StoredFile
 
 NOW = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
@@ -96,7 +96,7 @@ def test_the_trend_shows_the_last_four_weeks_per_department(digests):
 
 
 def _pct(share: float | None) -> str:
-    from postbakke.people.wording import percent_da
+    from postbakke.outputs.wording import percent_da
 
     return percent_da(share)
 

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from postbakke.people.digital import (
+from postbakke.outputs.digital import (
     DigitalCount,
     IsoWeek,
     align_departments,

@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from postbakke.people.wording import VERDICT_DA, format_table
+from postbakke.outputs.wording import VERDICT_DA, format_table
 from postbakke.store import EXPORT_FIELDS
 
 EXPORT_FORMATS = ("table", "csv", "jsonl")

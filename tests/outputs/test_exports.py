@@ -1,4 +1,4 @@
-"""The letters export (people/exports.py): the contract's jsonl, csv and table, streamed."""
+"""The letters export (outputs/exports.py): the contract's jsonl, csv and table, streamed."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import io
 import json
 from collections.abc import Iterator
 
-from postbakke.people.exports import NO_LETTERS, csv_lines, jsonl_lines, letter_lines
+from postbakke.outputs.exports import NO_LETTERS, csv_lines, jsonl_lines, letter_lines
 from postbakke.store import EXPORT_FIELDS, LetterRecord, Store, StoredFile
 
 

@@ -38,7 +38,7 @@ from smtp_server import Recorder, free_port, make_certificate, start_server
 from workspace_secret import TEST_SECRET
 
 from postbakke.config import load_settings
-from postbakke.people.digest import Delivery, MailServerError, SmtpSender, run_digest
+from postbakke.outputs.sending import Delivery, MailServerError, SmtpSender, run_digest
 from postbakke.store import DigestStatus, Store
 
 ALL_ADDRESSES = [

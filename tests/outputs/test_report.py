@@ -21,19 +21,17 @@ from chromium import dump_dom, needs_chromium, no_network_errors, screenshot
 from html_tables import by, rows_of, tags
 from month_letters import digital_counts, store_month, write_digital_csv
 
-from postbakke.people.followup import Outcome, close_followup
-from postbakke.people.report import (
+from postbakke.outputs.charts import trend_chart_svg
+from postbakke.outputs.figures import (
     Figures,
     Period,
     ReportError,
     ReportLetter,
     digital_share,
-    load_report,
-    render_html,
     resolve_period,
-    trend_chart_svg,
-    write_report,
 )
+from postbakke.outputs.report import load_report, render_html, write_report
+from postbakke.people.followup import Outcome, close_followup
 from postbakke.store import Store
 
 MONTH = Period.between(date(2026, 11, 2), date(2026, 11, 29))  # Monday W45 .. Sunday W48
@@ -128,7 +126,7 @@ def test_one_week_report_counts_that_week_only(month_store):
 
 
 def _week(number: int):
-    from postbakke.people.digital import IsoWeek
+    from postbakke.outputs.digital import IsoWeek
 
     return IsoWeek(2026, number)
 
@@ -278,7 +276,7 @@ def test_digital_share_formula():
 
 
 def test_review_letters_are_not_in_the_digital_share():
-    from postbakke.people.report import count_figures
+    from postbakke.outputs.figures import count_figures
 
     letters = [
         ReportLetter(1, date(2026, 11, 4), "Jobcenter", None, None, None, "review",
@@ -421,7 +419,7 @@ def test_a_week_without_scanned_letters_has_no_digital_share(tmp_path):
 
 
 def _counts_for(week: str):
-    from postbakke.people.digital import DigitalCount
+    from postbakke.outputs.digital import DigitalCount
 
     return [DigitalCount(week, "Jobcenter", 30)]
 
@@ -429,7 +427,7 @@ def _counts_for(week: str):
 def test_figures_without_the_lists_are_the_reports_own(month_store):
     """The work station's departments page (load_figures, counted in SQL groups) shows the
     very numbers of the report (one letter at a time): one source, two ways in."""
-    from postbakke.people.report import load_figures
+    from postbakke.outputs.report import load_figures
 
     for period in (MONTH, Period.week(_week(47)), Period.week(_week(48))):
         report = load_report(month_store, period, "Favrskov Kommune", NOW)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from jinja2 import UndefinedError
 
-from postbakke.people.wording import (
+from postbakke.outputs.wording import (
     describe_letter,
     format_table,
     kinds_da,

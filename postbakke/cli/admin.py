@@ -1,0 +1,92 @@
+"""The settings check and the work station (serving it, its users)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from postbakke.cli.base import Context, cli, echo_lines
+from postbakke.config import ConfigProblem, Settings, Severity
+from postbakke.errors import ExitCode, PostbakkeError
+from postbakke.privacy import SECRET_FILE, load_or_create_secret
+from postbakke.settings.check import (
+    check_settings,
+    retention_lines,
+    summarise_check,
+    workspace_problems,
+)
+from postbakke.store import Store
+
+
+@cli.group()
+def config() -> None:
+    """Indstillingerne i $POSTBAKKE_HOME/postbakke.toml."""
+
+
+@config.command("check")
+@click.pass_obj
+def config_check(obj: Context) -> None:
+    """Tjek postbakke.toml: kommunens navn og CVR, ugebrevenes afsender, modtagere, mailserver
+    og afdelinger."""
+    settings, problems = check_settings(staff_departments=_staff_departments)
+    if settings is not None:
+        problems = [*problems, *workspace_problems(settings)]
+        try:
+            if settings.secret is not None or (settings.home / SECRET_FILE).exists():
+                load_or_create_secret(settings.home, settings.secret)
+        except PostbakkeError as error:
+            problems.append(ConfigProblem(Severity.ERROR, "", str(error), "secret"))
+        problems.sort(key=lambda p: (not p.is_error,))
+    for problem in problems:
+        click.echo(f"{'Fejl' if problem.is_error else 'Advarsel'}: {problem}")
+    if settings is not None:
+        echo_lines(retention_lines(settings))
+    checked = summarise_check(settings, problems)
+    click.echo(checked.line)
+    if not checked.ok:
+        sys.exit(int(ExitCode.CONFIG))
+
+
+def _staff_departments(settings: Settings) -> set[str]:
+    """The staff directory's departments, without creating a workspace that is not there."""
+    if not settings.db_path.exists():
+        return set()
+    return {m.department for m in Store(settings.db_path).registers.staff_members()}
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Adressen, der lyttes på (andet end 127.0.0.1 kræver brugere med login).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Porten.")
+@click.pass_context
+def web(click_ctx: click.Context, host: str, port: int) -> None:
+    """Arbejdsstationen i browseren: gennemsyn, bakker, afdelinger og opfølgninger."""
+    if click_ctx.invoked_subcommand is not None:
+        return
+    from postbakke.web.serve import serve
+
+    obj: Context = click_ctx.obj
+    serve(obj.settings, host, port, announce=click.echo)
+    click.echo("Stoppet.")
+
+
+@web.group("user")
+def web_user() -> None:
+    """Brugere af arbejdsstationen (kræves for at vise den på netværket)."""
+
+
+@web_user.command("add")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(["postrum", "projektleder"]),
+              help="postrum: afgør breve og ser bakker; projektleder: også opfølgninger og "
+                   "rapporter.")
+@click.password_option("--password", prompt="Adgangskode", help="Spørges der om (skjult).")
+@click.pass_obj
+def web_user_add(obj: Context, name: str, role: str, password: str) -> None:
+    """Opret brugeren NAME (eller skift adgangskode og rolle)."""
+    from postbakke.web.users import Role, add_user
+
+    add_user(obj.store(), name, Role(role), password)
+    click.echo(f"Bruger {name.strip()} gemt som {role}.")

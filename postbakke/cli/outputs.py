@@ -1,0 +1,104 @@
+"""What people read: the letters export, the summary, the report, the weekly digest."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from postbakke.cli.base import Context, cli, echo_lines, os_user, period_options, print_table
+from postbakke.errors import ExitCode
+from postbakke.outputs import report as reports
+from postbakke.outputs.digest import DigestError
+from postbakke.outputs.exports import EXPORT_FORMATS, letter_lines
+from postbakke.outputs.figures import resolve_period
+from postbakke.outputs.sending import run_digest
+from postbakke.outputs.wording import percent_da
+
+
+@cli.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="table",
+    show_default=True, help="Udskriftsformat.",
+)
+@click.pass_obj
+def letters(obj: Context, fmt: str) -> None:
+    """Vis de scannede breve."""
+    store = obj.store()
+    store.audit.log(os_user(), f"breve udtrukket ({fmt})")
+    echo_lines(letter_lines(store.letters.export(), fmt))
+
+
+@cli.command()
+@click.pass_obj
+def summary(obj: Context) -> None:
+    """Opgørelse pr. afdeling: breve, læk, begrundede, legitime og til gennemsyn."""
+    rows = obj.store().figures.department_summary()
+    if not rows:
+        click.echo("Ingen breve er scannet endnu.")
+        return
+    total = [sum(int(r[i]) for r in rows) for i in range(1, 7)]
+    print_table(
+        ["Afdeling", "Breve", "Læk", "Begrundede", "Legitime", "Til gennemsyn", "CPR i rude"],
+        [*rows, ("I alt", *total)],
+    )
+
+
+@cli.command()
+@click.option("--week", help="ISO-uge, fx 2026-W47 (standard: ugen for den seneste bakke).")
+@period_options
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Mappe til rapporten (standard: reports/). Med --format csv: skriv en fil "
+                   "dér i stedet for at udskrive tabellen.")
+@click.option("--format", "fmt", type=click.Choice(["html", "csv"]), default="html",
+              show_default=True, help="html: hele rapporten; csv: tabellen pr. afdeling.")
+@click.pass_obj
+def report(obj: Context, week: str | None, start: Any, end: Any, out_dir: Path | None,
+           fmt: str) -> None:
+    """Lav rapporten pr. afdeling: læk, digital andel, udvikling, afsendere og opfølgninger."""
+    store = obj.store()
+    period = resolve_period(
+        week, start.date() if start else None, end.date() if end else None,
+        store.figures.latest_scanned_on(),
+    )
+    data = reports.load_report(store, period, obj.settings.municipality_name)
+    store.audit.log(os_user(), f"rapport ({fmt})", period.title)
+    if fmt == "csv" and out_dir is None:
+        click.echo(reports.render_csv([*data.departments, data.total]), nl=False)
+        return
+    path = reports.write_report(data, out_dir, fmt,
+                                store.figures.report_leaks(period.start, period.end))
+    click.echo(
+        f"Rapport for {period.title} skrevet: {path} ({data.total.paper} papirbreve, "
+        f"{data.total.leaks} læk, digital andel {percent_da(data.total.digital_share)})."
+    )
+    if fmt == "html":
+        click.echo(f"Alle læk som CSV: {reports.leaks_csv_path(path.parent, period)}")
+
+
+@cli.command()
+@click.option("--week", help="ISO-uge, fx 2026-W47 (standard: sidste uge).")
+@click.option("--department", help="Kun denne afdeling.")
+@click.option("--dry-run", is_flag=True,
+              help="Skriv ugebrevene som .eml-filer i udbakken, send intet (standard).")
+@click.option("--outbox", type=click.Path(path_type=Path, file_okay=False),
+              help="Mappe til .eml-filerne ved --dry-run (standard: reports/outbox/).")
+@click.option("--send", is_flag=True, help="Send ugebrevene med mailserveren fra [smtp].")
+@click.option("--resend", is_flag=True,
+              help="Med --send: send også dem, der allerede er sendt for ugen.")
+@click.pass_obj
+def digest(obj: Context, week: str | None, department: str | None, dry_run: bool,
+           outbox: Path | None, send: bool, resend: bool) -> None:
+    """Ugebrev til hver afdeling om papirbreve, der kunne være sendt digitalt."""
+    if dry_run and send:
+        raise DigestError("vælg enten --dry-run eller --send")
+    failed = 0
+    for outcome in run_digest(obj.store(), obj.settings, week=week, department=department,
+                              send=send, resend=resend, outbox=outbox):
+        click.echo(outcome.line, err=outcome.failed)
+        failed += outcome.failed
+    if failed:
+        click.echo(f"{failed} ugebrev{'e' if failed != 1 else ''} blev ikke sendt.", err=True)
+        sys.exit(int(ExitCode.FILES_FAILED))

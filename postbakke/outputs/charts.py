@@ -1,0 +1,120 @@
+"""The report's charts, drawn by matplotlib (Agg) as inline SVG: no file, no external resource."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from postbakke.outputs.figures import GOAL_DIGITAL_SHARE, Figures
+from postbakke.outputs.wording import percent_da
+
+# Chart size in inches at 100 % zoom: 7 in = 178 mm, the text width of A4
+# portrait with 16 mm margins.
+CHART_WIDTH_IN = 7.0
+CHART_HEIGHT_IN = 3.0
+
+COLOUR_LEAK = "#c0392b"
+COLOUR_JUSTIFIED = "#e0a458"
+COLOUR_DIGITAL = "#1f6f8b"
+COLOUR_GOAL = "#2e7d32"
+
+
+def _svg(figure: object, prefix: str) -> str:
+    """A matplotlib figure as an inline <svg> element: no XML prologue, no DTD or namespace
+    URLs (HTML knows SVG), ids prefixed so that two charts on one page cannot clash."""
+    buffer = io.StringIO()
+    figure.savefig(  # type: ignore[attr-defined]
+        buffer, format="svg", bbox_inches="tight",
+        metadata={"Date": None, "Creator": None, "Format": None, "Type": None},
+    )
+    svg = buffer.getvalue()
+    svg = svg[svg.index("<svg"):]
+    svg = re.sub(r'\s+xmlns(?::xlink)?="[^"]*"', "", svg, count=2)
+    svg = re.sub(r'\bid="([^"]+)"', rf'id="{prefix}-\1"', svg)
+    svg = re.sub(r"url\(#([^)]+)\)", rf"url(#{prefix}-\1)", svg)
+    svg = re.sub(r'href="#([^"]+)"', rf'href="#{prefix}-\1"', svg)
+    return svg.strip()
+
+
+def _new_figure(width_in: float, height_in: float) -> Any:
+    """A matplotlib Figure drawn without pyplot (whose import alone took ~1 s, twice the
+    rest of a week's report): the SVG is rendered by the figure's own canvas."""
+    import matplotlib
+
+    matplotlib.rcParams.update({
+        "svg.fonttype": "none",  # text stays text: small, searchable, sharp in print
+        "svg.hashsalt": "postbakke",  # the same figures give the same file
+        "font.family": "DejaVu Sans",
+        "font.size": 9,
+        "axes.spines.top": False,
+    })
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width_in, height_in))
+
+
+def _percent_axis(axis: object) -> None:
+    from matplotlib.ticker import FuncFormatter
+
+    axis.set_major_formatter(  # type: ignore[attr-defined]
+        FuncFormatter(lambda v, _: percent_da(v / 100, decimals=0))
+    )
+
+
+def trend_chart_svg(weeks: Sequence[Figures]) -> str:
+    """Leaks (bars) and digital share (line, right axis) per ISO week, with the goal."""
+    figure = _new_figure(CHART_WIDTH_IN, CHART_HEIGHT_IN)
+    ax = figure.subplots()
+    xs = list(range(len(weeks)))
+    labels = [f"U{w.label.split('-W')[1]}" for w in weeks]
+    ax.bar(xs, [w.leaks for w in weeks], color=COLOUR_LEAK, width=0.6, label="Læk")
+    ax.bar(xs, [w.justified for w in weeks], bottom=[w.leaks for w in weeks],
+           color=COLOUR_JUSTIFIED, width=0.6, label="Begrundet papir")
+    ax.set_ylabel("Papirbreve")
+    ax.set_xticks(xs, labels)
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    handles, names = ax.get_legend_handles_labels()
+    shares = [w.digital_share for w in weeks]
+    if any(s is not None for s in shares):
+        right = ax.twinx()
+        right.plot(xs, [float("nan") if s is None else s * 100 for s in shares],
+                   color=COLOUR_DIGITAL, marker="o", linewidth=2, label="Digital andel")
+        right.axhline(GOAL_DIGITAL_SHARE * 100, color=COLOUR_GOAL, linestyle="--",
+                      linewidth=1, label=f"Mål {percent_da(GOAL_DIGITAL_SHARE, decimals=0)}")
+        right.set_ylim(0, 100)
+        right.set_ylabel("Digital andel")
+        right.spines["top"].set_visible(False)
+        _percent_axis(right.yaxis)
+        more, more_names = right.get_legend_handles_labels()
+        handles, names = handles + more, names + more_names
+    ax.legend(handles, names, loc="upper left", fontsize=8, frameon=False, ncols=4,
+              bbox_to_anchor=(0, 1.15))
+    return _svg(figure, "udvikling")
+
+
+def department_chart_svg(departments: Sequence[Figures]) -> str | None:
+    """Digital share per department against the goal; None without digital counts."""
+    rows = [d for d in departments if d.digital_share is not None]
+    if not rows:
+        return None
+    height = max(1.6, 0.4 * len(rows) + 0.8)
+    figure = _new_figure(CHART_WIDTH_IN, height)
+    ax = figure.subplots()
+    ys = list(range(len(rows)))[::-1]
+    shares = [(d.digital_share or 0) * 100 for d in rows]
+    colours = [COLOUR_GOAL if d.meets_goal else COLOUR_JUSTIFIED for d in rows]
+    ax.barh(ys, shares, color=colours, height=0.6)
+    ax.axvline(GOAL_DIGITAL_SHARE * 100, color=COLOUR_GOAL, linestyle="--", linewidth=1)
+    goal = f"Mål {percent_da(GOAL_DIGITAL_SHARE, decimals=0)}"
+    ax.text(GOAL_DIGITAL_SHARE * 100, max(ys) + 0.55, goal, ha="center", fontsize=8,
+            color=COLOUR_GOAL)
+    for y, share in zip(ys, shares, strict=True):
+        ax.text(min(share, 100) + 1, y, percent_da(share / 100), va="center", fontsize=8)
+    ax.set_yticks(ys, [d.label for d in rows])
+    ax.set_xlim(0, 110)
+    ax.set_xticks([0, 25, 50, 75, 100])
+    _percent_axis(ax.xaxis)
+    ax.spines["right"].set_visible(False)
+    return _svg(figure, "afdelinger")

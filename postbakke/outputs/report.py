@@ -1,0 +1,285 @@
+"""The project leader's report: per-department figures -> one self-contained HTML file or CSV.
+
+The figures are pure functions of the letters, the digital counts and the
+follow-ups (`figures.py`, easy to check by hand in a test); the charts are drawn
+by matplotlib as inline SVG (`charts.py`); the store is read only in
+`load_report` and the file written only in `write_report`. The HTML has no
+external resource at all: it opens offline and prints on A4.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from postbakke.letters.subjects import KINDS_SHOWN, letter_kind
+from postbakke.models import FollowUp, Reason, VerdictKind
+from postbakke.outputs.charts import department_chart_svg, trend_chart_svg
+from postbakke.outputs.digital import DigitalCount, IsoWeek
+from postbakke.outputs.figures import (
+    GOAL_DIGITAL_SHARE,
+    TREND_WEEKS,
+    UNKNOWN_SENDER,
+    Cause,
+    Figures,
+    LeakGroup,
+    Period,
+    ReportError,
+    ReportLetter,
+    SenderLeaks,
+    Tally,
+    counts_of_period,
+    period_figures,
+    systemic_causes,
+    tallies_from_rows,
+    top_senders,
+    trend_weeks,
+    weekly_figures,
+)
+from postbakke.outputs.wording import OUTCOME_DA, REASON_DA, template_environment
+from postbakke.store import Store
+
+# Leaks listed in the HTML file at most: a week of a large municipality (~2,500 leaks at
+# 200,000 letters a year) would make a page a browser chokes on, and a year 30 MB. The
+# whole list goes into a CSV file beside the HTML (`leaks_csv_path`).
+LEAKS_LISTED_MAX = 500
+
+DEFAULT_REPORT_DIR = Path("reports")
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUpRow:
+    followup: FollowUp
+    kinds: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class Report:
+    municipality: str
+    period: Period
+    generated_at: datetime
+    departments: list[Figures]
+    total: Figures
+    weeks: list[Figures]
+    senders: dict[str, list[SenderLeaks]]
+    causes: list[Cause]
+    leaks: list[ReportLetter]
+    open_followups: list[FollowUpRow]
+    closed_followups: list[FollowUpRow]
+    digital_weeks: list[str] = field(default_factory=list)
+    leaks_total: int | None = None  # None: `leaks` is the whole list
+
+    @property
+    def leaks_count(self) -> int:
+        return len(self.leaks) if self.leaks_total is None else self.leaks_total
+
+    @property
+    def leaks_csv_name(self) -> str:
+        """The file beside the HTML that lists every leak (`write_report`)."""
+        return leaks_csv_path(Path("."), self.period).name
+
+    @property
+    def has_digital(self) -> bool:
+        return any(row.digital is not None for row in self.departments)
+
+
+def build_report(
+    letters: Sequence[ReportLetter], counts: Sequence[DigitalCount],
+    followups: Sequence[FollowUp], period: Period, municipality: str,
+    generated_at: datetime, *, tallies: Sequence[Tally] | None = None,
+    leak_groups: Sequence[LeakGroup] | None = None, followup_ids: set[int] | None = None,
+    leaks_total: int | None = None,
+) -> Report:
+    """All the report's figures from its inputs (pure). `letters` may reach back before the
+    period for the trend; the rest counts the period only.
+
+    For a long period the store's groups stand in for the letters (`load_report`):
+    `tallies` (from the trend's first week) give the figures and the trend,
+    `leak_groups` the senders and causes, `followup_ids` the follow-ups of the
+    period's letters; `letters` are then the leaks listed (`leaks_total` of them in all).
+    """
+    in_period = [x for x in letters if period.start <= x.scanned_on <= period.end]
+    period_counts = counts_of_period(counts, period)
+    counted: Sequence[ReportLetter | Tally] = letters if tallies is None else tallies
+    departments, total = period_figures(counted, counts, period)
+    if followup_ids is None:
+        followup_ids = {x.followup_id for x in in_period if x.followup_id is not None}
+    grouped: Sequence[ReportLetter | LeakGroup] = (
+        in_period if leak_groups is None else leak_groups)
+
+    def row(followup: FollowUp) -> FollowUpRow:
+        return FollowUpRow(followup, followup.kinds)
+
+    closed_in_period = [
+        f for f in followups if not f.is_open and (
+            f.id in followup_ids
+            or (f.closed_at and period.start.isoformat() <= f.closed_at[:10]
+                <= period.end.isoformat())
+        )
+    ]
+    leaks = sorted((x for x in in_period if x.counted_as == VerdictKind.LEAK),
+                   key=lambda x: (x.scanned_on, x.department, x.sender or "", x.id))
+    return Report(
+        municipality=municipality, period=period, generated_at=generated_at,
+        departments=departments, total=total,
+        weeks=weekly_figures(counted, counts, trend_weeks(period, counted, counts)),
+        senders=top_senders(grouped), causes=systemic_causes(grouped), leaks=leaks,
+        open_followups=[row(f) for f in followups if f.is_open],
+        closed_followups=[row(f) for f in closed_in_period],
+        digital_weeks=sorted({c.week for c in period_counts}),
+        leaks_total=leaks_total,
+    )
+
+
+# --------------------------------------------------------------------------- output
+
+
+def _environment() -> Any:
+    env = template_environment()
+    env.globals.update(
+        OUTCOME_DA=OUTCOME_DA, REASON_DA=REASON_DA, GOAL=GOAL_DIGITAL_SHARE,
+        UNKNOWN_SENDER=UNKNOWN_SENDER, KINDS_SHOWN=KINDS_SHOWN,
+    )
+    return env
+
+
+def render_html(report: Report) -> str:
+    from markupsafe import Markup
+
+    department_chart = department_chart_svg(report.departments)
+    return _environment().get_template("rapport.html.j2").render(
+        r=report,
+        trend_chart=Markup(trend_chart_svg(report.weeks)),
+        department_chart=Markup(department_chart) if department_chart else None,
+    )
+
+
+CSV_COLUMNS = (
+    "afdeling", "papirbreve", "laek", "begrundede", "legitime", "til_gennemsyn", "cpr_i_rude",
+    "digitale_breve", "laekandel", "digital_andel", "maal_naaet",
+)
+
+
+def render_csv(rows: Sequence[Figures]) -> str:
+    """The per-department table (and a total): shares as fractions 0-1, '' when unknown."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+
+    def fraction(value: float | None) -> str:
+        return "" if value is None else f"{value:.4f}"
+
+    for r in rows:
+        writer.writerow([
+            r.label, r.paper, r.leaks, r.justified, r.legitimate, r.review, r.window_cpr,
+            "" if r.digital is None else r.digital, fraction(r.leak_rate),
+            fraction(r.digital_share),
+            "" if r.meets_goal is None else ("ja" if r.meets_goal else "nej"),
+        ])
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class PeriodFigures:
+    """The figures of a period without the lists (the work station's departments page)."""
+
+    departments: list[Figures]
+    total: Figures
+    weeks: list[Figures]
+
+
+def load_figures(store: Store, period: Period) -> PeriodFigures:
+    """The report's per-department table and trend, computed by the same functions as the
+    report (one source), without its follow-ups, senders and leak lists."""
+    trend_start = min(period.start, IsoWeek.of(period.end).shifted(-(TREND_WEEKS - 1)).monday)
+    tallies = tallies_from_rows(store.figures.letter_tallies(trend_start, period.end))
+    counts = store.registers.digital_counts()
+    departments, total = period_figures(tallies, counts, period)
+    weeks = weekly_figures(tallies, counts, trend_weeks(period, tallies, counts))
+    return PeriodFigures(departments, total, weeks)
+
+
+def load_report(store: Store, period: Period, municipality: str,
+                now: datetime | None = None) -> Report:
+    """Read what the report needs from the store and build it.
+
+    The store counts in SQL groups (figures and trend by day and department, leaks
+    by sender and kind) and lists at most LEAKS_LISTED_MAX leaks, so a year's report
+    costs a few thousand rows, not one object per letter; of the follow-ups only the
+    open ones and those of the period are read, with their kept figures (no letters
+    joined).
+    """
+    trend_start = min(period.start, IsoWeek.of(period.end).shifted(-(TREND_WEEKS - 1)).monday)
+    tallies = tallies_from_rows(store.figures.letter_tallies(trend_start, period.end))
+    leaks = [ReportLetter(
+        id=r["id"], scanned_on=date.fromisoformat(r["scanned_on"]), department=r["department"],
+        sender=r["sender"], recipient_masked=r["recipient_masked"], subject=None,
+        verdict=VerdictKind.LEAK, reason=Reason(r["reason"]), stored_kind=r["kind"],
+    ) for r in store.figures.report_leaks(period.start, period.end, LEAKS_LISTED_MAX)]
+    groups = [LeakGroup.from_row(r) for r in store.figures.leak_groups(period.start, period.end)]
+    followup_ids = store.followups.ids_between(period.start, period.end)
+    shown = store.followups.find(only_open=True) + [
+        f for f in store.followups.find(
+            ids=followup_ids | store.followups.closed_between(period.start, period.end))
+        if not f.is_open]
+    return build_report(
+        leaks, store.registers.digital_counts(), shown, period, municipality,
+        now or datetime.now(UTC), tallies=tallies, leak_groups=groups,
+        followup_ids=followup_ids, leaks_total=sum(g.n for g in groups),
+    )
+
+
+LEAKS_CSV_COLUMNS = ("brev_nr", "dato", "afdeling", "afsender", "modtager", "slags_brev",
+                     "hvorfor")
+
+
+def leaks_csv_path(folder: Path, period: Period) -> Path:
+    return folder / f"{period.file_name}-laek.csv"
+
+
+def leaks_csv_lines(rows: Iterable[Mapping]) -> Iterable[str]:
+    """Every leak of the period as CSV lines (`Store.report_leaks` rows: masked IDs only)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(LEAKS_CSV_COLUMNS)
+    for r in rows:
+        writer.writerow([r["id"], r["scanned_on"], r["department"], r["sender"] or UNKNOWN_SENDER,
+                         r["recipient_masked"] or "", r["kind"] or letter_kind(None),
+                         REASON_DA.get(r["reason"], r["reason"])])
+        if buffer.tell() > 1 << 16:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def write_report(
+    report: Report, out_dir: Path | None, fmt: str = "html",
+    leak_rows: Iterable[Mapping] | None = None,
+) -> Path:
+    """Write the report file (`rapport-2026-W47.html` or `.csv`) into out_dir; its path.
+
+    With `leak_rows` (`Store.report_leaks` of the period) an HTML report gets every
+    leak in `rapport-2026-W47-laek.csv` beside it, written as the rows come.
+    """
+    folder = out_dir or DEFAULT_REPORT_DIR
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{report.period.file_name}.{fmt}"
+        text = render_html(report) if fmt == "html" else render_csv(
+            [*report.departments, report.total]
+        )
+        path.write_text(text, encoding="utf-8")
+        if fmt == "html" and leak_rows is not None:
+            with leaks_csv_path(folder, report.period).open("w", encoding="utf-8") as out:
+                out.writelines(leaks_csv_lines(leak_rows))
+    except OSError as error:
+        raise ReportError(
+            f"rapporten kunne ikke skrives i {folder} ({error.strerror or error})"
+        ) from error
+    return path
