@@ -28,7 +28,7 @@ from municipality import configure_municipality
 from workspace_secret import TEST_SECRET
 
 from postbakke.cli import cli
-from postbakke.samples import TRAY_DIR, make_tray
+from postbakke_samples import TRAY_DIR, make_tray
 
 pytestmark = pytest.mark.slow
 COMMAND = [sys.executable, "-m", "postbakke"]

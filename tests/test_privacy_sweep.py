@@ -24,9 +24,9 @@ from postbakke.config import load_settings
 from postbakke.people.report import load_report, resolve_period
 from postbakke.privacy import Pseudonymiser
 from postbakke.retention import purge_expired
-from postbakke.samples import TRAY_DIR, make_tray
-from postbakke.samples.world import make_world
 from postbakke.store import Store
+from postbakke_samples import TRAY_DIR, make_tray
+from postbakke_samples.world import make_world
 
 SEED = 14
 DAY = "2026-11-25"

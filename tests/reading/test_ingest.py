@@ -26,7 +26,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
-from postbakke import samples
+import postbakke_samples as samples
 from postbakke.errors import (
     EncryptedFileError,
     InputFileError,
@@ -486,11 +486,11 @@ def test_colour_scans_in_every_format_reach_ocr_as_the_same_grey_page(
     """GIVEN one colour scan stored as an RGB JPEG in an image-only PDF, an RGB JPEG TIFF,
     an RGB JPEG, an RGB PNG and an RGBA PNG (paper transparent)
     WHEN each is read THEN each is one complete page, OCR'd once, in grey, and all agree."""
-    from postbakke.samples.scanner import _JpegPdfWriter, _JpegTiffWriter
+    from postbakke_samples.scanner import JpegPdfWriter, JpegTiffWriter
 
     rgb = colour_scan(letter.page1)
     files = []
-    for name, writer_cls in (("farve.pdf", _JpegPdfWriter), ("farve.tif", _JpegTiffWriter)):
+    for name, writer_cls in (("farve.pdf", JpegPdfWriter), ("farve.tif", JpegTiffWriter)):
         writer = writer_cls(tmp_path / name, SCAN_DPI)
         writer.add(rgb, 80)
         writer.close()
