@@ -34,11 +34,11 @@ from postbakke.errors import (
 )
 from postbakke.people.filing import file_letters
 from postbakke.pipeline import FileStatus, ScanContext, make_scan_handler, scan
-from postbakke.reading.ingest import looks_complete
+from postbakke.reading.files import looks_complete
 from postbakke.reading.pool import JobError, JobTimeout, WorkerDied, WorkerPool
-from postbakke_samples import TRAY_DIR, make_tray
 from postbakke.store import Store, StoredFile
 from postbakke.watch import FAILED_DIR, FolderWatcher
+from postbakke_samples import TRAY_DIR, make_tray
 
 TODAY = date(2026, 11, 25)
 
