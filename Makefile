@@ -33,11 +33,12 @@ sysdeps:
 LOCK := requirements.lock
 LOCK_ARGS := pyproject.toml --extra test --extra build --generate-hashes --universal \
 	--python-version 3.11 --no-header -q
-$(VENV)/.installed: $(LOCK) pyproject.toml
+$(VENV)/.installed: $(LOCK) pyproject.toml samples/pyproject.toml
 	rm -f $@
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --require-hashes --no-deps -r $(LOCK)
 	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
+	$(BIN)/pip install -q --no-deps --no-build-isolation -e samples/
 	@$(MAKE) --no-print-directory lock-check
 	touch $@
 
@@ -82,6 +83,7 @@ test-latest: sysdeps $(TESSDATA)/dan.traineddata
 	$(PYTHON) -m venv $(LATEST)
 	$(LATEST)/bin/pip install -q --upgrade pip
 	$(LATEST)/bin/pip install -q --upgrade --upgrade-strategy eager -e '.[test]'
+	$(LATEST)/bin/pip install -q --no-deps -e samples/
 	@echo "Nyeste udgivelser, der afviger fra $(LOCK):"
 	@$(LATEST)/bin/pip freeze --exclude-editable | tr 'A-Z_.' 'a-z--' | sort > $(LATEST)/versions.txt
 	@grep -E '^[a-z]' $(LOCK) | sed 's/ .*//' | tr 'A-Z_.' 'a-z--' | sort | \
@@ -98,8 +100,8 @@ install: sysdeps $(VENV)/.installed
 	@$(MAKE) --no-print-directory $(TESSDATA)/dan.traineddata
 
 lint: install
-	$(BIN)/ruff check postbakke tests bench
-	$(BIN)/mypy postbakke
+	$(BIN)/ruff check postbakke samples tests bench
+	$(BIN)/mypy postbakke samples/postbakke_samples
 
 test: install lint
 	$(BIN)/pytest -q
@@ -113,7 +115,7 @@ fast: install
 DEMO_DEPARTMENTS := Borgerservice "Børn og Familie" Jobcenter "Social og Sundhed" "Teknik og Miljø"
 demo: install
 	rm -rf $(DEMO)
-	$(BIN)/python -m postbakke.samples $(DEMO)/bakke --seed 2026 --letters 12
+	$(BIN)/python -m postbakke_samples $(DEMO)/bakke --seed 2026 --letters 12
 	umask 077; mkdir -p $(DEMO_HOME) && { \
 		printf '[municipality]\nname = "Favrskov Kommune"\ncvr = ["29189714"]\n\n'; \
 		printf '[digest]\nsender = "Postbakken <postbakke@favrskov.dk>"\n'; \
@@ -129,7 +131,7 @@ demo: install
 	$(BIN)/postbakke staff import $(DEMO)/bakke/registers/staff.csv && \
 	$(BIN)/postbakke scan --tray Postrum --date 2026-11-25 $(DEMO)/bakke/tray; \
 	$(BIN)/postbakke summary && \
-	$(BIN)/python -m postbakke.samples.digital_counts $(DEMO)/digitale.csv \
+	$(BIN)/python -m postbakke_samples.digital_counts $(DEMO)/digitale.csv \
 		--staff $(DEMO)/bakke/registers/staff.csv --week 2026-W48 --weeks 1 && \
 	$(BIN)/postbakke digital import $(DEMO)/digitale.csv && \
 	$(BIN)/postbakke report --week 2026-W48 && \

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/run.py [--pages 100] [--workers N] [--smoke] [--keep]
 
-1. Generates a fixed corpus (postbakke.samples.make_corpus, seed 2026) of at least
+1. Generates a fixed corpus (postbakke_samples.make_corpus, seed 2026) of at least
    --pages scanned pages and --pages text-layer pages, with truth.
 2. Times `postbakke scan` on the scanned files and on the text-layer files (fresh
    workspace, a subprocess each): wall time, pages per minute, peak memory of the
@@ -12,7 +12,7 @@
    300 dpi, OMP_THREAD_LIMIT=1, 2 processes side by side with xargs -P2);
    (b) OCRmyPDF (`ocrmypdf -l dan --jobs 2 --rotate-pages --deskew`, file by file)
    then pdftotext. Both followed by the same regex for a CPR or labelled CVR.
-4. Scores all three on the truth: postbakke with postbakke.samples.evaluate, the baselines
+4. Scores all three on the truth: postbakke with postbakke_samples.evaluate, the baselines
    on "the printed CPR/CVR found" (given the true letter boundaries, which they
    could not find themselves).
 5. Reads every scanned page once more in worker processes, one at a time, for the
@@ -45,11 +45,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "samples")]  # the product and its generator, as checked out
 
-from postbakke import samples  # noqa: E402
-from postbakke.samples import LetterTruth  # noqa: E402
-from postbakke.samples.evaluate import (  # noqa: E402
+import postbakke_samples as samples  # noqa: E402
+from postbakke_samples import LetterTruth  # noqa: E402
+from postbakke_samples.evaluate import (  # noqa: E402
     CASE_DA,
     ISSUE_TARGETS,
     check_thresholds,
@@ -581,7 +581,7 @@ def report(corpus: Corpus, scan: Run, text: Run, baselines: list[Run], rows: lis
         "",
         "## Corpus",
         "",
-        f"`postbakke.samples.make_corpus(seed={SEED}, n_letters={corpus.n_letters}"
+        f"`postbakke_samples.make_corpus(seed={SEED}, n_letters={corpus.n_letters}"
         + ("" if smoke else f", text_share={FULL_TEXT_SHARE}") + ")`: "
         f"{len(corpus.truths)} letters, {corpus.scanned_pages} scanned pages in "
         f"{len(corpus.scanned_files)} files ({batches} trays with separator sheets and blank "
@@ -641,7 +641,7 @@ def report(corpus: Corpus, scan: Run, text: Run, baselines: list[Run], rows: lis
             lines.append(f"- {run.name}: {note}")
     lines += ["## Commands", "", "```sh"]
     lines += [f"{run.command}" for run in (scan, *(by_resolution or []), text, *baselines)]
-    lines += ["```", "", "## Accuracy (postbakke eval, its Danish output as users see it)", "",
+    lines += ["```", "", "## Accuracy (postbakke-eval, its Danish output as users see it)", "",
               "```", format_evaluation(ev), "```", ""]
 
     ocrmypdf = next((b for b in baselines if b.name.startswith("OCRmyPDF")), None)
@@ -678,12 +678,12 @@ def report(corpus: Corpus, scan: Run, text: Run, baselines: list[Run], rows: lis
     lines += [f"| {name} | {value} | {_met(ok)} |" for name, value, ok in targets]
     missed = check_thresholds(ev, ISSUE_TARGETS)
     if missed:
-        lines += ["", "`postbakke eval` with the issue's thresholds:", "",
+        lines += ["", "`postbakke-eval` with the issue's thresholds:", "",
                   *(f"- {m}" for m in missed)]
     if ev.problems:
         lines += ["", "## Where postbakke was wrong", "",
                   f"Every disagreement with the truth ({len(ev.problems)} lines; no CPR "
-                  "numbers; in Danish, as `postbakke eval -v` prints them):", "", "```",
+                  "numbers; in Danish, as `postbakke-eval -v` prints them):", "", "```",
                   *ev.problems, "```"]
     return "\n".join(lines) + "\n"
 
@@ -693,7 +693,7 @@ def report(corpus: Corpus, scan: Run, text: Run, baselines: list[Run], rows: lis
 
 @dataclass
 class Issue15Figures:
-    """What `postbakke eval` does not count: spurious letters, window findings, enclosures."""
+    """What `postbakke-eval` does not count: spurious letters, window findings, enclosures."""
 
     spurious: int  # exported letters no true letter starts at (a separator or blank page)
     window_true: int  # letters printing a CPR in the address field
@@ -787,7 +787,7 @@ def validation_section(training: tuple[Corpus, list[dict]], validation: tuple[Co
     for (name, t_value, _), (_, v_value, v_ok) in zip(t_rows_, v_rows_, strict=True):
         lines.append(f"| {name} | {t_value} | {v_value} | {_met(v_ok)} |")
     lines += ["", *case_section(t_ev, v_ev)]
-    lines += ["", "Validation, `postbakke eval` (Danish, as users see it):", "", "```",
+    lines += ["", "Validation, `postbakke-eval` (Danish, as users see it):", "", "```",
               format_evaluation(v_ev), "```", ""]
     if v_ev.problems:
         lines += ["Where postbakke was wrong on the validation corpus "
@@ -804,7 +804,7 @@ def _case_sentence(truths: list[LetterTruth]) -> str:
     if not cases:
         return ""
     return (f"Of these, {sum(cases.values())} are issue 20's letters about someone other than "
-            "the addressee (postbakke.samples.cases): "
+            "the addressee (postbakke_samples.cases): "
             + ", ".join(f"{k} {cases[k]}" for k in CASE_DA if k in cases) + ".")
 
 

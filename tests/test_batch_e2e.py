@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from test_scan_e2e import differences, scan_summary, scan_tray
 
-from postbakke.samples import make_batch, make_world
+from postbakke_samples import make_batch, make_world
 
 
 @pytest.mark.slow

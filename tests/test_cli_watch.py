@@ -13,8 +13,8 @@ from datetime import date
 from municipality import configure_municipality
 from workspace_secret import TEST_SECRET
 
-from postbakke.samples import TRAY_DIR, make_tray
 from postbakke.store import Store
+from postbakke_samples import TRAY_DIR, make_tray
 
 
 def wait_for(condition, timeout_s: float = 30.0) -> bool:

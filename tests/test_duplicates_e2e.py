@@ -24,9 +24,9 @@ from rapidfuzz import fuzz
 
 from postbakke.cli import cli
 from postbakke.config import load_settings
-from postbakke.samples import make_letter_specs, make_world, render_letter_pdf, render_scan
-from postbakke.samples.world import write_registers
 from postbakke.store import Store
+from postbakke_samples import make_letter_specs, make_world, render_letter_pdf, render_scan
+from postbakke_samples.world import write_registers
 
 SECRET = "kopi-test-hemmelighed-til-pseudonymer-01"  # >= 32 characters (issue 14)
 N_LETTERS = 8

@@ -34,11 +34,11 @@ from postbakke.errors import (
 )
 from postbakke.people.filing import file_letters
 from postbakke.pipeline import FileStatus, ScanContext, make_scan_handler, scan
-from postbakke.reading.ingest import looks_complete
+from postbakke.reading.files import looks_complete
 from postbakke.reading.pool import JobError, JobTimeout, WorkerDied, WorkerPool
-from postbakke.samples import TRAY_DIR, make_tray
 from postbakke.store import Store, StoredFile
 from postbakke.watch import FAILED_DIR, FolderWatcher
+from postbakke_samples import TRAY_DIR, make_tray
 
 TODAY = date(2026, 11, 25)
 
@@ -119,26 +119,31 @@ def stored(name: str) -> StoredFile:
 def test_a_writer_waits_for_another_writers_lock_instead_of_failing(tmp_path):
     """The deferred BEGIN failed at once with "database is locked"; IMMEDIATE waits."""
     db = tmp_path / "postbakke.db"
-    second = Store(db)
-    second.files.get("x")  # a read first, as the pipeline does
-    holding = threading.Event()
+    first = Store(db)
+    ready, go, asking, timing = threading.Event(), threading.Event(), threading.Event(), []
 
-    def hold_the_lock() -> None:
-        first = Store(db)
-        with first.transaction():
-            first.files.record_failure("a.pdf", None, "test")
-            holding.set()
-            time.sleep(1.0)
+    def write_when_free() -> None:
+        second = Store(db)
+        second.files.get("x")  # a read first, as the pipeline does
+        ready.set()
+        go.wait(5)
+        started = time.monotonic()
+        asking.set()
+        file_letters(second, stored("b"), [])
+        timing.append(time.monotonic() - started)
 
-    thread = threading.Thread(target=hold_the_lock)
+    thread = threading.Thread(target=write_when_free)
     thread.start()
-    holding.wait(5)
-    started = time.monotonic()
-    file_letters(second, stored("b"), [])
-    waited = time.monotonic() - started
-    thread.join()
+    assert ready.wait(5)
+    with first.transaction():
+        first.files.record_failure("a.pdf", None, "test")
+        go.set()
+        assert asking.wait(5)
+        thread.join(0.5)  # a writer that failed at once would be done by now
+    thread.join(10)
+    (waited,) = timing  # none: it failed ("database is locked")
     assert waited >= 0.5  # it waited its turn ...
-    assert second.files.get("b" * 8) is not None  # ... and then wrote
+    assert first.files.get("b" * 8) is not None  # ... and then wrote
 
 
 def test_the_same_content_stored_meanwhile_is_already_scanned(tmp_path):

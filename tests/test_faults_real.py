@@ -11,6 +11,7 @@ processes too, so the workers are in every run.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -28,7 +29,7 @@ from municipality import configure_municipality
 from workspace_secret import TEST_SECRET
 
 from postbakke.cli import cli
-from postbakke.samples import TRAY_DIR, make_tray
+from postbakke_samples import TRAY_DIR, make_tray
 
 pytestmark = pytest.mark.slow
 COMMAND = [sys.executable, "-m", "postbakke"]
@@ -66,6 +67,24 @@ def assert_sound(db: Path) -> None:
                     "GROUP BY source, first_page HAVING count(*) > 1") == []
 
 
+def wait_for(predicate, seconds: float, every_s: float = 0.2) -> bool:
+    """Poll `predicate` until it holds or `seconds` have passed; whether it holds."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(every_s)
+    return predicate()
+
+
+def letters_stored(db: Path) -> int:
+    """Letters committed so far (0 before the scan has made its database)."""
+    try:
+        return rows(db, "SELECT count(*) FROM letters")[0][0]
+    except sqlite3.OperationalError:  # no database or no table yet
+        return 0
+
+
 def test_kill_9_at_20_random_moments_then_rerun_stores_every_letter_once(tmp_path):
     truths = make_tray(tmp_path / "bakke", seed=41, n_letters=40, scanned_share=0.0)
     env = env_for(tmp_path / "ws")
@@ -75,10 +94,18 @@ def test_kill_9_at_20_random_moments_then_rerun_stores_every_letter_once(tmp_pat
     rng = random.Random(20261125)
     stored_after_kill = []
     for _ in range(20):
+        # The moment is drawn in the scan's progress, not in seconds (a loaded machine
+        # starts slower): killed at once, or once 1-3 more letters are committed, i.e.
+        # in the middle of reading or storing the next file.
+        target = letters_stored(db) + rng.randint(0, 3)
         process = subprocess.Popen(scan, env=env, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL, start_new_session=True)
-        time.sleep(rng.uniform(0.8, 2.5))
-        os.killpg(process.pid, signal.SIGKILL)  # the scan and its workers
+        def reached(target: int = target, process: subprocess.Popen = process) -> bool:
+            return letters_stored(db) >= target or process.poll() is not None
+
+        assert wait_for(reached, 120, every_s=0.02), f"no progress to {target} letters"
+        with contextlib.suppress(ProcessLookupError):  # the tray may be done already
+            os.killpg(process.pid, signal.SIGKILL)  # the scan and its workers
         process.wait()
         assert_sound(db)
         stored_after_kill.append(rows(db, "SELECT count(*) FROM letters")[0][0])
@@ -132,15 +159,6 @@ def test_a_hanging_raising_or_dying_worker_costs_only_that_file(
         assert sources == ["brev-001.pdf", "brev-002.pdf", "brev-003.pdf"]
 
 
-def wait_for(predicate, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return predicate()
-
-
 def test_watch_dot_in_the_scan_folder_with_the_default_workspace(tmp_path):
     truths = make_tray(tmp_path / "bakke", seed=44, n_letters=3, scanned_share=0.0)
     make_tray(tmp_path / "skannet", seed=44, n_letters=1, scanned_share=1.0)
@@ -164,7 +182,13 @@ def test_watch_dot_in_the_scan_folder_with_the_default_workspace(tmp_path):
         names.append(name)
     done = scan_folder / "behandlet"
     assert wait_for(lambda: len(list(done.rglob("*.*"))) == len(names), 120)
-    time.sleep(3)  # a few more polls: nothing of its own may be picked up
+    # A few more polls, nothing of its own may be picked up meanwhile: a copy of a
+    # letter dropped last is filed (already scanned) only after the watcher has looked
+    # at the whole folder, the workspace inside it too, at least twice more.
+    first = sorted((tmp_path / "bakke" / TRAY_DIR).iterdir())[0]
+    shutil.copy(first, scan_folder / f"igen-{first.name}")
+    names.insert(0, f"igen-{first.name}")  # the scanned file stays last
+    assert wait_for(lambda: len(list(done.rglob("*.*"))) == len(names), 60)
     def kept(folder: Path) -> list[Path]:  # SQLite's -wal/-shm go on a clean close
         return sorted(p.relative_to(folder) for p in folder.rglob("*")
                       if not p.name.endswith(("-wal", "-shm")))
@@ -199,7 +223,8 @@ def test_sigterm_to_watch_and_its_workers_fails_no_scan(tmp_path):
     )
     for source in (tmp_path / "skannet" / TRAY_DIR).iterdir():
         shutil.copy(source, scan_folder / source.name)
-    time.sleep(2.5)  # the first file is being read
+    pages = tmp_path / "ws" / "sider"  # a folder per file is made as its reading begins
+    assert wait_for(lambda: pages.is_dir() and any(pages.iterdir()), 60, every_s=0.02)
     os.killpg(watch.pid, signal.SIGTERM)
     out, err = watch.communicate(timeout=90)
     assert "Traceback" not in out + err
@@ -239,8 +264,10 @@ def test_a_full_disk_pauses_the_watch_and_it_resumes_when_space_is_freed(tmp_pat
         folder = tmp_path / "scan"
         folder.mkdir()
         lines: list[str] = []
+        clock = [0.0]  # the watcher's clock, moved on by hand past its pause
         watcher = FolderWatcher(folder, make_scan_handler(ctx, today=lambda: date(2026, 11, 25)),
-                                poll_s=0.01, settle_s=0, echo=lines.append, pause_s=0.5)
+                                poll_s=0.01, settle_s=0, echo=lines.append, pause_s=0.5,
+                                clock=lambda: clock[0])
         ballast = disk / "ballast"
         with ballast.open("wb") as handle:  # fill the disk to the last byte
             try:
@@ -257,7 +284,7 @@ def test_a_full_disk_pauses_the_watch_and_it_resumes_when_space_is_freed(tmp_pat
         assert not (folder / FAILED_DIR).exists()
         assert len(list(folder.glob("*.pdf"))) == 2
         ballast.unlink()
-        time.sleep(0.6)
+        clock[0] += 0.6
         watcher.pending()
         assert watcher.process_once() == 2
         assert "Arbejdsmappen virker igen; fortsætter." in lines

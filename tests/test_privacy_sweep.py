@@ -25,9 +25,9 @@ from postbakke.outputs.figures import resolve_period
 from postbakke.outputs.report import load_report
 from postbakke.privacy import Pseudonymiser
 from postbakke.retention import purge_expired
-from postbakke.samples import TRAY_DIR, make_tray
-from postbakke.samples.world import make_world
 from postbakke.store import Store
+from postbakke_samples import TRAY_DIR, make_tray
+from postbakke_samples.world import make_world
 
 SEED = 14
 DAY = "2026-11-25"

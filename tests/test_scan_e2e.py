@@ -19,9 +19,9 @@ from click.testing import CliRunner
 from municipality import configure_municipality
 
 from postbakke.cli import cli
-from postbakke.samples import TRAY_DIR, LetterTruth, make_corpus, make_tray, make_world
-from postbakke.samples.evaluate import evaluate
 from postbakke.store import Store
+from postbakke_samples import TRAY_DIR, LetterTruth, make_corpus, make_tray, make_world
+from postbakke_samples.evaluate import evaluate
 
 SECRET = "e2e-hemmelighed-til-pseudonymerne-0001"
 

@@ -107,21 +107,29 @@ def test_tray_is_the_first_folder_below_the_watched_folder(relative, tray, folde
     assert tray_of(folder, folder / relative) == tray, relative
 
 
-def test_growing_file_is_not_handed_over_until_it_stops_growing(folder):
+def test_growing_file_is_not_handed_over_until_it_stops_growing(folder, clock):
     """GIVEN a scanner writing a file slowly across many polls
     WHEN the watcher polls meanwhile
     THEN the file is handed over once, complete, after the writer has finished."""
     path = folder / "Jobcenter" / "scan001.pdf"
     path.parent.mkdir()
     chunks, done = 12, threading.Event()
+    # One chunk a poll, in step: the watcher looks after each chunk, and the scanner's
+    # pause between chunks (SETTLE_S / 2 on the watcher's clock) is shorter than settle_s.
+    may_write, written = threading.Event(), threading.Event()
 
     def write_slowly() -> None:
         with path.open("wb") as out:
-            for _ in range(chunks):
+            for n in range(chunks):
+                if not may_write.wait(10):
+                    return
+                may_write.clear()
                 out.write(PDF)
                 out.flush()
-                time.sleep(SETTLE_S / 2)  # pauses shorter than settle_s
+                if n < chunks - 1:
+                    written.set()
         done.set()
+        written.set()
 
     handler = RecordingHandler(folder)
     finished_when_handled = []
@@ -130,13 +138,20 @@ def test_growing_file_is_not_handed_over_until_it_stops_growing(folder):
         finished_when_handled.append(done.is_set())
         return handler(path, tray)
 
-    watcher = make_watcher(folder, checking_handler)
+    watcher = make_watcher(folder, checking_handler, clock=clock)
     writer = threading.Thread(target=write_slowly)
     writer.start()
-    deadline = time.monotonic() + 10
-    while not handler.calls and time.monotonic() < deadline:
+    for _ in range(chunks):
+        may_write.set()
+        assert written.wait(10), "the writer is stuck"
+        written.clear()
         watcher.process_once()
-        time.sleep(POLL_S)
+        clock.advance(SETTLE_S / 2)
+    for _ in range(4):  # settle_s after the last chunk: handed over within a few polls
+        if handler.calls:
+            break
+        watcher.process_once()
+        clock.advance(SETTLE_S / 2)
     writer.join()
 
     assert handler.calls == [("Jobcenter/scan001.pdf", "Jobcenter", len(PDF) * chunks)]
@@ -325,7 +340,7 @@ def test_run_stops_when_asked_without_aborting_the_file_in_hand(folder, echoed):
 
     def slow_handler(path: Path, tray: str | None) -> Handled:
         started.set()
-        time.sleep(0.5)
+        stop.wait(5)  # still busy with the file when stop is set
         return Handled(ok=True, message="1 brev")
 
     watcher = make_watcher(folder, slow_handler, echo=echoed.append)

@@ -9,7 +9,7 @@ import pytest
 from postbakke.letters.extract import ExtractOptions, extract_fields, recipient_block, zone_of
 from postbakke.models import IdKind, Letter, Page, Word
 from postbakke.reading.ingest import read_pages
-from postbakke.samples import TRAY_DIR, load_truth, make_tray
+from postbakke_samples import TRAY_DIR, load_truth, make_tray
 
 OPTIONS = ExtractOptions(own_cvrs=frozenset({"29189714"}), municipality_name="Favrskov Kommune")
 CHAR_MM = 1.9  # ~10 pt Helvetica

@@ -24,7 +24,7 @@ from postbakke.models import (
     RecipientBlock,
 )
 from postbakke.reading.ingest import read_pages
-from postbakke.samples import TRAY_DIR, load_truth, make_tray
+from postbakke_samples import TRAY_DIR, load_truth, make_tray
 
 
 def words_in(pages: list[Page], box: FieldBox) -> str:

@@ -1,6 +1,6 @@
 """Splitting a tray's scan into letters: separator sheets, blank backs, first pages.
 
-Pages are built word by word, laid out like the generated letters (postbakke.samples.letter_pdf):
+Pages are built word by word, laid out like the generated letters (postbakke_samples.letter_pdf):
 a first page with letterhead, recipient block, info column, body and "Side 1 af N";
 a continuation page with a one-line header, body lines crossing the window area
 and "Side k af N". Separator detection runs on real rendered barcode pages.

@@ -243,7 +243,7 @@ def test_decision_survives_scanning_the_tray_again(tmp_path, monkeypatch):
 
     from postbakke.cli import cli
     from postbakke.reading.ingest import content_hash
-    from postbakke.samples import TRAY_DIR, make_tray
+    from postbakke_samples import TRAY_DIR, make_tray
 
     make_tray(tmp_path / "bakke", seed=12, n_letters=3, scanned_share=0.0)
     monkeypatch.setenv("POSTBAKKE_HOME", str(tmp_path / "ws"))

@@ -26,7 +26,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
-from postbakke import samples
+import postbakke_samples as samples
 from postbakke.errors import (
     EncryptedFileError,
     InputFileError,
@@ -34,7 +34,8 @@ from postbakke.errors import (
     UnsupportedFileError,
 )
 from postbakke.models import Page, Word
-from postbakke.reading import ingest, ocr, preprocess
+from postbakke.reading import ingest, ocr, preprocess, raster
+from postbakke.reading.files import looks_complete
 
 SCAN_DPI = 300
 RECIPIENT = ("Birgitte Østergaard", "Søndergade 17, 2. tv.", "8600 Silkeborg")
@@ -486,11 +487,11 @@ def test_colour_scans_in_every_format_reach_ocr_as_the_same_grey_page(
     """GIVEN one colour scan stored as an RGB JPEG in an image-only PDF, an RGB JPEG TIFF,
     an RGB JPEG, an RGB PNG and an RGBA PNG (paper transparent)
     WHEN each is read THEN each is one complete page, OCR'd once, in grey, and all agree."""
-    from postbakke.samples.scanner import _JpegPdfWriter, _JpegTiffWriter
+    from postbakke_samples.scanner import JpegPdfWriter, JpegTiffWriter
 
     rgb = colour_scan(letter.page1)
     files = []
-    for name, writer_cls in (("farve.pdf", _JpegPdfWriter), ("farve.tif", _JpegTiffWriter)):
+    for name, writer_cls in (("farve.pdf", JpegPdfWriter), ("farve.tif", JpegTiffWriter)):
         writer = writer_cls(tmp_path / name, SCAN_DPI)
         writer.add(rgb, 80)
         writer.close()
@@ -506,7 +507,7 @@ def test_colour_scans_in_every_format_reach_ocr_as_the_same_grey_page(
                                   tmp_path / "work")[0]
     grey_seen = fake_ocr.calls[-1][0]
     for path in files:
-        assert ingest.looks_complete(path), path.name
+        assert looks_complete(path), path.name
         (page,) = ingest.read_pages(path, tmp_path / "work")
         image, _ = fake_ocr.calls[-1]
         assert page.error is None and page.words, path.name
@@ -626,8 +627,8 @@ def _page_with_lines(*lines: tuple[float, float, str]) -> np.ndarray:
     return page
 
 
-def _reader(tmp_path: Path) -> ingest._RasterReader:
-    return ingest._RasterReader(tmp_path / "scan.png", tmp_path, "key", 30.0, ingest.OCR_DPI)
+def _reader(tmp_path: Path) -> raster.RasterReader:
+    return raster.RasterReader(tmp_path / "scan.png", tmp_path, "key", 30.0, ingest.OCR_DPI)
 
 
 def test_print_the_reading_left_out_is_read_again_and_placed_on_the_page(tmp_path, monkeypatch):
@@ -636,12 +637,12 @@ def test_print_the_reading_left_out_is_read_again_and_placed_on_the_page(tmp_pat
     crops: list[tuple[int, int]] = []
 
     def fake(image, dpi, timeout_s, psm=None):
-        assert psm == ingest.SECOND_LOOK_PSM, "the page itself is not read again"
+        assert psm == raster.SECOND_LOOK_PSM, "the page itself is not read again"
         crops.append(image.shape)
         return [Word("Lone", 1.5, 1.5, 8.0, 4.5, 96), Word("~~", 20.0, 1.5, 24.0, 4.5, 20)]
 
     monkeypatch.setattr(ocr, "ocr_image", fake)
-    reading = ingest._Reading(words=street, rotation=0, image=image)
+    reading = raster.Reading(words=street, rotation=0, image=image)
     again = _reader(tmp_path)._second_look(reading, time.monotonic() + 30)
     assert len(crops) == 1, "one crop: the name line"
     added = again.words[len(street):]
@@ -654,7 +655,7 @@ def test_a_page_read_in_full_is_not_read_again(tmp_path, monkeypatch):
     image = _page_with_lines((22, 61, "Tjornestien 22"))
     read = [Word("Tjornestien", 21, 57, 51, 62, 90)]
     monkeypatch.setattr(ocr, "ocr_image", FakeOcr(error=AssertionError("read again")))
-    reading = ingest._Reading(words=read, rotation=0, image=image)
+    reading = raster.Reading(words=read, rotation=0, image=image)
     assert _reader(tmp_path)._second_look(reading, time.monotonic() + 30) is reading
 
 
@@ -668,7 +669,7 @@ def test_a_name_line_the_reading_lost_is_read_by_tesseract_on_a_second_look(tmp_
     name = line_with(page, "Birgitte")
     kept = [w for w in page.words if w not in name.words]
     image = np.asarray(Image.open(page.image_path))
-    reading = ingest._Reading(words=kept, rotation=0, image=image)
+    reading = raster.Reading(words=kept, rotation=0, image=image)
     again = _reader(tmp_path)._second_look(reading, time.monotonic() + 30)
     reread = Page(number=1, words=tuple(again.words), method="ocr")
     assert line_with(reread, "Birgitte").text == RECIPIENT[0]

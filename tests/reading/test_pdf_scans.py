@@ -18,6 +18,8 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
 from postbakke.reading import ingest
+from postbakke.reading.images import decode_frame
+from postbakke.reading.pdf import pdf_page_image
 
 SCAN_DPI = 300
 A4_PX = (2480, 3508)  # 210 x 297 mm at 300 dpi
@@ -54,7 +56,7 @@ def render(path: Path, dpi: int) -> np.ndarray:
 @pytest.mark.parametrize("mode", ["L", "RGB"])
 def test_a_scanner_page_is_its_own_image_at_its_own_resolution(tmp_path, mode):
     path = scanner_pdf(tmp_path / "scan.pdf", scanned_sheet(mode))
-    image, dpi = ingest._pdf_page_image(path, 0, 200)
+    image, dpi = pdf_page_image(path, 0, 200)
     assert dpi == pytest.approx(SCAN_DPI, abs=1)
     assert image.shape == (A4_PX[1], A4_PX[0]) and image.dtype == np.uint8
     # the same picture as pdfium's rendering of the page at the scan's resolution
@@ -73,7 +75,7 @@ def test_a_page_with_more_than_its_image_is_rendered(tmp_path):
     c.drawImage(str(sheet), 0, 0, width=A4[0], height=A4[1])
     c.drawString(100, 100, "Modtaget 25.11.2026")  # a stamp added after scanning
     c.save()
-    image, dpi = ingest._pdf_page_image(path, 0, 200)
+    image, dpi = pdf_page_image(path, 0, 200)
     assert dpi == 200 and image.shape[1] == round(A4[0] / 72 * 200)
 
 
@@ -83,7 +85,7 @@ def test_a_turned_or_partly_covering_image_is_rendered(tmp_path):
     document[0].set_rotation(90)
     document.save(str(tmp_path / "vendt2.pdf"))
     document.close()
-    image, dpi = ingest._pdf_page_image(tmp_path / "vendt2.pdf", 0, 200)
+    image, dpi = pdf_page_image(tmp_path / "vendt2.pdf", 0, 200)
     assert dpi == 200 and image.shape[1] > image.shape[0], "the page's /Rotate applied"
 
     small = tmp_path / "lille.pdf"
@@ -92,13 +94,13 @@ def test_a_turned_or_partly_covering_image_is_rendered(tmp_path):
     c = canvas.Canvas(str(small), pagesize=A4)
     c.drawImage(str(sheet), 50, 50, width=A4[0] / 2, height=A4[1] / 2)
     c.save()
-    image, dpi = ingest._pdf_page_image(small, 0, 200)
+    image, dpi = pdf_page_image(small, 0, 200)
     assert dpi == 200
 
 
 def test_a_one_bit_fax_page_is_rendered(tmp_path):
     path = scanner_pdf(tmp_path / "fax.pdf", scanned_sheet().convert("1"))
-    image, dpi = ingest._pdf_page_image(path, 0, 200)
+    image, dpi = pdf_page_image(path, 0, 200)
     assert dpi == 200
     assert image.min() < 50 and image.max() > 200  # ink and paper both there
 
@@ -118,5 +120,5 @@ def test_scanned_pdf_pages_and_image_frames_are_decoded_in_the_job(tmp_path):
                    for j in jobs)
     second = list(ingest.page_sources(tiff, tmp_path / "work"))[1]
     assert second.source_dpi == pytest.approx(SCAN_DPI)
-    decoded = ingest._decode_frame(tiff, 1)
+    decoded = decode_frame(tiff, 1)
     assert decoded.shape == (A4_PX[1], A4_PX[0]) and decoded.ndim == 2

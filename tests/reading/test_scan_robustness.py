@@ -27,7 +27,7 @@ from test_ingest import _png_header_only
 from workspace_secret import TEST_SECRET
 
 from postbakke.cli import cli
-from postbakke.samples import TRAY_DIR, make_tray
+from postbakke_samples import TRAY_DIR, make_tray
 
 
 def import_registers(runner: CliRunner, bakke: Path) -> None:

@@ -138,7 +138,7 @@ def test_the_generators_separator_sheets_are_searched_and_read(tmp_path, kind):
     4.4 mm wide; validation: printed sheets with text), skewed and noisy."""
     import pypdfium2 as pdfium
 
-    from postbakke.samples.trays import render_separator_sheet
+    from postbakke_samples.trays import render_separator_sheet
 
     pdf = tmp_path / f"{kind}.pdf"
     render_separator_sheet(pdf, kind)

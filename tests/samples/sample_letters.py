@@ -8,8 +8,8 @@ from pathlib import Path
 import pdfplumber
 
 from postbakke.identifiers import cpr_birth_date
-from postbakke.samples.letters import LetterSpec
-from postbakke.samples.world import Company, Person, World
+from postbakke_samples.letters import LetterSpec
+from postbakke_samples.world import Company, Person, World
 
 PT_TO_MM = 25.4 / 72
 

@@ -17,19 +17,19 @@ import pdfplumber
 import pytest
 from PIL import Image
 
-from postbakke.samples.cases import CASES, make_case_specs
-from postbakke.samples.corpus import make_corpus
-from postbakke.samples.letter_pdf import render_letter_pdf
-from postbakke.samples.letter_texts import CASE_PHRASES, FOREIGN_ADDRESSES
-from postbakke.samples.letters import ALL_LAYOUTS, LetterSpec
-from postbakke.samples.truth import TRAY_DIR, letter_truth
-from postbakke.samples.world import (
+from postbakke_samples.cases import CASES, make_case_specs
+from postbakke_samples.corpus import make_corpus
+from postbakke_samples.letter_pdf import render_letter_pdf
+from postbakke_samples.letter_texts import CASE_PHRASES, FOREIGN_ADDRESSES
+from postbakke_samples.letters import ALL_LAYOUTS, LetterSpec
+from postbakke_samples.truth import TRAY_DIR, letter_truth
+from postbakke_samples.world import (
     REFERENCE_DATE,
     Company,
     Person,
     World,
-    _is_child,
     corpus_world,
+    is_child,
 )
 
 SEED = 21
@@ -76,14 +76,14 @@ def test_every_case_has_the_issue_s_truth(drawn, variant: str) -> None:
             assert t.match == ("id" if spec.id_placement != "none" else "name_address"), where
             assert t.recipient_id == (r.cpr if isinstance(r, Person) else r.cvr), where
         if spec.case == "parent_child":
-            assert isinstance(r, Person) and not _is_child(r.cpr, REFERENCE_DATE)
+            assert isinstance(r, Person) and not is_child(r.cpr, REFERENCE_DATE)
             assert r.name in " ".join(spec.window_lines) and spec.id_placement in ("info", "none")
             child_cpr = _digits(_printed_cprs(spec))[-10:]
             child = by_cpr[child_cpr]
-            assert _is_child(child.cpr, REFERENCE_DATE) and child.status is None, where
+            assert is_child(child.cpr, REFERENCE_DATE) and child.status is None, where
             assert (child.street, child.postcode) == (r.street, r.postcode), where
         elif spec.case == "child":
-            assert isinstance(r, Person) and _is_child(r.cpr, REFERENCE_DATE) and r.status is None
+            assert isinstance(r, Person) and is_child(r.cpr, REFERENCE_DATE) and r.status is None
             assert not spec.window_lines and spec.id_placement in ("info", "subject")
             assert (t.verdict, t.reason, t.recipient_id) == ("legitimate", "child_under_15",
                                                              r.cpr), where
@@ -258,15 +258,15 @@ def test_an_email_only_letter_scanned_bitonal_is_a_200_dpi_one_bit_page(tmp_path
 
     import numpy as np
 
-    from postbakke.samples.corpus import _Scanner, _write_single_letter
-    from postbakke.samples.degrade import _NoiseFields
+    from postbakke_samples.corpus import _Scanner, _write_single_letter
+    from postbakke_samples.degrade import NoiseFields
 
     world, specs = make_case_specs(corpus_world(SEED, 40), SEED, 1)
     (spec,) = [s for s in specs if s.case == "sender_email_only"]
     spec.n_pages = 1
     spec.pages_text = spec.pages_text[:1]
-    scanner = _Scanner(random.Random(1), _NoiseFields(np.random.default_rng(2)),
-                       np.random.default_rng(3), tmp_path, _NoiseFields(np.random.default_rng(4)))
+    scanner = _Scanner(random.Random(1), NoiseFields(np.random.default_rng(2)),
+                       np.random.default_rng(3), tmp_path, NoiseFields(np.random.default_rng(4)))
     t = _write_single_letter(world, spec, tmp_path, tmp_path, "brev-001", "mild", False,
                              (200, 300), scanner, None, None, bitonal=True)
     assert t.degradation.endswith("-bitonal") and t.degradation_details["bitonal"] is True

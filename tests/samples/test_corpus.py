@@ -20,11 +20,11 @@ import pytest
 from PIL import Image
 
 from postbakke.identifiers import cpr_birth_date
-from postbakke.samples.corpus import make_corpus, make_corpus_specs
-from postbakke.samples.degrade import DEGRADATION_LEVELS
-from postbakke.samples.letter_pdf import font_family, render_letter_pdf
-from postbakke.samples.letters import ALL_LAYOUTS, CORPUS_MIX, CPR_FORMS, CVR_FORMS, ID_PLACEMENTS
-from postbakke.samples.truth import (
+from postbakke_samples.corpus import make_corpus, make_corpus_specs
+from postbakke_samples.degrade import DEGRADATION_LEVELS
+from postbakke_samples.letter_pdf import font_family, render_letter_pdf
+from postbakke_samples.letters import ALL_LAYOUTS, CORPUS_MIX, CPR_FORMS, CVR_FORMS, ID_PLACEMENTS
+from postbakke_samples.truth import (
     BATCH_FILE,
     TEXT_LEVEL,
     TRAY_DIR,
@@ -32,7 +32,7 @@ from postbakke.samples.truth import (
     expected_verdict,
     load_batches,
 )
-from postbakke.samples.world import Person, corpus_world, format_cpr
+from postbakke_samples.world import Person, corpus_world, format_cpr
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED, N = 8, 60
@@ -242,8 +242,8 @@ def test_bench_smoke_scores_postbakke_and_writes_the_report(tmp_path: Path) -> N
 def test_validation_corpus_uses_other_parameters_and_held_out_enclosure_phrasings() -> None:
     """GIVEN the same world WHEN the validation variant is drawn THEN other fonts, sizes,
     positions and letterheads, and enclosure wordings the training letters never use."""
-    from postbakke.samples.corpus import VALIDATION_FONTS
-    from postbakke.samples.letter_texts import (
+    from postbakke_samples.corpus import VALIDATION_FONTS
+    from postbakke_samples.letter_texts import (
         ENCLOSURE_ITEMS_VALIDATION_ONLY,
         ENCLOSURE_SENTENCES_VALIDATION_ONLY,
     )

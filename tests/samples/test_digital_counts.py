@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from postbakke.outputs.digital import IsoWeek
-from postbakke.samples.digital_counts import demo_counts
+from postbakke_samples.digital_counts import demo_counts
 
 
 def test_demo_counts_cover_every_department_and_week():

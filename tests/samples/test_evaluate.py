@@ -10,7 +10,7 @@ import pytest
 
 from postbakke.errors import InputFileError
 from postbakke.privacy import Pseudonymiser
-from postbakke.samples.evaluate import (
+from postbakke_samples.evaluate import (
     ISSUE_TARGETS,
     Thresholds,
     check_thresholds,
@@ -19,7 +19,7 @@ from postbakke.samples.evaluate import (
     load_truth_file,
     percent,
 )
-from postbakke.samples.truth import LetterTruth
+from postbakke_samples.truth import LetterTruth
 
 SECRET = "evaluerings-hemmelighed"
 PSEUDONYMS = Pseudonymiser(SECRET)
@@ -186,20 +186,15 @@ def test_truth_file_is_read_back_and_a_bad_one_is_named(tmp_path: Path):
         load_truth_file(bad)
 
 
-# --------------------------------------------------------------------------- `postbakke eval`
+# --------------------------------------------------------------------------- `postbakke-eval`
 
 
-def _eval_command_installed() -> bool:
-    from postbakke.cli import cli
-
-    return "eval" in cli.commands
-
-
-@pytest.mark.skipif(not _eval_command_installed(), reason="`postbakke eval` not in cli.py yet")
-def test_eval_prints_the_table_and_fails_below_a_threshold(tmp_path: Path, run) -> None:
+def test_eval_prints_the_table_and_fails_below_a_threshold(
+    tmp_path: Path, run, run_eval
+) -> None:
     """GIVEN a scanned text-layer tray WHEN eval runs THEN the table; exit 1 below a limit."""
-    from postbakke.samples.trays import make_tray
-    from postbakke.samples.truth import TRAY_DIR
+    from postbakke_samples.trays import make_tray
+    from postbakke_samples.truth import TRAY_DIR
 
     truths = make_tray(tmp_path / "bakke", seed=11, n_letters=6, scanned_share=0.0)
     for register in ("enrolment", "staff"):
@@ -207,7 +202,7 @@ def test_eval_prints_the_table_and_fails_below_a_threshold(tmp_path: Path, run) 
     run("scan", "--tray", "Postrum", "--date", "2026-11-25", str(tmp_path / "bakke" / TRAY_DIR))
     truth_file = tmp_path / "bakke" / "truth.json"
 
-    result = run("eval", str(truth_file), "--min-recipient", "0.99", "--max-wrong-leaks", "0")
+    result = run_eval(str(truth_file), "--min-recipient", "0.99", "--max-wrong-leaks", "0")
     assert result.exit_code == 0, result.output
     assert "Alle breve" in result.output and "Modtager" in result.output
 
@@ -217,7 +212,7 @@ def test_eval_prints_the_table_and_fails_below_a_threshold(tmp_path: Path, run) 
     leak = next(i for i, t in enumerate(truths) if t.verdict == "leak")
     truths[leak] = replace(truths[leak], verdict="legitimate", reason="exempt")
     truth_file.write_text(json.dumps([asdict(t) for t in truths]), encoding="utf-8")
-    result = run("eval", str(truth_file), "--max-wrong-leaks", "0")
+    result = run_eval(str(truth_file), "--max-wrong-leaks", "0")
     assert result.exit_code == 1
     assert "Forkerte læk: 1 er flere end de tilladte 0" in result.output
 

@@ -8,14 +8,14 @@ import pdfplumber
 import pytest
 from sample_letters import adult, in_zone, letter_spec, words_mm
 
-from postbakke.samples.letter_pdf import (
+from postbakke_samples.letter_pdf import (
     INFO_ZONE_CLASSIC,
     WINDOW_ZONE,
     _id_label,
     render_letter_pdf,
 )
-from postbakke.samples.letters import ALL_LAYOUTS, make_letter_specs
-from postbakke.samples.world import World, format_cpr
+from postbakke_samples.letters import ALL_LAYOUTS, make_letter_specs
+from postbakke_samples.world import World, format_cpr
 
 # --------------------------------------------------------------------------- text-layer letters
 

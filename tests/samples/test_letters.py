@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from postbakke.samples.letters import LAYOUTS, make_letter_specs
-from postbakke.samples.truth import letter_truth
-from postbakke.samples.world import World, make_world
+from postbakke_samples.letters import LAYOUTS, make_letter_specs
+from postbakke_samples.truth import letter_truth
+from postbakke_samples.world import World, make_world
 
 # --------------------------------------------------------------------------- determinism
 

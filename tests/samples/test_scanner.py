@@ -11,9 +11,9 @@ import pytest
 from PIL import Image
 from sample_letters import adult, letter_spec
 
-from postbakke.samples.letter_pdf import render_letter_pdf
-from postbakke.samples.scanner import render_scan
-from postbakke.samples.world import World
+from postbakke_samples.letter_pdf import render_letter_pdf
+from postbakke_samples.scanner import render_scan
+from postbakke_samples.world import World
 
 # --------------------------------------------------------------------------- scans
 
@@ -82,8 +82,8 @@ def _colour_sheet(world: World, tmp_path: Path, colour: tuple[float, float, floa
                   dpi: int = 100) -> np.ndarray:
     """A letter with a blue letterhead through the corpus's scanner, in colour or grey,
     with a stamp and a pen stroke; the same random streams either way."""
-    from postbakke.samples.degrade import _NoiseFields, _scan_sheet, _ScanPlan
-    from postbakke.samples.scanner import _render_pages
+    from postbakke_samples.degrade import NoiseFields, ScanPlan, scan_sheet
+    from postbakke_samples.scanner import render_pages
 
     pdf = tmp_path / "farvet-brevhoved.pdf"
     spec = letter_spec(world, adult(world, "tilmeldt"), letterhead_colour=(0.0, 0.25, 0.55))
@@ -94,11 +94,11 @@ def _colour_sheet(world: World, tmp_path: Path, colour: tuple[float, float, floa
         {"kind": "pen", "stroke": "tick", "page": 1, "seed": 7, "subject_y": 110.0,
          "grey": 60},
     ]
-    plan = _ScanPlan("medium", dpi, [1.5], False, 10.0, 0.0005, 0.5, 45, None,
+    plan = ScanPlan("medium", dpi, [1.5], False, 10.0, 0.0005, 0.5, 45, None,
                      (2.0, 1.5, 40), marks, colour=colour)
-    clean = _render_pages(pdf, dpi, colour is not None)[0]
-    return _scan_sheet(clean, plan, 1.5, _NoiseFields(np.random.default_rng(1)),
-                       np.random.default_rng(2), marks, _NoiseFields(np.random.default_rng(3)))
+    clean = render_pages(pdf, dpi, colour is not None)[0]
+    return scan_sheet(clean, plan, 1.5, NoiseFields(np.random.default_rng(1)),
+                       np.random.default_rng(2), marks, NoiseFields(np.random.default_rng(3)))
 
 
 def test_colour_scan_prints_the_stamp_red_and_the_pen_blue_on_tinted_paper(
@@ -109,7 +109,7 @@ def test_colour_scan_prints_the_stamp_red_and_the_pen_blue_on_tinted_paper(
     and the scanner lid beside the turned sheet is grey, not coloured."""
     import cv2
 
-    from postbakke.samples.degrade import _ScanPlan
+    from postbakke_samples.degrade import ScanPlan
 
     page = _colour_sheet(world, tmp_path, (1.0, 0.97, 0.9))
     assert page.shape == (1170, 827, 3) and page.dtype == np.uint8
@@ -131,9 +131,9 @@ def test_colour_scan_prints_the_stamp_red_and_the_pen_blue_on_tinted_paper(
     seen_grey = cv2.cvtColor(page, cv2.COLOR_RGB2GRAY)
     assert np.mean(np.abs(seen_grey.astype(int) - grey.astype(int))) < 12  # as dark, in grey
     with pytest.raises(ValueError):
-        from postbakke.samples.degrade import _NoiseFields, _scan_sheet
+        from postbakke_samples.degrade import NoiseFields, scan_sheet
 
-        plan = _ScanPlan("clean", 100, [0.0], False, 3.0, 0.0, 0.0, 80, None, None,
+        plan = ScanPlan("clean", 100, [0.0], False, 3.0, 0.0, 0.0, 80, None, None,
                          colour=(1.0, 1.0, 1.0))
-        _scan_sheet(grey, plan, 0.0, _NoiseFields(np.random.default_rng(1)),
-                    np.random.default_rng(2), colour_noise=_NoiseFields(np.random.default_rng(3)))
+        scan_sheet(grey, plan, 0.0, NoiseFields(np.random.default_rng(1)),
+                    np.random.default_rng(2), colour_noise=NoiseFields(np.random.default_rng(3)))

@@ -15,18 +15,18 @@ import zxingcpp
 from PIL import Image, ImageSequence
 
 from postbakke.reading.preprocess import is_blank
-from postbakke.samples.__main__ import main
-from postbakke.samples.letters import make_letter_specs
-from postbakke.samples.scanner import render_scan
-from postbakke.samples.trays import (
+from postbakke_samples.__main__ import main
+from postbakke_samples.letters import make_letter_specs
+from postbakke_samples.scanner import render_scan
+from postbakke_samples.trays import (
     BATCH_PAGE_WEIGHTS,
     SEPARATOR_KINDS,
     make_batch,
     make_tray,
     render_separator_sheet,
 )
-from postbakke.samples.truth import BATCH_FILE, TRAY_DIR, load_batches, load_truth
-from postbakke.samples.world import make_world
+from postbakke_samples.truth import BATCH_FILE, TRAY_DIR, load_batches, load_truth
+from postbakke_samples.world import make_world
 
 
 def test_same_seed_gives_the_same_tray(tmp_path: Path) -> None:

@@ -8,8 +8,8 @@ import pytest
 from sample_letters import adult, letter_spec
 
 from postbakke.identifiers import cpr_birth_date
-from postbakke.samples.truth import expected_verdict
-from postbakke.samples.world import Company, Person, World
+from postbakke_samples.truth import expected_verdict
+from postbakke_samples.world import Company, Person, World
 
 # --------------------------------------------------------------------------- verdicts
 

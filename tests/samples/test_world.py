@@ -10,12 +10,12 @@ from stdnum.dk import cpr as stdnum_cpr
 from stdnum.dk import cvr as stdnum_cvr
 
 from postbakke.identifiers import cpr_birth_date
-from postbakke.samples.world import (
+from postbakke_samples.world import (
     REFERENCE_DATE,
     World,
-    _is_child,
     cpr_checksum_ok,
     format_cpr,
+    is_child,
     write_registers,
 )
 
@@ -66,7 +66,7 @@ def test_world_holds_every_case_the_mix_needs(world: World) -> None:
     registered = {p.name: p for p in world.persons if p.status}
     namesakes = [p for p in world.persons if p.status is None and p.name in registered]
     assert namesakes and all(p.street != registered[p.name].street for p in namesakes)
-    children = [p for p in world.persons if _is_child(p.cpr, REFERENCE_DATE)]
+    children = [p for p in world.persons if is_child(p.cpr, REFERENCE_DATE)]
     assert len(children) == 2 and all(p.status is None for p in children)
     assert {c.status for c in world.companies} == {"tilmeldt", None}
     # The trap: some direct phone numbers pass the CVR check.

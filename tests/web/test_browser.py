@@ -33,8 +33,8 @@ from postbakke.config import load_settings
 from postbakke.deciding.match import NAME_MATCH, SUGGEST_NAME, normalise
 from postbakke.identifiers import cpr_birth_date
 from postbakke.privacy import Pseudonymiser
-from postbakke.samples import make_tray
 from postbakke.store import Store
+from postbakke_samples import make_tray
 
 pytestmark = [pytest.mark.slow, needs_browser]
 

@@ -1,4 +1,4 @@
-"""The evaluation corpus of `make bench` and `postbakke eval` (make_corpus).
+"""The evaluation corpus of `make bench` and `postbakke-eval` (make_corpus).
 
 Letters in four layouts and several fonts, every written form of CPR and CVR,
 the traps (no ID, namesakes, a CPR one digit off), and scans of graded badness.
@@ -18,45 +18,45 @@ from typing import Any
 
 import numpy as np
 
-from postbakke.samples.cases import CASES, LETTERS_PER_CASE_LETTER, make_case_specs
-from postbakke.samples.degrade import (
+from postbakke_samples.cases import CASES, LETTERS_PER_CASE_LETTER, make_case_specs
+from postbakke_samples.degrade import (
     BITONAL_DPI,
     DEGRADATION_LEVELS,
     LEVEL_SPECS,
-    _NoiseFields,
-    _plan_scan,
-    _scan_sheet,
-    _ScanPlan,
-    _write_single_scan,
+    NoiseFields,
+    ScanPlan,
     paper_tint,
+    plan_scan,
+    scan_sheet,
+    write_single_scan,
 )
-from postbakke.samples.letter_pdf import render_letter_pdf
-from postbakke.samples.letters import ALL_LAYOUTS, CORPUS_MIX, LetterSpec, make_letter_specs
-from postbakke.samples.scanner import (
+from postbakke_samples.letter_pdf import render_letter_pdf
+from postbakke_samples.letters import ALL_LAYOUTS, CORPUS_MIX, LetterSpec, make_letter_specs
+from postbakke_samples.scanner import (
     BATCH_JPEG_QUALITY,
-    _JpegPdfWriter,
-    _JpegTiffWriter,
-    _render_pages,
+    JpegPdfWriter,
+    JpegTiffWriter,
+    render_pages,
 )
-from postbakke.samples.trays import (
+from postbakke_samples.trays import (
     BATCH_PAGE_WEIGHTS,
     SEPARATOR_KINDS,
     SEPARATOR_MAX_SKEW_DEG,
     VALIDATION_SEPARATOR_KINDS,
-    _BatchPage,
+    BatchPage,
     render_separator_sheet,
 )
-from postbakke.samples.truth import (
+from postbakke_samples.truth import (
     BATCH_FILE,
     TEXT_LEVEL,
     TRAY_DIR,
     LetterTruth,
-    _ensure_registers,
-    _merge_json_dict,
-    _merge_truth,
+    ensure_registers,
     letter_truth,
+    merge_json_dict,
+    merge_truth,
 )
-from postbakke.samples.world import World, corpus_world
+from postbakke_samples.world import World, corpus_world
 
 CORPUS_FONTS = ("helvetica", "times", "courier", "dejavu-sans", "dejavu-serif")
 CORPUS_VARIANTS = ("training", "validation")
@@ -138,7 +138,7 @@ def make_case_corpus_specs(
     return world, specs
 
 
-def _add_handwriting(plan: _ScanPlan, rng: random.Random) -> None:
+def _add_handwriting(plan: ScanPlan, rng: random.Random) -> None:
     """The validation corpus's handwritten-looking marks: over the address or a margin note."""
     if rng.random() < VALIDATION_HANDWRITING_SHARE:
         plan.marks.append({
@@ -218,7 +218,7 @@ def make_corpus(
     case_specs: list[LetterSpec] = []
     if per_case > 0:
         world, case_specs = make_case_corpus_specs(world, seed, per_case, variant)
-    _ensure_registers(world, out_dir / "registers")
+    ensure_registers(world, out_dir / "registers")
 
     # ---- the plan: which letter is text, scanned alone or in a batch, at which level
     rng = random.Random(f"corpus-{seed}")
@@ -251,9 +251,9 @@ def make_corpus(
              if any(specs[i].letterhead_colour for i in members)], colour_rng)
 
     truths: list[LetterTruth | None] = [None] * n_letters
-    noise = _NoiseFields(np.random.default_rng([seed, 4]))
+    noise = NoiseFields(np.random.default_rng([seed, 4]))
     pixel_rng = np.random.default_rng([seed, 5])
-    colour_noise = _NoiseFields(np.random.default_rng([seed, 6]))
+    colour_noise = NoiseFields(np.random.default_rng([seed, 6]))
     with tempfile.TemporaryDirectory(prefix="postbakke-corpus-") as tmp:
         scanner = _Scanner(rng, noise, pixel_rng, Path(tmp), colour_noise)
         for i, spec in enumerate(specs):
@@ -288,7 +288,7 @@ def make_corpus(
     if case_specs:
         done += _write_case_letters(out_dir, world, case_specs, seed, n_letters, len(batches),
                                     levels, dpis, batch_share, batch_letters, validation)
-    _merge_truth(out_dir / "truth.json", done)
+    merge_truth(out_dir / "truth.json", done)
     return done
 
 
@@ -316,7 +316,7 @@ def _write_single_letter(
         dpi = rng.choice(list(dpis))
         if suffix == ".png":
             dpi = min(dpi, PNG_MAX_DPI)
-    plan = _plan_scan(rng, level, dpi, spec, upside_down, jpeg=suffix != ".png" and not bitonal)
+    plan = plan_scan(rng, level, dpi, spec, upside_down, jpeg=suffix != ".png" and not bitonal)
     plan.bitonal = bitonal
     if hand_rng is not None:
         _add_handwriting(plan, hand_rng)
@@ -325,12 +325,12 @@ def _write_single_letter(
     source = tmp / f"{stem}.pdf"
     render_letter_pdf(world, spec, source)
     pages = [
-        _scan_sheet(clean, plan, plan.skews[k], scanner.noise, scanner.pixel_rng,
-                    [m for m in plan.marks if m["page"] == k + 1], scanner.colour_noise)
-        for k, clean in enumerate(_render_pages(source, dpi, plan.colour is not None))
+        scan_sheet(clean, plan, plan.skews[k], scanner.noise, scanner.pixel_rng,
+                   [m for m in plan.marks if m["page"] == k + 1], scanner.colour_noise)
+        for k, clean in enumerate(render_pages(source, dpi, plan.colour is not None))
     ]
     name = f"{stem}{suffix}"
-    _write_single_scan(tray / name, pages, plan)
+    write_single_scan(tray / name, pages, plan)
     truth = letter_truth(spec, name, plan.label())
     truth.level, truth.degradation_details = plan.level, plan.details()
     return truth
@@ -355,9 +355,9 @@ def _write_case_letters(
     tray = out_dir / TRAY_DIR
     rng = random.Random(f"case-corpus-{seed}")
     hand_rng = random.Random(f"case-handwriting-{seed}") if validation else None
-    noise = _NoiseFields(np.random.default_rng([seed, 14]))
+    noise = NoiseFields(np.random.default_rng([seed, 14]))
     pixel_rng = np.random.default_rng([seed, 15])
-    colour_noise = _NoiseFields(np.random.default_rng([seed, 16]))
+    colour_noise = NoiseFields(np.random.default_rng([seed, 16]))
     slots = (TEXT_LEVEL, *levels)
     seen: Counter[str] = Counter()
     level_of: dict[int, str] = {}
@@ -412,17 +412,17 @@ class _Scanner:
     """The random streams and scratch folder one corpus run shares between its files."""
 
     rng: random.Random
-    noise: _NoiseFields
+    noise: NoiseFields
     pixel_rng: np.random.Generator
     tmp: Path
-    colour_noise: _NoiseFields  # a colour scan's own noise, per channel
+    colour_noise: NoiseFields  # a colour scan's own noise, per channel
     separators: dict[tuple[str, int, bool], np.ndarray] = field(default_factory=dict)
 
     def separator(self, kind: str, dpi: int, colour: bool = False) -> np.ndarray:
         if (kind, dpi, colour) not in self.separators:
             pdf = self.tmp / f"skilleark-{kind}.pdf"
             render_separator_sheet(pdf, kind)
-            self.separators[(kind, dpi, colour)] = _render_pages(pdf, dpi, colour)[0]
+            self.separators[(kind, dpi, colour)] = render_pages(pdf, dpi, colour)[0]
         return self.separators[(kind, dpi, colour)]
 
 
@@ -457,7 +457,7 @@ def _write_corpus_batch(
     n = len(letters)
     separated = set(rng.sample(range(1, n), round((n - 1) * CORPUS_SEPARATOR_SHARE)))
     duplex = set(rng.sample(range(n), round(n * CORPUS_DUPLEX_SHARE)))
-    plans = [_plan_scan(rng, level_of[i], dpi, spec, i in upside) for i, spec in letters]
+    plans = [plan_scan(rng, level_of[i], dpi, spec, i in upside) for i, spec in letters]
     # validation: printed sheets of other kinds; duplex trays printed on both sides (a
     # letter's page 2 on the back of page 1, a blank back only after an odd last page)
     duplex_printed = validation_rng is not None
@@ -469,38 +469,38 @@ def _write_corpus_batch(
     for plan_ in plans:
         plan_.colour = colour
     mild = LEVEL_SPECS["mild"]
-    plan: list[_BatchPage] = []
+    plan: list[BatchPage] = []
     sheets: list[tuple[int | None, int]] = []  # (letter index in batch or None, page in letter)
     letter_pages: list[list[int]] = []
     for k, (_, spec) in enumerate(letters):
         if k in separated:
             skew = round(rng.uniform(-SEPARATOR_MAX_SKEW_DEG, SEPARATOR_MAX_SKEW_DEG), 2)
-            plan.append(_BatchPage("separator", skew, rng.random() < mild.upside_down_share))
+            plan.append(BatchPage("separator", skew, rng.random() < mild.upside_down_share))
             sheets.append((None, 0))
         numbers = []
         for page in range(1, spec.n_pages + 1):
             skew = plans[k].skews[page - 1]
-            plan.append(_BatchPage(f"letter:{k}", skew, plans[k].upside_down, page))
+            plan.append(BatchPage(f"letter:{k}", skew, plans[k].upside_down, page))
             sheets.append((k, page))
             numbers.append(len(plan))
             last_odd = page == spec.n_pages and page % 2 == 1
             if k in duplex and (not duplex_printed or last_odd):
-                plan.append(_BatchPage("blank", skew, plans[k].upside_down))
+                plan.append(BatchPage("blank", skew, plans[k].upside_down))
                 sheets.append((k, 0))
         letter_pages.append(numbers)
 
     file_name = f"{name}{fmt}"
-    writer: _JpegPdfWriter | _JpegTiffWriter
-    writer = (_JpegPdfWriter if fmt == ".pdf" else _JpegTiffWriter)(
+    writer: JpegPdfWriter | JpegTiffWriter
+    writer = (JpegPdfWriter if fmt == ".pdf" else JpegTiffWriter)(
         out_dir / TRAY_DIR / file_name, dpi
     )
     try:
         rendered: tuple[int, list[np.ndarray]] | None = None
         for entry, (index, page_no) in zip(plan, sheets, strict=True):
             if index is None:  # a separator sheet: card, fed straight, lightly noisy
-                sheet_plan = _ScanPlan("mild", dpi, [entry.skew], entry.upside_down,
-                                       mild.noise_sigma, 0.0, 0.0, BATCH_JPEG_QUALITY, None, None,
-                                       colour=colour)
+                sheet_plan = ScanPlan("mild", dpi, [entry.skew], entry.upside_down,
+                                      mild.noise_sigma, 0.0, 0.0, BATCH_JPEG_QUALITY, None, None,
+                                      colour=colour)
                 clean = scanner.separator(kind, dpi, colour is not None)
                 marks: list[dict[str, Any]] = []
             else:
@@ -508,12 +508,12 @@ def _write_corpus_batch(
                 if rendered is None or rendered[0] != index:
                     source = scanner.tmp / f"{name}-{index}.pdf"
                     render_letter_pdf(world, letters[index][1], source)
-                    rendered = (index, _render_pages(source, dpi, colour is not None))
+                    rendered = (index, render_pages(source, dpi, colour is not None))
                 pages = rendered[1]
                 clean = pages[page_no - 1] if page_no else np.full_like(pages[0], 255)
                 marks = [m for m in sheet_plan.marks if m["page"] == page_no] if page_no else []
             writer.add(
-                _scan_sheet(clean, sheet_plan, entry.skew, scanner.noise, scanner.pixel_rng,
+                scan_sheet(clean, sheet_plan, entry.skew, scanner.noise, scanner.pixel_rng,
                             marks, scanner.colour_noise),
                 sheet_plan.jpeg_quality or BATCH_JPEG_QUALITY,
             )
@@ -536,5 +536,5 @@ def _write_corpus_batch(
         "n_pages": len(plan),
         "pages": [{"page": number, **asdict(entry)} for number, entry in enumerate(plan, 1)],
     }
-    _merge_json_dict(out_dir / BATCH_FILE, {file_name: record})
+    merge_json_dict(out_dir / BATCH_FILE, {file_name: record})
     return truths

@@ -1,6 +1,6 @@
 """Fictional digital counts for the demo: letters each department sent digitally per week.
 
-`python -m postbakke.samples.digital_counts OUT.csv --staff staff.csv --week 2026-W48`
+`python -m postbakke_samples.digital_counts OUT.csv --staff staff.csv --week 2026-W48`
 writes them in the format `postbakke digital import` reads (people/digital.py
 parses and validates them; only the invented figures live here).
 """
@@ -44,9 +44,9 @@ def write_digital_csv(path: Path, counts: list[DigitalCount]) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """`python -m postbakke.samples.digital_counts OUT.csv`: fictional digital counts."""
+    """`python -m postbakke_samples.digital_counts OUT.csv`: fictional digital counts."""
     parser = argparse.ArgumentParser(
-        prog="python -m postbakke.samples.digital_counts",
+        prog="python -m postbakke_samples.digital_counts",
         description="Lav fiktive digitale tal (week,department,digital_letters) til demoen.",
     )
     parser.add_argument("out", type=Path, help="CSV-filen der skal skrives")

@@ -13,13 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from postbakke.samples.letter_texts import (
+from postbakke_samples.letter_texts import (
     COMPANY_TOPICS,
     PERSON_TOPICS,
-    _body_pages,
+    body_pages,
     enclosure_wording,
 )
-from postbakke.samples.world import (
+from postbakke_samples.world import (
     COMPANY_DEPARTMENTS,
     DEPARTMENTS,
     REFERENCE_DATE,
@@ -27,9 +27,9 @@ from postbakke.samples.world import (
     Person,
     StaffMember,
     World,
-    _is_child,
-    _one_digit_from,
-    _random_name,
+    is_child,
+    one_digit_from,
+    random_name,
 )
 
 LAYOUTS = ("classic", "block", "compact")  # the default mix (make_tray, make_batch)
@@ -83,7 +83,8 @@ class LetterSpec:
     signature: list[str] = field(default_factory=list)  # lines under "Med venlig hilsen"
 
 
-def _case_number(rng: random.Random) -> str:
+def random_case_number(rng: random.Random) -> str:
+    """A made-up case number in the KLE form the municipality prints."""
     # KLE number, facet, running number, year: "27.12.04-G01-3-26"
     kle = f"{rng.randint(0, 32):02d}.{rng.randint(0, 40):02d}.{rng.randint(0, 20):02d}"
     facet = rng.choice(["G01", "G02", "K07", "P20", "A00", "P19"])
@@ -163,7 +164,7 @@ def make_letter_specs(
     name_counts = Counter(p.name for p in world.persons)
     registered_names = Counter(p.name for p in world.persons if p.status is not None)
     registered_cprs = {p.cpr for p in world.persons if p.status is not None}
-    adults = [p for p in world.persons if not _is_child(p.cpr, REFERENCE_DATE)]
+    adults = [p for p in world.persons if not is_child(p.cpr, REFERENCE_DATE)]
     pools: dict[str, list[Person] | list[Company]] = {
         "person_enrolled_id": [p for p in adults if p.status == "tilmeldt"],
         "person_exempt_id": [p for p in adults if p.status == "fritaget"],
@@ -180,7 +181,7 @@ def make_letter_specs(
             p for p in adults if p.status is not None and name_counts[p.name] >= 2
         ],
         "person_cpr_one_off": [
-            p for p in adults if p.status is None and _one_digit_from(p.cpr, registered_cprs)
+            p for p in adults if p.status is None and one_digit_from(p.cpr, registered_cprs)
         ],
         "person_window_cpr": [p for p in adults if p.status is not None],
         "person_enclosure": [
@@ -246,13 +247,13 @@ def make_letter_specs(
         if isinstance(recipient, Company):
             attention = recipient.attention
         elif rng.random() < 0.15:
-            attention = "c/o " + _random_name(rng, rng.random() < 0.5)
+            attention = "c/o " + random_name(rng, rng.random() < 0.5)
         else:
             attention = None
         salutation = is_person and rng.random() < 0.5
         p_number = _p_number(rng) if not is_person and rng.random() < 0.3 else None
         own_cvr = rng.choices(["none", "letterhead", "footer", "both"], weights=[4, 2, 3, 1])[0]
-        pages_text = _body_pages(
+        pages_text = body_pages(
             rng, recipient, department, opening, sender, n_pages, salutation, p_number
         )
         enclosure_sentence = enclosure_line = ""
@@ -275,7 +276,7 @@ def make_letter_specs(
                 enclosure_sentence=enclosure_sentence,
                 enclosure_line=enclosure_line,
                 attention=attention,
-                case_number=_case_number(rng),
+                case_number=random_case_number(rng),
                 letter_date=REFERENCE_DATE,
                 own_cvr=own_cvr,
                 salutation=salutation,

@@ -1,6 +1,6 @@
 """What the letters say: topics, paragraphs and closing lines per department, in Danish.
 
-Persons are written to as "du", companies as "I". _body_pages lays a letter's
+Persons are written to as "du", companies as "I". body_pages lays a letter's
 paragraphs out over its pages.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from postbakke.samples.world import REFERENCE_DATE, Company, Person, StaffMember
+from postbakke_samples.world import REFERENCE_DATE, Company, Person, StaffMember
 
 ENCLOSURES = ["sundhedskort", "nyt sygesikringsbevis", "parkeringskort", "affaldsmærkater"]
 
@@ -302,11 +302,12 @@ COMPANY_CONTINUATION = [
 ]
 
 
-def _date_da(d: date) -> str:
+def date_da(d: date) -> str:
+    """A date as a Danish letter writes it: "3. november 2026"."""
     return f"{d.day}. {MONTHS_DA[d.month - 1]} {d.year}"
 
 
-def _body_pages(
+def body_pages(
     rng: random.Random,
     recipient: Person | Company,
     department: str,
@@ -319,10 +320,10 @@ def _body_pages(
     is_person = isinstance(recipient, Person)
     meeting = REFERENCE_DATE + timedelta(days=rng.randint(8, 30))
     fill = {
-        "moede": f"{WEEKDAYS_DA[meeting.weekday()]} den {_date_da(meeting)}",
+        "moede": f"{WEEKDAYS_DA[meeting.weekday()]} den {date_da(meeting)}",
         "kl": rng.choice(["9.00", "10.00", "10.30", "13.00", "14.15"]),
-        "fra": _date_da(date(2026, rng.choice([9, 10, 11]), 1)),
-        "frist": _date_da(REFERENCE_DATE + timedelta(days=rng.choice([30, 45, 60]))),
+        "fra": date_da(date(2026, rng.choice([9, 10, 11]), 1)),
+        "frist": date_da(REFERENCE_DATE + timedelta(days=rng.choice([30, 45, 60]))),
     }
     first: list[str] = []
     if salutation:
@@ -467,7 +468,7 @@ FOREIGN_NAMES = ["Hans Müller", "Anna Lindqvist", "Piotr Nowak", "Sarah Thompso
                  "Erik Johansson", "Ingrid Haugen", "Jan de Vries", "Katarzyna Kowalska"]
 
 # (subject, opening) of the case letters; openings may use {first} (the child's first
-# name), {name} (the deceased's or represented citizen's name) and _body_pages's fills.
+# name), {name} (the deceased's or represented citizen's name) and body_pages's fills.
 CASE_TOPICS: dict[str, dict[str, list[tuple[str, str]]]] = {
     "parent_child": {
         "training": [

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from postbakke.identifiers import cpr_birth_date, is_child_on
-from postbakke.samples.name_pools import (
+from postbakke_samples.name_pools import (
     ATTENTIONS,
     COMPANY_STEMS,
     COMPANY_TRADES,
@@ -121,7 +121,7 @@ def _seventh_digits(year: int) -> list[int]:
     raise ValueError(f"no CPR century for {year}")
 
 
-def _make_cpr(rng: random.Random, birth: date, male: bool, mod11: bool) -> str:
+def make_cpr(rng: random.Random, birth: date, male: bool, mod11: bool) -> str:
     """A CPR number for `birth`; the last digit is odd for men, even for women."""
     prefix = birth.strftime("%d%m") + f"{birth.year % 100:02d}"
     digits7 = _seventh_digits(birth.year)
@@ -141,11 +141,13 @@ def _make_cpr(rng: random.Random, birth: date, male: bool, mod11: bool) -> str:
             return cpr
 
 
-def _random_date(rng: random.Random, first: date, last: date) -> date:
+def random_date(rng: random.Random, first: date, last: date) -> date:
+    """A day from `first` to `last`, both included."""
     return first + timedelta(days=rng.randrange((last - first).days + 1))
 
 
-def _random_name(rng: random.Random, male: bool) -> str:
+def random_name(rng: random.Random, male: bool) -> str:
+    """A Danish full name, sometimes with a middle name or a double surname."""
     first = rng.choice(MALE_FIRST if male else FEMALE_FIRST)
     if rng.random() < 0.25:  # a middle name, as in "Anne Mette Holm"
         second = rng.choice(MALE_FIRST if male else FEMALE_FIRST)
@@ -154,7 +156,8 @@ def _random_name(rng: random.Random, male: bool) -> str:
     return f"{first} {rng.choice(LAST_NAMES)}"
 
 
-def _random_street(rng: random.Random) -> str:
+def random_street(rng: random.Random) -> str:
+    """A made-up street address: name, number, sometimes a letter or a floor."""
     street = f"{rng.choice(STREET_STEMS)}{rng.choice(STREET_ENDINGS)} {rng.randint(1, 120)}"
     if rng.random() < 0.2:
         street += rng.choice("ABC")
@@ -163,7 +166,8 @@ def _random_street(rng: random.Random) -> str:
     return street
 
 
-def _mod11_cvr(rng: random.Random) -> str:
+def mod11_cvr(rng: random.Random) -> str:
+    """A made-up CVR number that passes the modulus-11 check (never the municipality's)."""
     while True:
         cvr = str(rng.randint(10_000_000, 99_999_999))
         if cvr_checksum_ok(cvr) and cvr != MUNICIPALITY_CVR:
@@ -191,7 +195,7 @@ def make_world(seed: int, n_persons: int = 60, n_companies: int = 15) -> World:
 
     def new_address() -> tuple[str, str, str]:
         while True:
-            street = _random_street(rng)
+            street = random_street(rng)
             postcode, city = rng.choice(POSTTOWNS)
             if (street, postcode) not in used_addresses:
                 used_addresses.add((street, postcode))
@@ -202,19 +206,19 @@ def make_world(seed: int, n_persons: int = 60, n_companies: int = 15) -> World:
             male = rng.random() < 0.5
         if name is None:
             while True:
-                name = _random_name(rng, male)
+                name = random_name(rng, male)
                 if name not in used_names:
                     break
         used_names.add(name)
         mod11 = rng.random() >= 0.15  # ~15 % of numbers issued without modulus 11
         while True:
             if adult:
-                birth = _random_date(rng, date(1938, 1, 1), date(2007, 12, 31))
+                birth = random_date(rng, date(1938, 1, 1), date(2007, 12, 31))
             else:
-                birth = _random_date(rng, date(2012, 6, 1), date(2019, 12, 31))
+                birth = random_date(rng, date(2012, 6, 1), date(2019, 12, 31))
             if not mod11:  # cpr.dk issues numbers without modulus 11 on 1 January
                 birth = birth.replace(month=1, day=1)
-            cpr = _make_cpr(rng, birth, male, mod11)
+            cpr = make_cpr(rng, birth, male, mod11)
             if cpr not in used_cprs:
                 used_cprs.add(cpr)
                 break
@@ -231,7 +235,7 @@ def make_world(seed: int, n_persons: int = 60, n_companies: int = 15) -> World:
     for _ in range(n_pairs):
         male = rng.random() < 0.5
         while True:
-            name = _random_name(rng, male)
+            name = random_name(rng, male)
             if name not in used_names:
                 break
         first = new_person(True, name, male)
@@ -259,7 +263,7 @@ def make_world(seed: int, n_persons: int = 60, n_companies: int = 15) -> World:
                 used_company_names.add(cname)
                 break
         while True:
-            cvr = _mod11_cvr(rng)
+            cvr = mod11_cvr(rng)
             if cvr not in used_cvrs:
                 used_cvrs.add(cvr)
                 break
@@ -276,7 +280,7 @@ def make_world(seed: int, n_persons: int = 60, n_companies: int = 15) -> World:
         for _ in range(3):
             male = rng.random() < 0.4
             while True:
-                name = _random_name(rng, male)
+                name = random_name(rng, male)
                 if name not in used_names:
                     used_names.add(name)
                     break
@@ -367,7 +371,7 @@ def _one_digit_off(rng: random.Random, cpr: str, taken: set[str]) -> str:
             return typo
 
 
-def _is_child(cpr: str, on: date) -> bool:
+def is_child(cpr: str, on: date) -> bool:
     """Under 15 on `on`, by the product's own rule; judged at the letters' date, not today."""
     return is_child_on(cpr_birth_date(cpr, today=on), on)
 
@@ -393,18 +397,18 @@ def corpus_world(seed: int, n_letters: int) -> World:
     addresses = {(p.street, p.postcode) for p in world.persons}
     addresses |= {(c.street, c.postcode) for c in world.companies}
     registered = [p for p in world.persons
-                  if p.status is not None and not _is_child(p.cpr, REFERENCE_DATE)]
+                  if p.status is not None and not is_child(p.cpr, REFERENCE_DATE)]
     for original in rng.sample(registered, max(MIN_CPR_TWINS, n_letters // LETTERS_PER_CPR_TWIN)):
         cpr = _one_digit_off(rng, original.cpr, cprs)
         cprs.add(cpr)
         male = int(cpr[-1]) % 2 == 1
         while True:
-            name = _random_name(rng, male)
+            name = random_name(rng, male)
             if name not in names:
                 names.add(name)
                 break
         while True:
-            street, (postcode, city) = _random_street(rng), rng.choice(POSTTOWNS)
+            street, (postcode, city) = random_street(rng), rng.choice(POSTTOWNS)
             if (street, postcode) not in addresses:
                 addresses.add((street, postcode))
                 break
@@ -412,7 +416,7 @@ def corpus_world(seed: int, n_letters: int) -> World:
     return world
 
 
-def _one_digit_from(cpr: str, others: set[str]) -> bool:
+def one_digit_from(cpr: str, others: set[str]) -> bool:
     """Whether cpr differs from one of `others` in exactly one digit."""
     for i in range(len(cpr)):
         for digit in "0123456789":

@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 
-from postbakke.samples.letter_texts import (
+from postbakke_samples.letter_texts import (
     CASE_TOPICS,
     COMPANY_CONTACT,
     COMPANY_CONTINUATION,
@@ -39,18 +39,18 @@ from postbakke.samples.letter_texts import (
     FOREIGN_ADDRESSES,
     FOREIGN_NAMES,
     PERSON_TOPICS,
-    _body_pages,
+    body_pages,
     case_phrase,
 )
-from postbakke.samples.letters import (
+from postbakke_samples.letters import (
     ALL_LAYOUTS,
     CPR_FORMS,
     CVR_FORMS,
     LetterSpec,
-    _case_number,
+    random_case_number,
 )
-from postbakke.samples.name_pools import COMPANY_STEMS, LAST_NAMES, POSTTOWNS
-from postbakke.samples.world import (
+from postbakke_samples.name_pools import COMPANY_STEMS, LAST_NAMES, POSTTOWNS
+from postbakke_samples.world import (
     COMPANY_DEPARTMENTS,
     DEPARTMENTS,
     REFERENCE_DATE,
@@ -58,15 +58,15 @@ from postbakke.samples.world import (
     Person,
     StaffMember,
     World,
-    _is_child,
-    _make_cpr,
-    _mod11_cvr,
-    _one_digit_from,
-    _random_date,
-    _random_name,
-    _random_street,
     format_cpr,
     format_cvr,
+    is_child,
+    make_cpr,
+    mod11_cvr,
+    one_digit_from,
+    random_date,
+    random_name,
+    random_street,
 )
 
 CASES = ("parent_child", "child", "estate", "copy", "representative", "foreign",
@@ -92,7 +92,7 @@ class _Cast:
 
     def name(self, male: bool, last: str | None = None) -> str:
         while True:
-            name = _random_name(self.rng, male)
+            name = random_name(self.rng, male)
             if last:
                 name = f"{name.rsplit(' ', 1)[0]} {last}"
             if name not in self.names:
@@ -101,7 +101,7 @@ class _Cast:
 
     def address(self) -> tuple[str, str, str]:
         while True:
-            street = _random_street(self.rng)
+            street = random_street(self.rng)
             postcode, city = self.rng.choice(POSTTOWNS)
             if (street, postcode) not in self.addresses:
                 self.addresses.add((street, postcode))
@@ -109,9 +109,9 @@ class _Cast:
 
     def cpr(self, first: date, last: date, male: bool) -> str:
         while True:
-            birth = _random_date(self.rng, first, last)
-            cpr = _make_cpr(self.rng, birth, male, mod11=True)
-            if cpr not in self.cprs and not _one_digit_from(cpr, self.cprs):
+            birth = random_date(self.rng, first, last)
+            cpr = make_cpr(self.rng, birth, male, mod11=True)
+            if cpr not in self.cprs and not one_digit_from(cpr, self.cprs):
                 self.cprs.add(cpr)
                 return cpr
 
@@ -148,7 +148,7 @@ class _Cast:
 
     def cvr(self) -> str:
         while True:
-            cvr = _mod11_cvr(self.rng)
+            cvr = mod11_cvr(self.rng)
             if cvr not in self.cvrs:
                 self.cvrs.add(cvr)
                 return cvr
@@ -177,7 +177,7 @@ class _Builder:
         names = Counter(p.name for p in world.persons)
         # ordinary recipients from the world as it was: registered, unique name, adult
         self.persons = [p for p in world.persons if p.status is not None
-                        and names[p.name] == 1 and not _is_child(p.cpr, REFERENCE_DATE)]
+                        and names[p.name] == 1 and not is_child(p.cpr, REFERENCE_DATE)]
         self.companies = [c for c in world.companies if c.status == "tilmeldt"]
 
     def phrase(self, key: str, **fill: str) -> str:
@@ -199,7 +199,7 @@ class _Builder:
                       else rng.choices(CVR_FORMS, weights=[7, 3])[0])
         return LetterSpec(
             layout="classic", recipient=recipient, sender=sender, department=department,
-            subject=subject, n_pages=len(pages_text), case_number=_case_number(rng),
+            subject=subject, n_pages=len(pages_text), case_number=random_case_number(rng),
             letter_date=REFERENCE_DATE,
             own_cvr=rng.choices(["none", "letterhead", "footer", "both"], weights=[4, 2, 3, 1])[0],
             pages_text=pages_text, **kw,  # type: ignore[arg-type]
@@ -207,8 +207,8 @@ class _Builder:
 
     def pages(self, recipient: Person | Company, department: str, opening: str,
               sender: StaffMember) -> list[list[str]]:
-        return _body_pages(self.rng, recipient, department, opening, sender,
-                           self.rng.choice([1, 1, 2]), False, None)
+        return body_pages(self.rng, recipient, department, opening, sender,
+                          self.rng.choice([1, 1, 2]), False, None)
 
     # ---- the cases; j is the letter's number within its case (0, 1, ...)
 
@@ -404,15 +404,15 @@ class _Builder:
 
 
 def _fills(rng: random.Random) -> dict[str, str]:
-    """_body_pages's placeholders, for openings written here."""
+    """body_pages's placeholders, for openings written here."""
     from datetime import timedelta
 
-    from postbakke.samples.letter_texts import WEEKDAYS_DA, _date_da
+    from postbakke_samples.letter_texts import WEEKDAYS_DA, date_da
 
     meeting = REFERENCE_DATE + timedelta(days=rng.randint(8, 30))
-    return {"moede": f"{WEEKDAYS_DA[meeting.weekday()]} den {_date_da(meeting)}",
+    return {"moede": f"{WEEKDAYS_DA[meeting.weekday()]} den {date_da(meeting)}",
             "kl": rng.choice(["9.00", "10.00", "13.00"]),
-            "fra": _date_da(date(2026, rng.choice([9, 10, 11]), 1))}
+            "fra": date_da(date(2026, rng.choice([9, 10, 11]), 1))}
 
 
 def make_case_specs(

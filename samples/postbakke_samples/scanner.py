@@ -125,7 +125,7 @@ def scan_degradation(dpi: int, skew_deg: float, noise: float, upside_down: bool)
     return label
 
 
-class _ScannerNoise:
+class ScannerNoise:
     """Sensor noise after the scanner's smoothing, for every page of a batch.
 
     Drawing and smoothing fresh noise for each page took ~0.1 s of numpy work a
@@ -155,16 +155,16 @@ class _ScannerNoise:
 
 
 # 0..255 -> paper grey: white paper scans at ~245, black at ~6 (as render_scan's _add_noise)
-_PAPER_LUT = np.clip(np.arange(256) * 0.94 + 6.0, 0, 255).round().astype(np.uint8)
+PAPER_LUT = np.clip(np.arange(256) * 0.94 + 6.0, 0, 255).round().astype(np.uint8)
 
 
-def _degrade_page(
+def degrade_page(
     clean: np.ndarray,
     *,
     dpi: int,
     skew_deg: float,
     upside_down: bool,
-    noise: _ScannerNoise | None,
+    noise: ScannerNoise | None,
     rng: np.random.Generator,
     shadow: tuple[str, float, float] | None = None,
 ) -> np.ndarray:
@@ -183,7 +183,7 @@ def _degrade_page(
         arr = skewed(arr, skew_deg)
     if noise is not None:  # the optics and the scanner's processing soften the print a little
         arr = cv2.GaussianBlur(arr, (0, 0), SCANNER_SMOOTHING_PX_AT_300_DPI * dpi / 300)
-    out = cv2.LUT(arr, _PAPER_LUT).astype(np.int16)
+    out = cv2.LUT(arr, PAPER_LUT).astype(np.int16)
     if shadow is not None:
         edge, width_mm, depth = shadow
         n = max(2, round(width_mm / 25.4 * dpi))
@@ -230,7 +230,7 @@ def _jpeg_bytes(arr: np.ndarray, dpi: int, quality: int = BATCH_JPEG_QUALITY) ->
     return buffer.getvalue()
 
 
-class _JpegPdfWriter:
+class JpegPdfWriter:
     """An image-only PDF written page by page: one JPEG per page (grey, or RGB for a colour
     scan), nothing kept in memory.
 
@@ -287,7 +287,7 @@ class _JpegPdfWriter:
         self.file.close()
 
 
-class _JpegTiffWriter:
+class JpegTiffWriter:
     """A multi-page TIFF with JPEG compression (grey, or RGB pages), appended page by page."""
 
     def __init__(self, path: Path, dpi: int) -> None:
@@ -314,7 +314,7 @@ class _JpegTiffWriter:
         self.file.close()
 
 
-def _render_pages(pdf_path: Path, dpi: int, colour: bool = False) -> list[np.ndarray]:
+def render_pages(pdf_path: Path, dpi: int, colour: bool = False) -> list[np.ndarray]:
     """Every page at `dpi`: grey (h, w), or RGB (h, w, 3) for a colour scan."""
     import pypdfium2 as pdfium
 

@@ -1,20 +1,20 @@
-"""`python -m postbakke.samples OUT`: a generated tray for the demo."""
+"""`python -m postbakke_samples OUT`: a generated tray for the demo."""
 
 from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
 
-from postbakke.samples.trays import SEPARATOR_KINDS, make_batch, make_tray
-from postbakke.samples.truth import BATCH_FILE, TRAY_DIR, load_batches
+from postbakke_samples.trays import SEPARATOR_KINDS, make_batch, make_tray
+from postbakke_samples.truth import BATCH_FILE, TRAY_DIR, load_batches
 
 
 def main(argv: list[str] | None = None) -> None:
-    """`python -m postbakke.samples OUT`: a day's tray of fictional letters for the demo."""
+    """`python -m postbakke_samples OUT`: a day's tray of fictional letters for the demo."""
     import argparse
 
     parser = argparse.ArgumentParser(
-        prog="python -m postbakke.samples",
+        prog="python -m postbakke_samples",
         description="Lav en bakke med fiktive breve, registre og facit (truth.json).",
     )
     parser.add_argument("out", type=Path, help="mappe der skal skrives til")

@@ -27,7 +27,7 @@ from typing import Any
 
 from postbakke.errors import InputFileError
 from postbakke.privacy import Pseudonymiser
-from postbakke.samples.truth import TEXT_LEVEL, LetterTruth
+from postbakke_samples.truth import TEXT_LEVEL, LetterTruth
 
 LEAK = "leak"
 SCANNED_LEVEL = "scan"  # truths written before levels existed (make_tray, make_batch scans)

@@ -8,7 +8,9 @@ because the reader must learn to ignore exactly those.
 
 The generator is deterministic from a seed: `random.Random` for every choice,
 a seeded numpy `Generator` for scan noise, and reportlab's invariant mode so a
-text PDF is byte-identical between runs. It is never on the product's scan path.
+text PDF is byte-identical between runs. It is a distribution of its own
+(samples/pyproject.toml): it imports postbakke, postbakke never imports it, and the
+product's wheel holds none of it. Its modules reach each other through public names.
 
 The modules, in the order the data flows:
 
@@ -21,23 +23,24 @@ The modules, in the order the data flows:
 - scanner       an office scanner: raster, skew, noise, JPEG in PDF or TIFF
 - trays         one letter a file (make_tray) or a whole tray in one scan (make_batch)
 - degrade       the corpus's graded scan damage: clean, mild, medium, harsh
-- corpus        the evaluation corpus of `make bench` and `postbakke eval` (make_corpus)
+- corpus        the evaluation corpus of `make bench` and `postbakke-eval` (make_corpus)
 - cases         issue 20's letters about someone other than the addressee (make_case_specs)
 - evaluate      scoring an export against the truth
+- eval_command  `postbakke-eval TRUTH.json`: evaluate on a workspace, for people
 - digital_counts  fictional weekly digital counts for the demo
 
-`python -m postbakke.samples OUT` writes the demo's tray (__main__). The names
+`python -m postbakke_samples OUT` writes the demo's tray (__main__). The names
 below are the ones callers use; everything else is imported from its module.
 """
 
-from postbakke.samples.cases import CASES, make_case_specs
-from postbakke.samples.corpus import make_corpus
-from postbakke.samples.degrade import DEGRADATION_LEVELS
-from postbakke.samples.letter_pdf import render_letter_pdf
-from postbakke.samples.letters import LetterSpec, make_letter_specs
-from postbakke.samples.scanner import render_scan
-from postbakke.samples.trays import make_batch, make_tray, render_separator_sheet
-from postbakke.samples.truth import (
+from postbakke_samples.cases import CASES, make_case_specs
+from postbakke_samples.corpus import make_corpus
+from postbakke_samples.degrade import DEGRADATION_LEVELS
+from postbakke_samples.letter_pdf import render_letter_pdf
+from postbakke_samples.letters import LetterSpec, make_letter_specs
+from postbakke_samples.scanner import render_scan
+from postbakke_samples.trays import make_batch, make_tray, render_separator_sheet
+from postbakke_samples.truth import (
     BATCH_FILE,
     TEXT_LEVEL,
     TRAY_DIR,
@@ -45,7 +48,7 @@ from postbakke.samples.truth import (
     load_batches,
     load_truth,
 )
-from postbakke.samples.world import (
+from postbakke_samples.world import (
     MUNICIPALITY_CVR,
     MUNICIPALITY_NAME,
     Company,

@@ -2,8 +2,8 @@
 
 Each level (LevelSpec) bounds what is done to a letter's scan: skew, noise, blur,
 JPEG quality, faint print on grey paper, a dark scanner lid at the edges, stamps
-and pen strokes; each letter draws its own values within them (_plan_scan), and
-_scan_sheet applies the plan to a page's pixels. A plan with a paper tint (`colour`)
+and pen strokes; each letter draws its own values within them (plan_scan), and
+scan_sheet applies the plan to a page's pixels. A plan with a paper tint (`colour`)
 is a colour scan: the page stays RGB, stamps print in red and pens write in blue,
 and the sensor adds a little noise of its own to each channel.
 """
@@ -18,15 +18,15 @@ from typing import Any
 
 import numpy as np
 
-from postbakke.samples.letters import LetterSpec
-from postbakke.samples.scanner import (
-    _PAPER_LUT,
+from postbakke_samples.letters import LetterSpec
+from postbakke_samples.scanner import (
     BATCH_JPEG_QUALITY,
+    PAPER_LUT,
     SCANNER_SMOOTHING_PX_AT_300_DPI,
     SPECKS_PER_PAGE,
-    _JpegPdfWriter,
-    _JpegTiffWriter,
-    _ScannerNoise,
+    JpegPdfWriter,
+    JpegTiffWriter,
+    ScannerNoise,
 )
 
 DEGRADATION_LEVELS = ("clean", "mild", "medium", "harsh")
@@ -76,7 +76,7 @@ BITONAL_DPI = 200
 
 
 @dataclass
-class _ScanPlan:
+class ScanPlan:
     """Everything drawn for one letter's scan, before any pixel is touched."""
 
     level: str
@@ -157,10 +157,10 @@ def colour_ink(hue: tuple[int, int, int], grey: int) -> tuple[float, float, floa
     return (r, g, b)
 
 
-def _plan_scan(
+def plan_scan(
     rng: random.Random, level: str, dpi: int, spec: LetterSpec, upside_down: bool,
     jpeg: bool = True,
-) -> _ScanPlan:
+) -> ScanPlan:
     ls = LEVEL_SPECS[level]
 
     def skew() -> float:
@@ -195,7 +195,7 @@ def _plan_scan(
                 "subject_y": SUBJECT_Y_MM.get(spec.layout, 110.0),
                 "grey": rng.randint(40, 90),
             })
-    return _ScanPlan(
+    return ScanPlan(
         level=level,
         dpi=dpi,
         skews=[skew() for _ in range(spec.n_pages)],
@@ -299,24 +299,24 @@ def _multiply(arr: np.ndarray, layer: np.ndarray, x: int, y: int,
     arr[y0:y1, x0:x1] = np.clip(region, 0, 255).astype(np.uint8)
 
 
-class _NoiseFields:
+class NoiseFields:
     """One smoothed sensor-noise field per (page size, sigma), cut anew for every page."""
 
     def __init__(self, rng: np.random.Generator) -> None:
         self.rng = rng
-        self.fields: dict[tuple[tuple[int, int], float, int], _ScannerNoise] = {}
+        self.fields: dict[tuple[tuple[int, int], float, int], ScannerNoise] = {}
 
     def cut(self, shape: tuple[int, int], sigma: float, dpi: int) -> np.ndarray:
         key = (shape, sigma, dpi)
         if key not in self.fields:
-            self.fields[key] = _ScannerNoise(shape, sigma, dpi, self.rng)
+            self.fields[key] = ScannerNoise(shape, sigma, dpi, self.rng)
         return self.fields[key].cut(shape, self.rng)
 
 
-def _scan_sheet(
-    clean: np.ndarray, plan: _ScanPlan, skew_deg: float, noise: _NoiseFields,
+def scan_sheet(
+    clean: np.ndarray, plan: ScanPlan, skew_deg: float, noise: NoiseFields,
     rng: np.random.Generator, marks: Sequence[dict[str, Any]] = (),
-    colour_noise: _NoiseFields | None = None,
+    colour_noise: NoiseFields | None = None,
 ) -> np.ndarray:
     """One sheet through the feeder at plan.dpi: marks, turn, skew, blur, grey, noise.
 
@@ -365,7 +365,7 @@ def _scan_sheet(
         lut = np.clip(ink + np.arange(256) * (paper - ink) / 255.0, 0, 255)
         arr = cv2.LUT(arr, lut.round().astype(np.uint8))
     else:
-        arr = cv2.LUT(arr, _PAPER_LUT)
+        arr = cv2.LUT(arr, PAPER_LUT)
     if plan.colour is not None:  # tinted paper: the gains darken paper more than ink
         out = np.rint(arr.astype(np.float32) * np.asarray(plan.colour, np.float32)
                       ).astype(np.int16)
@@ -398,8 +398,8 @@ def _scan_sheet(
     return out.astype(np.uint8)
 
 
-def _write_single_scan(
-    path: Path, pages: list[np.ndarray], plan: _ScanPlan
+def write_single_scan(
+    path: Path, pages: list[np.ndarray], plan: ScanPlan
 ) -> None:
     from PIL import Image
 
@@ -427,8 +427,8 @@ def _write_single_scan(
         else:
             image.save(path, quality=quality, dpi=(plan.dpi, plan.dpi), optimize=True)
         return
-    writer: _JpegPdfWriter | _JpegTiffWriter
-    writer = _JpegPdfWriter(path, plan.dpi) if suffix == ".pdf" else _JpegTiffWriter(path, plan.dpi)
+    writer: JpegPdfWriter | JpegTiffWriter
+    writer = JpegPdfWriter(path, plan.dpi) if suffix == ".pdf" else JpegTiffWriter(path, plan.dpi)
     try:
         for page in pages:
             writer.add(page, quality)

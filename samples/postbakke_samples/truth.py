@@ -14,9 +14,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from postbakke.samples.letter_pdf import font_family
-from postbakke.samples.letters import LetterSpec
-from postbakke.samples.world import Person, World, _is_child, write_registers
+from postbakke_samples.letter_pdf import font_family
+from postbakke_samples.letters import LetterSpec
+from postbakke_samples.world import Person, World, is_child, write_registers
 
 TRAY_DIR = "tray"  # make_tray writes the letters here, apart from registers/ and truth.json
 BATCH_FILE = "batch.json"  # next to truth.json: every page of every batch file with its role
@@ -75,7 +75,7 @@ def _expected_without_enclosure(spec: LetterSpec) -> tuple[str, str]:
     printed = spec.id_placement != "none"
     if isinstance(r, Person):
         identified = printed or r.status is not None
-        if identified and _is_child(r.cpr, spec.letter_date):
+        if identified and is_child(r.cpr, spec.letter_date):
             return "legitimate", "child_under_15"
         if r.status is None:
             return ("review", "cpr_not_in_register") if printed else ("review", "no_recipient")
@@ -129,7 +129,7 @@ def load_batches(path: Path) -> dict[str, dict]:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
-def _ensure_registers(world: World, out_dir: Path) -> None:
+def ensure_registers(world: World, out_dir: Path) -> None:
     """Write the registers, unless the same ones are there; another world's are an error."""
     out_dir = Path(out_dir)
     with tempfile.TemporaryDirectory(prefix="postbakke-registers-") as tmp:
@@ -145,7 +145,7 @@ def _ensure_registers(world: World, out_dir: Path) -> None:
     write_registers(world, out_dir)
 
 
-def _merge_truth(path: Path, truths: list[LetterTruth]) -> None:
+def merge_truth(path: Path, truths: list[LetterTruth]) -> None:
     """Add truths to truth.json, replacing the entries of the files written again."""
     files = {t.file for t in truths}
     old = json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
@@ -154,7 +154,8 @@ def _merge_truth(path: Path, truths: list[LetterTruth]) -> None:
     path.write_text(json.dumps(merged, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
-def _merge_json_dict(path: Path, entries: dict[str, dict]) -> None:
+def merge_json_dict(path: Path, entries: dict[str, dict]) -> None:
+    """Add entries to a JSON object file (batch.json), replacing those of the same key."""
     old = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     old.update(entries)
     path.write_text(json.dumps(old, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

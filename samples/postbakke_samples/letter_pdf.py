@@ -21,15 +21,15 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from postbakke.samples.letter_texts import (
+from postbakke_samples.letter_texts import (
     COMPANY_TOPICS,
     ENCLOSURES,
     PERSON_TOPICS,
-    _body_pages,
-    _date_da,
+    body_pages,
+    date_da,
 )
-from postbakke.samples.letters import ALL_LAYOUTS, ID_PLACEMENTS, LetterSpec
-from postbakke.samples.world import (
+from postbakke_samples.letters import ALL_LAYOUTS, ID_PLACEMENTS, LetterSpec
+from postbakke_samples.world import (
     MUNICIPALITY_POSTTOWN,
     MUNICIPALITY_STREET,
     MUNICIPALITY_WEB,
@@ -180,7 +180,7 @@ def render_letter_pdf(world: World, spec: LetterSpec, path: Path) -> None:
         raise ValueError(f"unknown layout {spec.layout!r}")
     if spec.id_placement not in ID_PLACEMENTS:
         raise ValueError(f"unknown id_placement {spec.id_placement!r}")
-    pages_text = spec.pages_text or _body_pages(
+    pages_text = spec.pages_text or body_pages(
         random.Random(f"body-{spec.case_number}-{spec.recipient.name}"),
         spec.recipient,
         spec.department,
@@ -295,7 +295,7 @@ def render_letter_pdf(world: World, spec: LetterSpec, path: Path) -> None:
             info_dx, info_dy = spec.info_shift
             if layout == "block":
                 rows = [
-                    ("Dato", _date_da(spec.letter_date)),
+                    ("Dato", date_da(spec.letter_date)),
                     ("Sagsnr.", spec.case_number),
                     ("Sagsbehandler", s_.name),
                     ("Telefon", s_.phone),
@@ -310,7 +310,7 @@ def render_letter_pdf(world: World, spec: LetterSpec, path: Path) -> None:
                 subject_y = max(130.0, 96 + 4.6 * len(rows) + 5)
             elif layout == "modern":
                 rows = [
-                    ("Dato", _date_da(spec.letter_date)),
+                    ("Dato", date_da(spec.letter_date)),
                     ("Journalnr.", spec.case_number),
                     ("Kontaktperson", s_.name),
                     ("Direkte tlf.", s_.phone),
@@ -326,7 +326,7 @@ def render_letter_pdf(world: World, spec: LetterSpec, path: Path) -> None:
                 subject_y = 112.0
             else:
                 info = [
-                    f"Dato: {_date_da(spec.letter_date)}",
+                    f"Dato: {date_da(spec.letter_date)}",
                     f"Sagsnr.: {spec.case_number}",
                     f"Sagsbehandler: {s_.name}",
                     f"Direkte tlf.: {s_.phone}",
@@ -336,7 +336,7 @@ def render_letter_pdf(world: World, spec: LetterSpec, path: Path) -> None:
                     info.append(f"{_id_label(spec)} {_printed_id(spec)}")
                 if spec.email_only or spec.info_extra:
                     info = [f"{label}: {value}" for label, value in _info_rows(spec, [
-                        ("Dato", _date_da(spec.letter_date)),
+                        ("Dato", date_da(spec.letter_date)),
                         ("Sagsnr.", spec.case_number),
                         ("Sagsbehandler", s_.name),
                         ("Direkte tlf.", s_.phone),

@@ -17,31 +17,31 @@ from typing import Any
 
 import numpy as np
 
-from postbakke.samples.letter_pdf import PAGE_H_MM, PAGE_W_MM, render_letter_pdf
-from postbakke.samples.letters import make_letter_specs
-from postbakke.samples.scanner import (
+from postbakke_samples.letter_pdf import PAGE_H_MM, PAGE_W_MM, render_letter_pdf
+from postbakke_samples.letters import make_letter_specs
+from postbakke_samples.scanner import (
     SCAN_DPI,
     SCAN_MAX_SKEW_DEG,
     SCAN_NOISE_SIGMA,
     UPSIDE_DOWN_SHARE,
-    _degrade_page,
-    _JpegPdfWriter,
-    _JpegTiffWriter,
-    _render_pages,
-    _ScannerNoise,
+    JpegPdfWriter,
+    JpegTiffWriter,
+    ScannerNoise,
+    degrade_page,
+    render_pages,
     render_scan,
     scan_degradation,
 )
-from postbakke.samples.truth import (
+from postbakke_samples.truth import (
     BATCH_FILE,
     TRAY_DIR,
     LetterTruth,
-    _ensure_registers,
-    _merge_json_dict,
-    _merge_truth,
+    ensure_registers,
     letter_truth,
+    merge_json_dict,
+    merge_truth,
 )
-from postbakke.samples.world import World, make_world
+from postbakke_samples.world import World, make_world
 
 SEPARATOR_TEXT = "PATCHT"  # what Paperless-ngx and capture software read as patch code T
 SEPARATOR_CAPTION = "PATCH T - skilleark"
@@ -86,7 +86,7 @@ def make_tray(
     tray.mkdir(parents=True, exist_ok=True)
     if world is None:
         world = make_world(seed)
-    _ensure_registers(world, out_dir / "registers")
+    ensure_registers(world, out_dir / "registers")
     specs = make_letter_specs(world, seed, n_letters)
     rng = random.Random(f"tray-{seed}")
     n_scanned = round(n_letters * scanned_share)
@@ -127,7 +127,7 @@ def make_tray(
             )
             degradation = scan_degradation(dpi, skew, SCAN_NOISE_SIGMA, is_upside)
             truths.append(letter_truth(spec, name, degradation))
-    _merge_truth(out_dir / "truth.json", truths)
+    merge_truth(out_dir / "truth.json", truths)
     return truths
 
 
@@ -211,7 +211,9 @@ def _draw_printed_separator(c: Any, kind: str) -> None:
 
 
 @dataclass
-class _BatchPage:
+class BatchPage:
+    """One page of a scanned batch: what it is and how it lies on the glass."""
+
     role: str  # "letter:<i>", "blank" or "separator"
     skew: float = 0.0
     upside_down: bool = False
@@ -280,7 +282,7 @@ def make_batch(
     tray.mkdir(parents=True, exist_ok=True)
     if world is None:
         world = make_world(seed)
-    _ensure_registers(world, out_dir / "registers")
+    ensure_registers(world, out_dir / "registers")
     weights = list(BATCH_PAGE_WEIGHTS[:max_pages])
     weights += [BATCH_LONGER_WEIGHT] * (max_pages - len(weights))
     specs = make_letter_specs(world, seed, n_letters, page_weights=weights)
@@ -296,15 +298,15 @@ def make_batch(
     def skew(limit: float) -> float:
         return round(rng.uniform(-limit, limit), 2)
 
-    plan: list[_BatchPage] = []
+    plan: list[BatchPage] = []
     letter_pages: list[list[int]] = []
     for i, spec in enumerate(specs):
         if i in separated:
             turned = rng.random() < upside_down_share
-            plan.append(_BatchPage("separator", skew(sep_skew), turned))
+            plan.append(BatchPage("separator", skew(sep_skew), turned))
         numbers = []
         for k in range(1, spec.n_pages + 1):
-            plan.append(_BatchPage(f"letter:{i}", skew(skew_max_deg), i in upside, k))
+            plan.append(BatchPage(f"letter:{i}", skew(skew_max_deg), i in upside, k))
             numbers.append(len(plan))
             if i in duplex:
                 shadow = None
@@ -312,19 +314,19 @@ def make_batch(
                     edge = rng.choice(["top", "bottom", "left", "right"])
                     depth = round(rng.uniform(15.0, BLANK_SHADOW_MAX_DEPTH), 1)
                     shadow = (edge, round(rng.uniform(0.5, 2.5), 2), depth)
-                plan.append(_BatchPage("blank", plan[-1].skew, i in upside, shadow=shadow))
+                plan.append(BatchPage("blank", plan[-1].skew, i in upside, shadow=shadow))
         letter_pages.append(numbers)
 
     # ---- the scan, page by page
     file_name = f"{name}{fmt}"
     noise_rng = np.random.default_rng([seed, zlib.crc32(name.encode())])
-    writer_cls = _JpegPdfWriter if fmt == ".pdf" else _JpegTiffWriter
+    writer_cls = JpegPdfWriter if fmt == ".pdf" else JpegTiffWriter
     with tempfile.TemporaryDirectory(prefix="postbakke-batch-") as tmp:
         separator_pdf = Path(tmp) / "skilleark.pdf"
         render_separator_sheet(separator_pdf, separator_kind)
-        separator = _render_pages(separator_pdf, dpi)[0]
+        separator = render_pages(separator_pdf, dpi)[0]
         white = np.full_like(separator, 255)
-        field = _ScannerNoise(separator.shape, noise, dpi, noise_rng) if noise > 0 else None
+        field = ScannerNoise(separator.shape, noise, dpi, noise_rng) if noise > 0 else None
         writer = writer_cls(tray / file_name, dpi)
         try:
             rendered: tuple[int, list[np.ndarray]] | None = None
@@ -338,10 +340,10 @@ def make_batch(
                     if rendered is None or rendered[0] != index:
                         source = Path(tmp) / f"brev-{index + 1:03d}.pdf"
                         render_letter_pdf(world, specs[index], source)
-                        rendered = (index, _render_pages(source, dpi))
+                        rendered = (index, render_pages(source, dpi))
                     clean = rendered[1][(entry.letter_page or 1) - 1]
                 writer.add(
-                    _degrade_page(
+                    degrade_page(
                         clean,
                         dpi=dpi,
                         skew_deg=entry.skew,
@@ -372,6 +374,6 @@ def make_batch(
             {"page": number, **asdict(entry)} for number, entry in enumerate(plan, start=1)
         ],
     }
-    _merge_json_dict(out_dir / BATCH_FILE, {file_name: record})
-    _merge_truth(out_dir / "truth.json", truths)
+    merge_json_dict(out_dir / BATCH_FILE, {file_name: record})
+    merge_truth(out_dir / "truth.json", truths)
     return truths
