@@ -82,7 +82,7 @@ test-latest: sysdeps $(TESSDATA)/dan.traineddata
 	rm -rf $(LATEST)
 	$(PYTHON) -m venv $(LATEST)
 	$(LATEST)/bin/pip install -q --upgrade pip
-	$(LATEST)/bin/pip install -q --upgrade --upgrade-strategy eager -e '.[test]'
+	$(LATEST)/bin/pip install -q --upgrade --upgrade-strategy eager -e '.[test,build]'
 	$(LATEST)/bin/pip install -q --no-deps -e samples/
 	@echo "Nyeste udgivelser, der afviger fra $(LOCK):"
 	@$(LATEST)/bin/pip freeze --exclude-editable | tr 'A-Z_.' 'a-z--' | sort > $(LATEST)/versions.txt
