@@ -11,7 +11,6 @@ from __future__ import annotations
 from postbakke.cli import (  # noqa: F401
     admin,
     decisions,
-    evaluate,
     outputs,
     person,
     registers,
