@@ -14,14 +14,16 @@ all: test
 
 ## Debian packages: Tesseract with its Danish model, venv for Python, Chromium (the tests
 ## render the HTML report in a real headless browser), and the fonts the sample letters and
-## the test pages are drawn with.
+## the test pages are drawn with, and nginx (the reverse proxy docs/deploy.md sets up; the
+## proxy test runs the real one on loopback, it is never started as a service here).
 DEBIAN_PACKAGES := tesseract-ocr tesseract-ocr-dan tesseract-ocr-osd python3-venv chromium \
-	fonts-dejavu-core fonts-liberation
+	fonts-dejavu-core fonts-liberation nginx
 sysdeps:
 	@if ! command -v tesseract >/dev/null || ! tesseract --list-langs 2>/dev/null | grep -qx dan \
 	   || [ ! -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] \
 	   || [ ! -d /usr/share/fonts/truetype/liberation ] \
-	   || ! $(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || ! command -v chromium >/dev/null; then \
+	   || ! $(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || ! command -v chromium >/dev/null \
+	   || [ ! -x /usr/sbin/nginx ]; then \
 		echo "Installerer Debian-pakker: $(DEBIAN_PACKAGES)"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
 			$(DEBIAN_PACKAGES) >/dev/null; \
