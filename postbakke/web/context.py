@@ -35,6 +35,7 @@ DOCUMENT_POLICY = (
 class Visitor:
     name: str
     role: Role
+    signed_in: bool = False  # False: the local person of a station without users
 
     @property
     def is_project_leader(self) -> bool:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import time
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from postbakke.errors import PostbakkeError
 from postbakke.outputs import digest
@@ -26,36 +25,10 @@ from postbakke.web.context import (
     store,
     visitor,
 )
-from postbakke.web.users import authenticate
 
 blueprint = Blueprint("overview", __name__)
 
 LETTERS_PER_PAGE = 50
-
-
-@blueprint.route("/log-ind", methods=["GET", "POST"])
-def login() -> Any:
-    message = None
-    if request.method == "POST":
-        role = authenticate(store(), request.form.get("name", ""), request.form.get("password", ""))
-        if role is not None:
-            session.clear()
-            session["user"] = request.form.get("name", "").strip()
-            session["role"] = role.value
-            session["seen"] = time.time()
-            target = request.args.get("next", "")
-            # only a path on this site (never another host)
-            if not target.startswith("/") or target.startswith("//"):
-                target = url_for("station.next_letter")
-            return redirect(target, code=303)
-        message = "Forkert brugernavn eller adgangskode."
-    return render_template("web/login.html.j2", message=message), 401 if message else 200
-
-
-@blueprint.post("/log-ud")
-def logout() -> Any:
-    session.clear()
-    return redirect(url_for("overview.login"), code=303)
 
 
 @blueprint.get("/bakker")

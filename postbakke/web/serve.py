@@ -25,12 +25,13 @@ def is_loopback(host: str) -> bool:
 
 
 def check_can_serve(settings: Settings, host: str) -> None:
-    """A host other than loopback serves the LAN: only with users who must log in."""
+    """A host other than loopback serves the LAN: only with users who must log in, and the
+    names colleagues type in [web] hosts (every other Host is refused)."""
     if is_loopback(host):
         return
     store = Store(settings.db_path)
     try:
-        has_users = bool(store.users.all())
+        has_users = store.users.exist()
     finally:
         store.close()
     if not has_users:
@@ -39,6 +40,21 @@ def check_can_serve(settings: Settings, host: str) -> None:
             "login; opret dem med 'postbakke web user add NAVN --role postrum|projektleder', "
             "eller brug --host 127.0.0.1"
         )
+    if not settings.web.hosts:
+        raise WebError(
+            f"arbejdsstationen kan kun vises på {host} (netværket), når [web] hosts i "
+            f"{settings.settings_path} nævner de navne, kollegerne skriver, fx "
+            'hosts = ["postbakke.kommune.local"]; eller brug --host 127.0.0.1'
+        )
+
+
+def plain_http_warning(host: str) -> str | None:
+    """The warning at start when the station is served to the network without TLS."""
+    if is_loopback(host):
+        return None
+    return ("Advarsel: arbejdsstationen vises på netværket med almindelig HTTP: adgangskoder "
+            "og indtastede CPR-numre sendes ukrypteret. Sæt en reverse proxy med TLS foran "
+            "(se docs/deploy.md), og lyt kun på 127.0.0.1.")
 
 
 def serve(settings: Settings, host: str, port: int, announce: Callable[[str], None],
@@ -50,6 +66,9 @@ def serve(settings: Settings, host: str, port: int, announce: Callable[[str], No
 
     check_can_serve(settings, host)
     app = create_app(settings, host, port)
+    warning = plain_http_warning(host)
+    if warning:
+        announce(warning)
     logging.getLogger("waitress").setLevel(logging.WARNING)
     server = create_server(app, host=host, port=port, threads=threads, ident="postbakke")
     shown = f"[{host}]" if ":" in host else host
