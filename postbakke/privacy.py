@@ -265,6 +265,17 @@ def _mask_once(text: str) -> str:
     return "".join(out)
 
 
+def mask_rendered(value: object) -> object:
+    """Every template's finalize: a text value is masked where it is rendered, whatever it
+    holds (a sender, a file name, a typed note, a filter echoed back). Markup is the
+    templates' own HTML or an SVG chart (masked at its labels) and passes unchanged, as
+    does a value a template marks `|safe` because it is a machine's (a CSRF token, a
+    pseudonym): masking would corrupt those."""
+    if isinstance(value, str) and not hasattr(value, "__html__"):
+        return mask_cpr_in_text(value)
+    return value
+
+
 # --------------------------------------------------------------------------- the guard
 
 # A CPR number in clear as the work station's last guard looks for it in what it sends:

@@ -16,6 +16,7 @@ from postbakke.outputs.exports import EXPORT_FORMATS, letter_lines
 from postbakke.outputs.figures import resolve_period
 from postbakke.outputs.sending import run_digest
 from postbakke.outputs.wording import percent_da
+from postbakke.people.access import record_access
 
 
 @cli.command()
@@ -27,7 +28,7 @@ from postbakke.outputs.wording import percent_da
 def letters(obj: Context, fmt: str) -> None:
     """Vis de scannede breve."""
     store = obj.store()
-    store.audit.log(os_user(), f"breve udtrukket ({fmt})")
+    record_access(store, os_user(), f"breve udtrukket ({fmt})")
     echo_lines(letter_lines(store.letters.export(), fmt))
 
 
@@ -64,7 +65,7 @@ def report(obj: Context, week: str | None, start: Any, end: Any, out_dir: Path |
         store.figures.latest_scanned_on(),
     )
     data = reports.load_report(store, period, obj.settings.municipality_name)
-    store.audit.log(os_user(), f"rapport ({fmt})", period.title)
+    record_access(store, os_user(), f"rapport ({fmt})", period.title)
     if fmt == "csv" and out_dir is None:
         click.echo(reports.render_csv([*data.departments, data.total]), nl=False)
         return

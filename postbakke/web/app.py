@@ -40,6 +40,7 @@ from postbakke.privacy import (
     install_log_masking,
     load_or_create_secret,
     mask_cpr_in_text,
+    mask_rendered,
     restrict_new_files,
 )
 from postbakke.store import Store
@@ -117,6 +118,9 @@ def create_app(settings: Settings, host: str = "127.0.0.1", port: int = 8000) ->
     app.wsgi_app = FromTrustedProxy(app.wsgi_app, settings.web.trusted_proxies)  # type: ignore[method-assign]
     app.jinja_env.autoescape = True
     app.jinja_env.undefined = StrictUndefined  # a misspelt name fails a test, not a page
+    # every text value masked where it is rendered (privacy.mask_rendered); `masked` stays
+    # for the templates that name it
+    app.jinja_env.finalize = mask_rendered
     app.jinja_env.filters["masked"] = lambda text: mask_cpr_in_text(text) if text else text
     # the Danish words and the goal from their one home, for every template and macro
     app.jinja_env.globals.update(

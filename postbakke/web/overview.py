@@ -14,6 +14,7 @@ from postbakke.outputs.figures import Period
 from postbakke.outputs.report import load_figures, load_report
 from postbakke.outputs.report import render_html as render_report
 from postbakke.outputs.wording import VERDICT_DA
+from postbakke.people.access import record_access
 from postbakke.people.duplicates import mark_new_letter
 from postbakke.people.followup import Outcome, close_followup
 from postbakke.web.context import (
@@ -95,15 +96,24 @@ def letters() -> Any:
         before_id=before, limit=LETTERS_PER_PAGE,
     )
     more = rows[-1]["id"] if len(rows) == LETTERS_PER_PAGE else None
+    record_access(store(), visitor().name, "breve vist", _filters_shown(args))
     return render_template(
         "web/letters.html.j2", rows=rows, more=more,
         departments=store().registers.departments(), filters=args,
     )
 
 
+def _filters_shown(args: Any) -> str:
+    """The letter list's filters as the audit log records them."""
+    shown = [f"{name}={args[name]}" for name in ("afdeling", "afsender", "vurdering", "uge",
+                                                  "foer") if args.get(name)]
+    return ", ".join(shown) or "alle"
+
+
 @blueprint.get("/brev/<int:letter_id>")
 def letter(letter_id: int) -> Any:
     record = letter_or_404(letter_id)
+    record_access(store(), visitor().name, "brev vist", f"brev {letter_id}")
     followup = store().followups.of_letter(record.key)
     first_copy = None
     if record.duplicate_of is not None:
@@ -157,7 +167,9 @@ def close_followup_form(followup_id: int) -> Any:
 @require_project_leader
 def report() -> Any:
     week = _week_arg()
-    data = load_report(store(), Period.week(week), context().settings.municipality_name)
+    period = Period.week(week)
+    data = load_report(store(), period, context().settings.municipality_name)
+    record_access(store(), visitor().name, "rapport (web)", period.title)
     return document_response(render_report(data))
 
 
@@ -175,4 +187,5 @@ def digest_preview() -> Any:
     if department is None:
         return render_template("web/digests.html.j2", digests=found, week=week,
                                subject_of=digest.subject_of)
+    record_access(store(), visitor().name, "ugebrev vist", f"{week.label} {department}")
     return document_response(digest.render_html(found[0], mailing))

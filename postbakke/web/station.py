@@ -10,6 +10,7 @@ from postbakke.deciding.match import closest_candidates
 from postbakke.errors import PostbakkeError
 from postbakke.models import EnrolmentEntry, Reason
 from postbakke.people import review
+from postbakke.people.access import record_access
 from postbakke.privacy import masked_id
 from postbakke.store import LetterRecord
 from postbakke.web import images
@@ -44,6 +45,7 @@ def letter(letter_id: int) -> Any:
     previous = _neighbour(queue, position, letter_id, -1)
     if following is not None:
         images.prefetch(context().settings, the_store.letters.get(following))
+    record_access(the_store, visitor().name, "brev vist", f"brev {letter_id}")
     return render_template(
         "web/station.html.j2",
         letter=record, letter_id=letter_id, position=position, total=len(queue),
@@ -180,5 +182,5 @@ def page_image(letter_id: int, index: int) -> Any:
     data = images.display_image(context().settings, paths[index])
     if data is None:
         abort(404)
-    store().audit.log(visitor().name, "sidebillede vist", f"brev {letter_id} side {index + 1}")
+    record_access(store(), visitor().name, "sidebillede vist", f"brev {letter_id} side {index + 1}")
     return Response(data, mimetype="image/png")
