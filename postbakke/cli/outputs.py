@@ -51,8 +51,8 @@ def summary(obj: Context) -> None:
 @click.option("--week", help="ISO-uge, fx 2026-W47 (standard: ugen for den seneste bakke).")
 @period_options
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
-              help="Mappe til rapporten (standard: reports/). Med --format csv: skriv en fil "
-                   "dér i stedet for at udskrive tabellen.")
+              help="Mappe til rapporten (standard: reports/ i arbejdsmappen). Med --format "
+                   "csv: skriv en fil dér i stedet for at udskrive tabellen.")
 @click.option("--format", "fmt", type=click.Choice(["html", "csv"]), default="html",
               show_default=True, help="html: hele rapporten; csv: tabellen pr. afdeling.")
 @click.pass_obj
@@ -69,7 +69,7 @@ def report(obj: Context, week: str | None, start: Any, end: Any, out_dir: Path |
     if fmt == "csv" and out_dir is None:
         click.echo(reports.render_csv([*data.departments, data.total]), nl=False)
         return
-    path = reports.write_report(data, out_dir, fmt,
+    path = reports.write_report(data, out_dir or obj.settings.reports_dir, fmt,
                                 store.figures.report_leaks(period.start, period.end))
     click.echo(
         f"Rapport for {period.title} skrevet: {path} ({data.total.paper} papirbreve, "
@@ -85,7 +85,8 @@ def report(obj: Context, week: str | None, start: Any, end: Any, out_dir: Path |
 @click.option("--dry-run", is_flag=True,
               help="Skriv ugebrevene som .eml-filer i udbakken, send intet (standard).")
 @click.option("--outbox", type=click.Path(path_type=Path, file_okay=False),
-              help="Mappe til .eml-filerne ved --dry-run (standard: reports/outbox/).")
+              help="Mappe til .eml-filerne ved --dry-run (standard: reports/outbox/ i "
+                   "arbejdsmappen).")
 @click.option("--send", is_flag=True, help="Send ugebrevene med mailserveren fra [smtp].")
 @click.option("--resend", is_flag=True,
               help="Med --send: send også dem, der allerede er sendt for ugen.")
