@@ -70,7 +70,10 @@ def serve(settings: Settings, host: str, port: int, announce: Callable[[str], No
     if warning:
         announce(warning)
     logging.getLogger("waitress").setLevel(logging.WARNING)
-    server = create_server(app, host=host, port=port, threads=threads, ident="postbakke")
+    # X-Forwarded-* reach the app, which believes them from [web] trusted_proxies only
+    # (web/app.py FromTrustedProxy, werkzeug's ProxyFix); waitress 3 would drop them
+    server = create_server(app, host=host, port=port, threads=threads, ident="postbakke",
+                           clear_untrusted_proxy_headers=False)
     shown = f"[{host}]" if ":" in host else host
     announce(f"Arbejdsstationen kører: åbn http://{shown}:{server.effective_port}/ i browseren "
              "(stop med Ctrl-C).")
