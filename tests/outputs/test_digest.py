@@ -263,14 +263,16 @@ def test_dry_run_writes_one_eml_per_department_and_sends_nothing(run, store, tmp
     assert store.digests.sends(WEEK) == []
 
 
-def test_dry_run_is_the_default_and_writes_under_reports_outbox(run, store, tmp_path,
-                                                                monkeypatch):
-    monkeypatch.chdir(tmp_path)
+def test_dry_run_is_the_default_and_writes_under_the_workspaces_reports_outbox(
+        run, store, workspace, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # never the folder the command runs in (issue 21)
     result = run("digest", "--week", WEEK, "--department", "teknik og miljø")
     assert result.exit_code == 0, result.output
-    assert [p.name for p in (tmp_path / "reports" / "outbox").iterdir()] == [
+    assert [p.name for p in (workspace / "reports" / "outbox").iterdir()] == [
         "2026-W48-teknik-og-miljoe.eml"]
-    assert result.output.startswith("Teknik og Miljø: ugebrev skrevet til reports/outbox/")
+    assert not (tmp_path / "reports").exists()
+    assert result.output.startswith(
+        f"Teknik og Miljø: ugebrev skrevet til {workspace}/reports/outbox/")
 
 
 def test_positive_notes_can_be_switched_off(store, workspace, tmp_path):
