@@ -46,6 +46,7 @@ from postbakke.privacy import (
 from postbakke.store import Store
 from postbakke.web import login, overview, station
 from postbakke.web.context import Visitor, WebContext, context, error_page, store
+from postbakke.web.serve import is_loopback
 from postbakke.web.users import Role, User
 
 IDLE_TIMEOUT = timedelta(minutes=30)
@@ -197,7 +198,14 @@ def _install_sign_in(app: Flask) -> None:
     @app.before_request
     def who() -> Any:
         if not store().users.exist():
-            # no users: a single person at this machine (the server only listens on loopback)
+            # no users: the single person at this machine. A browser elsewhere (through
+            # the proxy, or after the last user was removed from a station on the
+            # network) is refused: the station is never open without a login.
+            if not is_loopback(request.remote_addr or ""):
+                g.visitor = None
+                return error_page("Ingen brugere", "Arbejdsstationen har ingen brugere endnu. "
+                                  "Bed projektlederen oprette dig ('postbakke web user add').",
+                                  403)
             g.visitor = Visitor(f"{getpass.getuser()} (lokal)", Role.PROJECT_LEADER)
             return None
         seen = float(session.get("seen", 0) or 0)

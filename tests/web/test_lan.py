@@ -153,3 +153,18 @@ def test_web_hosts_and_trusted_proxies_are_checked_in_config_check(workspace) ->
     assert result.exit_code != 0
     assert "[web] hosts: 'http://postbakke:8000' er ikke et værtsnavn" in result.output
     assert "[web] trusted_proxies: 'nginx' er ikke en IP-adresse" in result.output
+
+
+def test_without_users_a_browser_on_another_machine_is_refused_never_let_in(lan) -> None:
+    """The last user removed while the station serves the network (or a proxy forwards to
+    it): the no-login mode is for the person at the machine only."""
+    app, _ = lan
+    assert CliRunner().invoke(cli, ["web", "user", "remove", "mette"]).exit_code == 0
+    client = app.test_client()
+    elsewhere = client.get("/afdelinger", headers={"Host": "postbakke.kommune.local"},
+                           environ_base={"REMOTE_ADDR": "10.0.0.7"})
+    html = elsewhere.get_data(as_text=True)
+    assert elsewhere.status_code == 403 and "Arbejdsstationen har ingen brugere" in html
+    assert "(lokal)" not in html
+    here = client.get("/afdelinger", environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    assert here.status_code == 200
