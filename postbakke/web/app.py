@@ -45,8 +45,14 @@ from postbakke.privacy import (
 )
 from postbakke.store import Store
 from postbakke.web import login, overview, station
-from postbakke.web.context import Visitor, WebContext, context, error_page, store
-from postbakke.web.serve import is_loopback
+from postbakke.web.context import (
+    Visitor,
+    WebContext,
+    context,
+    error_page,
+    is_loopback,
+    store,
+)
 from postbakke.web.users import Role, User
 
 IDLE_TIMEOUT = timedelta(minutes=30)

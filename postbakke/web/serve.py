@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from collections.abc import Callable
 
 from postbakke.config import Settings
 from postbakke.errors import ExitCode, PostbakkeError
 from postbakke.store import Store
+from postbakke.web.context import is_loopback
 
 
 class WebError(PostbakkeError):
     exit_code = ExitCode.BAD_ARGS
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def check_can_serve(settings: Settings, host: str) -> None:
