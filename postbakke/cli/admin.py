@@ -8,14 +8,14 @@ import click
 
 from postbakke.cli.base import Context, cli, echo_lines
 from postbakke.config import ConfigProblem, Settings, Severity
-from postbakke.errors import ExitCode, PostbakkeError
-from postbakke.privacy import SECRET_FILE, load_or_create_secret
-from postbakke.settings.check import (
+from postbakke.config_check import (
     check_settings,
     retention_lines,
     summarise_check,
     workspace_problems,
 )
+from postbakke.errors import ExitCode, PostbakkeError
+from postbakke.privacy import SECRET_FILE, load_or_create_secret
 from postbakke.store import Store
 
 
