@@ -33,7 +33,7 @@ sysdeps:
 ## pinned with its hashes; made by uv from pyproject.toml). A lock that no longer fits
 ## pyproject.toml stops the install with one line: run `make lock`.
 LOCK := requirements.lock
-LOCK_ARGS := pyproject.toml --extra test --extra build --generate-hashes --universal \
+LOCK_ARGS := pyproject.toml --extra test --extra samples --extra build --generate-hashes --universal \
 	--python-version 3.11 --no-header -q
 $(VENV)/.installed: $(LOCK) pyproject.toml samples/pyproject.toml
 	rm -f $@
@@ -84,7 +84,7 @@ test-latest: sysdeps $(TESSDATA)/dan.traineddata
 	rm -rf $(LATEST)
 	$(PYTHON) -m venv $(LATEST)
 	$(LATEST)/bin/pip install -q --upgrade pip
-	$(LATEST)/bin/pip install -q --upgrade --upgrade-strategy eager -e '.[test,build]'
+	$(LATEST)/bin/pip install -q --upgrade --upgrade-strategy eager -e '.[test,samples,build]'
 	$(LATEST)/bin/pip install -q --no-deps -e samples/
 	@echo "Nyeste udgivelser, der afviger fra $(LOCK):"
 	@$(LATEST)/bin/pip freeze --exclude-editable | tr 'A-Z_.' 'a-z--' | sort > $(LATEST)/versions.txt

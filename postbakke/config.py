@@ -7,7 +7,7 @@ postbakke.toml's tables are pydantic models (settings/file.py), their problems s
 in Danish at the file's lines (settings/tables.py). Every problem is collected;
 `load_settings` raises one `SettingsError` for those that would make any command run
 wrongly, while the problems of [digest] and [smtp] wait in `Settings.problems` for
-`digest` and `postbakke config check` (settings/check.py), so a typo in an address
+`digest` and `postbakke config check` (config_check.py), so a typo in an address
 never stops a scan.
 """
 

@@ -8,15 +8,15 @@ import click
 
 from postbakke.cli.base import Context, cli, echo_lines, os_user, print_table
 from postbakke.config import ConfigProblem, Settings, Severity
-from postbakke.errors import ExitCode, PostbakkeError
-from postbakke.people.access import record_access
-from postbakke.privacy import SECRET_FILE, load_or_create_secret
-from postbakke.settings.check import (
+from postbakke.config_check import (
     check_settings,
     retention_lines,
     summarise_check,
     workspace_problems,
 )
+from postbakke.errors import ExitCode, PostbakkeError
+from postbakke.people.access import record_access
+from postbakke.privacy import SECRET_FILE, load_or_create_secret
 from postbakke.store import Store
 
 
