@@ -261,9 +261,13 @@ def recipient_block(page: Page, municipality_name: str = "") -> RecipientBlock:
         postcode, city = found_postcode
         texts = texts[:-1]
     attention = next((t for t in texts if _ATTENTION.match(t)), None)
-    # "Værge for Karen Lund": the citizen the addressee acts for, not part of a name
-    behalf = next(((t, who) for t in texts if (who := parties.on_behalf_of(t))), None)
-    rest = [t for t in texts if t != attention and (behalf is None or t != behalf[0])]
+    # "Værge for Karen Lund": the citizen the addressee acts for, not part of a name;
+    # on the name line ("Jens Holm, værge for Karen Lund") only the head is the name
+    behalf = next(((t, *cut) for t in texts if (cut := parties.split_on_behalf(t))), None)
+    rest = [t for t in texts if t != attention]
+    if behalf is not None:
+        rest = [behalf[1] if t == behalf[0] else t for t in rest]
+        rest = [t for t in rest if t]
     if postcode and (len(rest) >= 2 or (len(rest) == 1 and _STREET.match(rest[0]))):
         # the line above the postcode is the street; a lone line is the street only if
         # it looks like one (the name line can be lost on a poor scan)
@@ -275,7 +279,7 @@ def recipient_block(page: Page, municipality_name: str = "") -> RecipientBlock:
         name=name, attention=attention, street=street, postcode=postcode, city=city,
         confidence=conf, lines=all_lines,
         estate=parties.names_an_estate([t for t in texts if t != street]),
-        on_behalf_of=behalf[1] if behalf else None,
+        on_behalf_of=behalf[2] if behalf else None,
         representative=parties.representative_of(attention),
     )
 

@@ -352,8 +352,8 @@ class _Builder:
             status = "fritaget" if j % 4 == 2 else "tilmeldt"
             guardian = cast.person(status, (date(1950, 1, 1), date(1990, 12, 31)))
             recipient: Person | Company = guardian
-            window = [guardian.name,
-                      self.phrase("representative_guardian_line", name=citizen.name),
+            window = [*self.phrase("representative_guardian_window", guardian=guardian.name,
+                                   name=citizen.name).split("\n"),
                       *_address_lines(guardian)]
             sentence = self.phrase("representative_guardian_sentence", name=citizen.name)
             pages = self.pages(guardian, department, opening, sender)

@@ -179,6 +179,15 @@ def test_a_copy_line_does_not_make_a_sure_recipient_ambiguous(copy_lines):
      subject("Vedr. Karen Lund, cpr.nr. 020140-4678, som du er værge for")),
     (["Jens Holm", "på vegne af Karen Lund", "Torvet 1", "8000 Aarhus C"],
      subject("Vedr. din klient, cpr.nr. 020140-4678")),
+    # the cue on the name line, "p.v.a.", a c/o line with the title, no word at the number
+    (["Jens Holm, værge for Karen Lund", "Torvet 1", "8000 Aarhus C"],
+     subject("Vedr. Karen Lund, cpr.nr. 020140-4678")),
+    (["Jens Holm", "P.v.a. Karen Lund", "Torvet 1", "8000 Aarhus C"],
+     info("Vedr. CPR-nr.: 020140-4678")),
+    (["Karen Lund", "c/o værge Jens Holm", "Torvet 1", "8000 Aarhus C"],
+     subject("Sagen om Karen Lund, CPR-nr. 020140-4678")),
+    (["Jens Holm (værge for Karen Lund)", "Torvet 1", "8000 Aarhus C"],
+     info("Partens cpr.nr. 020140-4678")),
 ])
 def test_a_letter_to_a_representative_is_to_the_representative(window, where):
     _, match, verdict = judge(window, where)
@@ -187,12 +196,14 @@ def test_a_letter_to_a_representative_is_to_the_representative(window, where):
 
 
 @pytest.mark.parametrize("attention", [
-    "Att.: advokat Jens Holm", "Att.: partsrepræsentant, advokat Jens Holm"])
+    "Att.: advokat Jens Holm", "Att.: partsrepræsentant, advokat Jens Holm",
+    "Att. adv. Jens Holm\nsom partsrepræsentant for Karen Lund",
+    "Att. advokat Jens Holm\nVærge for Karen Lund"])
 @pytest.mark.parametrize("citizen", [
     subject("Vedr. Karen Lund, cpr.nr. 020140-4678"), info("Borgerens CPR-nr. 020140-4678", 69)])
 def test_a_law_firm_representing_a_citizen_is_found_by_its_cvr(attention, citizen):
     _, match, verdict = judge(
-        ["Advokatfirmaet Holm", attention, "Torvet 1", "8000 Aarhus C"],
+        ["Advokatfirmaet Holm", *attention.split("\n"), "Torvet 1", "8000 Aarhus C"],
         info("CVR-nr.: 25313763"), citizen)
     assert match.pseudonym == HOLM_FIRM.pseudonym and match.method is MatchMethod.ID
     assert verdict.kind.value == "leak"
@@ -207,4 +218,36 @@ def test_a_namesake_elsewhere_does_not_stand_in_for_the_parent():
 def test_a_foreign_address_stays_review():
     _, match, verdict = judge(["Hans Müller", "Hauptstraße 5", "24937 Flensburg", "Tyskland"],
                               subject("Vedr. Hans Müller, cpr.nr. 120370-1233"))
+    assert verdict.kind.value == "review"
+
+
+def test_a_representative_s_letter_without_a_printed_id_is_found_by_name_and_address():
+    """The citizen's CPR is the only number; the guardian is found at their own address."""
+    _, match, verdict = judge(["Jens Holm, værge for Karen Lund", "Torvet 1", "8000 Aarhus C"],
+                              info("Myndlingens CPR-nr. 020140-4678"))
+    assert match.method is MatchMethod.NAME_ADDRESS and match.pseudonym == JENS_HOLM.pseudonym
+    assert verdict.kind.value == "leak"
+
+
+# ---- a CPR whose hyphen OCR read as a dot: evidence to be checked, never sure on its own
+
+def test_a_misread_hyphen_cpr_that_the_address_block_confirms_finds_the_addressee():
+    _, match, verdict = judge(ANNE_BLOCK, info("CPR-nr.: 030485.4326"))
+    assert match.method is MatchMethod.ID and match.pseudonym == ANNE.pseudonym
+    assert (verdict.kind.value, verdict.reason) == ("leak", Reason.ENROLLED)
+
+
+def test_a_misread_hyphen_cpr_of_someone_else_does_not_make_them_the_recipient():
+    """Anne's number under Grethe's address: the block decides, Anne is not the recipient."""
+    _, match, verdict = judge(["Grethe Sørensen", "Bakkevej 12", "8370 Hadsten"],
+                              info("CPR-nr.: 030485.4326"))
+    assert match.pseudonym != ANNE.pseudonym
+    assert verdict.kind.value in ("legitimate", "review")
+
+
+def test_a_misread_hyphen_cpr_nobody_confirms_is_review_never_a_leak():
+    """A registered number behind an unreadable name: not sure enough to decide alone."""
+    fields, match, verdict = judge(["Xq7 #rr", "Lyngvej 3", "8370 Hadsten"],
+                                   info("CPR-nr.: 030485.4326"))
+    assert [f.confidence < 0.6 for f in fields.recipient_ids] == [True]
     assert verdict.kind.value == "review"
