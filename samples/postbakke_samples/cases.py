@@ -11,6 +11,7 @@ for, a party on a copy line), or no Danish ID at all:
                      still `tilmeldt` in the register (legitimate, estate)
 - copy               an ordinary letter with a "Kopi til: ..., CVR ..." line
 - representative     to a guardian or a lawyer's firm, for a citizen whose CPR is printed
+                     (in the register or, in the training corpus, not)
 - foreign            a foreign address with a country line (review, no_recipient)
 - sender_email_only  the sender only as an e-mail in the info column
 
@@ -341,7 +342,10 @@ class _Builder:
 
     def representative(self, j: int) -> LetterSpec:
         rng, cast = self.rng, self.cast
-        citizen = cast.person("tilmeldt", (date(1935, 1, 1), date(1965, 12, 31)))
+        # the citizen acted for is in the register, or (training: every third) not at all,
+        # so that nothing but the words and the block can say whose the number is
+        status = None if not self.validation and j % 3 == 2 else "tilmeldt"
+        citizen = cast.person(status, (date(1935, 1, 1), date(1965, 12, 31)))
         form = rng.choices(CPR_FORMS, weights=[6, 2, 2])[0]
         cpr = format_cpr(citizen.cpr, form)
         department = rng.choice(["Social og Sundhed", "Jobcenter", "Borgerservice"])

@@ -97,7 +97,7 @@ def test_every_case_has_the_issue_s_truth(drawn, variant: str) -> None:
             assert spec.copy_line and not spec.window_lines, where
         elif spec.case == "representative":
             citizen = by_cpr[_digits(_printed_cprs(spec))[-10:]]
-            assert citizen.status == "tilmeldt", where
+            assert citizen.status in ("tilmeldt", None), where
             assert citizen.name in " ".join(spec.window_lines) + spec.pages_text[0][0], where
             # the addressee's name is in the window: on a line of its own, before a
             # ", værge for ..." or on a "c/o værge ..." line
@@ -126,6 +126,15 @@ def test_the_parent_is_sometimes_printed_sometimes_not_and_sometimes_has_a_names
         namesakes = [s for s in parents
                      if sum(p.name == s.recipient.name for p in world.persons) >= 2]
         assert namesakes, variant
+
+
+def test_a_represented_citizen_is_sometimes_outside_the_register_in_training(drawn) -> None:
+    """Training: the words and the block must tell whose the number is, not the register."""
+    for variant, statuses in (("training", {"tilmeldt", None}), ("validation", {"tilmeldt"})):
+        world, specs = drawn[variant]
+        by_cpr = {p.cpr: p for p in world.persons}
+        assert {by_cpr[_digits(_printed_cprs(s))[-10:]].status for s in specs
+                if s.case == "representative"} == statuses, variant
 
 
 def test_the_ordinary_world_is_left_alone(drawn) -> None:
