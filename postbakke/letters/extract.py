@@ -209,7 +209,10 @@ def find_letter_ids(letter: Letter, options: ExtractOptions) -> tuple[list[Found
                 role = hit.role
                 if copy_bottom is not None:
                     role = IdRole.COPY
-                elif zone == "window" and role is None:
+                elif (zone == "window" and role is None
+                      and in_window(hit, row, options.window)):
+                    # in the address field itself; the window zone is wider (a subject
+                    # moved up or a skewed scan reaches into it) and says nothing of whose
                     role = IdRole.ADDRESSEE
                 hit = replace(hit, zone=zone, y_mm=row[0].y0, role=role,
                               confidence=round(hit.confidence * conf, 4))

@@ -66,6 +66,10 @@ _ADDRESSEE_WORDS = _words(
 _ESTATE_LINE = _words(
     r"d[øo0]ds\s?b[oa0]\w*", r"b[oa0]et", r"bo\s+(?:efter|e/|v/)", r"afd[øo0]de\w*",
 )
+# A block line that addresses a child's parents ("Til forældrene til Emil Hansen", "Til
+# forældremyndighedsindehaveren"): the letter is to a parent, whoever it names.
+_PARENTS_LINE = _words(r"for(?:æ|ae|a)ldre\w*")  # forældre, forældremyndighed...; æ misread
+
 # The words that say the addressee acts for someone: "værge for", "på vegne af",
 # "p.v.a." (also read without its dots), "(parts)repræsentant for", with "som" before.
 _ON_BEHALF_CUE = (
@@ -136,6 +140,11 @@ def role_of(before: str, after: str = "") -> IdRole | None:
 def names_an_estate(lines: list[str]) -> bool:
     """Whether an address block's lines name a deceased person's estate."""
     return any(_ESTATE_LINE.search(_plain(line)) for line in lines)
+
+
+def addressed_to_parents(lines: tuple[str, ...] | list[str]) -> bool:
+    """Whether an address block's lines say the letter is to a child's parents."""
+    return any(_PARENTS_LINE.search(_plain(line)) for line in lines)
 
 
 def on_behalf_of(line: str) -> str | None:

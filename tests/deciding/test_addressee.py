@@ -251,3 +251,52 @@ def test_a_misread_hyphen_cpr_nobody_confirms_is_review_never_a_leak():
                                    info("CPR-nr.: 030485.4326"))
     assert [f.confidence < 0.6 for f in fields.recipient_ids] == [True]
     assert verdict.kind.value == "review"
+
+
+# ---- whose a number is when only its place could say it
+
+def test_a_number_in_the_window_zone_but_outside_the_envelope_window_is_not_the_addressee_s():
+    """A subject line moved up (or a skewed scan) reaches into the wide window zone: the
+    citizen's number under it is no more the addressee's than anywhere in the body."""
+    moved_subject = line("Angående Karen Lund (personnummer 020140-4678)", 22, 95)
+    fields, match, verdict = judge(
+        ["Jens Holm", "på vegne af Karen Lund", "Torvet 1", "8000 Aarhus C"], moved_subject)
+    assert [(f.zone, f.role) for f in fields.recipient_ids] == [("window", None)]
+    assert match.pseudonym == JENS_HOLM.pseudonym
+    assert (verdict.kind.value, verdict.reason) == ("leak", Reason.ENROLLED)
+    _, match, _ = judge(
+        ["Advokatfirmaet Holm", "Att. advokat Jens Holm", "på vegne af Karen Lund", "Torvet 1",
+         "8000 Aarhus C"], info("CVR-nr.: 25313763"), moved_subject)
+    assert match.pseudonym == HOLM_FIRM.pseudonym and match.problem is None
+
+
+def test_a_number_inside_the_envelope_window_is_still_the_addressee_s():
+    fields, match, _ = judge(["Anne Kirstine Hansen", "Skovvej 4", "8370 Hadsten",
+                              "CPR-nr. 030485-4326"])
+    assert [f.role for f in fields.recipient_ids] == [IdRole.ADDRESSEE]
+    assert match.method is MatchMethod.ID and match.pseudonym == ANNE.pseudonym
+
+
+@pytest.mark.parametrize("window", [
+    # "to the parents of": the child's number is about the child, whatever else was read
+    ["Til forældrene til Emil Hansen", "Anne Kirstine Hansen", "8370 Hadsten"],
+    ["Til forældremyndighedsindehaveren", "Anne Kirstine Hansen", "8370 Hadsten"],
+    # the parent's street under a pen stroke: nothing shows the block names no adult
+    ["Anne Kirstine Hansen", "8370 Hadsten"],
+    ["Anne Kirstine Hansen", "Xx%/ #", "8370 Hadsten"],
+])
+def test_a_child_s_number_in_a_block_read_too_poorly_is_review_never_child_under_15(window):
+    """The silent miss of a parent's letter with a lost street: the child's number, which no
+    register entry can confirm, was taken for the addressee's."""
+    _, match, verdict = judge(window, subject("Om Emil Hansen, personnummer 120416-4321"))
+    assert not match.child_under_15
+    assert verdict.kind.value == "review" and verdict.reason is not Reason.CHILD_UNDER_15
+
+
+def test_a_letter_to_the_parents_with_their_street_read_goes_to_the_parent():
+    _, match, verdict = judge(
+        ["Til forældrene til Emil Hansen", "Anne Kirstine Hansen", "Skovvej 4", "8370 Hadsten"],
+        subject("Om Emil Hansen, personnummer 120416-4321"))
+    assert match.pseudonym == ANNE.pseudonym and not match.child_under_15
+    assert "barn" in (match.evidence or "")
+    assert (verdict.kind.value, verdict.reason) == ("leak", Reason.ENROLLED)

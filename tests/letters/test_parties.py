@@ -10,7 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from postbakke.letters.parties import on_behalf_of, role_of, split_on_behalf
+from postbakke.letters.parties import (
+    addressed_to_parents,
+    on_behalf_of,
+    role_of,
+    split_on_behalf,
+)
 from postbakke.models import IdRole
 
 FAST = settings(max_examples=200, deadline=None)
@@ -76,3 +81,15 @@ def test_a_name_alone_is_never_read_as_acting_for_someone(name):
 ])
 def test_the_words_before_a_number_say_whose_it_is(before, role):
     assert role_of(before) is role, before
+
+
+@pytest.mark.parametrize(("lines", "expected"), [
+    (["Til forældrene til Emil Hansen", "Anne Hansen"], True),
+    (["Til forældremyndighedsindehaveren", "Anne Hansen"], True),
+    (["Forældre til Ida Lund"], True),
+    (["Anne Hansen", "Skovvej 4"], False),
+    (["Emil Hansen", "c/o Anne Hansen"], False),
+    (["Boet efter Karen Lund"], False),
+])
+def test_a_block_addressed_to_the_parents_is_recognised(lines, expected):
+    assert addressed_to_parents(lines) is expected, lines
