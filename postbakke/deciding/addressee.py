@@ -132,6 +132,12 @@ def _fits_addressee(
     if entry is not None:
         if names_fit or (not block.name and not block.representative):
             return True
+        if block.on_behalf_of or block.representative:
+            # the block names a citizen acted for: a number whose register entry does not
+            # carry the addressee's own name is theirs, however alike the two names are
+            # ("Henrik Thomas Jakobsen / på vegne af Henrik Thygesen" scores between
+            # NAME_CONTRADICTS and NAME_MATCH, and a sure ID would have won: a wrong leak)
+            return False
         if name_score(block, entry) < NAME_CONTRADICTS:
             return False  # the register names someone else: a letter about them
         return None

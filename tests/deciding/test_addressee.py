@@ -57,7 +57,12 @@ KAREN = person("0201404678", "Karen Lund", "Birkevej 2")  # died; the export sti
 JENS_HOLM = person("1507624321", "Jens Holm", "Torvet 1", "8000")  # guardian / representative
 HOLM_FIRM = company("25313763", "Advokatfirmaet Holm", "Torvet 1")
 GRETHE = person("1506781236", "Grethe Sørensen", "Bakkevej 12", status=Enrolment.EXEMPT)
-REGISTERS = Registers.build([ANNE, ANNE_NAMESAKE, KAREN, JENS_HOLM, HOLM_FIRM, GRETHE], [])
+# an exempt guardian, and the enrolled citizen he acts for, whose names are much alike
+HENRIK_GUARDIAN = person("2709823771", "Henrik Thomas Jakobsen", "Tværgade 102A", "8870",
+                         status=Enrolment.EXEMPT)
+HENRIK_CITIZEN = person("2509460291", "Henrik Thygesen", "Plejehjemmet 1", "8870")
+REGISTERS = Registers.build([ANNE, ANNE_NAMESAKE, KAREN, JENS_HOLM, HOLM_FIRM, GRETHE,
+                             HENRIK_GUARDIAN, HENRIK_CITIZEN], [])
 
 
 def line(text: str, x: float, y: float) -> list[Word]:
@@ -300,3 +305,19 @@ def test_a_letter_to_the_parents_with_their_street_read_goes_to_the_parent():
     assert match.pseudonym == ANNE.pseudonym and not match.child_under_15
     assert "barn" in (match.evidence or "")
     assert (verdict.kind.value, verdict.reason) == ("leak", Reason.ENROLLED)
+
+
+@pytest.mark.parametrize("window", [
+    ["Henrik Thomas Jakobsen", "på vegne af Henrik Thygesen", "Tværgade 102A", "8870 Langå"],
+    ["Henrik Thygesen", "c/o værge Henrik Thomas Jakobsen", "Tværgade 102A", "8870 Langå"],
+])
+def test_a_guardian_named_much_like_the_citizen_is_never_taken_for_them(window):
+    """A fresh validation seed's wrong leak: the enrolled citizen's sure CPR, whose register
+    name scored between 'contradicts' and 'matches' against the exempt guardian's block,
+    won over the block. In a representative's letter it is the citizen's number."""
+    _, match, verdict = judge(window, subject(
+        "Angående Henrik Thygesen (personnummer 250946-0291)"))
+    assert match.pseudonym != HENRIK_CITIZEN.pseudonym
+    assert verdict.kind.value != "leak"
+    assert match.pseudonym == HENRIK_GUARDIAN.pseudonym
+    assert (verdict.kind.value, verdict.reason) == ("legitimate", Reason.EXEMPT)
