@@ -30,6 +30,7 @@ from postbakke.deciding.match import (
     salutation_names,
 )
 from postbakke.identifiers import cpr_birth_date, is_child_on
+from postbakke.letters import parties
 from postbakke.models import (
     EnrolmentEntry,
     Fields,
@@ -94,18 +95,21 @@ def match_recipient(
     found = _by_name_and_address(fields, registers, letter_date)
     if others and found.evidence:
         masked = ", ".join(sorted({f.masked for f in others}))
-        whose = _roles(others)
+        whose = _roles(others, letter_date)
         found = replace(found, evidence=f"{found.evidence}; {masked} er en andens ({whose})")
     return found
 
 
-def _roles(others: list[FoundId]) -> str:
+def _roles(others: list[FoundId], letter_date: date) -> str:
+    """Whose the other numbers are, in Danish, for the evidence a person reads."""
     words = {
         IdRole.CHILD: "barn", IdRole.DECEASED: "afdød", IdRole.REPRESENTED: "den repræsenterede",
         IdRole.COPY: "kopimodtager", IdRole.ADDRESSEE: "adressat",
     }
-    named = sorted({words[f.role] for f in others if f.role is not None})
-    return ", ".join(named) or "navnet i registret er et andet"
+    named = {words[f.role] for f in others if f.role is not None}
+    named |= {"barn" for f in others if f.role is None and f.kind is IdKind.CPR
+              and is_child_on(cpr_birth_date(f.digits, today=letter_date), letter_date)}
+    return ", ".join(sorted(named)) or "navnet i registret er et andet"
 
 
 def _fits_addressee(
@@ -128,14 +132,35 @@ def _fits_addressee(
     if entry is not None:
         if names_fit or (not block.name and not block.representative):
             return True
+        if block.on_behalf_of or block.representative:
+            # the block names a citizen acted for: a number whose register entry does not
+            # carry the addressee's own name is theirs, however alike the two names are
+            # ("Henrik Thomas Jakobsen / på vegne af Henrik Thygesen" scores between
+            # NAME_CONTRADICTS and NAME_MATCH, and a sure ID would have won: a wrong leak)
+            return False
         if name_score(block, entry) < NAME_CONTRADICTS:
             return False  # the register names someone else: a letter about them
         return None
     if (block.on_behalf_of or block.representative) and found.kind is IdKind.CPR:
         return False  # a representative's letter: the CPR is the citizen's they act for
-    if child and _adult_addressee(block, registers, letter_date):
-        return False  # a child's number in a letter to an adult at the child's address
+    if child:
+        if parties.addressed_to_parents(block.lines):
+            return False  # "Til forældrene til ...": the parents' letter, about the child
+        if _adult_addressee(block, registers, letter_date):
+            return False  # a child's number in a letter to an adult at the child's address
+        if not _read_whole(block):
+            # no register entry to compare with, and a block read too poorly to show that
+            # it names no adult (a parent's street under a pen stroke): evidence only, so
+            # the letter is found by name and address or goes to review, never taken for
+            # a letter to the child (a silent miss when the parent is enrolled)
+            return False
     return None
+
+
+def _read_whole(block: RecipientBlock) -> bool:
+    """Whether the block was read with a name, a street with its house number and a postcode."""
+    return bool(block.name and block.postcode and block.street
+                and any(c.isdigit() for c in block.street))
 
 
 def _adult_addressee(block: RecipientBlock, registers: Registers, letter_date: date) -> bool:

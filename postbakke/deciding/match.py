@@ -143,8 +143,11 @@ def _block_names_and_streets(block: RecipientBlock) -> tuple[list[str], list[str
         if block.representative and parties.without_titles(line) not in names:
             streets.append(line)  # the name line is the citizen the representative acts for
             continue
-        if parties.on_behalf_of(line):
-            continue
+        cut = parties.split_on_behalf(line)
+        if cut is not None:  # the citizen acted for is no name of the addressee's
+            if not cut[0]:
+                continue
+            line = cut[0]
         if line not in names and line != block.street:
             names.append(parties.without_titles(line))
             streets.append(line)

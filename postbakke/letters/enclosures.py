@@ -99,6 +99,11 @@ _FILLER = {
 _BILAG_LINE = re.compile(r"^\s*(?:bilag|vedlagt|vedlæg|bilagt)\w*\s*\d*\s*[:.)-]\s*(.+)$",
                          re.IGNORECASE | re.MULTILINE)
 _WORD = re.compile(r"[a-zæøåé-]+", re.IGNORECASE)
+# The same line with its label misread by OCR ("Blag:", "Bilaq:", "Bilog 1:"): a short first
+# word like "bilag" at BILAG_LABEL_MATCH (rapidfuzz ratio: "blag" 89, "bilaq" 80, "bilen"
+# 60, "beløb" 40, "dag" 50), then a colon or a number.
+_LABEL_LINE = re.compile(r"^\s*([a-zæøå]{3,6})\s*\d*\s*[:)-]\s*(.+)$", re.MULTILINE)
+BILAG_LABEL_MATCH = 80
 
 
 def _normalise(text: str) -> str:
@@ -167,9 +172,13 @@ def find_enclosure(text: str) -> EnclosureFinding:
             found = EnclosureFinding(kind, phrase)
         return False
 
-    for line in _BILAG_LINE.finditer(norm):
-        for item in re.split(r"[,;]|\bog\b", line.group(1)):
-            if consider(_classify(_WORD.findall(item), item), line.group(0).strip()):
+    listed = [(line.group(1), line.group(0)) for line in _BILAG_LINE.finditer(norm)]
+    listed += [(line.group(2), line.group(0)) for line in _LABEL_LINE.finditer(norm)
+               if fuzz.ratio(line.group(1), "bilag") >= BILAG_LABEL_MATCH
+               and not _BILAG_LINE.match(line.group(0))]
+    for items, whole in listed:
+        for item in re.split(r"[,;]|\bog\b", items):
+            if consider(_classify(_WORD.findall(item), item), whole.strip()):
                 return found
     for match in _WORD.finditer(norm):
         if not _like(match.group(0), _STRONG_VERBS):

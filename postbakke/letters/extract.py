@@ -209,7 +209,10 @@ def find_letter_ids(letter: Letter, options: ExtractOptions) -> tuple[list[Found
                 role = hit.role
                 if copy_bottom is not None:
                     role = IdRole.COPY
-                elif zone == "window" and role is None:
+                elif (zone == "window" and role is None
+                      and in_window(hit, row, options.window)):
+                    # in the address field itself; the window zone is wider (a subject
+                    # moved up or a skewed scan reaches into it) and says nothing of whose
                     role = IdRole.ADDRESSEE
                 hit = replace(hit, zone=zone, y_mm=row[0].y0, role=role,
                               confidence=round(hit.confidence * conf, 4))
@@ -233,6 +236,15 @@ def _is_return_address(text: str, municipality_name: str) -> bool:
     return score >= RETURN_ADDRESS_MATCH
 
 
+# A speck OCR reads between the postcode and the city ("8450; Hammel", "8450: Hammel").
+_POSTCODE_SPECK = re.compile(r"^(\W{0,2}(?:DK[- ]?)?[0-9OoIl]{4})\s*[;:]+(?=\s*[^\W\d_])")
+
+
+def _postcode_line(text: str) -> tuple[str, str] | None:
+    """parse_postcode_line, also with a speck read after the postcode."""
+    return parse_postcode_line(_POSTCODE_SPECK.sub(r"\1 ", text.strip()))
+
+
 def recipient_block(page: Page, municipality_name: str = "") -> RecipientBlock:
     """Name, c/o or Att. line, street, postcode and city from the window zone."""
     lines = [ln for ln in page.lines if zone_of(ln, True) == "window"]
@@ -245,25 +257,29 @@ def recipient_block(page: Page, municipality_name: str = "") -> RecipientBlock:
         if block and line.y0 - block[-1].y1 > BLOCK_LINE_GAP_MM:
             break
         if _INFO_LABEL.match(text) or ids.find_ids(text):
-            if block and any(parse_postcode_line(b.text) for b in block):
+            if block and any(_postcode_line(b.text) for b in block):
                 break
             continue  # an ID line inside the block is reported, not part of the address
         block.append(line)
-        if parse_postcode_line(text):
+        if _postcode_line(text):
             break
     if not block:
         return RecipientBlock()
     texts = [b.text.strip() for b in block]
     conf = min(b.conf for b in block) / 100.0
     postcode = city = street = None
-    found_postcode = parse_postcode_line(texts[-1])
+    found_postcode = _postcode_line(texts[-1])
     if found_postcode:
         postcode, city = found_postcode
         texts = texts[:-1]
     attention = next((t for t in texts if _ATTENTION.match(t)), None)
-    # "Værge for Karen Lund": the citizen the addressee acts for, not part of a name
-    behalf = next(((t, who) for t in texts if (who := parties.on_behalf_of(t))), None)
-    rest = [t for t in texts if t != attention and (behalf is None or t != behalf[0])]
+    # "Værge for Karen Lund": the citizen the addressee acts for, not part of a name;
+    # on the name line ("Jens Holm, værge for Karen Lund") only the head is the name
+    behalf = next(((t, *cut) for t in texts if (cut := parties.split_on_behalf(t))), None)
+    rest = [t for t in texts if t != attention]
+    if behalf is not None:
+        rest = [behalf[1] if t == behalf[0] else t for t in rest]
+        rest = [t for t in rest if t]
     if postcode and (len(rest) >= 2 or (len(rest) == 1 and _STREET.match(rest[0]))):
         # the line above the postcode is the street; a lone line is the street only if
         # it looks like one (the name line can be lost on a poor scan)
@@ -275,7 +291,7 @@ def recipient_block(page: Page, municipality_name: str = "") -> RecipientBlock:
         name=name, attention=attention, street=street, postcode=postcode, city=city,
         confidence=conf, lines=all_lines,
         estate=parties.names_an_estate([t for t in texts if t != street]),
-        on_behalf_of=behalf[1] if behalf else None,
+        on_behalf_of=behalf[2] if behalf else None,
         representative=parties.representative_of(attention),
     )
 

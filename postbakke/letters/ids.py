@@ -43,6 +43,11 @@ CONF_CPR_BARE = 0.7
 # - 8 bare digits that pass mod 11 may be a phone number (1 in 11 does).
 CONF_CVR_BARE = 0.6
 
+# - a CPR whose hyphen OCR read as another mark ("301268.2564", "301268:2564") is
+#   taken only behind a CPR label and with a valid birth date, and below
+#   deciding.match.SURE_ID_CONFIDENCE (0.6), so that it is evidence the matcher must
+#   find the register entry and the address block agreeing with, never a sure ID.
+CONF_CPR_MISREAD_HYPHEN = 0.55
 # A CPR failing mod 11 with a birth date other than 1 January was probably
 # misread (cpr.dk issues non-mod-11 numbers with a 1 January date): a hint,
 # never a rejection.
@@ -85,6 +90,12 @@ _DASH_CLASS = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
 # "cpr0102031234") get a space, so that the number is a token of its own.
 _GLUED_PUNCT = re.compile(r"(?<=[^\W\d_]{2})([.:]+)(?=[0-9])")
 _GLUED_WORD = re.compile(r"(?i)\b(cpr|cvr|nr)(?=[0-9])")
+
+# A CPR hyphen misread as a dot, colon or comma: "301268.2564", "301268 . 2564". The mark
+# is turned into a hyphen for reading, and the number is marked as misread (see
+# CONF_CPR_MISREAD_HYPHEN).
+_MISREAD_HYPHEN = re.compile(
+    rf"(?<![\w.,:-])([{_D}]{{6}} ?)[.,:·]( ?[{_D}]{{4}})(?![\w-]|[.,:]\w)")
 
 _LEADING_PUNCT = "([{\"'«<"
 _TRAILING_PUNCT = ")]}\"'»>,.;:"
@@ -189,6 +200,9 @@ def find_ids(
     own = frozenset(re.sub(r"\D", "", c) for c in own_cvrs)
     line_conf = min(max(base_conf, 0.0), 1.0)
     norm = _normalise(text)
+    # where a hyphen was read as another mark: the run starting there is misread
+    misread = {m.start() for m in _MISREAD_HYPHEN.finditer(norm)}
+    norm = _MISREAD_HYPHEN.sub(r"\1-\2", norm)
     found: list[FoundId] = []
     prev_label: _Label | None = None  # the label of the run just before, if nothing between
     last_end = 0
@@ -207,8 +221,12 @@ def find_ids(
         prev_label, last_end = label, item[-1].end
         if label.other:
             continue
+        misread_hyphen = any(item[0].start <= at < item[-1].end for at in misread)
         for raw, shape in _candidates(item):
-            fid = _judge(raw, shape, label, own, line_conf)
+            if misread_hyphen:
+                fid = _judge_misread_hyphen(raw, shape, label, line_conf)
+            else:
+                fid = _judge(raw, shape, label, own, line_conf)
             if fid is not None:
                 found.append(replace(fid, role=role) if role else fid)
     return found
@@ -369,6 +387,20 @@ def _judge(
         confidence=round(conf * line_conf, 4),
         repaired=bool(confused),
     )
+
+
+def _judge_misread_hyphen(
+    raw: str, shape: _Shape, label: _Label, line_conf: float
+) -> FoundId | None:
+    """A CPR written 6-mark-4 where the mark is no hyphen: only behind a CPR label, with a
+    valid birth date, and never sure (CONF_CPR_MISREAD_HYPHEN)."""
+    if shape is not _Shape.CPR_HYPHEN or IdKind.CPR not in label.kinds:
+        return None
+    found = _judge(raw, shape, label, frozenset(), line_conf)
+    if found is None:
+        return None
+    return replace(found, confidence=round(CONF_CPR_MISREAD_HYPHEN * found.confidence, 4),
+                   repaired=True)
 
 
 def _form_confidence(shape: _Shape, labelled: bool) -> float:

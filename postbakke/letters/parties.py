@@ -50,10 +50,10 @@ _CHILD_WORDS = _words(
     r"(?:pleje|bonus|sted)?søn(?:nen|nens|s)?", r"(?:pleje|bonus|sted)?datter(?:en|ens|s)?",
     r"døtre", r"elev(?:en|ens)?", r"mindreårig\w*", r"spædbarn\w*",
 )
-# A citizen someone else acts for: "værge for", "myndling", "på vegne af", "klient",
-# "mandant", "partsrepræsentant for", "fuldmagtsgiver", "som De repræsenterer".
+# A citizen someone else acts for: "værge for", "myndling", "på vegne af" ("p.v.a."),
+# "klient", "mandant", "partsrepræsentant for", "fuldmagtsgiver", "som De repræsenterer".
 _REPRESENTED_WORDS = _words(
-    r"værge\w*", r"myndling\w*", r"på vegne af", r"klient\w*", r"mandant\w*",
+    r"værge\w*", r"myndling\w*", r"på vegne af", r"p v a", r"klient\w*", r"mandant\w*",
     r"partsrepræsentant\w*", r"fuldmagt\w*", r"repræsenter\w*", r"bisidder\w*",
 )
 # The addressee's own number: "Deres CPR-nr.", "dit personnummer", "modtagers CVR".
@@ -66,11 +66,24 @@ _ADDRESSEE_WORDS = _words(
 _ESTATE_LINE = _words(
     r"d[øo0]ds\s?b[oa0]\w*", r"b[oa0]et", r"bo\s+(?:efter|e/|v/)", r"afd[øo0]de\w*",
 )
-# "Værge for Karen Lund", "på vegne af Karen Lund", "som værge for ...", "vedr. ...".
+# A block line that addresses a child's parents ("Til forældrene til Emil Hansen", "Til
+# forældremyndighedsindehaveren"): the letter is to a parent, whoever it names.
+_PARENTS_LINE = _words(r"for(?:æ|ae|a)ldre\w*")  # forældre, forældremyndighed...; æ misread
+
+# The words that say the addressee acts for someone: "værge for", "på vegne af",
+# "p.v.a." (also read without its dots), "(parts)repræsentant for", with "som" before.
+_ON_BEHALF_CUE = (
+    r"(?:som\s+)?(?:værge\s+for|på\s+vegne\s+af|p\.?\s?v\.?\s?a\b\.?"
+    r"|(?:parts)?repræsentant\s+for)"
+)
+# A block line of its own: "Værge for Karen Lund", "P.v.a. Karen Lund", "vedr. ...".
 _ON_BEHALF_LINE = re.compile(
-    r"^\W*(?:som\s+)?(?:værge\s+for|på\s+vegne\s+af|partsrepræsentant\s+for"
-    r"|repræsentant\s+for|vedr\.?|vedrørende)\s*:?\s+(.+)$",
-    re.IGNORECASE,
+    rf"^\W*(?:{_ON_BEHALF_CUE}|vedr\.?|vedrørende)\s*:?\s+(.+)$", re.IGNORECASE,
+)
+# The cue after the addressee's name on one line: "Jens Holm, værge for Karen Lund",
+# "Jens Holm (værge for Karen Lund)".
+_ON_BEHALF_TAIL = re.compile(
+    rf"^(.*?\w.*?)\s*[,(]\s*{_ON_BEHALF_CUE}\s*:?\s+(.+?)\)?$", re.IGNORECASE,
 )
 # Titles that say a c/o or Att. person acts for the citizen on the name line.
 _REPRESENTATIVE_TITLE = _words(
@@ -129,10 +142,31 @@ def names_an_estate(lines: list[str]) -> bool:
     return any(_ESTATE_LINE.search(_plain(line)) for line in lines)
 
 
+def addressed_to_parents(lines: tuple[str, ...] | list[str]) -> bool:
+    """Whether an address block's lines say the letter is to a child's parents."""
+    return any(_PARENTS_LINE.search(_plain(line)) for line in lines)
+
+
 def on_behalf_of(line: str) -> str | None:
-    """The citizen named by a "Værge for ..." / "på vegne af ..." block line, if it is one."""
-    found = _ON_BEHALF_LINE.match(line.strip())
-    return found.group(1).strip(" ,.") if found else None
+    """The citizen named by a "Værge for ..." / "på vegne af ..." block line, if it is one
+    (also after the addressee's name: "Jens Holm, værge for Karen Lund")."""
+    split = split_on_behalf(line)
+    return split[1] if split else None
+
+
+def split_on_behalf(line: str) -> tuple[str, str] | None:
+    """A block line that says whom the addressee acts for, cut in two: (the addressee's
+    part, the citizen acted for). The first part is "" for a line of its own:
+    "Værge for Karen Lund" -> ("", "Karen Lund"); "Jens Holm, værge for Karen Lund" ->
+    ("Jens Holm", "Karen Lund"). None for any other line."""
+    text = line.strip()
+    found = _ON_BEHALF_LINE.match(text)
+    if found:
+        return "", found.group(1).strip(" ,.()")
+    found = _ON_BEHALF_TAIL.match(text)
+    if found:
+        return found.group(1).strip(" ,"), found.group(2).strip(" ,.()")
+    return None
 
 
 def representative_of(attention: str | None) -> str | None:

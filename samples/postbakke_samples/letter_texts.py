@@ -411,20 +411,29 @@ CASE_PHRASES: dict[str, dict[str, list[str]]] = {
         "validation": ["Cc: {name}, personnr. {cpr}"],
     },
     # a guardian or a lawyer as the addressee, for the citizen they act for
-    "representative_guardian_line": {  # under the guardian's name in the window
-        "training": ["Værge for {name}"],
-        "validation": ["på vegne af {name}"],
+    "representative_guardian_window": {  # the window's name lines ("\n": line break):
+        # the guardian ({guardian}) and the citizen they act for ({name}), in the orders
+        # and forms letters use: a line of its own, one line with a comma, a c/o line
+        "training": ["{guardian}\nVærge for {name}", "{guardian}\nSom værge for {name}",
+                     "{guardian}\nP.v.a. {name}", "{guardian}, værge for {name}",
+                     "{name}\nc/o værge {guardian}"],
+        "validation": ["{guardian}\npå vegne af {name}"],
     },
     "representative_lawyer_line": {  # under the firm's name in the window ("\n": 2 lines)
-        "training": ["Att.: partsrepræsentant, advokat {lawyer}"],
+        "training": ["Att.: partsrepræsentant, advokat {lawyer}",
+                     "Att. adv. {lawyer}\nsom partsrepræsentant for {name}",
+                     "Att. advokat {lawyer}\nVærge for {name}",
+                     "Att.: advokatfuldmægtig {lawyer}"],
         "validation": ["Att.: advokat {lawyer}\npå vegne af {name}"],  # two lines
     },
     "representative_subject": {
-        "training": ["Vedr. {name}, cpr.nr. {cpr}"],
+        "training": ["Vedr. {name}, cpr.nr. {cpr}", "Sagen om {name}, CPR-nr. {cpr}",
+                     "{name}, CPR {cpr}"],
         "validation": ["Angående {name} (personnummer {cpr})"],
     },
     "representative_info_label": {
-        "training": ["Borgerens CPR-nr."],
+        "training": ["Borgerens CPR-nr.", "Myndlingens CPR-nr.", "Vedr. CPR-nr.",
+                     "Partens cpr.nr."],
         "validation": ["Klientens personnummer"],
     },
     "representative_guardian_sentence": {  # opens the body

@@ -322,6 +322,8 @@ def format_cpr(cpr: str, form: str = "hyphen") -> str:
         return f"{cpr[:6]} {cpr[6:]}"
     if form == "plain":
         return cpr
+    if form == "dot":  # the hyphen as OCR sometimes reads it (training case letters only)
+        return f"{cpr[:6]}.{cpr[6:]}"
     raise ValueError(f"unknown CPR form {form!r}")
 
 

@@ -57,7 +57,12 @@ KAREN = person("0201404678", "Karen Lund", "Birkevej 2")  # died; the export sti
 JENS_HOLM = person("1507624321", "Jens Holm", "Torvet 1", "8000")  # guardian / representative
 HOLM_FIRM = company("25313763", "Advokatfirmaet Holm", "Torvet 1")
 GRETHE = person("1506781236", "Grethe Sørensen", "Bakkevej 12", status=Enrolment.EXEMPT)
-REGISTERS = Registers.build([ANNE, ANNE_NAMESAKE, KAREN, JENS_HOLM, HOLM_FIRM, GRETHE], [])
+# an exempt guardian, and the enrolled citizen he acts for, whose names are much alike
+HENRIK_GUARDIAN = person("2709823771", "Henrik Thomas Jakobsen", "Tværgade 102A", "8870",
+                         status=Enrolment.EXEMPT)
+HENRIK_CITIZEN = person("2509460291", "Henrik Thygesen", "Plejehjemmet 1", "8870")
+REGISTERS = Registers.build([ANNE, ANNE_NAMESAKE, KAREN, JENS_HOLM, HOLM_FIRM, GRETHE,
+                             HENRIK_GUARDIAN, HENRIK_CITIZEN], [])
 
 
 def line(text: str, x: float, y: float) -> list[Word]:
@@ -179,6 +184,15 @@ def test_a_copy_line_does_not_make_a_sure_recipient_ambiguous(copy_lines):
      subject("Vedr. Karen Lund, cpr.nr. 020140-4678, som du er værge for")),
     (["Jens Holm", "på vegne af Karen Lund", "Torvet 1", "8000 Aarhus C"],
      subject("Vedr. din klient, cpr.nr. 020140-4678")),
+    # the cue on the name line, "p.v.a.", a c/o line with the title, no word at the number
+    (["Jens Holm, værge for Karen Lund", "Torvet 1", "8000 Aarhus C"],
+     subject("Vedr. Karen Lund, cpr.nr. 020140-4678")),
+    (["Jens Holm", "P.v.a. Karen Lund", "Torvet 1", "8000 Aarhus C"],
+     info("Vedr. CPR-nr.: 020140-4678")),
+    (["Karen Lund", "c/o værge Jens Holm", "Torvet 1", "8000 Aarhus C"],
+     subject("Sagen om Karen Lund, CPR-nr. 020140-4678")),
+    (["Jens Holm (værge for Karen Lund)", "Torvet 1", "8000 Aarhus C"],
+     info("Partens cpr.nr. 020140-4678")),
 ])
 def test_a_letter_to_a_representative_is_to_the_representative(window, where):
     _, match, verdict = judge(window, where)
@@ -187,12 +201,14 @@ def test_a_letter_to_a_representative_is_to_the_representative(window, where):
 
 
 @pytest.mark.parametrize("attention", [
-    "Att.: advokat Jens Holm", "Att.: partsrepræsentant, advokat Jens Holm"])
+    "Att.: advokat Jens Holm", "Att.: partsrepræsentant, advokat Jens Holm",
+    "Att. adv. Jens Holm\nsom partsrepræsentant for Karen Lund",
+    "Att. advokat Jens Holm\nVærge for Karen Lund"])
 @pytest.mark.parametrize("citizen", [
     subject("Vedr. Karen Lund, cpr.nr. 020140-4678"), info("Borgerens CPR-nr. 020140-4678", 69)])
 def test_a_law_firm_representing_a_citizen_is_found_by_its_cvr(attention, citizen):
     _, match, verdict = judge(
-        ["Advokatfirmaet Holm", attention, "Torvet 1", "8000 Aarhus C"],
+        ["Advokatfirmaet Holm", *attention.split("\n"), "Torvet 1", "8000 Aarhus C"],
         info("CVR-nr.: 25313763"), citizen)
     assert match.pseudonym == HOLM_FIRM.pseudonym and match.method is MatchMethod.ID
     assert verdict.kind.value == "leak"
@@ -208,3 +224,100 @@ def test_a_foreign_address_stays_review():
     _, match, verdict = judge(["Hans Müller", "Hauptstraße 5", "24937 Flensburg", "Tyskland"],
                               subject("Vedr. Hans Müller, cpr.nr. 120370-1233"))
     assert verdict.kind.value == "review"
+
+
+def test_a_representative_s_letter_without_a_printed_id_is_found_by_name_and_address():
+    """The citizen's CPR is the only number; the guardian is found at their own address."""
+    _, match, verdict = judge(["Jens Holm, værge for Karen Lund", "Torvet 1", "8000 Aarhus C"],
+                              info("Myndlingens CPR-nr. 020140-4678"))
+    assert match.method is MatchMethod.NAME_ADDRESS and match.pseudonym == JENS_HOLM.pseudonym
+    assert verdict.kind.value == "leak"
+
+
+# ---- a CPR whose hyphen OCR read as a dot: evidence to be checked, never sure on its own
+
+def test_a_misread_hyphen_cpr_that_the_address_block_confirms_finds_the_addressee():
+    _, match, verdict = judge(ANNE_BLOCK, info("CPR-nr.: 030485.4326"))
+    assert match.method is MatchMethod.ID and match.pseudonym == ANNE.pseudonym
+    assert (verdict.kind.value, verdict.reason) == ("leak", Reason.ENROLLED)
+
+
+def test_a_misread_hyphen_cpr_of_someone_else_does_not_make_them_the_recipient():
+    """Anne's number under Grethe's address: the block decides, Anne is not the recipient."""
+    _, match, verdict = judge(["Grethe Sørensen", "Bakkevej 12", "8370 Hadsten"],
+                              info("CPR-nr.: 030485.4326"))
+    assert match.pseudonym != ANNE.pseudonym
+    assert verdict.kind.value in ("legitimate", "review")
+
+
+def test_a_misread_hyphen_cpr_nobody_confirms_is_review_never_a_leak():
+    """A registered number behind an unreadable name: not sure enough to decide alone."""
+    fields, match, verdict = judge(["Xq7 #rr", "Lyngvej 3", "8370 Hadsten"],
+                                   info("CPR-nr.: 030485.4326"))
+    assert [f.confidence < 0.6 for f in fields.recipient_ids] == [True]
+    assert verdict.kind.value == "review"
+
+
+# ---- whose a number is when only its place could say it
+
+def test_a_number_in_the_window_zone_but_outside_the_envelope_window_is_not_the_addressee_s():
+    """A subject line moved up (or a skewed scan) reaches into the wide window zone: the
+    citizen's number under it is no more the addressee's than anywhere in the body."""
+    moved_subject = line("Angående Karen Lund (personnummer 020140-4678)", 22, 95)
+    fields, match, verdict = judge(
+        ["Jens Holm", "på vegne af Karen Lund", "Torvet 1", "8000 Aarhus C"], moved_subject)
+    assert [(f.zone, f.role) for f in fields.recipient_ids] == [("window", None)]
+    assert match.pseudonym == JENS_HOLM.pseudonym
+    assert (verdict.kind.value, verdict.reason) == ("leak", Reason.ENROLLED)
+    _, match, _ = judge(
+        ["Advokatfirmaet Holm", "Att. advokat Jens Holm", "på vegne af Karen Lund", "Torvet 1",
+         "8000 Aarhus C"], info("CVR-nr.: 25313763"), moved_subject)
+    assert match.pseudonym == HOLM_FIRM.pseudonym and match.problem is None
+
+
+def test_a_number_inside_the_envelope_window_is_still_the_addressee_s():
+    fields, match, _ = judge(["Anne Kirstine Hansen", "Skovvej 4", "8370 Hadsten",
+                              "CPR-nr. 030485-4326"])
+    assert [f.role for f in fields.recipient_ids] == [IdRole.ADDRESSEE]
+    assert match.method is MatchMethod.ID and match.pseudonym == ANNE.pseudonym
+
+
+@pytest.mark.parametrize("window", [
+    # "to the parents of": the child's number is about the child, whatever else was read
+    ["Til forældrene til Emil Hansen", "Anne Kirstine Hansen", "8370 Hadsten"],
+    ["Til forældremyndighedsindehaveren", "Anne Kirstine Hansen", "8370 Hadsten"],
+    # the parent's street under a pen stroke: nothing shows the block names no adult
+    ["Anne Kirstine Hansen", "8370 Hadsten"],
+    ["Anne Kirstine Hansen", "Xx%/ #", "8370 Hadsten"],
+])
+def test_a_child_s_number_in_a_block_read_too_poorly_is_review_never_child_under_15(window):
+    """The silent miss of a parent's letter with a lost street: the child's number, which no
+    register entry can confirm, was taken for the addressee's."""
+    _, match, verdict = judge(window, subject("Om Emil Hansen, personnummer 120416-4321"))
+    assert not match.child_under_15
+    assert verdict.kind.value == "review" and verdict.reason is not Reason.CHILD_UNDER_15
+
+
+def test_a_letter_to_the_parents_with_their_street_read_goes_to_the_parent():
+    _, match, verdict = judge(
+        ["Til forældrene til Emil Hansen", "Anne Kirstine Hansen", "Skovvej 4", "8370 Hadsten"],
+        subject("Om Emil Hansen, personnummer 120416-4321"))
+    assert match.pseudonym == ANNE.pseudonym and not match.child_under_15
+    assert "barn" in (match.evidence or "")
+    assert (verdict.kind.value, verdict.reason) == ("leak", Reason.ENROLLED)
+
+
+@pytest.mark.parametrize("window", [
+    ["Henrik Thomas Jakobsen", "på vegne af Henrik Thygesen", "Tværgade 102A", "8870 Langå"],
+    ["Henrik Thygesen", "c/o værge Henrik Thomas Jakobsen", "Tværgade 102A", "8870 Langå"],
+])
+def test_a_guardian_named_much_like_the_citizen_is_never_taken_for_them(window):
+    """A fresh validation seed's wrong leak: the enrolled citizen's sure CPR, whose register
+    name scored between 'contradicts' and 'matches' against the exempt guardian's block,
+    won over the block. In a representative's letter it is the citizen's number."""
+    _, match, verdict = judge(window, subject(
+        "Angående Henrik Thygesen (personnummer 250946-0291)"))
+    assert match.pseudonym != HENRIK_CITIZEN.pseudonym
+    assert verdict.kind.value != "leak"
+    assert match.pseudonym == HENRIK_GUARDIAN.pseudonym
+    assert (verdict.kind.value, verdict.reason) == ("legitimate", Reason.EXEMPT)

@@ -25,6 +25,10 @@ PHYSICAL = [
     "Vedlaqt finder du dit nye sundhedskart.",  # as OCR reads it
     "Vi har bilagt dit eksamensbevis i original.",
     "Hermed følger nøglebrikken til containerpladsen.",
+    # the "Bilag" label as OCR reads it on a harsh scan
+    "Blag: Parkeringstilladelse",
+    "Bilaq 1: Sundhedskort",
+    "Bilog: Kørekort",
 ]
 UNPLACED = [
     "Vedlagt finder du det omtalte materiel.",
@@ -44,6 +48,10 @@ NONE = [
     "Vi bekræfter hermed, at vi har modtaget jeres indbetaling.",
     "Du kan bestille et nyt sundhedskort på borger.dk.",
     "I modtager hermed opkrævning af ejendomsskat for jeres erhvervsejendom.",
+    # a short label that is no "Bilag", before a physical word
+    "Beløb: 500 kr for et nyt sundhedskort",
+    "Bilen: kørekort er fundet i orden",
+    "Blad: pas på glat føre",
 ]
 
 

@@ -80,6 +80,26 @@ def test_lone_street_line_above_the_postcode_is_the_street_not_the_name():
     assert (block.name, block.street) == ("Østerå Auto ApS", None)
 
 
+@pytest.mark.parametrize("postcode_line", ["8370; Hadsten", "8370: Hadsten", "8370 ;Hadsten"])
+def test_a_speck_read_after_the_postcode_does_not_lose_the_address(postcode_line):
+    """A harsh training scan read "8450; Hammel": the block ran on, without a postcode."""
+    window = [*WINDOW[:3], line(postcode_line, 22, 72), line("Personligt", 22, 77)]
+    block = recipient_block(page(*window), "Favrskov Kommune")
+    assert (block.name, block.street, block.postcode, block.city) == (
+        "Jens Hansen", "Skovvej 4, 1. tv.", "8370", "Hadsten")
+
+
+@pytest.mark.parametrize(("window", "name", "behalf"), [
+    (["Jens Holm, værge for Karen Lund"], "Jens Holm", "Karen Lund"),
+    (["Jens Holm", "P.v.a. Karen Lund"], "Jens Holm", "Karen Lund"),
+    (["Jens Holm (værge for Karen Lund)"], "Jens Holm", "Karen Lund"),
+])
+def test_the_citizen_a_guardian_acts_for_is_not_part_of_the_name(window, name, behalf):
+    rows = [line(t, 22, 57 + 5 * i) for i, t in enumerate([*window, "Torvet 1", "8000 Aarhus C"])]
+    block = recipient_block(page(*rows), "Favrskov Kommune")
+    assert (block.name, block.on_behalf_of, block.street) == (name, behalf, "Torvet 1")
+
+
 def test_recipient_named_like_a_street_of_kommune_is_kept():
     window = [line("Kommunevej Tømrerne ApS", 22, 57), line("Kommunevej 4", 22, 62),
               line("8370 Hadsten", 22, 67)]

@@ -13,11 +13,13 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from postbakke.deciding.match import SURE_ID_CONFIDENCE
 from postbakke.identifiers import cpr_birth_date
 from postbakke.letters.ids import (
     CHECKSUM_HINT_FACTOR,
     CONF_CPR_BARE,
     CONF_CPR_HYPHEN,
+    CONF_CPR_MISREAD_HYPHEN,
     CONF_CPR_SPACE,
     CONF_CVR_BARE,
     REPAIR_FACTOR,
@@ -475,3 +477,59 @@ def test_masked_text_holds_no_cpr_in_clear(parts: list[str], glue: str) -> None:
     for line in masked.splitlines():
         cprs = [f for f in find_ids(line) if f.kind is IdKind.CPR]
         assert cprs == [], f"{text!r} -> {masked!r} still gives {cprs}"
+
+
+# ---- a CPR whose hyphen OCR read as another mark ("301268.2564")
+
+MISREAD_HYPHENS = [
+    lambda d: f"{d[:6]}.{d[6:]}",
+    lambda d: f"{d[:6]}:{d[6:]}",
+    lambda d: f"{d[:6]},{d[6:]}",
+    lambda d: f"{d[:6]} . {d[6:]}",
+]
+NO_CPR_LABELS = ["", "Tlf.", "Kontonr.", "Sagsnr.", "CVR-nr.", "Beløb", "Dato", "P-nr."]
+
+
+def test_misread_hyphen_is_never_a_valid_part_of_the_ordinary_confidence() -> None:
+    """Below the matcher's 'sure' line: the number is evidence to be checked, never sure."""
+    assert CONF_CPR_MISREAD_HYPHEN < SURE_ID_CONFIDENCE
+
+
+@FAST
+@given(digits=valid_cprs(), form=st.sampled_from(MISREAD_HYPHENS),
+       label=st.sampled_from(CPR_LABELS), end=st.sampled_from(["", ".", ",", " og mere"]))
+def test_a_labelled_cpr_with_its_hyphen_misread_is_found_but_never_sure(
+        digits, form, label, end) -> None:
+    text = f"{label} {form(digits)}{end}"
+    found = find_ids(text)
+    assert [(f.kind, f.digits, f.repaired) for f in found] == [(IdKind.CPR, digits, True)], text
+    assert found[0].confidence < SURE_ID_CONFIDENCE, text
+
+
+@FAST
+@given(digits=valid_cprs(), form=st.sampled_from(MISREAD_HYPHENS),
+       label=st.sampled_from(NO_CPR_LABELS), sentence=st.sampled_from(SENTENCES))
+def test_a_misread_hyphen_without_a_cpr_label_gives_nothing(
+        digits, form, label, sentence) -> None:
+    """Without the label, 6-mark-4 digits may be an amount, an account or a reference."""
+    text = sentence.format(f"{label} {form(digits)}".strip())
+    assert find_ids(text) == [], text
+
+
+@FAST
+@given(digits=st.text("0123456789", min_size=10, max_size=10),
+       form=st.sampled_from(MISREAD_HYPHENS), label=st.sampled_from(CPR_LABELS))
+def test_a_misread_hyphen_with_an_impossible_birth_date_gives_nothing(
+        digits, form, label) -> None:
+    assume(cpr_birth_date(digits) is None)
+    assert find_ids(f"{label} {form(digits)}") == []
+
+
+@pytest.mark.parametrize("text", [
+    "CPR-nr. 301268.2564.1",  # part of a longer dotted number
+    "CPR-nr. 30.12.68.2564",  # a date-like grouping, not 6-mark-4
+    "CPR-nr. 301268..2564",
+    "CPR-nr. 3012682.564",
+])
+def test_other_dotted_numbers_behind_a_cpr_label_are_not_taken(text: str) -> None:
+    assert find_ids(text) == [], text
