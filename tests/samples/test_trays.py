@@ -14,7 +14,7 @@ import pytest
 import zxingcpp
 from PIL import Image, ImageSequence
 
-from postbakke.reading.preprocess import is_blank
+from postbakke.reading.marks import is_blank
 from postbakke_samples.__main__ import main
 from postbakke_samples.letters import make_letter_specs
 from postbakke_samples.scanner import render_scan
