@@ -27,6 +27,27 @@ REASON_DA = {
     "no_danish_id": "modtageren har intet dansk CPR- eller CVR-nummer (afgjort manuelt)",
     "justified_paper": "papirbrevet var begrundet (afgjort manuelt)",
 }
+# The fields the scan found on a page (letters/locate.py), as the outlines' tooltips and
+# their legend name them.
+FIELD_DA = {
+    "recipient_id": "modtagerens CPR/CVR",
+    "recipient_name": "modtagerens navn",
+    "recipient_attention": "c/o eller att.",
+    "recipient_street": "modtagerens vej",
+    "recipient_postcode": "modtagerens postnummer",
+    "subject": "emne",
+    "sender": "afsender",
+    "caseworker": "sagsbehandler",
+    "sender_email": "afsenderens e-mail",
+    "sender_initials": "afsenderens initialer",
+}
+# The decision log's actions as the audit shows them.
+ACTION_DA = {
+    "decide": "afgjort",
+    "postpone": "udsat",
+    "undo": "fortrudt",
+    "new_letter": "markeret som nyt brev",
+}
 OUTCOME_DA = {
     "kontaktet": "afsenderen er kontaktet",
     "begrundet": "papirbrevet var begrundet",
