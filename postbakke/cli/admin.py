@@ -77,12 +77,23 @@ def web_user() -> None:
     """Brugere af arbejdsstationen (kræves for at vise den på netværket)."""
 
 
+def _password_twice() -> str:
+    """A new password typed twice at a hidden prompt, in Danish (click's own is English)."""
+    while True:
+        first: str = click.prompt("Adgangskode", hide_input=True, err=True)
+        again: str = click.prompt("Gentag adgangskoden", hide_input=True, err=True)
+        if first == again:
+            return first
+        click.echo("Fejl: de to adgangskoder er ikke ens. Prøv igen.", err=True)
+
+
 @web_user.command("add")
 @click.argument("name")
 @click.option("--role", required=True, type=click.Choice(["postrum", "projektleder"]),
               help="postrum: afgør breve og ser bakker; projektleder: også opfølgninger og "
                    "rapporter.")
-@click.password_option("--password", prompt="Adgangskode", help="Spørges der om (skjult).")
+@click.option("--password", callback=lambda ctx, param, value: value or _password_twice(),
+              help="Spørges der om (skjult), to gange.")
 @click.pass_obj
 def web_user_add(obj: Context, name: str, role: str, password: str) -> None:
     """Opret brugeren NAME (eller skift adgangskode og rolle)."""

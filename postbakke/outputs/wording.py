@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING
@@ -57,6 +58,38 @@ MONTHS_DA = [
     "januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september",
     "oktober", "november", "december",
 ]
+
+
+_WEEK_LABEL = re.compile(r"^(\d{4})-W(\d{1,2})$", re.IGNORECASE)
+# A week as people type it in a filter: "48", "uge 48", "uge 48 2026", "48 2026",
+# "2026-W48", "2026 uge 48".
+_WEEK_TYPED = (
+    re.compile(r"^(?:uge\s*)?(?P<week>\d{1,2})(?:[\s/,.-]+(?P<year>\d{4}))?$", re.IGNORECASE),
+    re.compile(r"^(?P<year>\d{4})\s*-?\s*(?:w|uge\s*)(?P<week>\d{1,2})$", re.IGNORECASE),
+)
+
+
+def week_da(label: str) -> str:
+    """An ISO week's label as people say it: "2026-W47" -> "uge 47 2026"."""
+    found = _WEEK_LABEL.match(label.strip())
+    return f"uge {int(found.group(2))} {found.group(1)}" if found else label
+
+
+def typed_week(text: str, this_year: int) -> tuple[int, int]:
+    """(year, week) of a week as typed ("48", "uge 48", "2026-W48"); a week number alone is
+    of `this_year`. ValueError with a Danish reason when it is no week."""
+    cleaned = " ".join(text.split())
+    for form in _WEEK_TYPED:
+        found = form.match(cleaned)
+        if found:
+            year = int(found.group("year") or this_year)
+            week = int(found.group("week"))
+            try:
+                date.fromisocalendar(year, week, 1)
+            except ValueError:
+                raise ValueError(f"uge {week} findes ikke i {year}") from None
+            return year, week
+    raise ValueError(f"'{text}' er ikke en uge (skriv fx 48, uge 48 eller 2026-W48)")
 
 
 def reason_da(reason: str) -> str:
@@ -125,6 +158,7 @@ def template_environment() -> Environment:
         keep_trailing_newline=True,
     )
     env.filters["pct"] = percent_da
+    env.filters["week_da"] = week_da
     env.filters["date_da"] = date_da
     env.filters["reason_da"] = reason_da
     return env

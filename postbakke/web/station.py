@@ -42,6 +42,12 @@ MAX_SUGGESTIONS = 9  # keys 1-9
 LOOKED_UP = {"tilmeldt": Enrolment.ENROLLED, "fritaget": Enrolment.EXEMPT}
 
 
+@blueprint.record_once
+def _template_globals(state: Any) -> None:
+    # the fields' Danish names, for the page macros (imported without the page's context)
+    state.app.jinja_env.globals["field_da"] = FIELD_DA
+
+
 @blueprint.app_template_filter("clock")
 def clock(iso: str | None) -> str:
     """A stored UTC time as the clock in Copenhagen."""
@@ -134,7 +140,7 @@ def _station(letter_id: int, form: _Form, status: int = 200) -> Any:
         n_postponed=len(the_store.review.postponed()),
         printed_cpr=record.recipient_kind is IdKind.CPR and bool(record.recipient_pseudonym),
         look_up_masked=candidate["masked"] if candidate else record.recipient_masked,
-        form=form, field_da=FIELD_DA,
+        form=form,
         confirmations=get_flashed_messages(with_categories=True),
         max_note=review.MAX_NOTE_CHARS,
     ), status
