@@ -44,11 +44,17 @@ FIELD_DA = {
 }
 # The decision log's actions as the audit shows them.
 ACTION_DA = {
-    "decide": "afgjort",
-    "postpone": "udsat",
-    "undo": "fortrudt",
+    "decide": "brev afgjort",
+    "postpone": "brev udsat",
+    "undo": "afgørelse fortrudt",
     "new_letter": "markeret som nyt brev",
 }
+
+
+def action_da(action: str) -> str:
+    """A logged action as the audit shows it ("afgørelse: decide" -> "brev afgjort")."""
+    code = action.removeprefix("afgørelse: ")
+    return ACTION_DA.get(code, action)
 OUTCOME_DA = {
     "kontaktet": "afsenderen er kontaktet",
     "begrundet": "papirbrevet var begrundet",
