@@ -87,6 +87,15 @@
   }
   document.querySelectorAll("input[data-kind]").forEach((input) => {
     input.addEventListener("input", () => checkNumber(input));
+    // a CPR the register lacks: t or f answers the look-up from the field itself (a CPR
+    // has no letters, so nothing typed is lost)
+    input.addEventListener("keydown", (event) => {
+      if (input.dataset.kind !== "cpr" || !lookUp || lookUp.hidden) return;
+      if (event.key !== "t" && event.key !== "f") return;
+      if (input.value && input.dataset.found !== "no") return;
+      event.preventDefault();
+      select(document.getElementById(event.key === "t" ? "enrolled-button" : "exempt-button"));
+    });
     if (input.value) checkNumber(input);
     // Enter does nothing until the number is valid; a CPR the register lacks asks t / f
     input.form.addEventListener("submit", (event) => {
