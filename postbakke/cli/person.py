@@ -88,5 +88,5 @@ def audit(obj: Context, start: Any, end: Any) -> None:
         click.echo("Ingen adgange i perioden.")
         return
     print_table(["Tidspunkt", "Hvem", "Hvad", "Om", "Begrundelse"],
-                [(r["at"], r["actor"], action_da(r["action"]), r["subject"] or "", r["reason"] or "")
-                 for r in rows])
+                [(r["at"], r["actor"], action_da(r["action"]), r["subject"] or "",
+                  r["reason"] or "") for r in rows])

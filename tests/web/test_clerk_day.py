@@ -174,10 +174,10 @@ def _screen_words(page) -> str:
     """What a person reads on the screen: the visible text, tooltips and labels."""
     return page.evaluate("""() => {
         const parts = [document.body.innerText, document.title];
-        document.querySelectorAll('[title]').forEach((el) => parts.push(el.getAttribute('title')));
+        for (const name of ['title', 'placeholder', 'aria-label']) {
+          document.querySelectorAll(`[${name}]`).forEach((el) => parts.push(el.getAttribute(name)));
+        }
         document.querySelectorAll('svg title').forEach((el) => parts.push(el.textContent));
-        document.querySelectorAll('[placeholder]').forEach((el) => parts.push(el.getAttribute('placeholder')));
-        document.querySelectorAll('[aria-label]').forEach((el) => parts.push(el.getAttribute('aria-label')));
         return parts.join('\\n');
     }""")
 
