@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from postbakke.letters.subjects import KINDS_SHOWN
 
@@ -98,6 +99,16 @@ def typed_week(text: str, this_year: int) -> tuple[int, int]:
     raise ValueError(f"'{text}' er ikke en uge (skriv fx 48, uge 48 eller 2026-W48)")
 
 
+LOCAL_ZONE = ZoneInfo("Europe/Copenhagen")
+
+
+def local_time(moment: datetime) -> datetime:
+    """A moment as the clock in Copenhagen shows it (a naive one is taken as UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(LOCAL_ZONE)
+
+
 def reason_da(reason: str) -> str:
     return REASON_DA.get(reason, reason)
 
@@ -165,6 +176,7 @@ def template_environment() -> Environment:
     )
     env.filters["pct"] = percent_da
     env.filters["week_da"] = week_da
+    env.filters["local"] = local_time
     env.filters["date_da"] = date_da
     env.filters["reason_da"] = reason_da
     return env

@@ -64,6 +64,7 @@ ISO_WEEK = re.compile(r"\b\d{4}-W\d{2}\b")
 # The number a clerk finds in the case system for a letter printed without one: a valid
 # CPR that no register row holds.
 CASE_SYSTEM_CPR = "1505751234"
+NAMESAKE_SON_CPR = "1206884321"  # 12.06.1988, in no generated register
 MIDDLE_NAMES = ("Marie", "Bach", "Holm", "Kjær", "Lund", "Marianne", "Christine")
 
 
@@ -123,8 +124,9 @@ def day(tmp_path_factory: pytest.TempPathFactory) -> dict:
             other = _other_cpr(digits, rng)  # a housemate: the address alone decides nothing
             added.append({**row, "id": _dashed(other), "name": "Preben " + row["name"].split()[-1]})
         elif digits == twins.recipient_id:
-            other = _other_cpr(digits, rng)  # two of one name at one address
-            added.append({**row, "id": _dashed(other), "status": "fritaget"})
+            # two of one name at one address (a father and his son): told apart by birth date
+            status = "fritaget" if row["status"] == "tilmeldt" else "tilmeldt"
+            added.append({**row, "id": _dashed(NAMESAKE_SON_CPR), "status": status})
     rows += added
     with enrolment.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
@@ -150,7 +152,7 @@ def day(tmp_path_factory: pytest.TempPathFactory) -> dict:
     return {"home": home, "env": env, "truths": {t.file: t for t in truths}, "plan": plan,
             "register_cpr": register_cpr, "twins": twins,
             "all_cprs": [t.recipient_id for t in truths if t.recipient_kind == "cpr"]
-            + [register_cpr, CASE_SYSTEM_CPR] + [r["id"].replace("-", "") for r in added]}
+            + [register_cpr, CASE_SYSTEM_CPR, NAMESAKE_SON_CPR] + [r["id"].replace("-", "") for r in added]}
 
 
 class Keys:
@@ -197,6 +199,43 @@ def _letter_id(page) -> int | None:
 
 def _shot(page, name: str, full_page: bool = False) -> None:
     page.screenshot(path=str(SCREENSHOTS / name), full_page=full_page)
+
+
+def test_forms_check_as_typed_and_enter_does_nothing_until_valid(day: dict) -> None:
+    """An impossible CPR, the municipality's own CVR and letters in a CVR are refused as
+    they are typed, in red, and Enter then sends nothing; a CPR written with dots is whole."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with served(day["home"], day["env"]) as (base, _), launched() as browser:
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(f"{base}/gennemsyn")
+        start = page.url
+        red = "rgb(179, 38, 30)"
+        for field, typed, reason in (
+            ("cpr", "320197-1234", "datoen 32.01 findes ikke"),
+            ("cpr", "290200-1234", "7. ciffer passer ikke"),  # 1900 had no 29 February
+            ("cpr", "010130-4000", "ligger i fremtiden"),  # 7th digit 4, 30: the year 2030
+            ("cvr", "29189714", "kommunens eget CVR-nummer"),
+            ("cvr", "1234ABCD", "Kun cifre"),
+            ("cvr", "12345678", "kontrolcifferet passer ikke"),
+        ):
+            page.keyboard.press("Escape")
+            page.keyboard.press("c" if field == "cpr" else "v")
+            page.keyboard.type(typed)
+            status = page.locator(f"#{field}-status")
+            status.filter(has_text=reason).wait_for(timeout=5000)
+            assert status.evaluate("(el) => getComputedStyle(el).color") == red, typed
+            page.keyboard.press("Enter")
+            page.wait_for_timeout(300)
+            assert page.url == start, typed  # nothing was sent
+            assert page.locator(f"#{field}").input_value() == typed  # nor lost
+            if typed == "29189714":
+                _shot(page, "dag-00-eget-cvr-afvist.png")
+            page.locator(f"#{field}").fill("")
+        page.keyboard.press("Escape")
+        page.keyboard.press("c")
+        page.keyboard.type("20.08.97-9076")
+        assert page.locator("#cpr").input_value() == "20.08.97-9076"  # not cut short
+        page.locator("#cpr-status").filter(has_text="200897-XXXX").wait_for(timeout=5000)
 
 
 def test_a_clerk_finishes_the_day_by_keyboard(day: dict, monkeypatch) -> None:
