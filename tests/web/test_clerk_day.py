@@ -152,7 +152,8 @@ def day(tmp_path_factory: pytest.TempPathFactory) -> dict:
     return {"home": home, "env": env, "truths": {t.file: t for t in truths}, "plan": plan,
             "register_cpr": register_cpr, "twins": twins,
             "all_cprs": [t.recipient_id for t in truths if t.recipient_kind == "cpr"]
-            + [register_cpr, CASE_SYSTEM_CPR, NAMESAKE_SON_CPR] + [r["id"].replace("-", "") for r in added]}
+            + [register_cpr, CASE_SYSTEM_CPR, NAMESAKE_SON_CPR]
+            + [r["id"].replace("-", "") for r in added]}
 
 
 class Keys:
