@@ -6,7 +6,17 @@ import time
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    get_flashed_messages,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from markupsafe import escape
 
 from postbakke.errors import PostbakkeError
@@ -15,7 +25,7 @@ from postbakke.outputs.digital import IsoWeek
 from postbakke.outputs.figures import Period
 from postbakke.outputs.report import load_figures, load_report
 from postbakke.outputs.report import render_html as render_report
-from postbakke.outputs.wording import VERDICT_DA, typed_week, week_da
+from postbakke.outputs.wording import OUTCOME_DA, VERDICT_DA, typed_week, week_da
 from postbakke.people.duplicates import mark_new_letter
 from postbakke.people.followup import Outcome, close_followup
 from postbakke.web.context import (
@@ -180,6 +190,7 @@ def followups() -> Any:
     rows = store().followups.find(department=department, only_open=request.args.get("alle") is None,
                              with_kinds=False)
     return render_template("web/followups.html.j2", rows=rows, outcomes=list(Outcome),
+                           confirmations=get_flashed_messages(with_categories=True),
                            department=department, departments=store().registers.departments())
 
 
@@ -191,11 +202,18 @@ def close_followup_form(followup_id: int) -> Any:
     except ValueError:
         abort(400)
     try:
-        close_followup(store(), followup_id, outcome, request.form.get("note", ""),
-                       visitor().name)
+        closed = close_followup(store(), followup_id, outcome, request.form.get("note", ""),
+                                visitor().name)
     except PostbakkeError as error:
-        return error_page("Opfølgningen blev ikke lukket", str(error), 422,
-                          back=url_for("overview.followups"))
+        found = store().followups.find(ids=[followup_id])
+        note = request.form.get("note", "").strip()
+        if not (found and not found[0].is_open and found[0].outcome == outcome
+                and found[0].note == note):  # else: the same close a second time, done
+            flash(f"Opfølgning nr. {followup_id} blev ikke lukket: {error}", "error")
+            return redirect(url_for("overview.followups"), code=303)
+        closed = found[0]
+    flash(f"Opfølgning nr. {followup_id} ({closed.sender or 'ukendt afsender'}) er lukket: "
+          f"{OUTCOME_DA.get(outcome.value, outcome.value)}.", "close")
     return redirect(url_for("overview.followups"), code=303)
 
 

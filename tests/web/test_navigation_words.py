@@ -122,3 +122,29 @@ def test_the_password_prompts_are_danish(workspace) -> None:
     assert "Gentag adgangskoden" in result.output
     assert "de to adgangskoder er ikke ens" in result.output
     assert "Repeat" not in result.output and "Error" not in result.output
+
+
+def test_closing_a_follow_up_is_confirmed_and_a_second_click_is_no_error(workspace,
+                                                                          monkeypatch) -> None:
+    from web_fixtures import csrf_token
+
+    monkeypatch.setenv("POSTBAKKE_OWN_CVR", OWN_CVR)
+    store = make_workspace(workspace)
+    app = create_app(load_settings())
+    app.config["TESTING"] = False
+    client = app.test_client()
+    html = client.get("/gennemsyn/1").get_data(as_text=True)
+    client.post("/gennemsyn/1/afgoer", data={
+        "csrf_token": csrf_token(html), "version": "0", "action": "cpr",
+        "number": "0101901234"})
+    followup = store.followups.find()[0]
+    form = {"csrf_token": csrf_token(html), "outcome": "kontaktet", "note": "Talt med Anne"}
+    for _ in range(2):
+        answer = client.post(f"/opfoelgninger/{followup.id}/luk", data=form)
+        assert answer.status_code == 303
+        page = client.get("/opfoelgninger").get_data(as_text=True)
+        assert f"Opfølgning nr. {followup.id} (Anne Holm) er lukket" in page
+    too_long = client.post(f"/opfoelgninger/{followup.id + 1}/luk",
+                           data={**form, "note": "x" * 501})
+    assert too_long.status_code == 303
+    assert "højst 500" in client.get("/opfoelgninger").get_data(as_text=True)
