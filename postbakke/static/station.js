@@ -42,7 +42,7 @@
   function setStatus(input, text, state) {
     const status = document.getElementById(input.dataset.kind + "-status");
     input.classList.remove("ok", "bad");
-    status.classList.remove("found", "bad");
+    status.classList.remove("found", "bad", "missing");
     if (state) { input.classList.add(state === "bad" ? "bad" : "ok"); status.classList.add(state === "bad" ? "bad" : "found"); }
     status.textContent = text;
     input.dataset.state = state || "";
@@ -77,6 +77,9 @@
         if (!answer.valid) { setStatus(input, answer.message, "bad"); return; }
         setStatus(input, answer.message, "ok");
         input.dataset.found = answer.found ? "yes" : "no";
+        const status = document.getElementById(kind + "-status");
+        status.classList.toggle("found", !!answer.found);
+        status.classList.toggle("missing", !answer.found);
         if (kind === "cpr" && !answer.found && lookUp) {
           lookUp.hidden = false;
           const masked = document.getElementById("look-up-masked");
