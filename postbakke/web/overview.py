@@ -153,8 +153,11 @@ def _senders_named(typed: str) -> list[str] | None:
     words = typed.casefold().split()
     if not words:
         return None
-    return [name for name in store().letters.sender_names()
-            if all(word in name.casefold() for word in words)]
+    names = store().letters.sender_names()
+    exact = [name for name in names if name.casefold().split() == words]
+    if exact:  # a whole name (the follow-ups' links): that sender only, not a longer name
+        return exact
+    return [name for name in names if all(word in name.casefold() for word in words)]
 
 
 @blueprint.get("/brev/<int:letter_id>")
