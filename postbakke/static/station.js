@@ -225,6 +225,11 @@
       return;
     }
     const key = event.key;
+    if (confirmOther) {  // a namesake elsewhere: only s (then Enter) or Esc, nothing else
+      if (key === "s") { event.preventDefault(); select(document.getElementById("confirm-button")); }
+      else if (key === "Enter" && !event.target.closest("#form-confirm")) event.preventDefault();
+      return;
+    }
     const lookUpShown = lookUp && !lookUp.hidden;
     let handled = true;
     if (key === "c") focusInput("cpr");

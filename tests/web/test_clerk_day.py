@@ -309,6 +309,9 @@ def test_a_clerk_finishes_the_day_by_keyboard(day: dict, monkeypatch) -> None:
                 assert page.locator("#confirm-other .diff").count() >= 1
                 _check_danish(page, "navnebror")
                 _shot(page, "dag-04-navnebror-bekraeft.png")
+                keys.press("Enter")  # a second Enter out of habit chooses nothing
+                page.wait_for_timeout(300)
+                assert page.locator("#confirm-other").is_visible()
                 with page.expect_navigation():
                     keys.press("Escape")  # refused: another person
                 assert _letter_id(page) == letter_id
