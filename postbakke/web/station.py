@@ -31,7 +31,7 @@ from postbakke.errors import PostbakkeError
 from postbakke.models import Enrolment, EnrolmentEntry, IdKind, Reason
 from postbakke.outputs.wording import FIELD_DA, REASON_DA, VERDICT_DA
 from postbakke.people import review
-from postbakke.privacy import masked_id
+from postbakke.privacy import mask_cpr_in_text, masked_id
 from postbakke.store import LetterRecord
 from postbakke.web import images
 from postbakke.web.context import context, letter_or_404, store, visitor
@@ -191,8 +191,9 @@ def decide(letter_id: int) -> Any:
     try:
         if action == "postpone":
             review.postpone_letter(the_store, letter_id, form.get("note", ""), who, version)
+            # the session cookie is a response too: a number typed in the note, masked
             flash(f"Brev {letter_id} er udsat og ligger under Udsat: "
-                  f"{form.get('note', '').strip()}", "postpone")
+                  f"{mask_cpr_in_text(form.get('note', '').strip())}", "postpone")
             return _onwards(letter_id, queue_before)
         decision = _decision_from_form(action, form, record, who, letter_id)
         if decision is None:  # a candidate at another address: asked again first

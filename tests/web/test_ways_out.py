@@ -9,6 +9,9 @@ the same action twice is no error, and the queue ends with the day's count.
 
 from __future__ import annotations
 
+import base64
+import zlib
+
 import pytest
 from web_fixtures import (
     ENROLLED_CPR,
@@ -197,3 +200,16 @@ def test_a_cpr_written_with_dots_or_spaces_is_read_whole(station, workspace, typ
     answer = post(app.test_client(), 1, action="cpr", number=typed)
     assert answer.status_code == 422  # not in the register: asked to look it up
     assert "200897-XXXX står ikke i tilmeldingsregistret" in answer.get_data(as_text=True)
+
+
+def test_a_cpr_typed_in_a_note_is_not_in_the_session_cookie(station, workspace) -> None:
+    app, _ = station
+    client = app.test_client()
+    answer = post(client, 1, action="postpone", note=f"spørg om {ENROLLED_CPR}")
+    cookies = " ".join(answer.headers.getlist("Set-Cookie"))
+    value = cookies.split("postbakke_session=")[1].split(";")[0]
+    payload = value.lstrip(".").split(".")[0]
+    raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    text = zlib.decompress(raw).decode() if value.startswith(".") else raw.decode()
+    assert "Brev 1 er udsat" in text  # the confirmation is there, read right
+    assert ENROLLED_CPR not in text and ENROLLED_CPR[6:] not in text
