@@ -177,6 +177,7 @@ def save_text_page_images(path: Path, indices: list[int], stored: list[Path]) ->
     try:
         for index, target in zip(indices, stored, strict=True):
             image = _render_pdf_page(path, document, index, TEXT_PAGE_IMAGE_DPI)
+            target.parent.mkdir(parents=True, exist_ok=True)
             Image.fromarray(image).save(target, dpi=(TEXT_PAGE_IMAGE_DPI,) * 2,
                                         quality=TEXT_PAGE_IMAGE_QUALITY)
     finally:
