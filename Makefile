@@ -14,14 +14,16 @@ all: test
 
 ## Debian packages: Tesseract with its Danish model, venv for Python, Chromium (the tests
 ## render the HTML report in a real headless browser), and the fonts the sample letters and
-## the test pages are drawn with.
+## the test pages are drawn with, and nginx (the reverse proxy docs/deploy.md sets up; the
+## proxy test runs the real one on loopback, it is never started as a service here).
 DEBIAN_PACKAGES := tesseract-ocr tesseract-ocr-dan tesseract-ocr-osd python3-venv chromium \
-	fonts-dejavu-core fonts-liberation
+	fonts-dejavu-core fonts-liberation nginx
 sysdeps:
 	@if ! command -v tesseract >/dev/null || ! tesseract --list-langs 2>/dev/null | grep -qx dan \
 	   || [ ! -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] \
 	   || [ ! -d /usr/share/fonts/truetype/liberation ] \
-	   || ! $(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || ! command -v chromium >/dev/null; then \
+	   || ! $(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || ! command -v chromium >/dev/null \
+	   || [ ! -x /usr/sbin/nginx ]; then \
 		echo "Installerer Debian-pakker: $(DEBIAN_PACKAGES)"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
 			$(DEBIAN_PACKAGES) >/dev/null; \
@@ -31,7 +33,7 @@ sysdeps:
 ## pinned with its hashes; made by uv from pyproject.toml). A lock that no longer fits
 ## pyproject.toml stops the install with one line: run `make lock`.
 LOCK := requirements.lock
-LOCK_ARGS := pyproject.toml --extra test --extra build --generate-hashes --universal \
+LOCK_ARGS := pyproject.toml --extra test --extra samples --extra build --generate-hashes --universal \
 	--python-version 3.11 --no-header -q
 $(VENV)/.installed: $(LOCK) pyproject.toml samples/pyproject.toml
 	rm -f $@
@@ -82,7 +84,7 @@ test-latest: sysdeps $(TESSDATA)/dan.traineddata
 	rm -rf $(LATEST)
 	$(PYTHON) -m venv $(LATEST)
 	$(LATEST)/bin/pip install -q --upgrade pip
-	$(LATEST)/bin/pip install -q --upgrade --upgrade-strategy eager -e '.[test,build]'
+	$(LATEST)/bin/pip install -q --upgrade --upgrade-strategy eager -e '.[test,samples,build]'
 	$(LATEST)/bin/pip install -q --no-deps -e samples/
 	@echo "Nyeste udgivelser, der afviger fra $(LOCK):"
 	@$(LATEST)/bin/pip freeze --exclude-editable | tr 'A-Z_.' 'a-z--' | sort > $(LATEST)/versions.txt

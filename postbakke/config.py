@@ -7,7 +7,7 @@ postbakke.toml's tables are pydantic models (settings/file.py), their problems s
 in Danish at the file's lines (settings/tables.py). Every problem is collected;
 `load_settings` raises one `SettingsError` for those that would make any command run
 wrongly, while the problems of [digest] and [smtp] wait in `Settings.problems` for
-`digest` and `postbakke config check` (settings/check.py), so a typo in an address
+`digest` and `postbakke config check` (config_check.py), so a typo in an address
 never stops a scan.
 """
 
@@ -36,6 +36,7 @@ from postbakke.settings.file import (
     DigestSettings,
     SettingsFile,
     SmtpSettings,
+    Web,
     cvr_number,
     gaps,
 )
@@ -94,6 +95,7 @@ class Settings:
     separator_text: str = DEFAULT_SEPARATOR_TEXT  # [scan] separator_text
     digest: DigestSettings = field(default_factory=DigestSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    web: Web = field(default_factory=Web)  # [web] hosts and trusted_proxies
     smtp_password: str | None = field(default=None, repr=False)
     secret: str | None = field(default=None, repr=False)  # $POSTBAKKE_SECRET, if set
     test_fault: str | None = None  # $POSTBAKKE_TEST_FAULT: tests only
@@ -137,6 +139,16 @@ class Settings:
     @property
     def db_path(self) -> Path:
         return self.home / DB_FILE
+
+    @property
+    def reports_dir(self) -> Path:
+        """Where `report` writes (and `purge` deletes) its files: always in the workspace."""
+        return self.home / "reports"
+
+    @property
+    def outbox_dir(self) -> Path:
+        """Where `digest --dry-run` writes its .eml files (and `purge` deletes them)."""
+        return self.reports_dir / "outbox"
 
     @property
     def pages_dir(self) -> Path:
@@ -215,6 +227,7 @@ def read_settings(
         separator_text=file.scan.separator_text,
         digest=file.digest,
         smtp=file.smtp,
+        web=file.web,
         smtp_password=env.get(SMTP_PASSWORD_ENV) or None,
         secret=secret_from_environment(env),
         test_fault=env.get(TEST_FAULT_ENV) or None,

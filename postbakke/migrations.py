@@ -356,6 +356,20 @@ def _copies_by_recipient(db: sqlite_utils.Database) -> None:
     db.table("letters").create_index(["recipient_pseudonym", "scanned_on"], if_not_exists=True)
 
 
+def _web_sign_in(db: sqlite_utils.Database) -> None:
+    """web_users.session_version: raised when a password changes, so every session signed in
+    with the old one ends (web/login.py); login_attempts: each try at the station's login
+    by the name typed and the address it came from, for the back-off and the lock (kept
+    in the database so they hold across restarts and the server's threads)."""
+    if "session_version" not in db.table("web_users").columns_dict:
+        db.execute("ALTER TABLE web_users ADD COLUMN session_version INTEGER NOT NULL DEFAULT 0")
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS login_attempts (id INTEGER PRIMARY KEY, at REAL NOT NULL, "
+        "account TEXT NOT NULL, address TEXT NOT NULL, ok INTEGER NOT NULL)")
+    db.execute("CREATE INDEX IF NOT EXISTS login_attempts_account ON login_attempts (account, at)")
+    db.execute("CREATE INDEX IF NOT EXISTS login_attempts_address ON login_attempts (address, at)")
+
+
 def _decision_look_ups(db: sqlite_utils.Database) -> None:
     """decisions.looked_up: what a person found when they looked a recipient up in Digital
     Post themselves ('tilmeldt' or 'fritaget'), for a printed CPR the register export does
@@ -374,7 +388,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "follow-up figures by scan day and kind, kept by triggers", _followup_figures),
     Migration(7, "letters: physical_enclosure and unplaced_enclosure", _letter_enclosures),
     Migration(8, "letters: index by recipient and scan day (copies)", _copies_by_recipient),
-    Migration(9, "decisions: looked_up (a person's own look-up)", _decision_look_ups),
+    Migration(9, "web_users: session_version; login_attempts", _web_sign_in),
+    Migration(10, "decisions: looked_up (a person's own look-up)", _decision_look_ups),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

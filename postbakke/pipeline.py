@@ -30,11 +30,11 @@ from postbakke.letters.split import split_letters
 from postbakke.models import SCANNABLE_SUFFIXES, Letter, Page, RecipientBlock, VerdictKind
 from postbakke.people.filing import file_letters
 from postbakke.privacy import Pseudonymiser, load_or_create_secret, mask_cpr_in_text
-from postbakke.reading.files import content_hash, looks_complete
+from postbakke.reading.files import content_hash, looks_complete, not_a_scan_reason
 from postbakke.reading.page_reader import PageReader
 from postbakke.retention import PurgeResult, purge_expired
 from postbakke.store import LetterRecord, Store, StoredFile
-from postbakke.watch import Handled, Handler, not_a_scan_reason
+from postbakke.watch import Handled, Handler
 
 log = logging.getLogger(__name__)
 

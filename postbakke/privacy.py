@@ -265,6 +265,37 @@ def _mask_once(text: str) -> str:
     return "".join(out)
 
 
+def mask_rendered(value: object) -> object:
+    """Every template's finalize: a text value is masked where it is rendered, whatever it
+    holds (a sender, a file name, a typed note, a filter echoed back). Markup is the
+    templates' own HTML or an SVG chart (masked at its labels) and passes unchanged, as
+    does a value a template marks `|safe` because it is a machine's (a CSRF token, a
+    pseudonym): masking would corrupt those."""
+    if isinstance(value, str) and not hasattr(value, "__html__"):
+        return mask_cpr_in_text(value)
+    return value
+
+
+# --------------------------------------------------------------------------- the guard
+
+# A CPR number in clear as the work station's last guard looks for it in what it sends:
+# a real day and month, the year, then four digits, with "-" (or a dash), one space or
+# nothing between; standing alone: not inside a longer number, a word, a decimal
+# ("14.038594") or a token (letters, "_" or "-" glued to it). Values are masked where
+# they are rendered (the templates' `masked` filter, the charts' labels); this only
+# finds what a template forgot, and it must not find anything in a page without one:
+# the guard refuses such a page rather than rewrite it.
+_CLEAR_CPR = re.compile(
+    r"(?<![\w.,])(?<!\w[-\u2010-\u2015\u2212])"
+    r"(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d\d[-\u2010-\u2015\u2212 ]?\d{4}"
+    r"(?![\w]|[.,-\u2010-\u2015\u2212]\w)")
+
+
+def clear_cpr_count(text: str) -> int:
+    """How many CPR numbers stand in clear in `text` (the response guard's test)."""
+    return sum(1 for _ in _CLEAR_CPR.finditer(text)) if text else 0
+
+
 class CprMaskingFilter(logging.Filter):
     """Masks CPR numbers in a log record's message and traceback (never drops a record)."""
 

@@ -10,14 +10,13 @@ reasons), and the reports and digests the tool wrote in reports/ and reports/out
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from postbakke.config import Settings
-from postbakke.outputs.report import DEFAULT_REPORT_DIR
-from postbakke.outputs.sending import DEFAULT_OUTBOX
 from postbakke.store import Store
 from postbakke.watch import DONE_DIR, FAILED_DIR
 
@@ -28,6 +27,11 @@ Remover = Callable[[Path], bool]
 ORPHAN_GRACE = timedelta(hours=24)
 REPORT_PATTERNS = ("rapport-*.html", "rapport-*.csv")
 OUTBOX_PATTERNS = ("*.eml",)
+# The names `report` and `digest --dry-run` give their files (figures.Period.slug,
+# report.leaks_csv_path, sending.write_outbox): a file named otherwise is someone's own.
+REPORT_NAME = re.compile(r"rapport-(\d{4}-W\d{2}|\d{4}-\d{2}-\d{2}_\d{4}-\d{2}-\d{2})"
+                         r"(-laek\.csv|\.html|\.csv)")
+OUTBOX_NAME = re.compile(r"\d{4}-W\d{2}-[\w-]+\.eml")
 
 
 @dataclass(frozen=True)
@@ -47,9 +51,16 @@ def _cutoff(now: datetime, days: int) -> datetime:
 
 def purge_expired(store: Store, settings: Settings, now: datetime | None = None,
                   dry_run: bool = False, watch_folder: Path | None = None,
-                  report_dirs: tuple[Path, ...] = (DEFAULT_REPORT_DIR,),
-                  outboxes: tuple[Path, ...] = (DEFAULT_OUTBOX,)) -> PurgeResult:
-    """Delete (or with `dry_run` only list) every kind of personal data past its days."""
+                  report_dirs: tuple[Path, ...] | None = None,
+                  outboxes: tuple[Path, ...] | None = None) -> PurgeResult:
+    """Delete (or with `dry_run` only list) every kind of personal data past its days.
+
+    Reports and digests are looked for in the workspace's own folders only
+    (Settings.reports_dir and outbox_dir, never the current folder), and only files
+    named as the tool names them (REPORT_NAME, OUTBOX_NAME) are deleted there.
+    """
+    report_dirs = report_dirs if report_dirs is not None else (settings.reports_dir,)
+    outboxes = outboxes if outboxes is not None else (settings.outbox_dir,)
     now = now or datetime.now(UTC)
     keep = settings.retention
     listed: list[str] = []
@@ -77,9 +88,9 @@ def purge_expired(store: Store, settings: Settings, now: datetime | None = None,
             [folder / DONE_DIR, folder / FAILED_DIR], ("*",),
             _cutoff(now, keep.watch_originals), remove)
     reports = _sweep_old(list(report_dirs), REPORT_PATTERNS, _cutoff(now, keep.reports), remove,
-                         recursive=False)
+                         recursive=False, named=REPORT_NAME)
     reports += _sweep_old(list(outboxes), OUTBOX_PATTERNS, _cutoff(now, keep.reports), remove,
-                          recursive=False)
+                          recursive=False, named=OUTBOX_NAME)
     if not dry_run:
         emptied = {Path(p).parent for p in listed}
         _remove_empty_dirs(settings.pages_dir, emptied, now)
@@ -105,7 +116,8 @@ def _sweep_orphans(store: Store, settings: Settings, now: datetime, remove: Remo
 
 
 def _sweep_old(folders: list[Path], patterns: tuple[str, ...], cutoff: datetime,
-               remove: Remover, recursive: bool = True) -> int:
+               remove: Remover, recursive: bool = True,
+               named: re.Pattern[str] | None = None) -> int:
     count = 0
     limit = cutoff.timestamp()
     for folder in folders:
@@ -114,6 +126,8 @@ def _sweep_old(folders: list[Path], patterns: tuple[str, ...], cutoff: datetime,
         for pattern in patterns:
             found = folder.rglob(pattern) if recursive else folder.glob(pattern)
             for path in sorted(found):
+                if named is not None and (path.is_symlink() or not named.fullmatch(path.name)):
+                    continue  # not a file the tool wrote
                 if path.is_file() and path.stat().st_mtime <= limit:
                     count += remove(path)
     return count

@@ -28,6 +28,7 @@ from typing import Any
 from postbakke.errors import workspace_fault
 from postbakke.models import SCANNABLE_SUFFIXES
 from postbakke.privacy import mask_cpr_in_text
+from postbakke.reading.files import not_a_scan_reason
 
 log = logging.getLogger(__name__)
 
@@ -112,12 +113,6 @@ def inside(path: Path, folder: Path) -> bool:
     """Whether `path` is `folder` or lies below it (both resolved)."""
     path, folder = Path(path).resolve(), Path(folder).resolve()
     return path == folder or folder in path.parents
-
-
-def not_a_scan_reason(path: Path) -> str:
-    """Why a file found in the folder is not read, in Danish (as `scan` says it)."""
-    suffix = path.suffix.lower()
-    return f"ikke en scanning: {suffix}-fil" if suffix else "ikke en scanning: fil uden filtype"
 
 
 def free_target(directory: Path, name: str, companion_suffix: str = "") -> Path:

@@ -289,7 +289,7 @@ def test_problem_str_without_a_place():
 
 def test_check_summary_counts_errors_and_warnings(tmp_path):
     from postbakke.config import ConfigProblem, Settings, Severity
-    from postbakke.settings.check import summarise_check
+    from postbakke.config_check import summarise_check
 
     error = ConfigProblem(Severity.ERROR, "postbakke.toml:2", "forkert")
     warning = ConfigProblem(Severity.WARNING, "postbakke.toml:3", "tvivlsom")

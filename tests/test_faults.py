@@ -86,6 +86,38 @@ def test_a_job_that_raises_brings_back_its_error():
         pool.shutdown()
 
 
+_STOPPED_WHILE_STARTING = """
+import os, signal, sys, time
+from multiprocessing import forkserver
+seen = []
+signal.signal(signal.SIGTERM, lambda *_: seen.append("TERM"))
+start = forkserver.ensure_running
+def stopped_meanwhile():  # systemd's stop reaches the whole group as the pool starts
+    os.killpg(0, signal.SIGTERM)
+    start()
+forkserver.ensure_running = stopped_meanwhile
+from postbakke.reading.pool import WorkerPool
+pool = WorkerPool(1)
+os.killpg(0, signal.SIGTERM)  # and once more after: the forkserver is up
+time.sleep(0.2)
+print(seen.count("TERM"), pool.run(abs, -5, limit_s=30), flush=True)
+pool.shutdown()
+"""
+
+
+def test_a_stop_to_the_whole_group_as_the_pool_starts_is_heard_and_costs_no_worker():
+    """GIVEN SIGTERM to every process of the group while the forkserver starts and after
+    WHEN a page is read THEN the main process heard both stops and the worker still runs
+    (a killed forkserver left `watch` waiting for ever on its first page)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _STOPPED_WHILE_STARTING], capture_output=True,
+                          text=True, timeout=60, start_new_session=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["2", "5"], done.stdout + done.stderr
+
+
 # -- workspace faults ----------------------------------------------------------------------
 
 

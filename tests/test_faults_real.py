@@ -223,11 +223,13 @@ def test_sigterm_to_watch_and_its_workers_fails_no_scan(tmp_path):
     )
     for source in (tmp_path / "skannet" / TRAY_DIR).iterdir():
         shutil.copy(source, scan_folder / source.name)
-    # The first file is being read. Waiting for its page folder instead (the moment the
-    # first page image is written) and signalling at once hung `watch` past 90 s in 2 of 3
-    # runs on 2026-12-06: a race on SIGTERM during the workers' first page, not yet found;
-    # until it is, the test signals after the pool has settled, as before.
-    time.sleep(2.5)
+    # The moment the first file's page folder appears its first page is in hand: the
+    # worker pool has just started (a stop then once killed the forkserver and left
+    # `watch` waiting for ever; reading/pool.py starts it deaf to stop signals).
+    pages = tmp_path / "ws" / "sider"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (pages.is_dir() and any(pages.iterdir())):
+        time.sleep(0.01)
     os.killpg(watch.pid, signal.SIGTERM)
     out, err = watch.communicate(timeout=90)
     assert "Traceback" not in out + err

@@ -5,8 +5,9 @@ postbakke_samples) is read with `ast` (all imports: at the top, inside functions
 TYPE_CHECKING) and each import mapped to its layer. The generator is the top layer: it
 imports the product, the product never imports it (the test-data generator is never on
 the scan path, nor in the product's wheel). No module reaches for another module's
-private (_underscore) name, and no modules import each other round in a cycle (which
-the layers alone allow inside one layer).
+private (_underscore) name, none imports a module of ours that does not exist (a lazy
+import of a moved module fails only when its line runs), and no modules import each
+other round in a cycle (which the layers alone allow inside one layer).
 """
 
 from __future__ import annotations
@@ -36,7 +37,9 @@ KNOWN_CYCLES: dict[tuple[str, ...], str] = {
 # Lowest first. An entry names a module or a package (then all modules under it).
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("base", ("postbakke", "postbakke.errors", "postbakke.models", "postbakke.privacy",
-              "postbakke.config", "postbakke.settings", "postbakke.identifiers")),
+              "postbakke.settings", "postbakke.identifiers")),
+    # the settings as the tool runs with them (file + environment), and their check
+    ("config", ("postbakke.config", "postbakke.config_check")),
     ("reading", ("postbakke.reading",)),
     ("letters", ("postbakke.letters",)),
     ("deciding", ("postbakke.deciding",)),
@@ -149,6 +152,9 @@ def violations(*roots: Path) -> list[str]:
             if (module, imp.target) in KNOWN_EXCEPTIONS:
                 continue
             at = f"{where}:{imp.line}: {imp.text}"
+            if imp.target.split(".")[0] in by_name and not _is_submodule(by_name, imp.target):
+                found.append(f"{at} — {imp.target} does not exist (a module moved or gone)")
+                continue
             private = [name for name in imp.names if _private(name)]
             if private and imp.target != module:
                 found.append(f"{at} — imports private {', '.join(private)} of {imp.target}")
@@ -225,6 +231,10 @@ def test_no_modules_import_each_other_round() -> None:
         ("people/review.py", "from ..letters.extract import _ENCLOSURE\n",
          "imports private _ENCLOSURE of postbakke.letters.extract"),
         ("gadgets.py", "", "module postbakke.gadgets is in no layer"),
+        ("pipeline.py", "from postbakke.evaluate import score\n",
+         "postbakke.evaluate does not exist"),
+        ("pipeline.py", "def f():\n    import postbakke.people.gone\n",
+         "postbakke.people.gone does not exist"),
     ],
 )
 def test_the_checker_names_the_offending_import(

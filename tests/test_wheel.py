@@ -43,3 +43,15 @@ def test_the_product_wheel_holds_no_sample_generator(tmp_path: Path) -> None:
     assert "postbakke/cli.py" in names or "postbakke/cli/__init__.py" in names
     assert any(n.startswith("postbakke/templates/") for n in names)
     assert any(n.startswith("postbakke/static/") for n in names)
+
+    # What the generator alone draws with is no requirement of the product.
+    metadata = zipfile.ZipFile(wheel).read(
+        next(n for n in names if n.endswith(".dist-info/METADATA"))
+    ).decode()
+    required = [
+        line.split(":", 1)[1].strip()
+        for line in metadata.splitlines()
+        if line.startswith("Requires-Dist:") and "extra ==" not in line
+    ]
+    assert required, "the wheel names no requirements at all"
+    assert not [r for r in required if r.lower().startswith("reportlab")], required

@@ -6,16 +6,17 @@ import sys
 
 import click
 
-from postbakke.cli.base import Context, cli, echo_lines
+from postbakke.cli.base import Context, cli, echo_lines, os_user, print_table
 from postbakke.config import ConfigProblem, Settings, Severity
-from postbakke.errors import ExitCode, PostbakkeError
-from postbakke.privacy import SECRET_FILE, load_or_create_secret
-from postbakke.settings.check import (
+from postbakke.config_check import (
     check_settings,
     retention_lines,
     summarise_check,
     workspace_problems,
 )
+from postbakke.errors import ExitCode, PostbakkeError
+from postbakke.people.access import record_access
+from postbakke.privacy import SECRET_FILE, load_or_create_secret
 from postbakke.store import Store
 
 
@@ -77,6 +78,11 @@ def web_user() -> None:
     """Brugere af arbejdsstationen (kræves for at vise den på netværket)."""
 
 
+ROLE_CHOICE = click.Choice(["postrum", "projektleder"])
+ROLE_HELP = ("postrum: afgør breve og ser bakker; projektleder: også opfølgninger og "
+             "rapporter.")
+
+
 def _password_twice() -> str:
     """A new password typed twice at a hidden prompt, in Danish (click's own is English)."""
     while True:
@@ -89,9 +95,7 @@ def _password_twice() -> str:
 
 @web_user.command("add")
 @click.argument("name")
-@click.option("--role", required=True, type=click.Choice(["postrum", "projektleder"]),
-              help="postrum: afgør breve og ser bakker; projektleder: også opfølgninger og "
-                   "rapporter.")
+@click.option("--role", required=True, type=ROLE_CHOICE, help=ROLE_HELP)
 @click.option("--password", callback=lambda ctx, param, value: value or _password_twice(),
               help="Spørges der om (skjult), to gange.")
 @click.pass_obj
@@ -100,4 +104,58 @@ def web_user_add(obj: Context, name: str, role: str, password: str) -> None:
     from postbakke.web.users import Role, add_user
 
     add_user(obj.store(), name, Role(role), password)
+    record_access(obj.store(), os_user(), "bruger gemt", f"{name.strip()} ({role})")
     click.echo(f"Bruger {name.strip()} gemt som {role}.")
+
+
+@web_user.command("list")
+@click.pass_obj
+def web_user_list(obj: Context) -> None:
+    """Vis brugerne og deres roller."""
+    rows = obj.store().users.all()
+    if not rows:
+        click.echo("Ingen brugere: arbejdsstationen kan kun bruges på denne maskine "
+                   "(127.0.0.1).")
+        return
+    print_table(["Bruger", "Rolle", "Oprettet"],
+                [(r["name"], r["role"], (r["created_at"] or "")[:10]) for r in rows])
+
+
+@web_user.command("remove")
+@click.argument("name")
+@click.pass_obj
+def web_user_remove(obj: Context, name: str) -> None:
+    """Fjern brugeren NAME (logges ud ved næste klik)."""
+    from postbakke.web.users import remove_user
+
+    remove_user(obj.store(), name)
+    record_access(obj.store(), os_user(), "bruger fjernet", name.strip())
+    click.echo(f"Bruger {name.strip()} fjernet.")
+
+
+@web_user.command("passwd")
+@click.argument("name")
+@click.option("--password", callback=lambda ctx, param, value: value or _password_twice(),
+              help="Spørges der om (skjult), to gange.")
+@click.pass_obj
+def web_user_passwd(obj: Context, name: str, password: str) -> None:
+    """Giv brugeren NAME en ny adgangskode (brugerens andre sessioner slutter; en låst
+    bruger låses op)."""
+    from postbakke.web.users import change_password
+
+    change_password(obj.store(), name, password)
+    record_access(obj.store(), os_user(), "adgangskode skiftet", name.strip())
+    click.echo(f"Ny adgangskode gemt for {name.strip()}.")
+
+
+@web_user.command("role")
+@click.argument("name")
+@click.argument("role", type=ROLE_CHOICE)
+@click.pass_obj
+def web_user_role(obj: Context, name: str, role: str) -> None:
+    """Giv brugeren NAME rollen ROLE (gælder fra brugerens næste klik)."""
+    from postbakke.web.users import Role, change_role
+
+    change_role(obj.store(), name, Role(role))
+    record_access(obj.store(), os_user(), "rolle skiftet", f"{name.strip()} ({role})")
+    click.echo(f"Bruger {name.strip()} er nu {role}.")

@@ -16,6 +16,7 @@ from postbakke.outputs.exports import EXPORT_FORMATS, letter_lines
 from postbakke.outputs.figures import resolve_period
 from postbakke.outputs.sending import run_digest
 from postbakke.outputs.wording import percent_da
+from postbakke.people.access import record_access
 
 
 @cli.command()
@@ -27,7 +28,7 @@ from postbakke.outputs.wording import percent_da
 def letters(obj: Context, fmt: str) -> None:
     """Vis de scannede breve."""
     store = obj.store()
-    store.audit.log(os_user(), f"breve udtrukket ({fmt})")
+    record_access(store, os_user(), f"breve udtrukket ({fmt})")
     echo_lines(letter_lines(store.letters.export(), fmt))
 
 
@@ -50,8 +51,8 @@ def summary(obj: Context) -> None:
 @click.option("--week", help="ISO-uge, fx 2026-W47 (standard: ugen for den seneste bakke).")
 @period_options
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
-              help="Mappe til rapporten (standard: reports/). Med --format csv: skriv en fil "
-                   "dér i stedet for at udskrive tabellen.")
+              help="Mappe til rapporten (standard: reports/ i arbejdsmappen). Med --format "
+                   "csv: skriv en fil dér i stedet for at udskrive tabellen.")
 @click.option("--format", "fmt", type=click.Choice(["html", "csv"]), default="html",
               show_default=True, help="html: hele rapporten; csv: tabellen pr. afdeling.")
 @click.pass_obj
@@ -64,11 +65,11 @@ def report(obj: Context, week: str | None, start: Any, end: Any, out_dir: Path |
         store.figures.latest_scanned_on(),
     )
     data = reports.load_report(store, period, obj.settings.municipality_name)
-    store.audit.log(os_user(), f"rapport ({fmt})", period.title)
+    record_access(store, os_user(), f"rapport ({fmt})", period.title)
     if fmt == "csv" and out_dir is None:
         click.echo(reports.render_csv([*data.departments, data.total]), nl=False)
         return
-    path = reports.write_report(data, out_dir, fmt,
+    path = reports.write_report(data, out_dir or obj.settings.reports_dir, fmt,
                                 store.figures.report_leaks(period.start, period.end))
     click.echo(
         f"Rapport for {period.title} skrevet: {path} ({data.total.paper} papirbreve, "
@@ -84,7 +85,8 @@ def report(obj: Context, week: str | None, start: Any, end: Any, out_dir: Path |
 @click.option("--dry-run", is_flag=True,
               help="Skriv ugebrevene som .eml-filer i udbakken, send intet (standard).")
 @click.option("--outbox", type=click.Path(path_type=Path, file_okay=False),
-              help="Mappe til .eml-filerne ved --dry-run (standard: reports/outbox/).")
+              help="Mappe til .eml-filerne ved --dry-run (standard: reports/outbox/ i "
+                   "arbejdsmappen).")
 @click.option("--send", is_flag=True, help="Send ugebrevene med mailserveren fra [smtp].")
 @click.option("--resend", is_flag=True,
               help="Med --send: send også dem, der allerede er sendt for ugen.")

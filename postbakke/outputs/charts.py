@@ -9,6 +9,7 @@ from typing import Any
 
 from postbakke.outputs.figures import GOAL_DIGITAL_SHARE, Figures
 from postbakke.outputs.wording import percent_da
+from postbakke.privacy import mask_cpr_in_text
 
 # Chart size in inches at 100 % zoom: 7 in = 178 mm, the text width of A4
 # portrait with 16 mm margins.
@@ -112,7 +113,7 @@ def department_chart_svg(departments: Sequence[Figures]) -> str | None:
             color=COLOUR_GOAL)
     for y, share in zip(ys, shares, strict=True):
         ax.text(min(share, 100) + 1, y, percent_da(share / 100), va="center", fontsize=8)
-    ax.set_yticks(ys, [d.label for d in rows])
+    ax.set_yticks(ys, [mask_cpr_in_text(d.label) for d in rows])  # masked where drawn
     ax.set_xlim(0, 110)
     ax.set_xticks([0, 25, 50, 75, 100])
     _percent_axis(ax.xaxis)

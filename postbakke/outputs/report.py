@@ -49,7 +49,6 @@ from postbakke.store import Store
 # whole list goes into a CSV file beside the HTML (`leaks_csv_path`).
 LEAKS_LISTED_MAX = 500
 
-DEFAULT_REPORT_DIR = Path("reports")
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,15 +261,16 @@ def leaks_csv_lines(rows: Iterable[Mapping]) -> Iterable[str]:
 
 
 def write_report(
-    report: Report, out_dir: Path | None, fmt: str = "html",
+    report: Report, out_dir: Path, fmt: str = "html",
     leak_rows: Iterable[Mapping] | None = None,
 ) -> Path:
-    """Write the report file (`rapport-2026-W47.html` or `.csv`) into out_dir; its path.
+    """Write the report file (`rapport-2026-W47.html` or `.csv`) into out_dir (by default the
+    workspace's, Settings.reports_dir, never the current folder); its path.
 
     With `leak_rows` (`Store.report_leaks` of the period) an HTML report gets every
     leak in `rapport-2026-W47-laek.csv` beside it, written as the rows come.
     """
-    folder = out_dir or DEFAULT_REPORT_DIR
+    folder = out_dir
     try:
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{report.period.file_name}.{fmt}"

@@ -40,7 +40,6 @@ from postbakke.store import DigestStatus, Store
 # restarting, which passes in seconds to a couple of minutes; the whole ladder
 # is under three minutes, fine for a job that runs once a week.
 RETRY_DELAYS_S = (5.0, 30.0, 120.0)
-DEFAULT_OUTBOX = Path("reports") / "outbox"
 
 
 class MailServerError(PostbakkeError):
@@ -376,7 +375,7 @@ def run_digest(
     mailing = Mailing.of(settings)
     digests = load_digests(store, settings, iso_week, department)
     if not send:
-        yield from write_outbox(digests, mailing, outbox or DEFAULT_OUTBOX, store)
+        yield from write_outbox(digests, mailing, outbox or settings.outbox_dir, store)
         return
     own = transport is None
     sender = transport or SmtpSender(settings.smtp, settings.smtp_password)

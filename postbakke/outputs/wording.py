@@ -164,6 +164,8 @@ def template_environment() -> Environment:
     """
     from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+    from postbakke.privacy import mask_rendered
+
     env = Environment(
         loader=PackageLoader("postbakke", "templates"),
         autoescape=select_autoescape(
@@ -172,7 +174,7 @@ def template_environment() -> Environment:
             default=True, default_for_string=True,
         ),
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-        keep_trailing_newline=True,
+        keep_trailing_newline=True, finalize=mask_rendered,
     )
     env.filters["pct"] = percent_da
     env.filters["week_da"] = week_da

@@ -5,7 +5,7 @@ print the sheets from whatever they have: Paperless-ngx's own in Code 39, others
 Code 128, QR or Data Matrix, often with a line of text or instructions on the
 sheet, sometimes faxed, blurred or copied mirrored. Read on the grey page image
 before any OCR: a separator sheet is never OCR'd. Which pages are searched at all
-is decided by the marks' shape (preprocess.survey_marks), not here.
+is decided by the marks' shape (marks.survey_marks), not here.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def _words_match(read: str, word: str) -> bool:
     return read.strip().strip("*").strip().casefold() == word.casefold()
 
 
-# Around a candidate box (preprocess.survey_marks) this much of the page is searched:
+# Around a candidate box (marks.survey_marks) this much of the page is searched:
 # a linear code's quiet zone is 10 modules (~3-6 mm), and the box of a skewed or
 # blurred code may miss its outermost bars.
 # Boxes closer than SEARCH_JOIN_PX are one code (a QR code's three finder patterns

@@ -38,6 +38,11 @@ FILE_UNKNOWN = "ukendt filtype"
 FILE_NOT_PDF = "filen hedder .pdf, men er ikke en PDF-fil"
 
 
+def not_a_scan_reason(path: Path) -> str:
+    """Why a file in the watch folder or named to `scan` is not read, in Danish."""
+    suffix = path.suffix.lower()
+    return f"ikke en scanning: {suffix}-fil" if suffix else "ikke en scanning: fil uden filtype"
+
 def sniff_type(path: Path | str) -> str:
     """The file's type by its first bytes: "pdf", "tiff", "png" or "jpeg".
 

@@ -101,6 +101,35 @@ def _died_how(process: BaseProcess) -> str:
     return f"afsluttet med kode {code}"
 
 
+def _start_forkserver_deaf_to_stop_signals() -> None:
+    """Start the forkserver now, ignoring SIGTERM and SIGINT (main thread only).
+
+    A stop sent to the whole process group (systemd's, Ctrl-C) otherwise kills the
+    forkserver too; if that happens before the first worker is forked, starting the worker
+    fails in the pool's thread and the file in hand waits for ever. An ignored signal stays
+    ignored across the forkserver's exec (POSIX), and the workers it forks ignore both
+    anyway, so only the main process decides how to stop.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return
+    from multiprocessing import forkserver, resource_tracker
+
+    # The tracker ignores both signals itself, but starting it unblocks them: started
+    # first, so that nothing unblocks them while they are ignored (a stop would be lost).
+    resource_tracker.ensure_running()
+    stops = {signal.SIGTERM, signal.SIGINT}
+    # Blocked first, so a stop arriving meanwhile waits (Linux keeps a blocked signal
+    # pending even while ignored) and reaches the main process's own handler afterwards.
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, stops)
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in stops}
+    try:
+        forkserver.ensure_running()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+
 @dataclass
 class _Job:
     function: Callable[[Any], Any]
@@ -124,6 +153,8 @@ class WorkerPool:
         self.size = max(1, workers)
         # forkserver: workers start clean, whatever threads the parent runs
         self._context: Any = multiprocessing.get_context(start_method)
+        if start_method == "forkserver":
+            _start_forkserver_deaf_to_stop_signals()
         self._workers: list[_Worker] = []
         self._queue: deque[_Job] = deque()
         self._lock = threading.Lock()
@@ -196,7 +227,12 @@ class WorkerPool:
                 job = self._queue.popleft()
             if not job.future.set_running_or_notify_cancel():
                 continue  # cancelled while it waited
-            worker: _Worker = idle or self._start_worker()
+            try:
+                worker: _Worker = idle or self._start_worker()
+            except Exception as error:  # the forkserver gone (a signal): it restarts next time
+                job.future.set_exception(WorkerDied(f"kunne ikke startes ({error})"))
+                self.replaced += 1
+                continue
             try:
                 worker.conn.send((job.function, job.argument))
             except Exception as error:  # an unpicklable job, or a worker gone already

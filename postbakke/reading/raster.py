@@ -21,7 +21,7 @@ from PIL import Image
 
 from postbakke.errors import InputFileError, PageTimeoutError
 from postbakke.models import Page, Word
-from postbakke.reading import barcodes, ocr, preprocess
+from postbakke.reading import barcodes, marks, ocr, preprocess
 from postbakke.reading.images import MM_PER_INCH, decode_frame
 from postbakke.reading.pdf import REAL_WORD, pdf_page_image
 
@@ -40,7 +40,7 @@ UPRIGHT_MIN_WORDS = 8
 CONFIDENT_WORD = 60.0
 # JPEG quality of the page images kept for review (the work station shows them).
 REVIEW_IMAGE_QUALITY = 85
-# Print the page's reading left out (preprocess.unread_lines) is read again crop by
+# Print the page's reading left out (marks.unread_lines) is read again crop by
 # crop, as one block of text (psm 6: on the bench corpus's lost labels psm 11 read
 # nothing from a tight crop, psm 6 read "Dato", "Mail", "CVR" at 93-97). The crop
 # reaches this far around the marks (at 1.5 mm a name's last "d" was read as "c", at
@@ -167,14 +167,14 @@ class RasterReader:
             method="ocr",
             rotation=turned,
         )
-        survey = preprocess.survey_marks(gray, self.dpi)
+        survey = marks.survey_marks(gray, self.dpi)
         if survey.barcode_like and barcodes.is_separator(
             gray, self.separator_text, survey.barcode_boxes
         ):
             # a separator sheet between letters: never OCR'd (a QR code can be a
             # single mark, so this comes before the blank check)
             return replace(page, is_separator=True)
-        if preprocess.is_blank_mark_count(survey.marks):
+        if marks.is_blank_mark_count(survey.marks):
             # a duplex scanner's empty back page: nothing to read or keep
             return replace(page, is_blank=True)
 
@@ -220,7 +220,7 @@ class RasterReader:
         added: list[Word] = []
         image = reading.image
         margin = int(round(SECOND_LOOK_MARGIN_MM * px_per_mm))
-        for x0, y0, x1, y1 in preprocess.unread_lines(image, self.dpi, read_boxes):
+        for x0, y0, x1, y1 in marks.unread_lines(image, self.dpi, read_boxes):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break

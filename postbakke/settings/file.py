@@ -7,6 +7,7 @@ reads it and assembles `Settings` from these tables.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import ssl
 from collections.abc import Iterator, Mapping
@@ -191,6 +192,37 @@ class Watch(Table):
     folder: str | None = Field(default=None, description="en sti i anførselstegn")
 
 
+def _host_name(value: str) -> str:
+    """A name or address colleagues type for the station (no scheme, port or path)."""
+    name = value.strip().lower().strip("[]")
+    try:
+        return str(ipaddress.ip_address(name))
+    except ValueError:
+        pass
+    if not re.fullmatch(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}"
+                        r"[a-z0-9])?)*\.?", name):
+        raise bad_value(f"'{value}' er ikke et værtsnavn eller en IP-adresse (uden http:// "
+                        "og port), fx \"postbakke.kommune.local\"")
+    return name.rstrip(".")
+
+
+def _ip_address(value: str) -> str:
+    try:
+        return str(ipaddress.ip_address(value.strip().strip("[]")))
+    except ValueError:
+        raise bad_value(f"'{value}' er ikke en IP-adresse, fx \"127.0.0.1\"") from None
+
+
+class Web(Table):
+    """[web]: the names colleagues type for the station, and the reverse proxy it trusts."""
+
+    hosts: list[Annotated[str, AfterValidator(_host_name)]] = Field(
+        default=[], description='en liste af værtsnavne, fx ["postbakke.kommune.local"]')
+    # X-Forwarded-For/-Proto are believed only from these addresses (docs/deploy.md)
+    trusted_proxies: list[Annotated[str, AfterValidator(_ip_address)]] = Field(
+        default=[], description='en liste af IP-adresser, fx ["127.0.0.1"]')
+
+
 class Department(Table):
     """A department's recipients: one address, a list, or a table with `to`."""
 
@@ -313,6 +345,7 @@ class SettingsFile(Table):
     retention: RetentionDays = Field(default=RetentionDays(), description=TABLE)
     envelope: Envelope = Field(default=Envelope(), description=TABLE)
     watch: Watch = Field(default=Watch(), description=TABLE)
+    web: Web = Field(default=Web(), description=TABLE)
     digest: DigestSettings = Field(default=DigestSettings(), description=TABLE)
     smtp: SmtpSettings = Field(default=SmtpSettings(), description=TABLE)
 

@@ -8,6 +8,7 @@ document with its own Content-Security-Policy (`document_response`).
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ DOCUMENT_POLICY = (
 class Visitor:
     name: str
     role: Role
+    signed_in: bool = False  # False: the local person of a station without users
 
     @property
     def is_project_leader(self) -> bool:
@@ -71,6 +73,16 @@ class WebContext:
                 entries = self.store().registers.enrolment_entries()
                 self._register = (version, entries, [normalise(e.name) for e in entries])
             return self._register[1], self._register[2]
+
+
+def is_loopback(host: str) -> bool:
+    """Whether an address (or "localhost") is this machine's own."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def context() -> WebContext:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import date
 from typing import Any
 
@@ -14,7 +13,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from markupsafe import escape
@@ -26,6 +24,7 @@ from postbakke.outputs.figures import Period
 from postbakke.outputs.report import load_figures, load_report
 from postbakke.outputs.report import render_html as render_report
 from postbakke.outputs.wording import OUTCOME_DA, VERDICT_DA, typed_week, week_da
+from postbakke.people.access import record_access
 from postbakke.people.duplicates import mark_new_letter
 from postbakke.people.followup import Outcome, close_followup
 from postbakke.web.context import (
@@ -37,37 +36,11 @@ from postbakke.web.context import (
     store,
     visitor,
 )
-from postbakke.web.users import authenticate
 
 blueprint = Blueprint("overview", __name__)
 
 LETTERS_PER_PAGE = 50
 blueprint.add_app_template_filter(week_da, "week_da")
-
-
-@blueprint.route("/log-ind", methods=["GET", "POST"])
-def login() -> Any:
-    message = None
-    if request.method == "POST":
-        role = authenticate(store(), request.form.get("name", ""), request.form.get("password", ""))
-        if role is not None:
-            session.clear()
-            session["user"] = request.form.get("name", "").strip()
-            session["role"] = role.value
-            session["seen"] = time.time()
-            target = request.args.get("next", "")
-            # only a path on this site (never another host)
-            if not target.startswith("/") or target.startswith("//"):
-                target = url_for("station.next_letter")
-            return redirect(target, code=303)
-        message = "Forkert brugernavn eller adgangskode."
-    return render_template("web/login.html.j2", message=message), 401 if message else 200
-
-
-@blueprint.post("/log-ud")
-def logout() -> Any:
-    session.clear()
-    return redirect(url_for("overview.login"), code=303)
 
 
 @blueprint.get("/bakker")
@@ -141,6 +114,7 @@ def letters() -> Any:
         before_id=before, limit=LETTERS_PER_PAGE,
     )
     more = rows[-1]["id"] if len(rows) == LETTERS_PER_PAGE else None
+    record_access(store(), visitor().name, "breve vist", _filters_shown(args))
     return render_template(
         "web/letters.html.j2", rows=rows, more=more, problem=problem, week=week,
         departments=store().registers.departments(), filters=args,
@@ -160,9 +134,17 @@ def _senders_named(typed: str) -> list[str] | None:
     return [name for name in names if all(word in name.casefold() for word in words)]
 
 
+def _filters_shown(args: Any) -> str:
+    """The letter list's filters as the audit log records them."""
+    shown = [f"{name}={args[name]}" for name in ("afdeling", "afsender", "vurdering", "uge",
+                                                  "foer") if args.get(name)]
+    return ", ".join(shown) or "alle"
+
+
 @blueprint.get("/brev/<int:letter_id>")
 def letter(letter_id: int) -> Any:
     record = letter_or_404(letter_id)
+    record_access(store(), visitor().name, "brev vist", f"brev {letter_id}")
     followup = store().followups.of_letter(record.key)
     first_copy = None
     if record.duplicate_of is not None:
@@ -224,7 +206,9 @@ def close_followup_form(followup_id: int) -> Any:
 @require_project_leader
 def report() -> Any:
     week = _week_arg()
-    data = load_report(store(), Period.week(week), context().settings.municipality_name)
+    period = Period.week(week)
+    data = load_report(store(), period, context().settings.municipality_name)
+    record_access(store(), visitor().name, "rapport (web)", period.title)
     return document_response(render_report(data, links={
         "followups": url_for("overview.followups"), "review": url_for("station.next_letter"),
         "navigation": _navigation(week)}))
@@ -285,6 +269,7 @@ def digest_preview() -> Any:
     if department is None:
         return render_template("web/digests.html.j2", digests=found, week=week,
                                subject_of=digest.subject_of, navigation=_navigation(week))
+    record_access(store(), visitor().name, "ugebrev vist", f"{week.label} {department}")
     return document_response(_with_navigation(digest.render_html(found[0], mailing), week))
 
 

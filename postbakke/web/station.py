@@ -31,6 +31,7 @@ from postbakke.errors import PostbakkeError
 from postbakke.models import Enrolment, EnrolmentEntry, IdKind, Reason
 from postbakke.outputs.wording import FIELD_DA, REASON_DA, VERDICT_DA
 from postbakke.people import review
+from postbakke.people.access import record_access
 from postbakke.privacy import mask_cpr_in_text, masked_id
 from postbakke.store import LetterRecord
 from postbakke.web import images
@@ -127,6 +128,7 @@ def _station(letter_id: int, form: _Form, status: int = 200) -> Any:
     previous = _neighbour(queue, position, -1)
     if following is not None:
         images.prefetch(context().settings, the_store.letters.get(following))
+    record_access(the_store, visitor().name, "brev vist", f"brev {letter_id}")
     suggestions = _suggestions(record)
     candidate = _look_up_candidate(letter_id)
     return render_template(
@@ -355,5 +357,5 @@ def page_image(letter_id: int, index: int) -> Any:
     data = images.display_image(context().settings, paths[index])
     if data is None:
         abort(404)
-    store().audit.log(visitor().name, "sidebillede vist", f"brev {letter_id} side {index + 1}")
+    record_access(store(), visitor().name, "sidebillede vist", f"brev {letter_id} side {index + 1}")
     return Response(data, mimetype="image/png")

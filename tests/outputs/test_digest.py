@@ -221,10 +221,15 @@ def test_no_cpr_in_clear_even_if_a_stored_subject_had_one(store, settings, maili
     assert "Partshøring" in render_text(jobcenter, mailing)
 
 
-def test_the_last_check_refuses_a_message_with_a_cpr_number(digests, mailing):
+def test_a_cpr_in_a_value_is_masked_where_rendered_and_the_last_check_refuses_the_rest(
+        digests, mailing):
     careless = replace(mailing, contact="Mette Skov (010203-1234)")
+    build_message(digests["Jobcenter"], careless, NOW)  # the templates mask it (issue 21)
+    assert "Mette Skov (010203-XXXX)" in render_text(digests["Jobcenter"], careless)
+    # the subject is no template's: the last check still refuses it
+    odd = replace(digests["Jobcenter"], department="Jobcenter 010203-1234")
     with pytest.raises(DigestError, match="CPR-nummer i klar tekst"):
-        build_message(digests["Jobcenter"], careless, NOW)
+        build_message(odd, mailing, NOW)
 
 
 def test_default_week_is_the_last_whole_week():
@@ -258,14 +263,16 @@ def test_dry_run_writes_one_eml_per_department_and_sends_nothing(run, store, tmp
     assert store.digests.sends(WEEK) == []
 
 
-def test_dry_run_is_the_default_and_writes_under_reports_outbox(run, store, tmp_path,
-                                                                monkeypatch):
-    monkeypatch.chdir(tmp_path)
+def test_dry_run_is_the_default_and_writes_under_the_workspaces_reports_outbox(
+        run, store, workspace, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # never the folder the command runs in (issue 21)
     result = run("digest", "--week", WEEK, "--department", "teknik og miljø")
     assert result.exit_code == 0, result.output
-    assert [p.name for p in (tmp_path / "reports" / "outbox").iterdir()] == [
+    assert [p.name for p in (workspace / "reports" / "outbox").iterdir()] == [
         "2026-W48-teknik-og-miljoe.eml"]
-    assert result.output.startswith("Teknik og Miljø: ugebrev skrevet til reports/outbox/")
+    assert not (tmp_path / "reports").exists()
+    assert result.output.startswith(
+        f"Teknik og Miljø: ugebrev skrevet til {workspace}/reports/outbox/")
 
 
 def test_positive_notes_can_be_switched_off(store, workspace, tmp_path):

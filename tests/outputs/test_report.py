@@ -333,12 +333,12 @@ def test_report_command_writes_html_under_reports_by_default(run, workspace, tmp
     store_month(store)
     write_digital_csv(tmp_path / "digitale.csv")
     assert run("digital", "import", str(tmp_path / "digitale.csv")).exit_code == 0
-    monkeypatch.chdir(tmp_path)
+    monkeypatch.chdir(tmp_path)  # never the folder the command runs in (issue 21)
     result = run("report", "--week", "2026-W48")
     assert result.exit_code == 0, result.output
-    path = tmp_path / "reports" / "rapport-2026-W48.html"
-    assert path.exists()
-    assert f"skrevet: reports{'/'}rapport-2026-W48.html" in result.output
+    path = workspace / "reports" / "rapport-2026-W48.html"
+    assert path.exists() and not (tmp_path / "reports").exists()
+    assert f"skrevet: {path}" in result.output
     departments = table(path.read_text(encoding="utf-8"), "afdelinger", "data-department")
     assert departments["I alt"]["paper"] == "9"
     # the default period: the week of the latest tray

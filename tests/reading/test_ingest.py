@@ -34,7 +34,7 @@ from postbakke.errors import (
     UnsupportedFileError,
 )
 from postbakke.models import Page, Word
-from postbakke.reading import ingest, ocr, preprocess, raster
+from postbakke.reading import ingest, marks, ocr, raster
 from postbakke.reading.files import looks_complete
 
 SCAN_DPI = 300
@@ -610,7 +610,7 @@ def test_separator_sheet_with_printed_instructions_is_still_a_separator(tmp_path
                               "Spoergsmaal: postrummet, lokal 1234"]):
         at = (round(20 / 25.4 * 200), round((240 + 8 * i) / 25.4 * 200))
         cv2.putText(image, text, at, cv2.FONT_HERSHEY_SIMPLEX, 0.9, 0, 2)
-    assert preprocess.count_marks(image, 200) > 60  # more text than the bench's separators
+    assert marks.count_marks(image, 200) > 60  # more text than the bench's separators
     path = save(image, tmp_path / "skilleark.png", dpi=200)
     (page,) = ingest.read_pages(path, tmp_path / "work")
     assert page.is_separator and not fake_ocr.calls

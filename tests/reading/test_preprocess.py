@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from postbakke.reading import preprocess
+from postbakke.reading import marks, preprocess
 
 DPI = 200
 WIDTH, HEIGHT = 1654, 2339  # A4 at 200 dpi
@@ -250,18 +250,18 @@ NOT_BLANK = {
 
 @pytest.mark.parametrize("name", BLANK)
 def test_empty_page_with_scanner_noise_is_blank(name):
-    assert preprocess.is_blank(BLANK[name], DPI), f"{name}: {preprocess.count_marks(BLANK[name])}"
+    assert marks.is_blank(BLANK[name], DPI), f"{name}: {marks.count_marks(BLANK[name])}"
 
 
 @pytest.mark.parametrize("name", NOT_BLANK)
 def test_page_with_any_text_is_not_blank(name):
-    assert not preprocess.is_blank(NOT_BLANK[name], DPI), name
+    assert not marks.is_blank(NOT_BLANK[name], DPI), name
 
 
 def test_blank_check_infers_resolution_from_a4_width():
     page_300 = with_text("Bilag")(np.full((3508, 2481), 250, np.uint8))
-    assert not preprocess.is_blank(page_300)
-    assert preprocess.is_blank(np.full((3508, 2481), 250, np.uint8))
+    assert not marks.is_blank(page_300)
+    assert marks.is_blank(np.full((3508, 2481), 250, np.uint8))
 
 
 def test_to_gray_accepts_colour_and_alpha():
@@ -291,7 +291,7 @@ READ = _boxes((21, 57, 62, 62), (21, 63, 58, 68), (152, 71, 180, 76))
 
 
 def test_a_line_the_reading_left_out_is_found_where_it_was_printed():
-    found = preprocess.unread_lines(_window_and_info_page(), DPI, READ)
+    found = marks.unread_lines(_window_and_info_page(), DPI, READ)
     assert len(found) == 2
     (x0, y0, x1, y1), label = found
     assert px(21) <= x0 <= px(23) and px(50) <= y0 and y1 <= px(56) and x1 >= px(45)
@@ -302,7 +302,7 @@ def test_a_line_the_reading_left_out_is_found_where_it_was_printed():
 def test_a_page_read_in_full_has_nothing_left_out():
     page = _window_and_info_page()
     read = READ + _boxes((21, 50, 72, 56), (142, 71, 151, 76))
-    assert preprocess.unread_lines(page, DPI, read) == []
+    assert marks.unread_lines(page, DPI, read) == []
 
 
 def test_noise_and_print_outside_the_address_area_are_not_read_again():
@@ -313,11 +313,11 @@ def test_noise_and_print_outside_the_address_area_are_not_read_again():
     font = cv2.FONT_HERSHEY_SIMPLEX
     cv2.putText(page, "Favrskov Kommune", (px(20), px(20)), font, 1.6, 0, 4, cv2.LINE_AA)
     cv2.putText(page, "Med venlig hilsen", (px(20), px(200)), font, 0.9, 0, 2, cv2.LINE_AA)
-    assert preprocess.unread_lines(page, DPI, []) == []
+    assert marks.unread_lines(page, DPI, []) == []
 
 
 def test_a_tall_pen_stroke_over_the_block_is_no_line_to_read():
     page = np.full((HEIGHT, WIDTH), 255, np.uint8)
     points = np.array([(px(20 + 3 * i), px(50 + (14 if i % 2 else 0))) for i in range(20)])
     cv2.polylines(page, [points.reshape(-1, 1, 2)], False, 0, 3, cv2.LINE_AA)
-    assert preprocess.unread_lines(page, DPI, []) == []
+    assert marks.unread_lines(page, DPI, []) == []

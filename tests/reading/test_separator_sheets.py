@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import zxingcpp
 
-from postbakke.reading import preprocess
+from postbakke.reading import marks
 from postbakke.reading.barcodes import is_separator
 
 DPI = 200
@@ -112,7 +112,7 @@ SHEETS: list[tuple[str, Callable[[], np.ndarray]]] = [
 @pytest.mark.parametrize(("what", "make"), SHEETS, ids=[w for w, _ in SHEETS])
 def test_separator_sheet_as_people_print_it_is_searched_and_read(what, make):
     image = make()
-    survey = preprocess.survey_marks(image, DPI)
+    survey = marks.survey_marks(image, DPI)
     assert survey.barcode_like, f"{what}: not searched"
     assert is_separator(image, boxes=survey.barcode_boxes), f"{what}: not read where searched"
     assert is_separator(image), f"{what}: not read on the whole page"
@@ -146,6 +146,6 @@ def test_the_generators_separator_sheets_are_searched_and_read(tmp_path, kind):
     image = np.ascontiguousarray(document[0].render(scale=DPI / 72, grayscale=True).to_numpy())
     document.close()
     image = noisy(image, skew_deg=-0.9)
-    survey = preprocess.survey_marks(image, DPI)
+    survey = marks.survey_marks(image, DPI)
     assert survey.barcode_like
     assert is_separator(image, boxes=survey.barcode_boxes)
