@@ -35,7 +35,7 @@ from postbakke.people.access import record_access
 from postbakke.privacy import mask_cpr_in_text, masked_id
 from postbakke.store import LetterRecord
 from postbakke.web import images
-from postbakke.web.context import context, letter_or_404, store, visitor
+from postbakke.web.context import context, error_page, letter_or_404, store, visitor
 
 blueprint = Blueprint("station", __name__)
 
@@ -310,11 +310,9 @@ def undo() -> Any:
     try:
         letter_id = review.undo_last(store(), visitor().name)
     except review.DecisionConflict as conflict:
-        flash(str(conflict), "error")
-        return redirect(url_for("station.next_letter"), code=303)
+        return error_page("Kan ikke fortrydes", str(conflict), 409)
     if letter_id is None:
-        flash("Du har ingen afgørelse, der kan fortrydes.", "error")
-        return redirect(url_for("station.next_letter"), code=303)
+        return error_page("Intet at fortryde", "Du har ingen afgørelse, der kan fortrydes.", 409)
     flash(f"Fortrudt: brev {letter_id} venter igen på gennemsyn.", "undo")
     return redirect(url_for("station.letter", letter_id=letter_id), code=303)
 
