@@ -370,6 +370,15 @@ def _web_sign_in(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS login_attempts_address ON login_attempts (address, at)")
 
 
+def _decision_look_ups(db: sqlite_utils.Database) -> None:
+    """decisions.looked_up: what a person found when they looked a recipient up in Digital
+    Post themselves ('tilmeldt' or 'fritaget'), for a printed CPR the register export does
+    not hold (the work station's t and f). NULL on every earlier decision: they were made
+    from the register alone."""
+    if "looked_up" not in db.table("decisions").columns_dict:
+        db.execute("ALTER TABLE decisions ADD COLUMN looked_up TEXT")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "the schema before versions were kept", _schema_v1),
     Migration(2, "letters: recipient_block and field_boxes", _letters_for_the_work_station),
@@ -380,6 +389,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(7, "letters: physical_enclosure and unplaced_enclosure", _letter_enclosures),
     Migration(8, "letters: index by recipient and scan day (copies)", _copies_by_recipient),
     Migration(9, "web_users: session_version; login_attempts", _web_sign_in),
+    Migration(10, "decisions: looked_up (a person's own look-up)", _decision_look_ups),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -438,6 +438,9 @@ class Decision:
     decided_at: str | None = None
     justified: bool = False  # paper was right for this letter (a person's word, with a note)
     note: str | None = None
+    # a person's own look-up in Digital Post for an ID the register export lacks: their
+    # statement, kept as such (never the register's word)
+    looked_up: Enrolment | None = None
 
     def __repr__(self) -> str:
         return (f"Decision(kind={self.recipient_kind}, masked={self.recipient_masked!r}, "

@@ -92,10 +92,11 @@ def purge_expired(store: Store, settings: Settings, now: datetime | None = None,
     reports += _sweep_old(list(outboxes), OUTBOX_PATTERNS, _cutoff(now, keep.reports), remove,
                           recursive=False, named=OUTBOX_NAME)
     if not dry_run:
-        _remove_empty_dirs(settings.pages_dir)
+        emptied = {Path(p).parent for p in listed}
+        _remove_empty_dirs(settings.pages_dir, emptied, now)
         if folder is not None:
             for sub in (folder / DONE_DIR, folder / FAILED_DIR):
-                _remove_empty_dirs(sub)
+                _remove_empty_dirs(sub, emptied, now)
     letters = len({i for i, _ in with_images} | set(with_text))
     return PurgeResult(letters=letters, images=images + orphans, orphans=orphans,
                        originals=originals, reports=reports, listed=listed)
@@ -132,10 +133,21 @@ def _sweep_old(folders: list[Path], patterns: tuple[str, ...], cutoff: datetime,
     return count
 
 
-def _remove_empty_dirs(root: Path) -> None:
+def _remove_empty_dirs(root: Path, emptied: set[Path], now: datetime) -> None:
+    """Remove the empty folders this purge emptied, and those empty for ORPHAN_GRACE.
+
+    A young empty folder may be a scan's that is about to write its first page image
+    (another `scan` or `watch` at the same moment): it stays.
+    """
     if not root.is_dir():
         return
+    oldest = (now - ORPHAN_GRACE).timestamp()
     for folder in sorted((p for p in root.rglob("*") if p.is_dir()), reverse=True):
-        if not any(folder.iterdir()):
-            folder.rmdir()
+        if any(folder.iterdir()):
+            continue
+        if folder in emptied or folder.stat().st_mtime <= oldest:
+            try:
+                folder.rmdir()
+            except OSError:
+                pass  # filled meanwhile by a scan: it stays
 

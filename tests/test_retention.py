@@ -130,3 +130,20 @@ def test_watch_originals_and_the_tools_reports_expire_with_the_clock(workspace, 
     assert later.reports == 3
     assert not report.exists() and not leak_csv.exists() and not mail.exists()
     assert own_note.exists()
+
+
+def test_a_scans_young_empty_page_folder_survives_a_purge_at_the_same_moment(workspace):
+    """GIVEN another scan that has just made its page folder (no image in it yet) WHEN a
+    scan starts and purges THEN the folder stays; an empty folder older than the grace goes."""
+    import os
+
+    settings = load_settings()
+    store = Store(settings.db_path)
+    young = settings.pages_dir / "0123456789abcdef"
+    old = settings.pages_dir / "fedcba9876543210"
+    young.mkdir(parents=True)
+    old.mkdir(parents=True)
+    long_ago = (datetime.now(UTC) - timedelta(days=2)).timestamp()
+    os.utime(old, (long_ago, long_ago))
+    purge_expired(store, settings)
+    assert young.is_dir() and not old.exists()

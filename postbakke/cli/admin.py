@@ -83,10 +83,21 @@ ROLE_HELP = ("postrum: afgør breve og ser bakker; projektleder: også opfølgni
              "rapporter.")
 
 
+def _password_twice() -> str:
+    """A new password typed twice at a hidden prompt, in Danish (click's own is English)."""
+    while True:
+        first: str = click.prompt("Adgangskode", hide_input=True, err=True)
+        again: str = click.prompt("Gentag adgangskoden", hide_input=True, err=True)
+        if first == again:
+            return first
+        click.echo("Fejl: de to adgangskoder er ikke ens. Prøv igen.", err=True)
+
+
 @web_user.command("add")
 @click.argument("name")
 @click.option("--role", required=True, type=ROLE_CHOICE, help=ROLE_HELP)
-@click.password_option("--password", prompt="Adgangskode", help="Spørges der om (skjult).")
+@click.option("--password", callback=lambda ctx, param, value: value or _password_twice(),
+              help="Spørges der om (skjult), to gange.")
 @click.pass_obj
 def web_user_add(obj: Context, name: str, role: str, password: str) -> None:
     """Opret brugeren NAME (eller skift adgangskode og rolle)."""
@@ -124,7 +135,8 @@ def web_user_remove(obj: Context, name: str) -> None:
 
 @web_user.command("passwd")
 @click.argument("name")
-@click.password_option("--password", prompt="Ny adgangskode", help="Spørges der om (skjult).")
+@click.option("--password", callback=lambda ctx, param, value: value or _password_twice(),
+              help="Spørges der om (skjult), to gange.")
 @click.pass_obj
 def web_user_passwd(obj: Context, name: str, password: str) -> None:
     """Giv brugeren NAME en ny adgangskode (brugerens andre sessioner slutter; en låst

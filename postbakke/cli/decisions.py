@@ -5,10 +5,17 @@ from __future__ import annotations
 import click
 
 from postbakke.cli.base import Context, cli, os_user, print_table, typed_cpr
+from postbakke.models import Enrolment
 from postbakke.outputs.wording import OUTCOME_DA, describe_letter, kinds_da, reason_da
 from postbakke.people.duplicates import mark_new_letter
 from postbakke.people.followup import Outcome, close_followup
-from postbakke.people.review import decide_letter, make_decision, undo_last
+from postbakke.people.review import (
+    DecisionError,
+    decide_letter,
+    decision_by_look_up,
+    make_decision,
+    undo_last,
+)
 
 
 @cli.group()
@@ -102,16 +109,31 @@ def review_list(obj: Context) -> None:
 @click.option("--justified", metavar="NOTE",
               help="Papir var det rigtige for dette brev; noten siger hvorfor (aldrig læk).")
 @click.option("--sender", help="Afsenderens navn som i medarbejderkartoteket.")
+@click.option("--opslag", "looked_up", type=click.Choice(["tilmeldt", "fritaget"]),
+              help="CPR-nummeret står ikke i registret, men dit eget opslag i Digital Post "
+                   "viste tilmeldt eller fritaget (gemmes som din oplysning). Gælder det "
+                   "trykte nummer, eller det skrevne med --cpr.")
 @click.pass_obj
 def review_decide(obj: Context, letter_id: int, cpr_typed: bool, cvr: str | None,
-                  no_recipient: bool, justified: str | None, sender: str | None) -> None:
+                  no_recipient: bool, justified: str | None, sender: str | None,
+                  looked_up: str | None) -> None:
     """Afgør brev NR: hvem det er til; vurderingen beregnes ud fra tilmeldingsregistret."""
     store = obj.store()
-    decision = make_decision(
-        cpr=typed_cpr() if cpr_typed else None, cvr=cvr, no_recipient=no_recipient,
-        sender=sender, pseudonymiser=obj.pseudonymiser(), justified_note=justified,
-        own_cvrs=obj.settings.own_cvrs, staff=store.registers.staff_members(),
-    )
+    if looked_up is not None:
+        if cvr or no_recipient or justified or sender:
+            raise DecisionError("--opslag bruges alene (eller med --cpr)")
+        record = store.letters.get(letter_id)
+        if record is None:
+            raise DecisionError(f"brev nr. {letter_id} findes ikke")
+        decision = decision_by_look_up(
+            record, Enrolment(looked_up), os_user(), typed_cpr() if cpr_typed else None,
+            obj.pseudonymiser())
+    else:
+        decision = make_decision(
+            cpr=typed_cpr() if cpr_typed else None, cvr=cvr, no_recipient=no_recipient,
+            sender=sender, pseudonymiser=obj.pseudonymiser(), justified_note=justified,
+            own_cvrs=obj.settings.own_cvrs, staff=store.registers.staff_members(),
+        )
     letter = decide_letter(store, letter_id, decision, actor=os_user())
     who = letter.recipient_masked or "ingen modtager med dansk id"
     click.echo(

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from postbakke.cli.base import Context, F, cli, os_user, period_options, print_table, typed_cpr
-from postbakke.outputs.wording import describe_letter
+from postbakke.outputs.wording import action_da, describe_letter
 from postbakke.people.person import erase_person, person_data
 from postbakke.people.review import parse_cpr
 from postbakke.privacy import mask_cpr
@@ -60,7 +60,7 @@ def person_show(obj: Context, reason: str) -> None:
                    f"{f.sender or '(ukendt afsender)'}, {'åben' if f.is_open else 'lukket'}")
     click.echo(f"  Afgørelser: {len(data.decisions)}")
     for d in data.decisions:
-        click.echo(f"    {d['at']} {d['actor']}: brev {d['letter_id']} ({d['action']})")
+        click.echo(f"    {d['at']} {d['actor']}: brev {d['letter_id']} ({action_da(d['action'])})")
 
 
 @person.command("erase")
@@ -88,5 +88,5 @@ def audit(obj: Context, start: Any, end: Any) -> None:
         click.echo("Ingen adgange i perioden.")
         return
     print_table(["Tidspunkt", "Hvem", "Hvad", "Om", "Begrundelse"],
-                [(r["at"], r["actor"], r["action"], r["subject"] or "", r["reason"] or "")
-                 for r in rows])
+                [(r["at"], r["actor"], action_da(r["action"]), r["subject"] or "",
+                  r["reason"] or "") for r in rows])

@@ -147,7 +147,9 @@ def _environment() -> Any:
     return env
 
 
-def render_html(report: Report) -> str:
+def render_html(report: Report, links: Mapping[str, Any] | None = None) -> str:
+    """The report as a document; `links` (the work station's) point to its pages instead of
+    naming commands: "followups", "review" and "navigation" [(label, href), ...]."""
     from markupsafe import Markup
 
     department_chart = department_chart_svg(report.departments)
@@ -155,6 +157,7 @@ def render_html(report: Report) -> str:
         r=report,
         trend_chart=Markup(trend_chart_svg(report.weeks)),
         department_chart=Markup(department_chart) if department_chart else None,
+        links=links,
     )
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from postbakke.letters.subjects import KINDS_SHOWN
 
@@ -27,6 +29,33 @@ REASON_DA = {
     "no_danish_id": "modtageren har intet dansk CPR- eller CVR-nummer (afgjort manuelt)",
     "justified_paper": "papirbrevet var begrundet (afgjort manuelt)",
 }
+# The fields the scan found on a page (letters/locate.py), as the outlines' tooltips and
+# their legend name them.
+FIELD_DA = {
+    "recipient_id": "modtagerens CPR/CVR",
+    "recipient_name": "modtagerens navn",
+    "recipient_attention": "c/o eller att.",
+    "recipient_street": "modtagerens vej",
+    "recipient_postcode": "modtagerens postnummer",
+    "subject": "emne",
+    "sender": "afsender",
+    "caseworker": "sagsbehandler",
+    "sender_email": "afsenderens e-mail",
+    "sender_initials": "afsenderens initialer",
+}
+# The decision log's actions as the audit shows them.
+ACTION_DA = {
+    "decide": "brev afgjort",
+    "postpone": "brev udsat",
+    "undo": "afgørelse fortrudt",
+    "new_letter": "markeret som nyt brev",
+}
+
+
+def action_da(action: str) -> str:
+    """A logged action as the audit shows it ("afgørelse: decide" -> "brev afgjort")."""
+    code = action.removeprefix("afgørelse: ")
+    return ACTION_DA.get(code, action)
 OUTCOME_DA = {
     "kontaktet": "afsenderen er kontaktet",
     "begrundet": "papirbrevet var begrundet",
@@ -36,6 +65,48 @@ MONTHS_DA = [
     "januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september",
     "oktober", "november", "december",
 ]
+
+
+_WEEK_LABEL = re.compile(r"^(\d{4})-W(\d{1,2})$", re.IGNORECASE)
+# A week as people type it in a filter: "48", "uge 48", "uge 48 2026", "48 2026",
+# "2026-W48", "2026 uge 48".
+_WEEK_TYPED = (
+    re.compile(r"^(?:uge\s*)?(?P<week>\d{1,2})(?:[\s/,.-]+(?P<year>\d{4}))?$", re.IGNORECASE),
+    re.compile(r"^(?P<year>\d{4})\s*-?\s*(?:w|uge\s*)(?P<week>\d{1,2})$", re.IGNORECASE),
+)
+
+
+def week_da(label: str) -> str:
+    """An ISO week's label as people say it: "2026-W47" -> "uge 47 2026"."""
+    found = _WEEK_LABEL.match(label.strip())
+    return f"uge {int(found.group(2))} {found.group(1)}" if found else label
+
+
+def typed_week(text: str, this_year: int) -> tuple[int, int]:
+    """(year, week) of a week as typed ("48", "uge 48", "2026-W48"); a week number alone is
+    of `this_year`. ValueError with a Danish reason when it is no week."""
+    cleaned = " ".join(text.split())
+    for form in _WEEK_TYPED:
+        found = form.match(cleaned)
+        if found:
+            year = int(found.group("year") or this_year)
+            week = int(found.group("week"))
+            try:
+                date.fromisocalendar(year, week, 1)
+            except ValueError:
+                raise ValueError(f"uge {week} findes ikke i {year}") from None
+            return year, week
+    raise ValueError(f"'{text}' er ikke en uge (skriv fx 48, uge 48 eller 2026-W48)")
+
+
+LOCAL_ZONE = ZoneInfo("Europe/Copenhagen")
+
+
+def local_time(moment: datetime) -> datetime:
+    """A moment as the clock in Copenhagen shows it (a naive one is taken as UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(LOCAL_ZONE)
 
 
 def reason_da(reason: str) -> str:
@@ -106,6 +177,8 @@ def template_environment() -> Environment:
         keep_trailing_newline=True, finalize=mask_rendered,
     )
     env.filters["pct"] = percent_da
+    env.filters["week_da"] = week_da
+    env.filters["local"] = local_time
     env.filters["date_da"] = date_da
     env.filters["reason_da"] = reason_da
     return env

@@ -100,6 +100,10 @@ def catch_up(store: Store) -> Store:
     return store
 
 
+# The close form's note, as the station's notes (people/review.py MAX_NOTE_CHARS).
+MAX_CLOSE_NOTE_CHARS = 500
+
+
 def close_followup(store: Store, followup_id: int, outcome: Outcome, note: str,
                    actor: str) -> FollowUp:
     """Close an open follow-up with an outcome and a note (the CLI and the work station).
@@ -110,6 +114,8 @@ def close_followup(store: Store, followup_id: int, outcome: Outcome, note: str,
     """
     if not note.strip():
         raise FollowUpError("noten må ikke være tom")
+    if len(note.strip()) > MAX_CLOSE_NOTE_CHARS:
+        raise FollowUpError(f"noten er {len(note.strip())} tegn; højst {MAX_CLOSE_NOTE_CHARS}")
     with store.transaction():
         found = store.followups.find(ids=[followup_id])
         if not found:

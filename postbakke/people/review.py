@@ -17,9 +17,12 @@ import re
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
+from rapidfuzz import fuzz
 from stdnum.dk import cvr as stdnum_cvr
 
+from postbakke.deciding.match import NAME_MATCH, STREET_MATCH, normalise
 from postbakke.deciding.verdict import decide
 from postbakke.errors import DecisionConflict as DecisionConflict
 from postbakke.errors import DecisionError as DecisionError
@@ -27,10 +30,12 @@ from postbakke.identifiers import cpr_birth_date, is_child_on
 from postbakke.letters.extract import mentions_enclosure
 from postbakke.models import Decision as Decision
 from postbakke.models import (
+    Enrolment,
     EnrolmentEntry,
     IdKind,
     MatchMethod,
     Reason,
+    RecipientBlock,
     RecipientMatch,
     StaffMember,
     Verdict,
@@ -41,8 +46,37 @@ from postbakke.people.followup import sync_letters
 from postbakke.privacy import Pseudonymiser, masked_id
 from postbakke.store import LetterKey, LetterRecord, Store
 
-_CPR_INPUT = re.compile(r"^\d{6}[- ]?\d{4}$")
+# A typed CPR: ten digits, the date's parts and the serial apart by a space, a hyphen,
+# a dot or a slash as people write them ("010190-1234", "01.01.90-1234", "010190 1234").
+_CPR_INPUT = re.compile(r"^\d{2}[ .\-/]?\d{2}[ .\-/]?\d{2}[ .\-/]?\d{4}$")
 _CVR_INPUT = re.compile(r"^\d{8}$")
+# A note (postponed, justified paper) is a sentence or two: the form says so, and the
+# server refuses more rather than cut what a person wrote.
+MAX_NOTE_CHARS = 500
+LOCAL_ZONE = ZoneInfo("Europe/Copenhagen")
+
+
+def checked_note(note: str, empty_message: str) -> str:
+    """A person's note, trimmed: refused when empty or longer than MAX_NOTE_CHARS."""
+    note = note.strip()
+    if not note:
+        raise DecisionError(empty_message)
+    if len(note) > MAX_NOTE_CHARS:
+        raise DecisionError(f"noten er {len(note)} tegn; højst {MAX_NOTE_CHARS} tegn")
+    return note
+
+
+def local_clock(iso: str | None) -> str:
+    """An ISO time stored in UTC as the clock in Copenhagen ("10:42"); "" for none."""
+    if not iso:
+        return ""
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(LOCAL_ZONE).strftime("%H:%M")
 
 
 def make_decision(
@@ -57,10 +91,9 @@ def make_decision(
     who_sender = member.name if member else None
     who_department = member.department if member else None
     if justified_note is not None:
-        if not justified_note.strip():
-            raise DecisionError("skriv en note om, hvorfor papir var det rigtige")
+        note = checked_note(justified_note, "skriv en note om, hvorfor papir var det rigtige")
         return Decision(recipient_kind=None, sender=who_sender, department=who_department,
-                        justified=True, note=justified_note.strip())
+                        justified=True, note=note)
     if no_recipient:
         return Decision(recipient_kind=None, sender=who_sender, department=who_department)
     if cpr is not None:
@@ -80,9 +113,24 @@ def parse_cpr(typed: str) -> str:
     if not _CPR_INPUT.match(typed.strip()):
         raise DecisionError("CPR-nummeret skal skrives DDMMÅÅ-SSSS (10 cifre)")
     digits = re.sub(r"\D", "", typed)
+    if cpr_birth_date(digits) is None and _valid_date_any_century(digits):
+        raise DecisionError("ugyldigt CPR-nummer: 7. ciffer passer ikke til årstallet "
+                            "(fødselsdatoen ligger i fremtiden eller findes ikke)")
     if cpr_birth_date(digits) is None:
         raise DecisionError("ugyldigt CPR-nummer: fødselsdatoen findes ikke")
     return digits
+
+
+def _valid_date_any_century(digits: str) -> bool:
+    """Whether DDMMYY is a date in some century (the 7th digit then is what is wrong)."""
+    day, month, year = int(digits[:2]), int(digits[2:4]), int(digits[4:6])
+    for century in (1800, 1900, 2000):
+        try:
+            date(century + year, month, day)
+        except ValueError:
+            continue
+        return True
+    return False
 
 
 def parse_cvr(typed: str, own_cvrs: frozenset[str]) -> str:
@@ -144,6 +192,15 @@ def decided_recipient(
         kind=decision.recipient_kind, pseudonym=decision.recipient_pseudonym,
         masked=decision.recipient_masked, printed_id=True, id_sure=True, child_under_15=child,
     )
+    if entry is None and decision.looked_up is not None:
+        # Not in the register export, but a person looked the recipient up in Digital
+        # Post: their statement decides, and the evidence says it is theirs.
+        return replace(
+            base, method=MatchMethod.MANUAL, enrolment=decision.looked_up,
+            evidence=f"{decision.recipient_masked} står ikke i registret; "
+                     f"{decision.looked_up.value} ifølge opslag i Digital Post"
+                     f"{' (' + decision.note + ')' if decision.note else ''}",
+        )
     if entry is None:
         # Not in the register: the domain table's "printed ID, not in the register" rows
         # (a CVR is a leak, company_obliged; a CPR stays for review, cpr_not_in_register).
@@ -275,9 +332,12 @@ def decide_letter(
         letter = _stored_letter(store, letter_id)
         if expected_version is not None and letter_version(store, letter_id) != expected_version:
             last = store.decisions.last_logged(letter_id=letter_id) or {}
+            if (last.get("actor") == actor and last.get("action") == "decide"
+                    and _same_decision(store.decisions.row(letter.key), decision)):
+                return letter  # the same person's same decision again (a second Enter)
             raise DecisionConflict(
                 f"brev nr. {letter_id} er netop afgjort af {last.get('actor', 'en anden')} "
-                f"({str(last.get('at', ''))[11:16]} UTC); se den nye afgørelse"
+                f"kl. {local_clock(last.get('at'))}; se den nye afgørelse"
             )
         before = {"letter": _decided_fields(letter), "decision": store.decisions.row(letter.key),
                   "postponed": store.review.postponement(letter.key)}
@@ -292,19 +352,21 @@ def decide_letter(
 def postpone_letter(
     store: Store, letter_id: int, note: str, actor: str, expected_version: int | None = None,
 ) -> None:
-    """Put a letter at the end of the queue with a note (it stays for review)."""
-    if not note.strip():
-        raise DecisionError("skriv en note om, hvorfor brevet udsættes")
+    """Put a letter off with a note: it leaves the queue for the list of postponed letters
+    (it stays for review)."""
+    note = checked_note(note, "skriv en note om, hvorfor brevet udsættes")
     with store.transaction():
         letter = _stored_letter(store, letter_id)
-        if expected_version is not None and letter_version(store, letter_id) != expected_version:
-            raise DecisionConflict(f"brev nr. {letter_id} er netop ændret af en anden")
         old = store.review.postponement(letter.key)
-        store.review.set_postponement(letter.key, note.strip(), actor)
+        if expected_version is not None and letter_version(store, letter_id) != expected_version:
+            if old is not None and old["actor"] == actor and old["note"] == note:
+                return  # the same person put it off with the same note a moment ago
+            raise DecisionConflict(f"brev nr. {letter_id} er netop ændret af en anden")
+        store.review.set_postponement(letter.key, note, actor)
         store.decisions.log(
             actor=actor, letter_id=letter_id, key=letter.key, action="postpone",
             before={"letter": _decided_fields(letter), "postponed": old},
-            after={"postponed": note.strip()}, note=note.strip(),
+            after={"postponed": note}, note=note,
         )
 
 
@@ -341,6 +403,66 @@ def undo_last(store: Store, actor: str) -> int | None:
             note=f"fortryder ændring nr. {last['id']}",
         )
     return letter_id
+
+
+def replace_note(decision: Decision, note: str) -> Decision:
+    """The decision with why it was made, in a person's words (kept with it)."""
+    return replace(decision, note=note)
+
+
+def _same_decision(row: dict | None, decision: Decision) -> bool:
+    """Whether a stored decision row says what this new decision says (who the letter is to,
+    justified or not, looked up as what)."""
+    if row is None:
+        return False
+    kind = decision.recipient_kind.value if decision.recipient_kind else None
+    looked_up = decision.looked_up.value if decision.looked_up else None
+    return (row.get("recipient_kind") == kind
+            and row.get("recipient_pseudonym") == decision.recipient_pseudonym
+            and bool(row.get("justified")) == decision.justified
+            and row.get("looked_up") == looked_up)
+
+
+def decision_by_look_up(letter: LetterRecord, status: Enrolment, actor: str,
+                        typed: str | None = None,
+                        pseudonymiser: Pseudonymiser | None = None) -> Decision:
+    """A person looked the letter's CPR up in Digital Post (the municipality's own look-up)
+    and found the recipient enrolled or exempt: their statement, recorded as theirs.
+
+    The CPR is the one typed, or else the one printed on the letter (kept as a pseudonym).
+    """
+    if typed and typed.strip():
+        if pseudonymiser is None:
+            raise DecisionError("intet at slå op med")
+        decision = decision_for_cpr(typed, pseudonymiser)
+    elif letter.recipient_kind is IdKind.CPR and letter.recipient_pseudonym:
+        decision = Decision(recipient_kind=IdKind.CPR,
+                            recipient_pseudonym=letter.recipient_pseudonym,
+                            recipient_masked=letter.recipient_masked)
+    else:
+        raise DecisionError("skriv CPR-nummeret (c), før du angiver, hvad opslaget viste")
+    said = "tilmeldt" if status is Enrolment.ENROLLED else "fritaget"
+    return replace(decision, looked_up=status, note=f"{said} ifølge {actor}s opslag")
+
+
+# Whether a register entry lives at the printed address: the street as close as the
+# name+address match demands of it (match.STREET_MATCH), and the same postcode when both
+# are known. A namesake elsewhere is another person until a person confirms twice.
+def address_differences(block: RecipientBlock | None, entry: EnrolmentEntry) -> dict[str, bool]:
+    """Which of name, street and postcode of a register entry differ from the address block."""
+    if block is None:
+        return {"name": True, "street": True, "postcode": True}
+    name = bool(block.name) and fuzz.token_sort_ratio(
+        normalise(block.name or ""), normalise(entry.name)) < NAME_MATCH
+    street = not block.street or fuzz.ratio(
+        normalise(block.street), normalise(entry.street)) < STREET_MATCH
+    postcode = bool(block.postcode) and block.postcode != entry.postcode
+    return {"name": name, "street": street, "postcode": postcode}
+
+
+def at_other_address(block: RecipientBlock | None, entry: EnrolmentEntry) -> bool:
+    differences = address_differences(block, entry)
+    return differences["street"] or differences["postcode"]
 
 
 def decision_for_entry(entry: EnrolmentEntry, sender: str | None = None,

@@ -14,6 +14,7 @@ hash, whether the scanner is done), `pdf` (text layers, page images), `images`
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from postbakke.config import DEFAULT_MAX_PAGES
@@ -21,7 +22,7 @@ from postbakke.models import Page
 from postbakke.reading import barcodes
 from postbakke.reading.files import content_hash, sniff_type
 from postbakke.reading.images import image_frames
-from postbakke.reading.pdf import PdfLayers, page_count, pdf_text_layers
+from postbakke.reading.pdf import PdfLayers, page_count, pdf_text_layers, save_text_page_images
 from postbakke.reading.raster import RasterJob, RasterReader
 
 # Raster resolution: every raster page is resampled to this before it is cleaned
@@ -89,6 +90,15 @@ def _pdf_sources(
     fault: str | None,
 ) -> Iterator[Page | RasterJob]:
     parsed = parse(path, page_count(path, max_pages))
+    text_pages = [i for i in range(len(parsed.layers)) if parsed.layers[i] is not None]
+    images = [reader.workdir / f"{reader.key}-p{i + 1:03d}.jpg" for i in text_pages]
+    if text_pages:
+        # the work station shows a text-layer page as its image too (outlined like a scan)
+        save_text_page_images(path, text_pages, images)
+    image_of = dict(zip(text_pages, images, strict=True))
     for index in range(len(parsed.layers)):
         page = parsed.text_page(index)
-        yield page if page is not None else RasterJob(reader, index + 1, dpi, fault)
+        if page is None:
+            yield RasterJob(reader, index + 1, dpi, fault)
+        else:
+            yield replace(page, image_path=str(image_of[index]))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from postbakke.models import Decision, IdKind
+from postbakke.models import Decision, Enrolment, IdKind
 from postbakke.store.connection import Repository, masked, now, placeholders
 from postbakke.store.letters import LetterKey
 
@@ -22,6 +22,7 @@ class Decisions(Repository):
                 recipient_masked=row["recipient_masked"], birth_date=row["birth_date"],
                 sender=row["sender"], department=row["department"],
                 decided_at=row["decided_at"], justified=bool(row["justified"]), note=row["note"],
+                looked_up=Enrolment(row["looked_up"]) if row.get("looked_up") else None,
             )
             for row in self.db.table("decisions").rows_where("file_hash = ?", [file_hash])
         }
@@ -36,7 +37,8 @@ class Decisions(Repository):
              "recipient_masked": decision.recipient_masked,
              "birth_date": decision.birth_date, "sender": decision.sender,
              "department": decision.department, "decided_at": decision.decided_at,
-             "justified": int(decision.justified), "note": masked(decision.note)},
+             "justified": int(decision.justified), "note": masked(decision.note),
+             "looked_up": decision.looked_up.value if decision.looked_up else None},
             pk=("file_hash", "first_page"),
         )
 
@@ -75,6 +77,16 @@ class Decisions(Repository):
             return None
         row = rows[0]
         return {**row, "before": json.loads(row["before"]), "after": json.loads(row["after"])}
+
+    def count_logged(self, action: str, since: str, actor: str | None = None) -> int:
+        """How many log entries of this action were made since `since` (ISO), by anyone or
+        by one person; an entry later undone still counts (the undo is an entry of its own)."""
+        sql = "SELECT count(DISTINCT letter_id) FROM decision_log WHERE action = ? AND at >= ?"
+        params: list[object] = [action, since]
+        if actor is not None:
+            sql += " AND actor = ?"
+            params.append(actor)
+        return int(self.db.execute(sql, params).fetchone()[0])
 
     def log_of(self, letter_ids: list[int]) -> list[dict]:
         """The log entries of these letters, oldest first."""

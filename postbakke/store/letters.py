@@ -193,13 +193,22 @@ class Letters(Repository):
                 "source": source, "pages": json.loads(pages) if pages else []}
             yield {name: export[name] for name in (*EXPORT_FIELDS, "id", "subject")}
 
+    def sender_names(self) -> list[str]:
+        """Every sender named on a stored letter, once each."""
+        return [r[0] for r in self.db.execute(
+            "SELECT DISTINCT sender FROM letters WHERE sender IS NOT NULL ORDER BY sender")]
+
     def find(
         self, *, department: str | None = None, sender: str | None = None,
         verdict: str | None = None, start: date | None = None, end: date | None = None,
-        before_id: int | None = None, limit: int = 50,
+        before_id: int | None = None, limit: int = 50, senders: list[str] | None = None,
     ) -> list[dict]:
-        """Letters matching the filters, newest first, a page at a time (keyset on id)."""
+        """Letters matching the filters, newest first, a page at a time (keyset on id);
+        `senders`: any of these senders (an empty list matches none)."""
         where, params = ["1"], []  # type: list[str], list[object]
+        if senders is not None:
+            where.append(f"sender IN ({', '.join('?' * len(senders)) or 'NULL'})")
+            params += senders
         if department:
             where.append("coalesce(department, ?) = ?")
             params += [UNKNOWN_DEPARTMENT, department]

@@ -18,6 +18,26 @@ class Review(Repository):
             "ORDER BY p.at IS NOT NULL, l.scanned_on, l.id"
         ).fetchall()]
 
+    def undecided(self) -> list[int]:
+        """The queue a person works through: waiting letters not put off, oldest tray first."""
+        return [r[0] for r in self.db.execute(
+            "SELECT l.id FROM letters l LEFT JOIN review_postponed p "
+            "ON p.file_hash = l.file_hash AND p.first_page = l.first_page "
+            f"WHERE l.verdict = 'review' AND l.{COUNTED} AND p.at IS NULL "
+            "ORDER BY l.scanned_on, l.id"
+        ).fetchall()]
+
+    def postponed(self) -> list[dict]:
+        """The letters put off and still waiting, with their note, who and when; oldest first."""
+        rows = self.db.execute(
+            "SELECT l.id, l.source, l.pages, l.scanned_on, l.reason, l.department, l.sender, "
+            "p.note, p.actor, p.at FROM letters l JOIN review_postponed p "
+            "ON p.file_hash = l.file_hash AND p.first_page = l.first_page "
+            f"WHERE l.verdict = 'review' AND l.{COUNTED} ORDER BY p.at, l.id").fetchall()
+        names = ("id", "source", "pages", "scanned_on", "reason", "department", "sender",
+                 "note", "actor", "at")
+        return [{**dict(zip(names, r, strict=True)), "pages": json.loads(r[2])} for r in rows]
+
     def waiting(self) -> list[dict]:
         """Letters waiting for a person's decision, oldest first."""
         return [

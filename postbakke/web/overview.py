@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    get_flashed_messages,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from markupsafe import escape
 
 from postbakke.errors import PostbakkeError
 from postbakke.outputs import digest
@@ -13,7 +23,7 @@ from postbakke.outputs.digital import IsoWeek
 from postbakke.outputs.figures import Period
 from postbakke.outputs.report import load_figures, load_report
 from postbakke.outputs.report import render_html as render_report
-from postbakke.outputs.wording import VERDICT_DA
+from postbakke.outputs.wording import OUTCOME_DA, VERDICT_DA, typed_week, week_da
 from postbakke.people.access import record_access
 from postbakke.people.duplicates import mark_new_letter
 from postbakke.people.followup import Outcome, close_followup
@@ -30,6 +40,7 @@ from postbakke.web.context import (
 blueprint = Blueprint("overview", __name__)
 
 LETTERS_PER_PAGE = 50
+blueprint.add_app_template_filter(week_da, "week_da")
 
 
 @blueprint.get("/bakker")
@@ -54,13 +65,15 @@ def _waiting_in_watch_folder() -> list[str] | None:
 
 
 def _week_arg() -> IsoWeek:
-    raw = request.args.get("uge")
+    """The week asked for, as people type it ("48", "uge 48", "2026-W48"), or the latest
+    scanned; a week that is no week is a 400."""
+    raw = request.args.get("uge", "").strip()
+    latest = store().figures.latest_scanned_on()
     if raw:
         try:
-            return IsoWeek.parse(raw)
+            return IsoWeek(*typed_week(raw, (latest or date.today()).isocalendar().year))
         except ValueError:
             abort(400)
-    latest = store().figures.latest_scanned_on()
     return IsoWeek.of(latest or date.today())
 
 
@@ -80,9 +93,13 @@ def departments() -> Any:
 @require_project_leader
 def letters() -> Any:
     args = request.args
-    week = None
-    if args.get("uge"):
-        week = _week_arg()
+    week, problem = None, None
+    if args.get("uge", "").strip():
+        latest = store().figures.latest_scanned_on() or date.today()
+        try:
+            week = IsoWeek(*typed_week(args["uge"], latest.isocalendar().year))
+        except ValueError as error:
+            problem = str(error)
     verdict = args.get("vurdering") or None
     if verdict and verdict not in VERDICT_DA:
         abort(400)
@@ -90,17 +107,31 @@ def letters() -> Any:
         before = int(args["foer"]) if args.get("foer") else None
     except ValueError:
         abort(400)
-    rows = store().letters.find(
-        department=args.get("afdeling") or None, sender=args.get("afsender") or None,
+    senders = _senders_named(args.get("afsender", ""))
+    rows = [] if problem else store().letters.find(
+        department=args.get("afdeling") or None, senders=senders,
         verdict=verdict, start=week.monday if week else None, end=week.sunday if week else None,
         before_id=before, limit=LETTERS_PER_PAGE,
     )
     more = rows[-1]["id"] if len(rows) == LETTERS_PER_PAGE else None
     record_access(store(), visitor().name, "breve vist", _filters_shown(args))
     return render_template(
-        "web/letters.html.j2", rows=rows, more=more,
+        "web/letters.html.j2", rows=rows, more=more, problem=problem, week=week,
         departments=store().registers.departments(), filters=args,
     )
+
+
+def _senders_named(typed: str) -> list[str] | None:
+    """The senders whose name holds every typed word, in any case ("dorthe", "Johansen");
+    None: no sender asked for."""
+    words = typed.casefold().split()
+    if not words:
+        return None
+    names = store().letters.sender_names()
+    exact = [name for name in names if name.casefold().split() == words]
+    if exact:  # a whole name (the follow-ups' links): that sender only, not a longer name
+        return exact
+    return [name for name in names if all(word in name.casefold() for word in words)]
 
 
 def _filters_shown(args: Any) -> str:
@@ -144,6 +175,7 @@ def followups() -> Any:
     rows = store().followups.find(department=department, only_open=request.args.get("alle") is None,
                              with_kinds=False)
     return render_template("web/followups.html.j2", rows=rows, outcomes=list(Outcome),
+                           confirmations=get_flashed_messages(with_categories=True),
                            department=department, departments=store().registers.departments())
 
 
@@ -155,11 +187,18 @@ def close_followup_form(followup_id: int) -> Any:
     except ValueError:
         abort(400)
     try:
-        close_followup(store(), followup_id, outcome, request.form.get("note", ""),
-                       visitor().name)
+        closed = close_followup(store(), followup_id, outcome, request.form.get("note", ""),
+                                visitor().name)
     except PostbakkeError as error:
-        return error_page("Opfølgningen blev ikke lukket", str(error), 422,
-                          back=url_for("overview.followups"))
+        found = store().followups.find(ids=[followup_id])
+        note = request.form.get("note", "").strip()
+        if not (found and not found[0].is_open and found[0].outcome == outcome
+                and found[0].note == note):  # else: the same close a second time, done
+            flash(f"Opfølgning nr. {followup_id} blev ikke lukket: {error}", "error")
+            return redirect(url_for("overview.followups"), code=303)
+        closed = found[0]
+    flash(f"Opfølgning nr. {followup_id} ({closed.sender or 'ukendt afsender'}) er lukket: "
+          f"{OUTCOME_DA.get(outcome.value, outcome.value)}.", "close")
     return redirect(url_for("overview.followups"), code=303)
 
 
@@ -170,7 +209,42 @@ def report() -> Any:
     period = Period.week(week)
     data = load_report(store(), period, context().settings.municipality_name)
     record_access(store(), visitor().name, "rapport (web)", period.title)
-    return document_response(render_report(data))
+    return document_response(render_report(data, links={
+        "followups": url_for("overview.followups"), "review": url_for("station.next_letter"),
+        "navigation": _navigation(week)}))
+
+
+def _navigation(week: IsoWeek) -> list[tuple[str, str]]:
+    """The station's pages, for the documents shown in it (the report, a digest)."""
+    return [("← Gennemsyn", url_for("station.next_letter")),
+            ("Afdelinger", url_for("overview.departments", uge=week.label)),
+            ("Breve", url_for("overview.letters", uge=week.label)),
+            ("Opfølgninger", url_for("overview.followups")),
+            ("Rapport", url_for("overview.report", uge=week.label)),
+            ("Ugebreve", url_for("overview.digest_preview", uge=week.label)),
+            (f"← {week_da(week.shifted(-1).label)}", _same_page(week.shifted(-1))),
+            (f"{week_da(week.shifted(1).label)} →", _same_page(week.shifted(1)))]
+
+
+def _same_page(week: IsoWeek) -> str:
+    """This page (and department) for another week."""
+    args: dict[str, Any] = {"uge": week.label}
+    if request.args.get("afdeling"):
+        args["afdeling"] = request.args["afdeling"]
+    return url_for(request.endpoint or "overview.report", **args)
+
+
+def _with_navigation(html: str, week: IsoWeek) -> str:
+    """A self-contained document with the station's links at its top (no script needed)."""
+    links = "".join(f'<a href="{escape(href)}" style="margin-right:1.2em">{escape(label)}</a>'
+                    for label, href in _navigation(week))
+    bar = (f'<nav class="station-nav" style="font:14px system-ui,sans-serif;padding:8px 12px;'
+           f'background:#fff;border-bottom:1px solid #d5dbe1">{links}</nav>')
+    head, body, rest = html.partition("<body")
+    if not body:
+        return bar + html
+    tag_end = rest.index(">") + 1
+    return head + body + rest[:tag_end] + bar + rest[tag_end:]
 
 
 @blueprint.get("/ugebrev")
@@ -179,13 +253,26 @@ def digest_preview() -> Any:
     settings = context().settings
     week = _week_arg() if request.args.get("uge") else digest.default_week(date.today())
     department = request.args.get("afdeling") or None
+    # told to a project leader in plain words: no file, no section name
+    if not settings.digest.departments:
+        return _no_digest(week, "Ugebrevene er ikke sat op endnu: der er ikke angivet, "
+                          "hvilke afdelinger der skal have et ugebrev, og hvem der modtager "
+                          "det. Bed den, der driver postbakke, om at sætte ugebrevene op.")
+    if department is not None and not settings.digest.recipients(department):
+        return _no_digest(week, f"Afdelingen {department} har ingen modtagere af ugebrevet. "
+                          "Bed den, der driver postbakke, om at tilføje en modtager.")
     try:
         found = digest.load_digests(store(), settings, week, department)
         mailing = digest.Mailing.of(settings)
     except PostbakkeError as error:
-        return error_page("Intet ugebrev", str(error), 404)
+        return _no_digest(week, str(error).replace(f"({week.label})", "").replace("  ", " "))
     if department is None:
         return render_template("web/digests.html.j2", digests=found, week=week,
-                               subject_of=digest.subject_of)
+                               subject_of=digest.subject_of, navigation=_navigation(week))
     record_access(store(), visitor().name, "ugebrev vist", f"{week.label} {department}")
-    return document_response(digest.render_html(found[0], mailing))
+    return document_response(_with_navigation(digest.render_html(found[0], mailing), week))
+
+
+def _no_digest(week: IsoWeek, message: str) -> Any:
+    return render_template("web/digests.html.j2", digests=[], week=week, problem=message,
+                           subject_of=digest.subject_of, navigation=_navigation(week))

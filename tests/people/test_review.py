@@ -446,3 +446,16 @@ def test_a_decision_reads_its_letter_once(queue, monkeypatch):
     assert decided.recipient_masked == entry.masked and reads == [1]
     reads.clear()
     assert undo_last(queue, "mesk") == 1 and reads == [1]
+
+
+def test_a_cpr_not_in_the_register_is_decided_by_a_persons_own_look_up(run, queue):
+    """GIVEN a CPR the register lacks WHEN a person says what Digital Post's look-up showed
+    THEN the verdict follows their word, and the evidence says it is theirs."""
+    run("review", "decide", "3", "--cpr", UNKNOWN_CPR)
+    assert exported(run)[3]["verdict"] == "review"
+    result = run("review", "decide", "3", "--cpr", UNKNOWN_CPR, "--opslag", "tilmeldt")
+    assert result.exit_code == 0, result.output
+    row = exported(run)[3]
+    assert (row["verdict"], row["reason"], row["enrolment"]) == ("leak", "enrolled", "tilmeldt")
+    listed = run("review", "decide", "3", "--opslag", "fritaget", "--no-recipient")
+    assert listed.exit_code == 2 and "--opslag bruges alene" in listed.output

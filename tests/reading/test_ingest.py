@@ -272,7 +272,9 @@ def test_text_layer_pdf_is_read_without_ocr(letter, tmp_path, monkeypatch):
     pages = ingest.read_pages(letter.pdf, tmp_path)
     assert [p.number for p in pages] == [1, 2]
     first = pages[0]
-    assert first.method == "text" and first.image_path is None
+    assert first.method == "text"
+    # kept as an image for the work station, at the screen's size
+    assert Image.open(first.image_path).size == pytest.approx((1100, 1555), abs=3)
     assert first.width_mm == pytest.approx(210, abs=0.5)
     assert first.height_mm == pytest.approx(297, abs=0.5)
     assert all(w.conf == 100 for w in first.words)
