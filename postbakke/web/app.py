@@ -46,6 +46,7 @@ from postbakke.privacy import (
 from postbakke.store import Store
 from postbakke.web import login, overview, station
 from postbakke.web.context import (
+    LOCAL_SUFFIX,
     Visitor,
     WebContext,
     context,
@@ -212,7 +213,7 @@ def _install_sign_in(app: Flask) -> None:
                 return error_page("Ingen brugere", "Arbejdsstationen har ingen brugere endnu. "
                                   "Bed projektlederen oprette dig ('postbakke web user add').",
                                   403)
-            g.visitor = Visitor(f"{getpass.getuser()} (lokal)", Role.PROJECT_LEADER)
+            g.visitor = Visitor(getpass.getuser() + LOCAL_SUFFIX, Role.PROJECT_LEADER)
             return None
         seen = float(session.get("seen", 0) or 0)
         if current_user.is_authenticated and time.time() - seen < IDLE_TIMEOUT.total_seconds():

@@ -32,6 +32,10 @@ DOCUMENT_POLICY = (
 )
 
 
+# The audit names the local person of a station without users "<login> (lokal)".
+LOCAL_SUFFIX = " (lokal)"
+
+
 @dataclass(frozen=True)
 class Visitor:
     name: str
@@ -41,6 +45,14 @@ class Visitor:
     @property
     def is_project_leader(self) -> bool:
         return self.role is Role.PROJECT_LEADER
+
+    @property
+    def label(self) -> str:
+        """Who is at the station, as the header says it: "lise · postrum"."""
+        if self.signed_in:
+            return f"{self.name} · {self.role.value}"
+        local = self.name.removesuffix(LOCAL_SUFFIX)
+        return f"{local} på denne maskine · {self.role.value}"
 
 
 class _Stores(threading.local):

@@ -148,3 +148,15 @@ def test_closing_a_follow_up_is_confirmed_and_a_second_click_is_no_error(workspa
                            data={**form, "note": "x" * 501})
     assert too_long.status_code == 303
     assert "højst 500" in client.get("/opfoelgninger").get_data(as_text=True)
+
+
+def test_the_header_says_who_is_at_the_station_in_danish(client) -> None:
+    """GIVEN a station without users WHEN any page is opened THEN the header names the
+    person on this machine and the role once, not the audit's "(lokal)" beside the role."""
+    import getpass
+
+    html = client.get("/breve").get_data(as_text=True)
+    who = re.search(r'<span class="who">(.*?)</span>', html, re.S)
+    assert who is not None
+    text = " ".join(re.sub(r"<[^>]+>", " ", who.group(1)).split())
+    assert text == f"{getpass.getuser()} på denne maskine · projektleder", text
