@@ -94,7 +94,7 @@ def _password_twice() -> str:
 
 
 @web_user.command("add")
-@click.argument("name")
+@click.argument("name", metavar="NAVN")
 @click.option("--role", required=True, type=ROLE_CHOICE, help=ROLE_HELP)
 @click.option("--password", callback=lambda ctx, param, value: value or _password_twice(),
               help="Spørges der om (skjult), to gange.")
@@ -122,7 +122,7 @@ def web_user_list(obj: Context) -> None:
 
 
 @web_user.command("remove")
-@click.argument("name")
+@click.argument("name", metavar="NAVN")
 @click.pass_obj
 def web_user_remove(obj: Context, name: str) -> None:
     """Fjern brugeren NAME (logges ud ved næste klik)."""
@@ -134,7 +134,7 @@ def web_user_remove(obj: Context, name: str) -> None:
 
 
 @web_user.command("passwd")
-@click.argument("name")
+@click.argument("name", metavar="NAVN")
 @click.option("--password", callback=lambda ctx, param, value: value or _password_twice(),
               help="Spørges der om (skjult), to gange.")
 @click.pass_obj
@@ -149,8 +149,8 @@ def web_user_passwd(obj: Context, name: str, password: str) -> None:
 
 
 @web_user.command("role")
-@click.argument("name")
-@click.argument("role", type=ROLE_CHOICE)
+@click.argument("name", metavar="NAVN")
+@click.argument("role", metavar="ROLLE", type=ROLE_CHOICE)
 @click.pass_obj
 def web_user_role(obj: Context, name: str, role: str) -> None:
     """Giv brugeren NAME rollen ROLE (gælder fra brugerens næste klik)."""

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import click
 
+from postbakke.cli import danish
 from postbakke.config import Settings, load_settings
 from postbakke.errors import ExitCode, PostbakkeError, workspace_fault
 from postbakke.outputs.wording import format_table
@@ -29,6 +30,8 @@ from postbakke.privacy import (
     restrict_new_files,
 )
 from postbakke.store import Store
+
+danish.install()  # before any command or option is declared
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -80,9 +83,11 @@ def error_line(error: BaseException) -> tuple[str, int]:
     return f"Fejl: {UNEXPECTED.format(kind=type(error).__name__)}", int(ExitCode.OTHER)
 
 
-class BoundaryGroup(click.Group):
+class BoundaryGroup(danish.DanishGroup):
     """The root group: any exception of any command becomes one Danish line and an exit
     status (`--debug`: the traceback instead)."""
+
+    group_class = danish.DanishGroup  # one boundary, at the root
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

@@ -17,7 +17,7 @@ def enrolment() -> None:
 
 
 @enrolment.command("import")
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("file", metavar="FIL", type=click.Path(path_type=Path))
 @click.pass_obj
 def enrolment_import(obj: Context, file: Path) -> None:
     """Indlæs registret fra FILE.csv (erstatter det hidtidige register)."""
@@ -37,7 +37,7 @@ def staff() -> None:
 
 
 @staff.command("import")
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("file", metavar="FIL", type=click.Path(path_type=Path))
 @click.pass_obj
 def staff_import(obj: Context, file: Path) -> None:
     """Indlæs medarbejderne fra FILE.csv (erstatter det hidtidige kartotek)."""
@@ -53,7 +53,7 @@ def digital() -> None:
 
 
 @digital.command("import")
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("file", metavar="FIL", type=click.Path(path_type=Path))
 @click.pass_obj
 def digital_import(obj: Context, file: Path) -> None:
     """Indlæs digitale tal fra FILE.csv (week,department,digital_letters); en uge erstattes."""

@@ -22,7 +22,8 @@ if TYPE_CHECKING:  # OpenCV and Tesseract load only for the commands that read
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", metavar="FILER...", nargs=-1, required=True,
+                type=click.Path(path_type=Path))
 @click.option("--tray", help="Bakkens navn (fx afdelingen, hvis brevet ikke siger det).")
 @click.option(
     "--date", "scanned_on", type=DAY,
@@ -74,7 +75,7 @@ def _run_scan(obj: Context, store: Store, paths: list[Path], tray: str | None, d
 
 
 @cli.command()
-@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.argument("file", metavar="FIL", type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.option("--tray", help="Bakkens navn (standard: som ved første scanning).")
 @click.option(
     "--date", "scanned_on", type=DAY,
@@ -142,7 +143,8 @@ def _echo_scan_summary(summary: ScanSummary) -> None:
 
 
 @cli.command()
-@click.argument("folder", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.argument("folder", metavar="MAPPE",
+                type=click.Path(path_type=Path, file_okay=False, exists=True))
 @click.option("--poll", "poll_s", type=float, default=2.0, show_default=True,
               help="Sekunder mellem hvert kig i mappen.")
 @click.option("--settle", "settle_s", type=float, default=4.0, show_default=True,

@@ -169,7 +169,7 @@ def test_role_change_and_removal_take_effect_at_the_next_click(station) -> None:
     runner = CliRunner()
     assert runner.invoke(cli, ["web", "user", "role", "mette", "postrum"]).exit_code == 0
     assert client.get("/afdelinger").status_code == 403
-    assert "mette (postrum)" in client.get("/bakker").get_data(as_text=True)
+    assert "mette · postrum" in client.get("/bakker").get_data(as_text=True)
     assert runner.invoke(cli, ["web", "user", "remove", "mette"]).exit_code == 0
     gone = client.get("/bakker")
     assert gone.status_code == 302 and gone.headers["Location"].startswith("/log-ind")
