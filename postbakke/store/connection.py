@@ -112,11 +112,14 @@ def chunks(values: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
 def justified_sql(letters: str = "letters") -> str:
     """SQL: the letter (table or alias `letters`) belongs to a follow-up closed as justified.
 
-    The subquery is not correlated: SQLite reads the justified keys once into a
-    temporary index (a third faster over a year's letters than a lookup per letter).
+    The one definition of "justified". A correlated EXISTS: one seek on followup_letters'
+    primary key (file_hash, first_page) and one on followups' per letter read, so a
+    period's figures cost what the period holds. (An uncorrelated `(file_hash,
+    first_page) IN (SELECT ...)` was cheaper only while nothing was justified: SQLite
+    3.40 ran it at letters x justified letters, 43 s for `summary` at 200,000 letters.)
     """
     return (
-        f"(({letters}.file_hash, {letters}.first_page) IN (SELECT j.file_hash, j.first_page "
-        "FROM followup_letters j JOIN followups jf ON jf.id = j.followup_id "
-        "WHERE jf.status = 'closed' AND jf.outcome = 'begrundet'))"
+        "EXISTS (SELECT 1 FROM followup_letters j JOIN followups jf ON jf.id = j.followup_id "
+        f"WHERE j.file_hash = {letters}.file_hash AND j.first_page = {letters}.first_page "
+        "AND jf.status = 'closed' AND jf.outcome = 'begrundet')"
     )

@@ -28,16 +28,22 @@ class DepartmentCounts(NamedTuple):
 
 
 class Figures(Repository):
-    def department_summary(self) -> list[DepartmentCounts]:
-        """Per department: letters, leaks, justified, legitimate, review, CPR in the window."""
+    def department_summary(self, start: date | None = None,
+                           end: date | None = None) -> list[DepartmentCounts]:
+        """Per department: letters, leaks, justified, legitimate, review, CPR in the window;
+        of the letters scanned from `start` to `end` (both included; None: all of them)."""
+        where, params = "", []  # type: str, list[object]
+        if start is not None and end is not None:
+            where, params = "scanned_on BETWEEN ? AND ? AND ", [start.isoformat(),
+                                                               end.isoformat()]
         rows = self.db.execute(
             f"SELECT coalesce(department, '{UNKNOWN_DEPARTMENT}') AS dep, count(*), "
             f"sum(verdict = 'leak' AND NOT {justified_sql()}), "
             f"sum((verdict = 'leak' AND {justified_sql()}) OR reason = 'justified_paper'), "
             "sum(verdict = 'legitimate' AND reason != 'justified_paper'), "
             "sum(verdict = 'review'), "
-            f"sum(window_cpr) FROM letters WHERE {COUNTED} GROUP BY dep ORDER BY dep"
-        ).fetchall()
+            f"sum(window_cpr) FROM letters WHERE {where}{COUNTED} GROUP BY dep ORDER BY dep",
+            params).fetchall()
         return [DepartmentCounts(*r) for r in rows]
 
     def tray_overview(self, days: int = 31) -> list[dict]:
