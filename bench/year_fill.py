@@ -180,7 +180,8 @@ class Filler:
             window_cpr=rng.random() < 0.01,
             evidence="fundet på CPR-nummer" if identified else "ingen modtager fundet",
             subject=subject, ocr_text=text,
-            image_paths=[str(self.home / "sider" / file_hash[:2] / f"{file_hash[:12]}-p{page:03d}.png")],
+            image_paths=[str(self.home / "sider" / file_hash[:2]
+                             / f"{file_hash[:12]}-p{page:03d}.png")],
             recipient_block=RecipientBlock(name=person.name, street=person.street,
                                            postcode=person.postcode, city=person.city),
             field_boxes={k: [box] for k in ("recipient_name", "recipient_street", "subject",

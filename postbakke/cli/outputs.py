@@ -13,8 +13,8 @@ from postbakke.cli.base import Context, cli, echo_lines, os_user, period_options
 from postbakke.errors import ExitCode
 from postbakke.outputs import report as reports
 from postbakke.outputs.digest import DigestError
-from postbakke.outputs.exports import EXPORT_FORMATS, letter_lines
 from postbakke.outputs.digital import IsoWeek
+from postbakke.outputs.exports import EXPORT_FORMATS, letter_lines
 from postbakke.outputs.figures import Period, ReportError, resolve_period
 from postbakke.outputs.sending import run_digest
 from postbakke.outputs.wording import percent_da
