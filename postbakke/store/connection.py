@@ -39,6 +39,10 @@ class Connection:
         self.db = sqlite_utils.Database(path)
         timeout = BUSY_TIMEOUT_MS if busy_timeout_ms is None else busy_timeout_ms
         self.db.execute(f"PRAGMA busy_timeout = {int(timeout)}")
+        if not self.db.table_names():
+            # a new file gives back the pages retention frees (store/retention.py); set
+            # before WAL and the first table, after which it takes a VACUUM
+            self.db.execute("PRAGMA auto_vacuum = INCREMENTAL")
         self.db.enable_wal()
         # Tables this opening created in a workspace that already had scanned files: a
         # workspace from before them (its follow-ups are made by followup.catch_up).
