@@ -31,6 +31,7 @@ from postbakke.web.users import authenticate
 blueprint = Blueprint("overview", __name__)
 
 LETTERS_PER_PAGE = 50
+FOLLOWUPS_PER_PAGE = 100  # a year holds thousands (closed ones with "også lukkede")
 
 
 @blueprint.route("/log-ind", methods=["GET", "POST"])
@@ -158,10 +159,19 @@ def new_letter(letter_id: int) -> Any:
 @require_project_leader
 def followups() -> Any:
     department = request.args.get("afdeling") or None
-    rows = store().followups.find(department=department, only_open=request.args.get("alle") is None,
-                             with_kinds=False)
+    only_open = request.args.get("alle") is None
+    try:
+        page = max(1, int(request.args.get("side") or 1))
+    except ValueError:
+        abort(400)
+    found = store().followups
+    total = found.count(department=department, only_open=only_open)
+    pages = max(1, -(-total // FOLLOWUPS_PER_PAGE))
+    rows = found.find(department=department, only_open=only_open, with_kinds=False,
+                      limit=FOLLOWUPS_PER_PAGE, offset=(page - 1) * FOLLOWUPS_PER_PAGE)
     return render_template("web/followups.html.j2", rows=rows, outcomes=list(Outcome),
-                           department=department, departments=store().registers.departments())
+                           department=department, departments=store().registers.departments(),
+                           page=page, pages=pages, total=total)
 
 
 @blueprint.post("/opfoelgninger/<int:followup_id>/luk", endpoint="close_followup")
@@ -183,9 +193,19 @@ def close_followup_form(followup_id: int) -> Any:
 @blueprint.get("/rapport")
 @require_project_leader
 def report() -> Any:
-    week = _week_arg()
-    data = load_report(store(), Period.week(week), context().settings.municipality_name)
+    """The week's report (?uge=), or any period's, a year's too (?fra=ÅÅÅÅ-MM-DD&til=...)."""
+    data = load_report(store(), _report_period(), context().settings.municipality_name)
     return document_response(render_report(data))
+
+
+def _report_period() -> Period:
+    start, end = request.args.get("fra"), request.args.get("til")
+    if not (start or end):
+        return Period.week(_week_arg())
+    try:
+        return Period.between(date.fromisoformat(start or ""), date.fromisoformat(end or ""))
+    except (ValueError, PostbakkeError):
+        abort(400)
 
 
 @blueprint.get("/ugebrev")
