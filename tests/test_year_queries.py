@@ -129,3 +129,13 @@ def test_summary_says_which_period_it_sums(workspace, run):
     week = run("summary", "--week", "2026-W47").output
     assert week.startswith("Uge 47, 2026") and week.splitlines()[-1].split()[2] == "60"
     assert CliRunner().invoke(cli, ["summary", "--all", "--week", "2026-W47"]).exit_code != 0
+
+
+def test_the_maskings_short_run_fast_path_holds_for_every_grouping():
+    """The guard over every page skips digit runs shorter than a CPR's 10 characters (a
+    year's report is mostly chart coordinates): every way of writing one spans 10."""
+    from postbakke.privacy import CPR_GROUPINGS, CPR_LENGTH, mask_cpr_in_text
+
+    assert {sum(grouping) for grouping in CPR_GROUPINGS} == {CPR_LENGTH}
+    assert mask_cpr_in_text("M 57.6 307.58 L 12 0102031234 x") == (
+        "M 57.6 307.58 L 12 010203-XXXX x")
