@@ -287,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
             figures, plans[size] = measure(home)
             results[size] = {
                 "fill (s, once, cached)": float((cached / "fill-seconds").read_text()),
-                "machine load (1-minute average, 2 cores) before / after": load,
+                "machine load before (1-minute average, 2 cores)": load,
                 **figures}
             results[size]["machine load after"] = os.getloadavg()[0]
         print(f"{size:>7} letters:", flush=True)
