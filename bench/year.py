@@ -302,7 +302,11 @@ def main(argv: list[str] | None = None) -> int:
         "filled through the library's own filing, decision and follow-up paths "
         "(bench/year_fill.py; shape in its docstring). Times in seconds, the minimum of 3: "
         "commands as a new process (Python's start included), pages in-process "
-        "(the server's own time).",
+        "(the server's own time). The machine is shared: its load is in the table, and "
+        "every figure is slower the higher it is.",
+        "",
+        "`docs/benchmarks-year-before.md` is the same bench run on the code before issue 24 "
+        "(git a902d25: `git archive a902d25 postbakke` beside a copy of bench/).",
         "",
         "| measure | " + " | ".join(f"{s:,} letters" for s in sizes) + " | target at 200,000 |",
         "|---|" + "---:|" * (len(sizes) + 1),
