@@ -70,7 +70,8 @@ class Figures(Repository):
         whether each is justified and its follow-up."""
         rows = self.db.execute(
             f"SELECT l.id, l.scanned_on, l.department, l.sender, l.recipient_masked, "
-            f"l.subject, l.verdict, l.reason, l.window_cpr, {justified_leak_sql('l')} AS justified, "
+            f"l.subject, l.verdict, l.reason, l.window_cpr, "
+            f"{justified_leak_sql('l')} AS justified, "
             "fl.followup_id, l.kind FROM letters l "
             "LEFT JOIN followup_letters fl ON fl.file_hash = l.file_hash "
             "AND fl.first_page = l.first_page "
