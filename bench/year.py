@@ -148,6 +148,7 @@ def measure(home: Path) -> tuple[dict[str, float], dict[str, list[tuple[float, s
     out = home / "rapporter"
     year = ["report", "--from", FIRST_DAY.isoformat(), "--to", latest.isoformat(),
             "--out", str(out)]
+    figures["command: --version, the start alone (s)"] = _command(home, "--version")
     figures["command: summary (s)"] = _command(home, "summary")
     figures["command: report --week (s)"] = _command(home, "report", "--week", week.label,
                                                      "--out", str(out))
