@@ -35,7 +35,14 @@ def _svg(figure: object, prefix: str) -> str:
     svg = re.sub(r'\bid="([^"]+)"', rf'id="{prefix}-\1"', svg)
     svg = re.sub(r"url\(#([^)]+)\)", rf"url(#{prefix}-\1)", svg)
     svg = re.sub(r'href="#([^"]+)"', rf'href="#{prefix}-\1"', svg)
+    # coordinates to 1/100 px: matplotlib writes 6 decimals, and runs of them were read
+    # as CPR numbers by the pages' guard ("rotate(-90 14.038594" masked, the axis label
+    # lost), besides a third of the chart's size
+    svg = _COORDINATE_DECIMALS.sub(r"\1", svg)
     return svg.strip()
+
+
+_COORDINATE_DECIMALS = re.compile(r"(\d\.\d\d)\d+")
 
 
 def _new_figure(width_in: float, height_in: float) -> Any:

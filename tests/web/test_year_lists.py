@@ -108,3 +108,20 @@ def test_the_report_file_has_every_follow_up_beside_it(year, tmp_path):
     few = reports.write_report(reports.load_report(store, week, "Favrskov Kommune"),
                                tmp_path / "uge", "html")
     assert not (few.parent / reports.followups_csv_path(Path("."), week).name).exists()
+
+
+def test_the_charts_survive_the_pages_cpr_guard(year):
+    """The guard masks whatever is CPR-shaped on a page; the charts' coordinates are
+    written to 1/100 px, so none is (matplotlib's "rotate(-90 14.038594" was masked and
+    the axis label lost)."""
+    from postbakke.outputs.charts import trend_chart_svg
+    from postbakke.privacy import mask_cpr_in_text
+
+    _, store = year
+    period = reports.Period.between(date(2025, 12, 1), date(2026, 11, 29))
+    report = reports.load_report(store, period, "Favrskov Kommune")
+    svg = trend_chart_svg(report.weeks)
+    assert len(report.weeks) == 52 and re.search(r"\d\.\d{3}", svg) is None
+    assert 'transform="rotate(-90 ' in svg
+    html = reports.render_html(report)
+    assert mask_cpr_in_text(html) == html
