@@ -130,9 +130,10 @@ def letter_row(letter: LetterRecord, created_at: str) -> dict[str, object]:
     first_copy = letter.duplicate_of
     row["duplicate_of_hash"], row["duplicate_of_page"] = first_copy or (None, None)
     row["created_at"] = created_at
+    del row["ocr_text"]  # masked once, by text_row
     for name in _FREE_TEXT_COLUMNS:
-        row[name] = masked(getattr(letter, name))
-    del row["ocr_text"]
+        if name != "ocr_text":
+            row[name] = masked(getattr(letter, name))
     return row
 
 
