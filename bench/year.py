@@ -302,8 +302,7 @@ def main(argv: list[str] | None = None) -> int:
                 shutil.copytree(cached, home)
             load = os.getloadavg()[0]
             figures, plans[size] = measure(home)
-            if not unfinished:
-                figures.pop("last scan day")
+            last_day = figures.pop("last scan day")
             results[size] = {
                 "fill (s, once, cached)": float("nan") if unfinished else float(
                     (cached / "fill-seconds").read_text()),
@@ -312,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
             if unfinished:
                 labels[size] = (f"{size:,} letters: the fill's first "
                                 f"{int(figures['letters stored (copies included)']):,}, to "
-                                f"{figures.pop('last scan day')}")
+                                f"{last_day}")
             results[size]["machine load after"] = os.getloadavg()[0]
         print(f"{size:>7} letters:", flush=True)
         for name, value in results[size].items():
