@@ -8,7 +8,7 @@ TESSDATA := ocr_models/tessdata
 DEMO := demo-data
 DEMO_HOME := $(DEMO)/arbejdsmappe
 
-.PHONY: all demo test fast lint install sysdeps clean bench bench-smoke lock lock-check test-latest test-opencv4
+.PHONY: all demo test fast lint install sysdeps clean bench bench-year bench-smoke lock lock-check test-latest test-opencv4
 
 all: test
 
@@ -151,6 +151,12 @@ bench: install
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install \
 			-y -qq ocrmypdf poppler-utils >/dev/null; }
 	$(BIN)/python bench/run.py --pages 100
+	$(MAKE) bench-year
+
+## A large municipality's year at 2,000 / 20,000 / 200,000 letters: every command and
+## station page, the purge and the database per letter (docs/benchmarks-year.md). The
+## filled workspaces are cached in bench/cache/ (the 200,000 one takes long to build).
+bench-year: install
 	$(BIN)/python bench/year.py --sizes 2000,20000,200000
 
 bench-smoke: install

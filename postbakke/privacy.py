@@ -153,6 +153,7 @@ MASK_MIN_REAL_DIGITS = 6
 # Pairs only (2|2|2|2|2) is how phone numbers are written: left out.
 CPR_GROUPINGS = frozenset({(10,), (6, 4), (6, 2, 2), (4, 2, 4), (2, 2, 2, 4), (4, 2, 2, 2),
                            (2, 2, 6)})
+CPR_LENGTH = 10  # the digits of every grouping (a run shorter than this holds none)
 _CHAR = "0-9" + re.escape(MASK_CONFUSIONS)
 _SEP = r"\s*[-\u2010\u2011\u2012\u2013\u2014\u2015\u2212/.]\s*|\s+"
 _RUN = re.compile(rf"[{_CHAR}]+(?:(?:{_SEP})[{_CHAR}]+)*")
@@ -254,6 +255,8 @@ def _mask_once(text: str) -> str:
     out: list[str] = []
     last = 0
     for run in _RUN.finditer(text):
+        if run.end() - run.start() < CPR_LENGTH:
+            continue  # every grouping spans 10 characters: a shorter run holds no CPR
         glued = run.start() > 0 and text[run.start() - 1].isalpha()  # the end of a word
         for start, end, replacement in _masked_windows(run.group(0), glued):
             out.append(text[last:run.start() + start])

@@ -80,6 +80,8 @@ def purge_expired(store: Store, settings: Settings, now: datetime | None = None,
     if not dry_run:
         store.retention.clear_images([i for i, _ in with_images])
         store.retention.clear_text(with_text)
+        if with_text or with_images:
+            store.retention.give_back_free_pages()
     orphans = _sweep_orphans(store, settings, now, remove)
     originals = 0
     folder = watch_folder or settings.watch_folder

@@ -96,7 +96,8 @@ def test_rescans_count_once_and_look_alikes_count_as_letters(tmp_path, monkeypat
         "source": "bakke.tif", "pages": first[N_LETTERS - 1 - k]["pages"]})
     hidden = sum(1 for r in [*first, *look_alikes] if r["duplicate_of"] is not None)
 
-    texts = {r[0]: r[1] for r in store.db.execute("SELECT id, ocr_text FROM letters")}
+    texts = {r[0]: r[1] for r in store.db.execute(
+        "SELECT letter_id, ocr_text FROM letter_texts")}
     same = [fuzz.ratio(texts[a["id"]], texts[b["id"]])
             for a, b in zip(first, again[::-1], strict=True)]
     other = [fuzz.ratio(texts[a["id"]], texts[b["id"]])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +13,9 @@ from postbakke.cli.base import Context, cli, echo_lines, os_user, period_options
 from postbakke.errors import ExitCode
 from postbakke.outputs import report as reports
 from postbakke.outputs.digest import DigestError
+from postbakke.outputs.digital import IsoWeek
 from postbakke.outputs.exports import EXPORT_FORMATS, letter_lines
-from postbakke.outputs.figures import resolve_period
+from postbakke.outputs.figures import Period, ReportError, resolve_period
 from postbakke.outputs.sending import run_digest
 from postbakke.outputs.wording import percent_da
 from postbakke.people.access import record_access
@@ -33,12 +35,44 @@ def letters(obj: Context, fmt: str) -> None:
 
 
 @cli.command()
+@click.option("--week", help="Kun denne ISO-uge, fx 2026-W47.")
+@period_options
+@click.option("--all", "all_time", is_flag=True, help="Alle breve, der nogensinde er scannet.")
 @click.pass_obj
-def summary(obj: Context) -> None:
-    """Opgørelse pr. afdeling: breve, læk, begrundede, legitime og til gennemsyn."""
-    rows = obj.store().figures.department_summary()
-    if not rows:
+def summary(obj: Context, week: str | None, start: Any, end: Any, all_time: bool) -> None:
+    """Opgørelse pr. afdeling: breve, læk, begrundede, legitime og til gennemsyn.
+
+    Uden valg: året og ugen for den seneste bakke (hvert tal siger, hvilken periode det
+    tæller)."""
+    figures = obj.store().figures
+    latest = figures.latest_scanned_on()
+    if latest is None and not figures.department_summary():
         click.echo("Ingen breve er scannet endnu.")
+        return
+    assert latest is not None
+    if all_time and (week or start or end):
+        raise ReportError("brug enten --all eller --week/--from/--to, ikke begge")
+    if all_time or week or start or end:
+        period = None if all_time else resolve_period(
+            week, start.date() if start else None, end.date() if end else None, latest)
+        click.echo(f"{period.title if period else 'Alle scannede breve'}:")
+        _summary_table(figures.department_summary(*(
+            (period.start, period.end) if period else (None, None))))
+        return
+    # the year of the latest tray, then its week (the last table: the week's "I alt")
+    year = Period.between(date(latest.year, 1, 1), latest)
+    this_week = Period.week(IsoWeek.of(latest))
+    _summary_table(figures.department_summary(year.start, year.end))
+    click.echo(f"(Året {latest.year}: {year.title}, til og med den seneste bakke. "
+               "Alle år: --all; en anden periode: --week eller --from/--to.)")
+    click.echo("")
+    click.echo(f"{this_week.title}:")
+    _summary_table(figures.department_summary(this_week.start, this_week.end))
+
+
+def _summary_table(rows: list) -> None:
+    if not rows:
+        click.echo("Ingen breve i perioden.")
         return
     total = [sum(int(r[i]) for r in rows) for i in range(1, 7)]
     print_table(

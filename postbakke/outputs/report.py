@@ -49,6 +49,11 @@ from postbakke.store import Store
 # whole list goes into a CSV file beside the HTML (`leaks_csv_path`).
 LEAKS_LISTED_MAX = 500
 
+# Follow-ups listed in the HTML file at most, open and closed each: a year of a large
+# municipality closes ~4,400 (1.6 MB of HTML). Beyond it the report counts them by
+# department and outcome, lists the newest, and writes them all into a CSV file beside
+# the HTML (`followups_csv_path`).
+FOLLOWUPS_LISTED_MAX = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +90,44 @@ class Report:
     @property
     def has_digital(self) -> bool:
         return any(row.digital is not None for row in self.departments)
+
+    @property
+    def followups_csv_name(self) -> str:
+        """The file beside the HTML that lists every follow-up (`write_report`), written
+        when the HTML lists only some."""
+        return followups_csv_path(Path("."), self.period).name
+
+    @property
+    def followups_cut(self) -> bool:
+        """Whether the HTML lists only some of the follow-ups (the rest in the CSV)."""
+        return max(len(self.open_followups), len(self.closed_followups)) > FOLLOWUPS_LISTED_MAX
+
+    @property
+    def open_followups_listed(self) -> list[FollowUpRow]:
+        return self.open_followups[:FOLLOWUPS_LISTED_MAX]
+
+    @property
+    def closed_followups_listed(self) -> list[FollowUpRow]:
+        """The newest closed ones, when not all are listed."""
+        if len(self.closed_followups) <= FOLLOWUPS_LISTED_MAX:
+            return self.closed_followups
+        newest = sorted(self.closed_followups, key=lambda row: (
+            row.followup.closed_at or "", row.followup.id), reverse=True)
+        return newest[:FOLLOWUPS_LISTED_MAX]
+
+    @property
+    def closed_by_department(self) -> list[tuple[str, dict[str, int], int, int]]:
+        """The closed follow-ups counted per department: (department, {outcome: n},
+        follow-ups, their letters), by department."""
+        found: dict[str, tuple[dict[str, int], list[int]]] = {}
+        for row in self.closed_followups:
+            f = row.followup
+            outcomes, sums = found.setdefault(f.department or "(ukendt)", ({}, [0, 0]))
+            outcome = f.outcome.value if f.outcome else ""
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+            sums[0] += 1
+            sums[1] += f.letters
+        return [(d, o, s[0], s[1]) for d, (o, s) in sorted(found.items())]
 
 
 def build_report(
@@ -143,6 +186,7 @@ def _environment() -> Any:
     env.globals.update(
         OUTCOME_DA=OUTCOME_DA, REASON_DA=REASON_DA, GOAL=GOAL_DIGITAL_SHARE,
         UNKNOWN_SENDER=UNKNOWN_SENDER, KINDS_SHOWN=KINDS_SHOWN,
+        FOLLOWUPS_LISTED_MAX=FOLLOWUPS_LISTED_MAX,
     )
     return env
 
@@ -244,6 +288,28 @@ def leaks_csv_path(folder: Path, period: Period) -> Path:
     return folder / f"{period.file_name}-laek.csv"
 
 
+def followups_csv_path(folder: Path, period: Period) -> Path:
+    return folder / f"{period.file_name}-opfoelgninger.csv"
+
+
+FOLLOWUPS_CSV_COLUMNS = ("nr", "status", "afdeling", "afsender", "breve", "foerste", "seneste",
+                         "udfald", "note", "lukket")
+
+
+def followups_csv(report: Report) -> str:
+    """Every follow-up of the report (open, then closed in or for the period) as CSV."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(FOLLOWUPS_CSV_COLUMNS)
+    for row in [*report.open_followups, *report.closed_followups]:
+        f = row.followup
+        writer.writerow([f.id, "åben" if f.is_open else "lukket", f.department or "(ukendt)",
+                         f.sender or UNKNOWN_SENDER, f.letters, f.first_scanned_on or "",
+                         f.last_scanned_on or "", OUTCOME_DA.get(f.outcome, "") if f.outcome
+                         else "", f.note or "", (f.closed_at or "")[:10]])
+    return buffer.getvalue()
+
+
 def leaks_csv_lines(rows: Iterable[Mapping]) -> Iterable[str]:
     """Every leak of the period as CSV lines (`Store.report_leaks` rows: masked IDs only)."""
     buffer = io.StringIO()
@@ -281,6 +347,9 @@ def write_report(
         if fmt == "html" and leak_rows is not None:
             with leaks_csv_path(folder, report.period).open("w", encoding="utf-8") as out:
                 out.writelines(leaks_csv_lines(leak_rows))
+        if fmt == "html" and report.followups_cut:
+            followups_csv_path(folder, report.period).write_text(followups_csv(report),
+                                                                encoding="utf-8")
     except OSError as error:
         raise ReportError(
             f"rapporten kunne ikke skrives i {folder} ({error.strerror or error})"

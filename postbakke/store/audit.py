@@ -79,6 +79,7 @@ class Audit(Repository):
                     "recipient_block = NULL, field_boxes = NULL, image_paths = '[]', "
                     "recipient_pseudonym = NULL, recipient_masked = NULL WHERE id = ?",
                     [letter_id])
+                self.db.execute("DELETE FROM letter_texts WHERE letter_id = ?", [letter_id])
                 for row in self.db.execute(
                         "SELECT id, before, after FROM decision_log WHERE letter_id = ?",
                         [letter_id]).fetchall():

@@ -52,7 +52,8 @@ class Copies(Repository):
                     "SELECT id, file_hash, first_page, scanned_on, recipient_pseudonym, "
                     f"recipient_block, sender, subject FROM letters WHERE {by_sender} "
                     f"AND {by_recipient} AND scanned_on BETWEEN ? AND ? AND {COUNTED} "
-                    "AND ocr_text IS NOT NULL",
+                    "AND (EXISTS (SELECT 1 FROM letter_texts t WHERE t.letter_id = letters.id) "
+                    "OR ocr_text IS NOT NULL)",
                     [*sender_values, *recipient_values, start, end],
                 ).fetchall():
                     found[r[0]] = StoredLetter(
@@ -66,8 +67,10 @@ class Copies(Repository):
         found: dict[int, str] = {}
         for chunk in chunks(sorted(set(letter_ids))):
             found.update(self.db.execute(
-                f"SELECT id, ocr_text FROM letters WHERE id IN ({placeholders(len(chunk))}) "
-                "AND ocr_text IS NOT NULL", chunk).fetchall())
+                "SELECT l.id, coalesce(t.ocr_text, l.ocr_text) FROM letters l "
+                "LEFT JOIN letter_texts t ON t.letter_id = l.id "
+                f"WHERE l.id IN ({placeholders(len(chunk))}) "
+                "AND coalesce(t.ocr_text, l.ocr_text) IS NOT NULL", chunk).fetchall())
         return found
 
     def is_distinct(self, key: LetterKey) -> bool:

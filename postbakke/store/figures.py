@@ -8,7 +8,7 @@ from datetime import date
 from typing import NamedTuple
 
 from postbakke.models import UNKNOWN_DEPARTMENT
-from postbakke.store.connection import COUNTED, Repository, justified_sql
+from postbakke.store.connection import COUNTED, Repository, justified_leak_sql, justified_sql
 
 # SQL: the letter (alias l) counts as a leak (not justified, not a copy).
 LEAK = (f"l.verdict = 'leak' AND l.reason != 'justified_paper' AND "
@@ -28,16 +28,22 @@ class DepartmentCounts(NamedTuple):
 
 
 class Figures(Repository):
-    def department_summary(self) -> list[DepartmentCounts]:
-        """Per department: letters, leaks, justified, legitimate, review, CPR in the window."""
+    def department_summary(self, start: date | None = None,
+                           end: date | None = None) -> list[DepartmentCounts]:
+        """Per department: letters, leaks, justified, legitimate, review, CPR in the window;
+        of the letters scanned from `start` to `end` (both included; None: all of them)."""
+        where, params = "", []  # type: str, list[object]
+        if start is not None and end is not None:
+            where, params = "scanned_on BETWEEN ? AND ? AND ", [start.isoformat(),
+                                                               end.isoformat()]
         rows = self.db.execute(
             f"SELECT coalesce(department, '{UNKNOWN_DEPARTMENT}') AS dep, count(*), "
-            f"sum(verdict = 'leak' AND NOT {justified_sql()}), "
-            f"sum((verdict = 'leak' AND {justified_sql()}) OR reason = 'justified_paper'), "
+            f"sum(verdict = 'leak' AND NOT {justified_leak_sql()}), "
+            f"sum({justified_leak_sql()} OR reason = 'justified_paper'), "
             "sum(verdict = 'legitimate' AND reason != 'justified_paper'), "
             "sum(verdict = 'review'), "
-            f"sum(window_cpr) FROM letters WHERE {COUNTED} GROUP BY dep ORDER BY dep"
-        ).fetchall()
+            f"sum(window_cpr) FROM letters WHERE {where}{COUNTED} GROUP BY dep ORDER BY dep",
+            params).fetchall()
         return [DepartmentCounts(*r) for r in rows]
 
     def tray_overview(self, days: int = 31) -> list[dict]:
@@ -64,7 +70,8 @@ class Figures(Repository):
         whether each is justified and its follow-up."""
         rows = self.db.execute(
             f"SELECT l.id, l.scanned_on, l.department, l.sender, l.recipient_masked, "
-            f"l.subject, l.verdict, l.reason, l.window_cpr, {justified_sql('l')} AS justified, "
+            f"l.subject, l.verdict, l.reason, l.window_cpr, "
+            f"{justified_leak_sql('l')} AS justified, "
             "fl.followup_id, l.kind FROM letters l "
             "LEFT JOIN followup_letters fl ON fl.file_hash = l.file_hash "
             "AND fl.first_page = l.first_page "
@@ -104,7 +111,7 @@ class Figures(Repository):
         """Letters from `start` to `end` counted per scan day, department, verdict, reason and
         whether justified: what the figures need, without a row per letter."""
         rows = self.db.execute(
-            f"SELECT scanned_on, department, verdict, reason, {justified_sql()} AS justified, "
+            f"SELECT scanned_on, department, verdict, reason, {justified_leak_sql()} AS justified, "
             "count(*), sum(window_cpr) FROM letters WHERE scanned_on BETWEEN ? AND ? "
             f"AND {COUNTED} GROUP BY scanned_on, department, verdict, reason, justified",
             [start.isoformat(), end.isoformat()],

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
 from postbakke.store.connection import Repository, masked, now
-from postbakke.store.letters import LetterKey, LetterRecord, letter_row
+from postbakke.store.letters import LetterKey, LetterRecord, letter_row, text_row
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,11 +37,20 @@ class Files(Repository):
         letters are filed by people.filing.file_letters, which calls it.
         """
         created_at = now()
+        letters = list(letters)
         rows = [letter_row(letter, created_at) for letter in letters]
         with self.connection.transaction():
             self.db.table("files").insert(asdict(stored))
             if rows:
                 self.db.table("letters").insert_all(rows)
+                ids = dict(self.db.execute(
+                    "SELECT first_page, id FROM letters WHERE file_hash = ?",
+                    [stored.hash]).fetchall())
+                texts = [text_row(ids[letter.first_page], letter, created_at)
+                         for letter in letters]
+                self.db.conn.executemany(
+                    "INSERT INTO letter_texts (letter_id, created_at, ocr_text) "
+                    "VALUES (:letter_id, :created_at, :ocr_text)", [t for t in texts if t])
 
     def letter_keys(self, file_hash: str) -> list[LetterKey]:
         """The keys of a file's letters, in the order they were stored."""

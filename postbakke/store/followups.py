@@ -36,6 +36,10 @@ class FollowUpLink(NamedTuple):
     sender: str | None
 
 
+# SQL: the order follow-ups are listed in (open ones first)
+_ORDER = "f.status = 'closed', f.department, f.sender, f.id"
+
+
 class FollowUps(Repository):
     # -- kept in step with the letters (people/followup.py) -------------------------------
 
@@ -105,11 +109,8 @@ class FollowUps(Repository):
 
     # -- the follow-ups as people see them ------------------------------------------------
 
-    def find(
-        self, department: str | None = None, only_open: bool = False,
-        ids: Iterable[int] | None = None, with_kinds: bool = True,
-    ) -> list[FollowUp]:
-        """Follow-ups, open ones first, each with its letters now in the store."""
+    @staticmethod
+    def _where(department: str | None, only_open: bool) -> tuple[list[str], list[object]]:
         where: list[str] = ["1"]
         params: list[object] = []
         if department is not None:
@@ -117,6 +118,27 @@ class FollowUps(Repository):
             params += [UNKNOWN_DEPARTMENT, department]
         if only_open:
             where.append("f.status = 'open'")
+        return where, params
+
+    def count(self, department: str | None = None, only_open: bool = False) -> int:
+        """How many follow-ups `find` lists with these filters (for its pages)."""
+        where, params = self._where(department, only_open)
+        return int(self.db.execute(
+            f"SELECT count(*) FROM followups f WHERE {' AND '.join(where)}", params,
+        ).fetchone()[0])
+
+    def find(
+        self, department: str | None = None, only_open: bool = False,
+        ids: Iterable[int] | None = None, with_kinds: bool = True,
+        limit: int | None = None, offset: int = 0,
+    ) -> list[FollowUp]:
+        """Follow-ups, open ones first, each with its letters now in the store; with
+        `limit`, one page of them (`offset` skipped): only that page's figures are read."""
+        where, params = self._where(department, only_open)
+        if limit is not None and ids is None:
+            ids = [r[0] for r in self.db.execute(
+                f"SELECT f.id FROM followups f WHERE {' AND '.join(where)} "
+                f"ORDER BY {_ORDER} LIMIT ? OFFSET ?", [*params, limit, offset]).fetchall()]
         if ids is not None:
             wanted = sorted(set(ids))
             where.append(f"f.id IN ({placeholders(len(wanted))})" if wanted else "0")
@@ -131,8 +153,7 @@ class FollowUps(Repository):
             "(SELECT min(scanned_on) FROM followup_days d WHERE d.followup_id = f.id), "
             "(SELECT max(scanned_on) FROM followup_days d WHERE d.followup_id = f.id) "
             "FROM followups f "
-            f"WHERE {' AND '.join(where)} "
-            "ORDER BY f.status = 'closed', f.department, f.sender, f.id",
+            f"WHERE {' AND '.join(where)} ORDER BY {_ORDER}",
             params,
         ).fetchall()
         kinds = self._kinds([r[0] for r in rows if r[8]]) if with_kinds else {}

@@ -114,7 +114,8 @@ def _flag(value: object) -> bool | None:
 
 
 def letter_row(letter: LetterRecord, created_at: str) -> dict[str, object]:
-    """The `letters` row of a record: lists and dicts as JSON, free text masked."""
+    """The `letters` row of a record: lists and dicts as JSON, free text masked. The OCR
+    text is not in it: it is kept in letter_texts (`text_row`)."""
     row: dict[str, object] = {name: getattr(letter, name) for name in _RECORD_FIELDS}
     row["pages"] = json.dumps(letter.pages)
     row["first_page"] = letter.first_page
@@ -129,9 +130,25 @@ def letter_row(letter: LetterRecord, created_at: str) -> dict[str, object]:
     first_copy = letter.duplicate_of
     row["duplicate_of_hash"], row["duplicate_of_page"] = first_copy or (None, None)
     row["created_at"] = created_at
+    del row["ocr_text"]  # masked once, by text_row
     for name in _FREE_TEXT_COLUMNS:
-        row[name] = masked(getattr(letter, name))
+        if name != "ocr_text":
+            row[name] = masked(getattr(letter, name))
     return row
+
+
+def text_row(letter_id: int, letter: LetterRecord, created_at: str) -> dict[str, object] | None:
+    """The `letter_texts` row of a stored letter's OCR text (masked); None: no text."""
+    if letter.ocr_text is None:
+        return None
+    return {"letter_id": letter_id, "created_at": created_at,
+            "ocr_text": masked(letter.ocr_text)}
+
+
+# SQL: a letter's columns (alias l) and its OCR text, as `letter_record` reads them (the
+# text of a letter stored before schema step 9 may still be in letters.ocr_text).
+LETTER_WITH_TEXT = ("SELECT l.*, coalesce(t.ocr_text, l.ocr_text) AS ocr_text FROM letters l "
+                    "LEFT JOIN letter_texts t ON t.letter_id = l.id")
 
 
 def letter_record(row: dict[str, Any]) -> LetterRecord:
@@ -160,8 +177,12 @@ class Letters(Repository):
     """One letter by id or key, the letters by filter, the export; a letter's fields set."""
 
     def get(self, letter_id: int) -> LetterRecord | None:
-        rows = list(self.db.table("letters").rows_where("id = ?", [letter_id]))
-        return letter_record(rows[0]) if rows else None
+        cursor = self.db.execute(f"{LETTER_WITH_TEXT} WHERE l.id = ?", [letter_id])
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        # l.* holds the old column ocr_text too; the last one (the text) wins
+        return letter_record(dict(zip([c[0] for c in cursor.description], row, strict=True)))
 
     def id_of(self, key: LetterKey) -> int | None:
         row = self.db.execute("SELECT id FROM letters WHERE file_hash = ? AND first_page = ?",

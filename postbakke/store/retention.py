@@ -1,53 +1,78 @@
 """The personal content kept with letters (OCR text, page images, the printed recipient
-block) found by age and cleared; the periods and the files on disk are retention.py's."""
+block) found by age and cleared; the periods and the files on disk are retention.py's.
+
+What is due is found by index (schema steps 9 and 10): letter_texts by its created_at,
+and two partial indexes on letters' created_at that hold only the letters still keeping
+names or images. A purge before every scan reads a month's rows at most, never the years.
+The WHEREs below are written exactly as the partial indexes' (else SQLite reads every
+letter instead).
+"""
 
 from __future__ import annotations
 
 import json
 
-from postbakke.store.connection import Repository
+from postbakke.store.connection import Repository, chunks, placeholders
+
+# SQL: the letter still holds names or text (idx_letters_named_created_at's WHERE)
+_NAMED = ("(subject IS NOT NULL OR evidence IS NOT NULL OR recipient_block IS NOT NULL "
+          "OR ocr_text IS NOT NULL)")
+# SQL: the letter still refers to page images (idx_letters_imaged_created_at's WHERE)
+_IMAGED = "image_paths != '[]'"
 
 
 class Retention(Repository):
     def letters_with_images_before(self, cutoff: str) -> list[tuple[int, list[str]]]:
         """(id, image paths) of letters stored by `cutoff` that still have page images."""
         return [(r[0], json.loads(r[1] or "[]")) for r in self.db.execute(
-            "SELECT id, image_paths FROM letters WHERE created_at <= ? "
-            "AND image_paths != '[]'", [cutoff]).fetchall()]
+            "SELECT id, image_paths FROM letters INDEXED BY idx_letters_imaged_created_at "
+            f"WHERE {_IMAGED} AND created_at <= ?", [cutoff]).fetchall()]
 
     def letters_with_text_before(self, cutoff: str) -> list[int]:
         """Ids of letters stored by `cutoff` that still hold OCR text or names."""
-        return [r[0] for r in self.db.execute(
-            "SELECT id FROM letters WHERE created_at <= ? AND (ocr_text IS NOT NULL "
-            "OR subject IS NOT NULL OR evidence IS NOT NULL OR recipient_block IS NOT NULL)",
-            [cutoff]).fetchall()]
+        return sorted({r[0] for r in self.db.execute(
+            "SELECT letter_id FROM letter_texts WHERE created_at <= ? UNION "
+            "SELECT id FROM letters INDEXED BY idx_letters_named_created_at "
+            f"WHERE {_NAMED} AND created_at <= ?", [cutoff, cutoff]).fetchall()})
 
     def all_image_paths(self) -> list[str]:
         return [p for (paths,) in self.db.execute(
-            "SELECT image_paths FROM letters WHERE image_paths != '[]'").fetchall()
+            "SELECT image_paths FROM letters INDEXED BY idx_letters_imaged_created_at "
+            f"WHERE {_IMAGED}").fetchall()
             for p in json.loads(paths or "[]")]
 
     def clear_images(self, letter_ids: list[int]) -> None:
         with self.db.atomic():
-            for letter_id in letter_ids:
-                self.db.execute("UPDATE letters SET image_paths = '[]' WHERE id = ?",
-                                [letter_id])
+            for chunk in chunks(letter_ids):
+                self.db.execute("UPDATE letters SET image_paths = '[]' "
+                                f"WHERE id IN ({placeholders(len(chunk))})", list(chunk))
 
     def clear_text(self, letter_ids: list[int]) -> None:
         """Forget a letter's OCR text, subject, evidence and printed recipient block (its
-        kind of letter, kept at filing, stays)."""
+        kind of letter, kept at filing, stays). The text's row is deleted."""
         with self.db.atomic():
-            for letter_id in letter_ids:
+            for chunk in chunks(letter_ids):
+                ids = placeholders(len(chunk))
+                self.db.execute(f"DELETE FROM letter_texts WHERE letter_id IN ({ids})",
+                                list(chunk))
                 self.db.execute(
                     "UPDATE letters SET ocr_text = NULL, subject = NULL, evidence = NULL, "
-                    "recipient_block = NULL WHERE id = ?", [letter_id])
+                    f"recipient_block = NULL WHERE id IN ({ids})", list(chunk))
 
     def clear_content(self, letter_ids: list[int]) -> None:
         """Forget a letter's OCR text, page images and printed recipient block at once."""
         with self.connection.transaction():
-            for letter_id in letter_ids:
+            for chunk in chunks(letter_ids):
+                ids = placeholders(len(chunk))
+                self.db.execute(f"DELETE FROM letter_texts WHERE letter_id IN ({ids})",
+                                list(chunk))
                 self.db.execute(
                     "UPDATE letters SET ocr_text = NULL, image_paths = '[]', "
-                    "recipient_block = NULL WHERE id = ?",
-                    [letter_id],
-                )
+                    f"recipient_block = NULL WHERE id IN ({ids})", list(chunk))
+
+    def give_back_free_pages(self) -> None:
+        """The pages the cleared rows freed go back to the file system (auto_vacuum is
+        INCREMENTAL; a workspace from before it keeps them for reuse)."""
+        if not self.db.conn.in_transaction:  # (executescript would commit it)
+            # executescript: the pragma frees one page a step; execute() steps once
+            self.db.conn.executescript("PRAGMA incremental_vacuum;")

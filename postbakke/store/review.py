@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from postbakke.store.connection import COUNTED, Repository, masked, now
-from postbakke.store.letters import LetterKey
+from postbakke.store.letters import LETTER_WITH_TEXT, LetterKey
 
 
 class Review(Repository):
@@ -47,8 +47,8 @@ class Review(Repository):
              "match": row["match"], "recipient_masked": row["recipient_masked"],
              "image_paths": json.loads(row["image_paths"] or "[]"),
              "has_text": row["ocr_text"] is not None}
-            for row in self.db.table("letters").rows_where(
-                f"verdict = 'review' AND {COUNTED}", order_by="id")
+            for row in self.db.query(
+                f"{LETTER_WITH_TEXT} WHERE l.verdict = 'review' AND l.{COUNTED} ORDER BY l.id")
         ]
 
     def postponement(self, key: LetterKey) -> dict | None:

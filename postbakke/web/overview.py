@@ -41,6 +41,7 @@ blueprint = Blueprint("overview", __name__)
 
 LETTERS_PER_PAGE = 50
 blueprint.add_app_template_filter(week_da, "week_da")
+FOLLOWUPS_PER_PAGE = 100  # a year holds thousands (closed ones with "også lukkede")
 
 
 @blueprint.get("/bakker")
@@ -172,11 +173,20 @@ def new_letter(letter_id: int) -> Any:
 @require_project_leader
 def followups() -> Any:
     department = request.args.get("afdeling") or None
-    rows = store().followups.find(department=department, only_open=request.args.get("alle") is None,
-                             with_kinds=False)
+    only_open = request.args.get("alle") is None
+    try:
+        page = max(1, int(request.args.get("side") or 1))
+    except ValueError:
+        abort(400)
+    found = store().followups
+    total = found.count(department=department, only_open=only_open)
+    pages = max(1, -(-total // FOLLOWUPS_PER_PAGE))
+    rows = found.find(department=department, only_open=only_open, with_kinds=False,
+                      limit=FOLLOWUPS_PER_PAGE, offset=(page - 1) * FOLLOWUPS_PER_PAGE)
     return render_template("web/followups.html.j2", rows=rows, outcomes=list(Outcome),
                            confirmations=get_flashed_messages(with_categories=True),
-                           department=department, departments=store().registers.departments())
+                           department=department, departments=store().registers.departments(),
+                           page=page, pages=pages, total=total)
 
 
 @blueprint.post("/opfoelgninger/<int:followup_id>/luk", endpoint="close_followup")
@@ -205,8 +215,9 @@ def close_followup_form(followup_id: int) -> Any:
 @blueprint.get("/rapport")
 @require_project_leader
 def report() -> Any:
+    """The week's report (?uge=), or any period's, a year's too (?fra=ÅÅÅÅ-MM-DD&til=...)."""
     week = _week_arg()
-    period = Period.week(week)
+    period = _report_period()
     data = load_report(store(), period, context().settings.municipality_name)
     record_access(store(), visitor().name, "rapport (web)", period.title)
     return document_response(render_report(data, links={
@@ -245,6 +256,16 @@ def _with_navigation(html: str, week: IsoWeek) -> str:
         return bar + html
     tag_end = rest.index(">") + 1
     return head + body + rest[:tag_end] + bar + rest[tag_end:]
+
+
+def _report_period() -> Period:
+    start, end = request.args.get("fra"), request.args.get("til")
+    if not (start or end):
+        return Period.week(_week_arg())
+    try:
+        return Period.between(date.fromisoformat(start or ""), date.fromisoformat(end or ""))
+    except (ValueError, PostbakkeError):
+        abort(400)
 
 
 @blueprint.get("/ugebrev")

@@ -1,0 +1,141 @@
+"""A week's figures cost what the week holds, however much of the year is justified.
+
+GIVEN a workspace whose earlier weeks hold many leaks of follow-ups closed as justified
+WHEN a week's figures are read (summary, report, department page, digest)
+THEN no query reads every letter or every follow-up (`EXPLAIN QUERY PLAN`: no SCAN of
+letters, followups or followup_letters), SQLite does about the same work with 10 times
+as many justified letters, and "justified" is the same count as before (issue 24).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from click.testing import CliRunner
+from sqlite_work import vm_steps
+
+from postbakke.cli import cli
+from postbakke.config import load_settings
+from postbakke.outputs import digest
+from postbakke.outputs import report as reports
+from postbakke.people.filing import file_letters
+from postbakke.people.followup import Outcome, close_followup
+from postbakke.store import LetterRecord, Store, StoredFile
+
+WEEK = reports.Period.week(reports.IsoWeek.parse("2026-W47"))
+# the tables whose full read grows with the years, and the aliases the store gives them
+GROWING = {"letters", "l", "o", "followups", "f", "jf", "followup_letters", "fl", "j"}
+
+
+def leak(file_hash: str, page: int, day: str, sender: str) -> LetterRecord:
+    return LetterRecord(
+        file_hash=file_hash, source=f"{file_hash}.pdf", pages=[page], tray=None, scanned_on=day,
+        recipient_kind="cpr", recipient_pseudonym=f"{page:064d}", recipient_masked="010190-XXXX",
+        match="id", enrolment="tilmeldt", department="Jobcenter", sender=sender,
+        verdict="leak" if page % 5 else "legitimate", reason="enrolled" if page % 5 else "exempt",
+        window_cpr=False, subject="Partshøring")
+
+
+def year_with_justified(path, old_files: int) -> Store:
+    """`old_files` earlier trays of 20 letters, each sender's follow-up closed after each
+    tray, every one as justified (in 2025: before any trend the report draws); then the
+    reported week's 40 letters."""
+    store = Store(path)
+    for f in range(old_files):
+        day = (date(2025, 1, 6) + timedelta(days=f * 300 // old_files)).isoformat()
+        file_letters(store, StoredFile(f"old{f}", "a.pdf", None, day, 20, "nu"),
+                     [leak(f"old{f}", p, day, f"Medarbejder {p % 4}") for p in range(1, 21)])
+        for followup in store.followups.find(only_open=True, with_kinds=False):
+            close_followup(store, followup.id, Outcome.JUSTIFIED, "sårbar borger", "test")
+    file_letters(store, StoredFile("week", "w.pdf", None, "2026-11-18", 40, "nu"),
+                 [leak("week", p, "2026-11-18", f"Medarbejder {p % 4}") for p in range(1, 41)])
+    return store
+
+
+def full_reads(store: Store, action) -> list[str]:
+    """The SELECTs an action runs whose query plan reads a growing table whole."""
+    statements: list[str] = []
+    store.db.conn.set_trace_callback(statements.append)
+    try:
+        action()
+    finally:
+        store.db.conn.set_trace_callback(None)
+    found = []
+    for sql in dict.fromkeys(s for s in statements if s.lstrip().upper().startswith("SELECT")):
+        for row in store.db.execute(f"EXPLAIN QUERY PLAN {sql}").fetchall():
+            scan = re.match(r"SCAN (\w+)", row[3])
+            if scan and scan.group(1) in GROWING:
+                found.append(f"{row[3]}  <-  {sql}")
+    return found
+
+
+def test_a_weeks_figures_read_no_table_whole(tmp_path, workspace):
+    store = year_with_justified(workspace / "postbakke.db", 15)
+    with (workspace / "postbakke.toml").open("a", encoding="utf-8") as toml:
+        toml.write('\n[digest]\nsender = "Postbakken <postbakke@favrskov.dk>"\n'
+                   '[digest.departments]\n"Jobcenter" = ["jobcenter@favrskov.dk"]\n')
+    settings = load_settings()
+    actions = {
+        "summary of the week": lambda: store.figures.department_summary(WEEK.start, WEEK.end),
+        "figures (Afdelinger)": lambda: reports.load_figures(store, WEEK),
+        "report": lambda: reports.load_report(store, WEEK, "Favrskov Kommune"),
+        "leak list": lambda: list(store.figures.report_leaks(WEEK.start, WEEK.end)),
+        "digest": lambda: digest.load_digests(store, settings, reports.IsoWeek.parse("2026-W47")),
+    }
+    for name, action in actions.items():
+        assert full_reads(store, action) == [], name
+
+
+def test_the_weeks_figures_cost_the_same_with_ten_times_the_justified_letters(tmp_path):
+    few = year_with_justified(tmp_path / "few.db", 8)
+    many = year_with_justified(tmp_path / "many.db", 80)
+    justified = many.db.execute(
+        "SELECT count(*) FROM followup_letters j JOIN followups f ON f.id = j.followup_id "
+        "WHERE f.outcome = 'begrundet'").fetchone()[0]
+    assert justified >= 1000
+    for name, action in (
+        ("summary of the week", lambda s: s.figures.department_summary(WEEK.start, WEEK.end)),
+        ("report", lambda s: reports.load_report(s, WEEK, "Favrskov Kommune")),
+    ):
+        small, large = vm_steps(few, lambda a=action: a(few)), vm_steps(
+            many, lambda a=action: a(many))
+        assert large <= 1.5 * small + 10, (name, small, large)
+    # the same counts: the week's leaks are open (not justified), the old ones justified
+    week = many.figures.department_summary(WEEK.start, WEEK.end)
+    assert [(r.letters, r.leaks, r.justified) for r in week] == [(40, 32, 0)]
+    year = many.figures.department_summary()
+    assert sum(r.justified for r in year) == justified
+
+
+def test_summary_says_which_period_it_sums(workspace, run):
+    store = year_with_justified(workspace / "postbakke.db", 2)  # 40 letters of 2025
+    for day in ("2026-01-07", "2026-11-18"):
+        file_letters(store, StoredFile(day, "x.pdf", None, day, 20, "nu"),
+                     [leak(day, p, day, "Medarbejder 1") for p in range(1, 21)])
+    store.close()
+    output = run("summary").output
+    lines = output.splitlines()
+    assert lines[0].split()[0] == "Afdeling"
+    assert "(Året 2026: 1. januar 2026 – 18. november 2026" in output
+    assert "Uge 47, 2026 (16.–22. november 2026):" in output
+    totals = [line.split() for line in lines if line.startswith("I alt")]
+    # the year (80 letters of 2026, not last year's 40), then the week (60)
+    assert [t[2] for t in totals] == ["80", "60"]
+    everything = run("summary", "--all").output
+    assert everything.startswith("Alle scannede breve:")
+    assert [line.split()[2] for line in everything.splitlines()
+            if line.startswith("I alt")] == ["120"]
+    week = run("summary", "--week", "2026-W47").output
+    assert week.startswith("Uge 47, 2026") and week.splitlines()[-1].split()[2] == "60"
+    assert CliRunner().invoke(cli, ["summary", "--all", "--week", "2026-W47"]).exit_code != 0
+
+
+def test_the_maskings_short_run_fast_path_holds_for_every_grouping():
+    """The guard over every page skips digit runs shorter than a CPR's 10 characters (a
+    year's report is mostly chart coordinates): every way of writing one spans 10."""
+    from postbakke.privacy import CPR_GROUPINGS, CPR_LENGTH, mask_cpr_in_text
+
+    assert {sum(grouping) for grouping in CPR_GROUPINGS} == {CPR_LENGTH}
+    assert mask_cpr_in_text("M 57.6 307.58 L 12 0102031234 x") == (
+        "M 57.6 307.58 L 12 010203-XXXX x")
