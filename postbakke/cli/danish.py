@@ -114,7 +114,7 @@ class DanishGroup(click.Group):
     """A group whose usage line and subcommands speak Danish too."""
 
     command_class = DanishCommand
-    group_class = type  # subgroups are of this group's own class
+    group_class: type[click.Group] | type[type] | None = type  # subgroups: this class
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("options_metavar", OPTIONS_METAVAR)
