@@ -1,7 +1,7 @@
 """The personal content kept with letters (OCR text, page images, the printed recipient
 block) found by age and cleared; the periods and the files on disk are retention.py's.
 
-What is due is found by index (schema steps 9 and 10): letter_texts by its created_at,
+What is due is found by index (schema steps 11 and 12): letter_texts by its created_at,
 and two partial indexes on letters' created_at that hold only the letters still keeping
 names or images. A purge before every scan reads a month's rows at most, never the years.
 The WHEREs below are written exactly as the partial indexes' (else SQLite reads every
@@ -42,33 +42,31 @@ class Retention(Repository):
             for p in json.loads(paths or "[]")]
 
     def clear_images(self, letter_ids: list[int]) -> None:
-        with self.db.atomic():
-            for chunk in chunks(letter_ids):
-                self.db.execute("UPDATE letters SET image_paths = '[]' "
-                                f"WHERE id IN ({placeholders(len(chunk))})", list(chunk))
+        """Forget a letter's page images (the files are retention.py's to delete)."""
+        self._forget(letter_ids, "image_paths = '[]'", text=False)
 
     def clear_text(self, letter_ids: list[int]) -> None:
         """Forget a letter's OCR text, subject, evidence and printed recipient block (its
         kind of letter, kept at filing, stays). The text's row is deleted."""
-        with self.db.atomic():
-            for chunk in chunks(letter_ids):
-                ids = placeholders(len(chunk))
-                self.db.execute(f"DELETE FROM letter_texts WHERE letter_id IN ({ids})",
-                                list(chunk))
-                self.db.execute(
-                    "UPDATE letters SET ocr_text = NULL, subject = NULL, evidence = NULL, "
-                    f"recipient_block = NULL WHERE id IN ({ids})", list(chunk))
+        self._forget(letter_ids, "ocr_text = NULL, subject = NULL, evidence = NULL, "
+                     "recipient_block = NULL", text=True)
 
     def clear_content(self, letter_ids: list[int]) -> None:
         """Forget a letter's OCR text, page images and printed recipient block at once."""
+        self._forget(letter_ids, "ocr_text = NULL, image_paths = '[]', recipient_block = NULL",
+                     text=True)
+
+    def _forget(self, letter_ids: list[int], assignments: str, text: bool) -> None:
+        """One write transaction: `assignments` (SQL, ours) on the letters, their text rows
+        deleted with `text`."""
         with self.connection.transaction():
             for chunk in chunks(letter_ids):
                 ids = placeholders(len(chunk))
-                self.db.execute(f"DELETE FROM letter_texts WHERE letter_id IN ({ids})",
+                if text:
+                    self.db.execute(f"DELETE FROM letter_texts WHERE letter_id IN ({ids})",
+                                    list(chunk))
+                self.db.execute(f"UPDATE letters SET {assignments} WHERE id IN ({ids})",
                                 list(chunk))
-                self.db.execute(
-                    "UPDATE letters SET ocr_text = NULL, image_paths = '[]', "
-                    f"recipient_block = NULL WHERE id IN ({ids})", list(chunk))
 
     def give_back_free_pages(self) -> None:
         """The pages the cleared rows freed go back to the file system (auto_vacuum is
