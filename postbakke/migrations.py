@@ -20,9 +20,10 @@ import re
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-import sqlite_utils
+if TYPE_CHECKING:  # the store imports it (without numpy: store/connection.py)
+    import sqlite_utils
 
 from postbakke.errors import WorkspaceVersionError
 
