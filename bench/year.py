@@ -296,6 +296,11 @@ def main(argv: list[str] | None = None) -> int:
                 source = sqlite3.connect(f"file:{cached / 'postbakke.db'}?mode=ro", uri=True)
                 copy = sqlite3.connect(home / "postbakke.db")
                 source.backup(copy)
+                if copy.execute("SELECT count(*) FROM sqlite_master WHERE name IN "
+                                "('letter_texts', 'login_attempts')").fetchone()[0] == 1:
+                    # filled before the merge renumbered the branch's steps 9 and 10 (now
+                    # 11 and 12, after main's 9 and 10): run 9 onwards (each idempotent)
+                    copy.execute("PRAGMA user_version = 8")
                 copy.close()
                 source.close()
             else:

@@ -20,9 +20,10 @@ import re
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-import sqlite_utils
+if TYPE_CHECKING:  # the store imports it (without numpy: store/connection.py)
+    import sqlite_utils
 
 from postbakke.errors import WorkspaceVersionError
 
@@ -413,6 +414,16 @@ def _retention_by_date(db: sqlite_utils.Database) -> None:
                "(created_at) WHERE image_paths != '[]'")
 
 
+def _letter_tallies(db: sqlite_utils.Database) -> None:
+    """A covering index on letters by scan day with every column a period's figures read
+    (department, verdict, reason, whether a copy, CPR in the window, and the letter's key
+    that "justified" seeks its follow-up by): a year's tally and summary read the index
+    alone, not each letter's row with its names and fields (store/figures.py)."""
+    db.execute("CREATE INDEX IF NOT EXISTS idx_letters_tally ON letters (scanned_on, "
+               "department, verdict, reason, duplicate_of_hash, window_cpr, file_hash, "
+               "first_page)")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "the schema before versions were kept", _schema_v1),
     Migration(2, "letters: recipient_block and field_boxes", _letters_for_the_work_station),
@@ -426,6 +437,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(10, "decisions: looked_up (a person's own look-up)", _decision_look_ups),
     Migration(11, "letter_texts: OCR text in its own table", _letter_texts),
     Migration(12, "letters: partial indexes by created_at for retention", _retention_by_date),
+    Migration(13, "letters: covering index for a period's figures", _letter_tallies),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

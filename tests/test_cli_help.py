@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import click
+import pytest
 from click.testing import CliRunner
 
 from postbakke.cli import cli
@@ -61,3 +65,25 @@ def test_clicks_errors_are_danish(tmp_path):
         assert "Fejl: " in result.output and "Se 'postbakke" in result.output, result.output
         english = [word for word in ENGLISH if word in result.output]
         assert not english, (args, english, result.output)
+
+
+HEAVY = ("numpy", "cv2", "tesserocr", "matplotlib", "PIL.Image", "flask", "pandas")
+
+
+@pytest.mark.parametrize(("args", "heavy"), [
+    (["--version"], HEAVY), (["summary"], HEAVY),
+    # the report draws its charts (matplotlib, numpy, Pillow): no OCR, no web server
+    (["report", "--week", "2026-W47"], ("cv2", "tesserocr", "flask", "pandas")),
+])
+def test_a_command_loads_no_image_plot_or_web_library_it_does_not_use(workspace, args, heavy):
+    """`--version` and `summary` start without numpy, OpenCV, Tesseract, matplotlib or
+    Flask (numpy alone was 0.1 s of each start; issue 24), `report` without OCR or Flask.
+    Run as the command runs: a new Python with the package's entry point."""
+    code = ("import sys\nfrom postbakke.cli import main\n"
+            f"sys.argv = ['postbakke', *{args!r}]\n"
+            "try:\n    main()\nexcept SystemExit as end:\n    assert not end.code, end.code\n"
+            f"print(sorted(set({heavy!r}) & set(sys.modules)))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=workspace.parent, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "[]", done.stdout[-500:]

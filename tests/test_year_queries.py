@@ -22,6 +22,7 @@ from postbakke.outputs import report as reports
 from postbakke.people.filing import file_letters
 from postbakke.people.followup import Outcome, close_followup
 from postbakke.store import LetterRecord, Store, StoredFile
+from postbakke.store.connection import COUNTED, justified_leak_sql
 
 WEEK = reports.Period.week(reports.IsoWeek.parse("2026-W47"))
 # the tables whose full read grows with the years, and the aliases the store gives them
@@ -139,3 +140,39 @@ def test_the_maskings_short_run_fast_path_holds_for_every_grouping():
     assert {sum(grouping) for grouping in CPR_GROUPINGS} == {CPR_LENGTH}
     assert mask_cpr_in_text("M 57.6 307.58 L 12 0102031234 x") == (
         "M 57.6 307.58 L 12 010203-XXXX x")
+
+
+def test_a_periods_tally_reads_the_covering_index_alone_with_the_same_figures(tmp_path):
+    """The year's tally and summary read letters through idx_letters_tally only (migration
+    13), and give the same rows as without that index (issue 24)."""
+    store = year_with_justified(tmp_path / "p.db", 8)
+    start, end = date(2025, 1, 1), date(2026, 12, 31)
+    readers = {
+        "tally": lambda: store.figures.letter_tallies(start, end),
+        "summary": lambda: store.figures.department_summary(start, end),
+        "summary, all": lambda: store.figures.department_summary(),
+    }
+    statements: list[str] = []
+    store.db.conn.set_trace_callback(statements.append)
+    with_index = {name: read() for name, read in readers.items()}
+    store.db.conn.set_trace_callback(None)
+    tally = next(s for s in statements if "GROUP BY scanned_on" in s)
+    plan = [r[3] for r in store.db.execute(f"EXPLAIN QUERY PLAN {tally}").fetchall()]
+    reads = [step for step in plan if re.match(r"(SCAN|SEARCH) letters", step)]
+    assert len(reads) == 2, plan  # the letters that are not leaks, then the leaks
+    assert all(r.startswith("SEARCH letters USING COVERING INDEX idx_letters_tally (scanned_on")
+               for r in reads), plan
+    summary = next(s for s in statements if "GROUP BY dep" in s and "BETWEEN" in s)
+    plan = [r[3] for r in store.db.execute(f"EXPLAIN QUERY PLAN {summary}").fetchall()]
+    assert "COVERING INDEX idx_letters_tally" in plan[0], plan
+    assert sum(r["n"] for r in with_index["tally"]) == 200
+    assert sum(r["justified"] * r["n"] for r in with_index["tally"]) > 0
+    # the same groups as one plain GROUP BY over the letters (the query before the split)
+    plain = store.db.execute(
+        f"SELECT scanned_on, department, verdict, reason, {justified_leak_sql()} AS justified, "
+        "count(*), sum(window_cpr) FROM letters WHERE scanned_on BETWEEN ? AND ? "
+        f"AND {COUNTED} GROUP BY scanned_on, department, verdict, reason, justified",
+        [start.isoformat(), end.isoformat()]).fetchall()
+    assert sorted(map(repr, plain)) == sorted(repr(tuple(r.values())) for r in with_index["tally"])
+    store.db.execute("DROP INDEX idx_letters_tally")
+    assert {name: read() for name, read in readers.items()} == with_index

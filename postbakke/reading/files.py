@@ -14,8 +14,6 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from PIL import Image
-
 from postbakke.errors import InputFileError, UnsupportedFileError
 
 # Magic bytes. A PDF may have a few bytes of junk before its header; readers
@@ -162,6 +160,8 @@ def _tiff_complete(path: Path, size: int) -> bool:
                         return False
             handle.seek(after)
             offset = number(handle.read(offset_size))
+    from PIL import Image  # here: the watcher and the CLI's other commands import this module
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -4,16 +4,45 @@ repository of the store shares: the SQL fragments and the conversions of stored 
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
-
-import sqlite_utils
+from types import ModuleType
+from typing import TYPE_CHECKING, TypeVar
 
 from postbakke import migrations
 from postbakke.privacy import mask_cpr_in_text
+
+
+def _sqlite_utils_without_numpy() -> ModuleType:
+    """sqlite_utils, imported without the numpy (and pandas) it loads when installed.
+
+    It imports them only to guess a column's type from numpy or pandas values when it
+    creates a table or a column; every table here is created by a migration with Python
+    types, and no numpy value is stored. numpy took 0.1 s of every command's start
+    (`python -X importtime -m postbakke --version`). When numpy is already loaded (a
+    scan's image reading imported it first), nothing changes; once sqlite_utils is in,
+    numpy imports as usual for whoever needs it.
+    """
+    blocked = [name for name in ("numpy", "pandas") if name not in sys.modules]
+    for name in blocked:
+        sys.modules[name] = None  # type: ignore[assignment]  # makes `import` fail
+    try:
+        import sqlite_utils
+    finally:
+        for name in blocked:
+            if sys.modules.get(name, 0) is None:
+                del sys.modules[name]
+    return sqlite_utils
+
+
+if TYPE_CHECKING:
+    import sqlite_utils
+else:
+    sqlite_utils = _sqlite_utils_without_numpy()
+
 
 # Milliseconds a writer waits for another one's lock before giving up: a 100,000-row
 # enrolment import held it 1.2 s here, a scanned file's transaction a few ms.

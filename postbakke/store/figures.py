@@ -109,12 +109,22 @@ class Figures(Repository):
 
     def letter_tallies(self, start: date, end: date) -> list[dict]:
         """Letters from `start` to `end` counted per scan day, department, verdict, reason and
-        whether justified: what the figures need, without a row per letter."""
+        whether justified: what the figures need, without a row per letter.
+
+        Both halves read the covering index idx_letters_tally (migration 13), not the
+        letters' rows (`+verdict`: not the verdict index, whose leaks' rows lie on almost
+        every page of the table). Only a leak can be justified: the letters that are not
+        leaks are grouped in the index's own order, without a "justified" to seek per
+        letter (a year of 138,606 letters: 0.35 s as one query, 0.23 s so, same rows)."""
+        period = "scanned_on BETWEEN ? AND ? AND " + COUNTED
         rows = self.db.execute(
+            "SELECT scanned_on, department, verdict, reason, 0, count(*), sum(window_cpr) "
+            f"FROM letters WHERE {period} AND verdict IS NOT 'leak' "
+            "GROUP BY scanned_on, department, verdict, reason UNION ALL "
             f"SELECT scanned_on, department, verdict, reason, {justified_leak_sql()} AS justified, "
-            "count(*), sum(window_cpr) FROM letters WHERE scanned_on BETWEEN ? AND ? "
-            f"AND {COUNTED} GROUP BY scanned_on, department, verdict, reason, justified",
-            [start.isoformat(), end.isoformat()],
+            f"count(*), sum(window_cpr) FROM letters WHERE {period} AND +verdict = 'leak' "
+            "GROUP BY scanned_on, department, verdict, reason, justified",
+            [start.isoformat(), end.isoformat()] * 2,
         ).fetchall()
         names = ("scanned_on", "department", "verdict", "reason", "justified", "n",
                  "window_cpr")
