@@ -9,6 +9,7 @@ import click
 from postbakke.cli.base import Context, cli
 from postbakke.deciding.registers import read_enrolment_csv, read_staff_csv
 from postbakke.outputs.digital import align_departments, read_digital_csv
+from postbakke.outputs.wording import week_da
 
 
 @cli.group()
@@ -62,10 +63,10 @@ def digital_import(obj: Context, file: Path) -> None:
         read_digital_csv(file), sorted({m.department for m in store.registers.staff_members()})
     )
     weeks = store.registers.replace_digital_counts(counts, file.name)
-    span = weeks[0] if len(weeks) == 1 else f"{weeks[0]} til {weeks[-1]}"
+    span = week_da(weeks[0]) if len(weeks) == 1 else f"{week_da(weeks[0])} til {week_da(weeks[-1])}"
     click.echo(
         f"Digitale tal indlæst: {sum(c.digital_letters for c in counts)} breve i "
-        f"{len({c.department for c in counts})} afdelinger, uge {span} ({len(weeks)} "
+        f"{len({c.department for c in counts})} afdelinger, {span} ({len(weeks)} "
         f"{'uge' if len(weeks) == 1 else 'uger'} erstattet)."
     )
     for name in unknown:

@@ -107,7 +107,7 @@ def test_cli_import_and_reimporting_a_week_replaces_it(run, workspace, tmp_path)
                             "2026-W47,Jobcenter,20\n2026-W47,Borgerservice,5\n")
     result = run("digital", "import", str(first))
     assert result.exit_code == 0, result.output
-    assert "Digitale tal indlæst: 35 breve i 2 afdelinger, uge 2026-W46 til 2026-W47" in (
+    assert "Digitale tal indlæst: 35 breve i 2 afdelinger, uge 46 2026 til uge 47 2026" in (
         result.output)
     again = tmp_path / "uge47.csv"
     again.write_text("week,department,digital_letters\n2026-W47,Jobcenter,25\n",
