@@ -291,7 +291,7 @@ def mask_rendered(value: object) -> object:
 _CLEAR_CPR = re.compile(
     r"(?<![\w.,])(?<!\w[-\u2010-\u2015\u2212])"
     r"(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d\d[-\u2010-\u2015\u2212 ]?\d{4}"
-    r"(?![\w]|[.,-\u2010-\u2015\u2212]\w)")
+    r"(?![\w]|[.,\-\u2010-\u2015\u2212]\w)")
 
 
 def clear_cpr_count(text: str) -> int:

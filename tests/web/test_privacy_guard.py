@@ -84,6 +84,16 @@ def test_a_hundred_thousand_random_tokens_pass_the_guard_unchanged() -> None:
     assert clear_cpr_count("M 0101901234.5 12") == 0
 
 
+
+@pytest.mark.parametrize("page", [
+    "<td>010203-1234</td>", "010203-1234<br>", "Modtager: 010203 1234.", "0102031234</p>",
+    "(010203-1234)", "010203\u20111234;", "CPR 010203-1234, Skovvej 4",
+])
+def test_the_guard_finds_a_cpr_in_clear_wherever_markup_ends_it(page: str) -> None:
+    """A CPR a template forgot to mask is found whatever follows it (a tag, punctuation)."""
+    assert clear_cpr_count(page) == 1
+
+
 @pytest.fixture
 def station(workspace: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("POSTBAKKE_OWN_CVR", OWN_CVR)
