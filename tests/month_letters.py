@@ -117,3 +117,16 @@ def write_digital_csv(path) -> None:
         f"{c.week},{c.department},{c.digital_letters}" for c in digital_counts()
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def jobcenter_letter(file_hash: str, page: int, day: str, sender: str,
+                     legitimate_every: int) -> LetterRecord:
+    """A Jobcenter letter for the cost tests: a leak, but every `legitimate_every`-th page
+    legitimate (an exempt recipient), so that the figures hold both verdicts."""
+    leak = page % legitimate_every != 0
+    return LetterRecord(
+        file_hash=file_hash, source=f"{file_hash}.pdf", pages=[page], tray=None, scanned_on=day,
+        recipient_kind="cpr", recipient_pseudonym=f"{page:064d}", recipient_masked="010190-XXXX",
+        match="id", enrolment="tilmeldt", department="Jobcenter", sender=sender,
+        verdict="leak" if leak else "legitimate", reason="enrolled" if leak else "exempt",
+        window_cpr=False, subject="Partshøring")

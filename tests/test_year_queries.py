@@ -13,6 +13,7 @@ import re
 from datetime import date, timedelta
 
 from click.testing import CliRunner
+from month_letters import jobcenter_letter
 from sqlite_work import vm_steps
 
 from postbakke.cli import cli
@@ -30,12 +31,7 @@ GROWING = {"letters", "l", "o", "followups", "f", "jf", "followup_letters", "fl"
 
 
 def leak(file_hash: str, page: int, day: str, sender: str) -> LetterRecord:
-    return LetterRecord(
-        file_hash=file_hash, source=f"{file_hash}.pdf", pages=[page], tray=None, scanned_on=day,
-        recipient_kind="cpr", recipient_pseudonym=f"{page:064d}", recipient_masked="010190-XXXX",
-        match="id", enrolment="tilmeldt", department="Jobcenter", sender=sender,
-        verdict="leak" if page % 5 else "legitimate", reason="enrolled" if page % 5 else "exempt",
-        window_cpr=False, subject="Partshøring")
+    return jobcenter_letter(file_hash, page, day, sender, legitimate_every=5)
 
 
 def year_with_justified(path, old_files: int) -> Store:

@@ -7,15 +7,19 @@ page images are small generated PNGs in the workspace's page folder.
 from __future__ import annotations
 
 import json
+import random
 import re
 from pathlib import Path
 
 import cv2
 import numpy as np
 from click.testing import CliRunner
+from rapidfuzz import fuzz
 
 from postbakke.cli import cli
 from postbakke.config import load_settings
+from postbakke.deciding.match import NAME_MATCH, SUGGEST_NAME, normalise
+from postbakke.identifiers import cpr_birth_date
 from postbakke.people.filing import file_letters
 from postbakke.store import LetterRecord, Store, StoredFile
 
@@ -112,3 +116,26 @@ def exported(home: Path) -> dict[int, dict]:
     runner = CliRunner()
     lines = runner.invoke(cli, ["letters", "--format", "jsonl"]).output.splitlines()
     return {i: json.loads(line) for i, line in enumerate(lines, start=1)}
+
+
+# A name with a middle name more, for a register entry the station should only suggest.
+MIDDLE_NAMES = ("Marie", "Bach", "Holm", "Kjær", "Lund", "Marianne", "Christine")
+
+
+def cpr_same_birth_date(cpr: str, rng: random.Random) -> str:
+    """Another valid CPR with the same birth date (the register's number for the person)."""
+    while True:
+        other = cpr[:6] + cpr[6] + f"{rng.randrange(1000):03d}"
+        if other != cpr and cpr_birth_date(other) is not None:
+            return other
+
+
+def with_middle_name(name: str) -> str:
+    """The name with a middle name more: close enough to suggest, too far to decide alone."""
+    words = name.split()
+    for middle in MIDDLE_NAMES:
+        changed = " ".join([words[0], middle, *words[1:]])
+        score = fuzz.token_sort_ratio(normalise(changed), normalise(name))
+        if SUGGEST_NAME <= score < NAME_MATCH:
+            return changed
+    raise AssertionError(f"no respelling of {name!r} falls between the thresholds")

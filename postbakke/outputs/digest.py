@@ -255,17 +255,22 @@ def _environment() -> Any:
     return env
 
 
-def _render(template: str, digest: Digest, mailing: Mailing) -> str:
+def _render(template: str, digest: Digest, mailing: Mailing,
+            navigation: Sequence[tuple[str, str]] = ()) -> str:
     return str(_environment().get_template(template).render(
-        d=digest, f=digest.figures, mailing=mailing, subject=subject_of(digest)))
+        d=digest, f=digest.figures, mailing=mailing, subject=subject_of(digest),
+        navigation=navigation))
 
 
 def render_text(digest: Digest, mailing: Mailing) -> str:
     return _render("digest.txt.j2", digest, mailing)
 
 
-def render_html(digest: Digest, mailing: Mailing) -> str:
-    return _render("digest.html.j2", digest, mailing)
+def render_html(digest: Digest, mailing: Mailing,
+                navigation: Sequence[tuple[str, str]] = ()) -> str:
+    """The HTML part; `navigation` (label, link) pairs when the work station shows it (an
+    e-mail has none)."""
+    return _render("digest.html.j2", digest, mailing, navigation)
 
 
 def build_message(

@@ -15,7 +15,6 @@ from flask import (
     request,
     url_for,
 )
-from markupsafe import escape
 
 from postbakke.errors import PostbakkeError
 from postbakke.outputs import digest
@@ -245,19 +244,6 @@ def _same_page(week: IsoWeek) -> str:
     return url_for(request.endpoint or "overview.report", **args)
 
 
-def _with_navigation(html: str, week: IsoWeek) -> str:
-    """A self-contained document with the station's links at its top (no script needed)."""
-    links = "".join(f'<a href="{escape(href)}" style="margin-right:1.2em">{escape(label)}</a>'
-                    for label, href in _navigation(week))
-    bar = (f'<nav class="station-nav" style="font:14px system-ui,sans-serif;padding:8px 12px;'
-           f'background:#fff;border-bottom:1px solid #d5dbe1">{links}</nav>')
-    head, body, rest = html.partition("<body")
-    if not body:
-        return bar + html
-    tag_end = rest.index(">") + 1
-    return head + body + rest[:tag_end] + bar + rest[tag_end:]
-
-
 def _report_period() -> Period:
     start, end = request.args.get("fra"), request.args.get("til")
     if not (start or end):
@@ -291,7 +277,7 @@ def digest_preview() -> Any:
         return render_template("web/digests.html.j2", digests=found, week=week,
                                subject_of=digest.subject_of, navigation=_navigation(week))
     record_access(store(), visitor().name, "ugebrev vist", f"{week.label} {department}")
-    return document_response(_with_navigation(digest.render_html(found[0], mailing), week))
+    return document_response(digest.render_html(found[0], mailing, navigation=_navigation(week)))
 
 
 def _no_digest(week: IsoWeek, message: str) -> Any:

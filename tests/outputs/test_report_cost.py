@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 from datetime import date, timedelta
 
-from month_letters import store_month
+from month_letters import jobcenter_letter, store_month
 from sqlite_work import vm_steps
 from test_report import MONTH, NOW
 
@@ -27,12 +27,7 @@ WEEK = reports.Period.week(reports.IsoWeek.parse("2026-W47"))
 
 
 def leak(file_hash: str, page: int, day: str, sender: str) -> LetterRecord:
-    return LetterRecord(
-        file_hash=file_hash, source=f"{file_hash}.pdf", pages=[page], tray=None, scanned_on=day,
-        recipient_kind="cpr", recipient_pseudonym=f"{page:064d}", recipient_masked="010190-XXXX",
-        match="id", enrolment="tilmeldt", department="Jobcenter", sender=sender,
-        verdict="leak" if page % 4 else "legitimate", reason="enrolled" if page % 4 else "exempt",
-        window_cpr=False, subject="Partshøring")
+    return jobcenter_letter(file_hash, page, day, sender, legitimate_every=4)
 
 
 def workspace_with_years(path, old_letters: int) -> Store:

@@ -24,40 +24,17 @@ import pytest
 from browser import SCREENSHOTS, launched, needs_browser, served
 from click.testing import CliRunner
 from municipality import configure_municipality
-from rapidfuzz import fuzz
-from web_fixtures import cpr_in_clear
+from web_fixtures import cpr_in_clear, cpr_same_birth_date, with_middle_name
 from workspace_secret import TEST_SECRET
 
 from postbakke.cli import cli
 from postbakke.config import load_settings
-from postbakke.deciding.match import NAME_MATCH, SUGGEST_NAME, normalise
-from postbakke.identifiers import cpr_birth_date
 from postbakke.privacy import Pseudonymiser
 from postbakke.store import Store
 from postbakke_samples import make_tray
 
 pytestmark = [pytest.mark.slow, needs_browser]
 
-MIDDLE_NAMES = ("Marie", "Bach", "Holm", "Kjær", "Lund", "Marianne", "Christine")
-
-
-def _other_cpr(cpr: str, rng: random.Random) -> str:
-    """Another valid CPR with the same birth date (the register's number for the person)."""
-    while True:
-        other = cpr[:6] + cpr[6] + f"{rng.randrange(1000):03d}"
-        if other != cpr and cpr_birth_date(other) is not None:
-            return other
-
-
-def _respelled(name: str) -> str:
-    """The name with a middle name more: close enough to suggest, too far to decide alone."""
-    words = name.split()
-    for middle in MIDDLE_NAMES:
-        changed = " ".join([words[0], middle, *words[1:]])
-        score = fuzz.token_sort_ratio(normalise(changed), normalise(name))
-        if SUGGEST_NAME <= score < NAME_MATCH:
-            return changed
-    raise AssertionError(f"no respelling of {name!r} falls between the thresholds")
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +46,7 @@ def tray(tmp_path_factory: pytest.TempPathFactory) -> dict:
     moved = [t for t in truths if t.recipient_kind == "cpr" and t.match == "id"
              and t.verdict == "leak"][:3]
     respelled = next(t for t in truths if t.match == "name_address")
-    register_cpr = {t.recipient_id: _other_cpr(t.recipient_id, rng) for t in moved}
+    register_cpr = {t.recipient_id: cpr_same_birth_date(t.recipient_id, rng) for t in moved}
     enrolment = out / "registers" / "enrolment.csv"
     rows = list(csv.DictReader(enrolment.open(encoding="utf-8")))
     companies = [r["id"] for r in rows if len(r["id"]) == 8 and r["status"] == "tilmeldt"]
@@ -79,10 +56,10 @@ def tray(tmp_path_factory: pytest.TempPathFactory) -> dict:
         if digits in register_cpr:
             row["id"] = register_cpr[digits]
         if digits == respelled.recipient_id:
-            row["name"] = _respelled(row["name"])
+            row["name"] = with_middle_name(row["name"])
             # a second person at the address: the address alone decides nothing
             # (match.address_candidate), so the clerk picks from the suggestions
-            other = _other_cpr(digits, rng)
+            other = cpr_same_birth_date(digits, rng)
             housemates.append({**row, "id": f"{other[:6]}-{other[6:]}",
                                "name": "Preben " + row["name"].split()[-1]})
     rows += housemates

@@ -33,12 +33,9 @@ import time
 import pytest
 from browser import SCREENSHOTS, launched, needs_browser, served
 from municipality import configure_municipality
-from rapidfuzz import fuzz
-from web_fixtures import cpr_in_clear
+from web_fixtures import cpr_in_clear, cpr_same_birth_date, with_middle_name
 from workspace_secret import TEST_SECRET
 
-from postbakke.deciding.match import NAME_MATCH, SUGGEST_NAME, normalise
-from postbakke.identifiers import cpr_birth_date
 from postbakke.privacy import Pseudonymiser
 from postbakke.store import Store
 from postbakke_samples import make_tray
@@ -65,26 +62,6 @@ ISO_WEEK = re.compile(r"\b\d{4}-W\d{2}\b")
 # CPR that no register row holds.
 CASE_SYSTEM_CPR = "1505751234"
 NAMESAKE_SON_CPR = "1206884321"  # 12.06.1988, in no generated register
-MIDDLE_NAMES = ("Marie", "Bach", "Holm", "Kjær", "Lund", "Marianne", "Christine")
-
-
-def _other_cpr(cpr: str, rng: random.Random) -> str:
-    """Another valid CPR with the same birth date (the register's number for the person)."""
-    while True:
-        other = cpr[:6] + cpr[6] + f"{rng.randrange(1000):03d}"
-        if other != cpr and cpr_birth_date(other) is not None:
-            return other
-
-
-def _respelled(name: str) -> str:
-    """The name with a middle name more: close enough to suggest, too far to decide alone."""
-    words = name.split()
-    for middle in MIDDLE_NAMES:
-        changed = " ".join([words[0], middle, *words[1:]])
-        score = fuzz.token_sort_ratio(normalise(changed), normalise(name))
-        if SUGGEST_NAME <= score < NAME_MATCH:
-            return changed
-    raise AssertionError(f"no respelling of {name!r} falls between the thresholds")
 
 
 def _dashed(cpr: str) -> str:
@@ -109,7 +86,7 @@ def day(tmp_path_factory: pytest.TempPathFactory) -> dict:
     assert len(by_id) >= 1 and len(by_name) >= 3 and len(printed_missing) >= 2
     assert scanned_missing and len(no_id) >= 3
     misread, namesake, respelled, twins = by_id[0], by_name[0], by_name[1], by_name[2]
-    register_cpr = _other_cpr(misread.recipient_id, rng)
+    register_cpr = cpr_same_birth_date(misread.recipient_id, rng)
     enrolment = out / "registers" / "enrolment.csv"
     rows = list(csv.DictReader(enrolment.open(encoding="utf-8")))
     added = []
@@ -120,8 +97,9 @@ def day(tmp_path_factory: pytest.TempPathFactory) -> dict:
         elif digits == namesake.recipient_id:
             row["street"], row["postcode"] = "Bækkelundvej 83", "8000"  # a namesake elsewhere
         elif digits == respelled.recipient_id:
-            row["name"] = _respelled(row["name"])
-            other = _other_cpr(digits, rng)  # a housemate: the address alone decides nothing
+            row["name"] = with_middle_name(row["name"])
+            # a housemate: the address alone decides nothing
+            other = cpr_same_birth_date(digits, rng)
             added.append({**row, "id": _dashed(other), "name": "Preben " + row["name"].split()[-1]})
         elif digits == twins.recipient_id:
             # two of one name at one address (a father and his son): told apart by birth date
