@@ -142,6 +142,18 @@ def test_rendered_parts_carry_the_figures_and_coaching(digests, mailing):
     assert "Jens Hansen" not in html  # the subject's name is not the kind
 
 
+def test_weeks_read_as_people_say_them_in_both_parts(digests, mailing):
+    """The trend's weeks are "uge 45 2026" in the text and the HTML a department reads."""
+    import re
+
+    digest = digests["Social og Sundhed"]
+    text = render_text(digest, mailing)
+    visible = re.sub(r"<[^>]+>", " ", render_html(digest, mailing))
+    for part in (text, visible):
+        assert not re.search(r"\b\d{4}-W\d{2}\b", part)
+        assert "uge 48 2026" in part and "uge 45 2026" in part
+
+
 def test_positive_note_for_a_department_without_leaks(digests, mailing):
     digest = digests["Borgerservice"]
     assert digest.is_positive
