@@ -424,6 +424,14 @@ def _letter_tallies(db: sqlite_utils.Database) -> None:
                "first_page)")
 
 
+def _boxes_with_the_images(db: sqlite_utils.Database) -> None:
+    """The field outlines of letters whose page images retention has deleted: drawn on the
+    images only, so forgotten with them from now on (store/retention.py), and here for the
+    letters cleared before."""
+    db.execute("UPDATE letters SET field_boxes = NULL "
+               "WHERE image_paths = '[]' AND field_boxes IS NOT NULL")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "the schema before versions were kept", _schema_v1),
     Migration(2, "letters: recipient_block and field_boxes", _letters_for_the_work_station),
@@ -438,6 +446,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(11, "letter_texts: OCR text in its own table", _letter_texts),
     Migration(12, "letters: partial indexes by created_at for retention", _retention_by_date),
     Migration(13, "letters: covering index for a period's figures", _letter_tallies),
+    Migration(14, "letters: field outlines forgotten with the page images",
+              _boxes_with_the_images),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

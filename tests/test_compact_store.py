@@ -121,3 +121,46 @@ def test_an_old_workspace_gets_its_text_table_and_gives_back_pages(tmp_path, mon
     assert store.db.execute("SELECT count(*) FROM letter_texts").fetchone()[0] == 0
     assert store.db.execute(
         "SELECT count(*) FROM letters WHERE ocr_text IS NOT NULL").fetchone()[0] == 0
+
+
+BOXES = {"recipient_name": [{"page": 0, "x0": 22.0, "y0": 57.0, "x1": 45.1, "y1": 60.5}],
+         "subject": [{"page": 0, "x0": 20.0, "y0": 90.0, "x1": 80.0, "y1": 93.0}]}
+
+
+def test_the_field_outlines_go_with_the_page_images(workspace):
+    """The outlines are drawn on the page images only: once retention deletes the images,
+    a year's letters do not keep them (they were a fifth of the database)."""
+    settings = load_settings()
+    store = Store(settings.db_path)
+    file_letters(store, StoredFile("h0", "a.pdf", None, "2026-11-16", 2, "nu"),
+                 [replace(letter("h0", p), field_boxes=BOXES) for p in (1, 2)])
+    assert purge_expired(store, settings).letters == 0
+    assert [store.letters.get(i).field_boxes for i in (1, 2)] == [BOXES, BOXES]
+    purge_expired(store, settings, now=datetime.now(UTC) + timedelta(days=31))
+    for i in (1, 2):
+        kept = store.letters.get(i)
+        assert kept.image_paths == [] and kept.field_boxes is None
+        assert (kept.verdict, kept.recipient_masked) == ("legitimate", "010190-XXXX")
+
+
+def test_an_old_workspace_forgets_the_outlines_of_letters_without_images(tmp_path,
+                                                                         monkeypatch):
+    home = tmp_path / "arbejdsmappe"
+    home.mkdir()
+    shutil.copyfile(V1_WORKSPACE, home / "postbakke.db")
+    monkeypatch.setenv("POSTBAKKE_HOME", str(home))
+    monkeypatch.setenv("POSTBAKKE_SECRET", "x" * 40)
+    store = Store(home / "postbakke.db")
+    ids = [r[0] for r in store.db.execute("SELECT id FROM letters ORDER BY id").fetchall()]
+    assert len(ids) >= 2
+    store.db.execute("PRAGMA user_version = 13")  # as a workspace of the version before
+    with store.transaction():
+        store.db.execute("UPDATE letters SET field_boxes = ?, image_paths = ? WHERE id = ?",
+                         ['{"subject": []}', '["/sider/a-p001.png"]', ids[0]])
+        store.db.execute("UPDATE letters SET field_boxes = ?, image_paths = '[]' "
+                         "WHERE id != ?", ['{"subject": []}', ids[0]])
+    store.close()
+    store = Store(home / "postbakke.db")
+    boxes = dict(store.db.execute("SELECT id, field_boxes FROM letters").fetchall())
+    assert boxes.pop(ids[0]) == '{"subject": []}'  # its images are still there
+    assert set(boxes.values()) == {None}
