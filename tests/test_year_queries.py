@@ -10,6 +10,7 @@ as many justified letters, and "justified" is the same count as before (issue 24
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, timedelta
 
 from click.testing import CliRunner
@@ -138,37 +139,114 @@ def test_the_maskings_short_run_fast_path_holds_for_every_grouping():
         "M 57.6 307.58 L 12 010203-XXXX x")
 
 
-def test_a_periods_tally_reads_the_covering_index_alone_with_the_same_figures(tmp_path):
-    """The year's tally and summary read letters through idx_letters_tally only (migration
-    13), and give the same rows as without that index (issue 24)."""
+# the figures as they were counted from the letters themselves (before day_tallies)
+PLAIN_TALLY = (
+    f"SELECT scanned_on, department, verdict, reason, {justified_leak_sql()} AS justified, "
+    "count(*), sum(window_cpr) FROM letters WHERE scanned_on BETWEEN ? AND ? "
+    f"AND {COUNTED} GROUP BY scanned_on, department, verdict, reason, justified")
+PLAIN_SUMMARY = (
+    "SELECT coalesce(department, '(ukendt)') AS dep, count(*), "
+    f"sum(verdict = 'leak' AND NOT {justified_leak_sql()}), "
+    f"sum({justified_leak_sql()} OR reason = 'justified_paper'), "
+    "sum(verdict = 'legitimate' AND reason != 'justified_paper'), sum(verdict = 'review'), "
+    f"sum(window_cpr) FROM letters WHERE {COUNTED} GROUP BY dep ORDER BY dep")
+
+
+def plain_tally(store: Store, start: date, end: date) -> list[str]:
+    return sorted(map(repr, store.db.execute(PLAIN_TALLY, [start.isoformat(),
+                                                           end.isoformat()]).fetchall()))
+
+
+def test_a_periods_tally_reads_the_days_tallies_and_the_leaks_index_with_the_same_figures(
+        tmp_path):
+    """A year's tally reads day_tallies (kept by triggers, schema step 15) and only the
+    period's leaks, through their own index, and gives the rows that counting every
+    letter gives (issue 24)."""
     store = year_with_justified(tmp_path / "p.db", 8)
     start, end = date(2025, 1, 1), date(2026, 12, 31)
-    readers = {
-        "tally": lambda: store.figures.letter_tallies(start, end),
-        "summary": lambda: store.figures.department_summary(start, end),
-        "summary, all": lambda: store.figures.department_summary(),
-    }
     statements: list[str] = []
     store.db.conn.set_trace_callback(statements.append)
-    with_index = {name: read() for name, read in readers.items()}
+    tally = store.figures.letter_tallies(start, end)
     store.db.conn.set_trace_callback(None)
-    tally = next(s for s in statements if "GROUP BY scanned_on" in s)
-    plan = [r[3] for r in store.db.execute(f"EXPLAIN QUERY PLAN {tally}").fetchall()]
-    reads = [step for step in plan if re.match(r"(SCAN|SEARCH) letters", step)]
-    assert len(reads) == 2, plan  # the letters that are not leaks, then the leaks
-    assert all(r.startswith("SEARCH letters USING COVERING INDEX idx_letters_tally (scanned_on")
-               for r in reads), plan
-    summary = next(s for s in statements if "GROUP BY dep" in s and "BETWEEN" in s)
-    plan = [r[3] for r in store.db.execute(f"EXPLAIN QUERY PLAN {summary}").fetchall()]
-    assert "COVERING INDEX idx_letters_tally" in plan[0], plan
-    assert sum(r["n"] for r in with_index["tally"]) == 200
-    assert sum(r["justified"] * r["n"] for r in with_index["tally"]) > 0
-    # the same groups as one plain GROUP BY over the letters (the query before the split)
-    plain = store.db.execute(
-        f"SELECT scanned_on, department, verdict, reason, {justified_leak_sql()} AS justified, "
-        "count(*), sum(window_cpr) FROM letters WHERE scanned_on BETWEEN ? AND ? "
-        f"AND {COUNTED} GROUP BY scanned_on, department, verdict, reason, justified",
-        [start.isoformat(), end.isoformat()]).fetchall()
-    assert sorted(map(repr, plain)) == sorted(repr(tuple(r.values())) for r in with_index["tally"])
-    store.db.execute("DROP INDEX idx_letters_tally")
-    assert {name: read() for name, read in readers.items()} == with_index
+    plans = [[r[3] for r in store.db.execute(f"EXPLAIN QUERY PLAN {sql}").fetchall()]
+             for sql in statements if sql.lstrip().startswith("SELECT")]
+    assert len(plans) == 2, statements
+    assert plans[0] == ["SEARCH day_tallies USING PRIMARY KEY (scanned_on>? AND scanned_on<?)"]
+    reads = [step for step in plans[1] if re.match(r"(SCAN|SEARCH) letters", step)]
+    assert reads == ["SEARCH letters USING COVERING INDEX idx_letters_leaks "
+                     "(scanned_on>? AND scanned_on<?)"], plans[1]
+    assert sum(r["n"] for r in tally) == 200
+    assert sum(r["justified"] * r["n"] for r in tally) > 0
+    assert sorted(repr(tuple(r.values())) for r in tally) == plain_tally(store, start, end)
+    summary = store.figures.department_summary()
+    assert [tuple(r) for r in summary] == store.db.execute(PLAIN_SUMMARY).fetchall()
+
+
+def test_the_days_tallies_follow_every_change_of_the_letters(tmp_path):
+    """Filing, copies, a person's decisions and their undo, a follow-up closed as
+    justified, a department set, a file forgotten: day_tallies (kept by triggers) always
+    gives what counting the letters gives."""
+    from postbakke.models import Decision, IdKind
+    from postbakke.people import review
+    from postbakke.people.filing import forget_file
+
+    store = year_with_justified(tmp_path / "t.db", 3)
+    start, end = date(2025, 1, 1), date(2026, 12, 31)
+
+    def same() -> None:
+        tally = store.figures.letter_tallies(start, end)
+        assert sorted(repr(tuple(r.values())) for r in tally) == plain_tally(store, start, end)
+        assert [tuple(r) for r in store.figures.department_summary()] == store.db.execute(
+            PLAIN_SUMMARY).fetchall()
+
+    same()
+    # a tray with its text, then the same tray scanned again: copies, not counted
+    def tray(file_hash: str, day: str) -> list[LetterRecord]:
+        return [replace(leak(file_hash, p, day, f"Medarbejder {p % 4}"),
+                        ocr_text=f"Partshøring nr. {p}. Kommunen har modtaget din ansøgning.")
+                for p in range(1, 41)]
+
+    file_letters(store, StoredFile("tekst", "t.pdf", None, "2026-11-19", 40, "nu"),
+                 tray("tekst", "2026-11-19"))
+    copies = file_letters(store, StoredFile("igen", "t.pdf", None, "2026-11-20", 40, "nu"),
+                          tray("igen", "2026-11-20"))
+    assert sum(x.duplicate_of is not None for x in copies) == 40
+    same()
+    # review letters decided (to an enrolled citizen: leaks), then the last undone
+    unsure = [replace(leak("r", p, "2026-11-20", "Medarbejder 1"), verdict="review",
+                      reason="no_recipient", recipient_kind=None, recipient_pseudonym=None,
+                      recipient_masked=None, match=None, enrolment=None) for p in (1, 2, 3)]
+    file_letters(store, StoredFile("r", "r.pdf", None, "2026-11-20", 3, "nu"), unsure)
+    same()
+    waiting = store.review.queue()
+    assert len(waiting) == 3
+    for letter_id in waiting[:3]:
+        review.decide_letter(store, letter_id, Decision(
+            recipient_kind=IdKind.CPR, recipient_pseudonym="p" * 64,
+            recipient_masked="010190-XXXX", birth_date="1990-01-01"), "lise")
+        same()
+    review.undo_last(store, "lise")
+    same()
+    store.db.execute("UPDATE letters SET department = NULL, window_cpr = 1 WHERE id = 1")
+    same()
+    for followup in store.followups.find(only_open=True, with_kinds=False):
+        close_followup(store, followup.id, Outcome.JUSTIFIED, "sårbar borger", "test")
+    same()
+    assert forget_file(store, "tekst") == 40  # the first scan gone: the copies count again
+    same()
+    assert sum(r["n"] for r in store.figures.letter_tallies(start, end)) == 60 + 40 + 40 + 3
+
+
+def test_an_old_workspace_gets_its_days_tallies_from_its_letters(tmp_path, monkeypatch):
+    import shutil
+
+    from test_migrations import V1_WORKSPACE
+
+    shutil.copyfile(V1_WORKSPACE, tmp_path / "postbakke.db")
+    monkeypatch.setenv("POSTBAKKE_SECRET", "x" * 40)
+    store = Store(tmp_path / "postbakke.db")
+    tally = store.figures.letter_tallies(date(2000, 1, 1), date(2100, 1, 1))
+    assert sum(r["n"] for r in tally) == store.db.execute(
+        f"SELECT count(*) FROM letters WHERE {COUNTED}").fetchone()[0] > 0
+    assert sorted(repr(tuple(r.values())) for r in tally) == plain_tally(
+        store, date(2000, 1, 1), date(2100, 1, 1))

@@ -181,5 +181,4 @@ def template_environment() -> Environment:
     env.filters["local"] = local_time
     env.filters["date_da"] = date_da
     env.filters["reason_da"] = reason_da
-    env.filters["week_da"] = week_da
     return env
