@@ -9,6 +9,7 @@ traceback instead.
 from __future__ import annotations
 
 import getpass
+import importlib
 import logging
 import os
 import sys
@@ -83,11 +84,33 @@ def error_line(error: BaseException) -> tuple[str, int]:
     return f"Fejl: {UNEXPECTED.format(kind=type(error).__name__)}", int(ExitCode.OTHER)
 
 
+# The module of postbakke.cli that declares each command. A command loads its own module
+# (and the library it calls) when it runs, not every group's: `summary` and
+# `report --week` started 0.3 s sooner without the review, scanning and web modules.
+COMMAND_MODULES = {
+    "audit": "person", "person": "person",
+    "config": "admin", "web": "admin",
+    "digest": "outputs", "letters": "outputs", "report": "outputs", "summary": "outputs",
+    "digital": "registers", "enrolment": "registers", "staff": "registers",
+    "duplicate": "decisions", "followup": "decisions", "review": "decisions",
+    "purge": "scanning", "reread": "scanning", "scan": "scanning", "watch": "scanning",
+}
+
+
 class BoundaryGroup(danish.DanishGroup):
     """The root group: any exception of any command becomes one Danish line and an exit
-    status (`--debug`: the traceback instead)."""
+    status (`--debug`: the traceback instead). Its commands' modules load on demand."""
 
     group_class = danish.DanishGroup  # one boundary, at the root
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
+            importlib.import_module(f"postbakke.cli.{COMMAND_MODULES[cmd_name]}")
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        load_all_commands()
+        return super().list_commands(ctx)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -101,6 +124,12 @@ class BoundaryGroup(danish.DanishGroup):
             line, code = error_line(error)
             click.echo(mask_cpr_in_text(line), err=True)
             sys.exit(code)
+
+
+def load_all_commands() -> None:
+    """Every command declared on `cli` (for `--help` and whoever lists them)."""
+    for module in sorted(set(COMMAND_MODULES.values())):
+        importlib.import_module(f"postbakke.cli.{module}")
 
 
 @click.group(cls=BoundaryGroup)
