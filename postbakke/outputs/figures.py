@@ -151,6 +151,16 @@ class ReportLetter:
             stored_kind=row.get("kind"),
         )
 
+    @classmethod
+    def leak_of(cls, row: Mapping) -> ReportLetter:
+        """A leak as `Store.report_leaks` lists it (no subject: its kind is kept)."""
+        return cls(
+            id=row["id"], scanned_on=date.fromisoformat(row["scanned_on"]),
+            department=row["department"] or UNKNOWN_DEPARTMENT, sender=row["sender"],
+            recipient_masked=row["recipient_masked"], subject=None, verdict=VerdictKind.LEAK,
+            reason=Reason(row["reason"]), stored_kind=row["kind"],
+        )
+
 
 def digital_share(digital: int | None, leaks: int, justified: int, legitimate: int) -> float | None:
     """digital / (digital + leaks + justified + legitimate); None without digital counts."""

@@ -13,13 +13,13 @@ import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from postbakke.letters.subjects import KINDS_SHOWN, letter_kind
-from postbakke.models import FollowUp, Reason, VerdictKind
+from postbakke.models import FollowUp, VerdictKind
 from postbakke.outputs.charts import department_chart_svg, trend_chart_svg
 from postbakke.outputs.digital import DigitalCount, IsoWeek
 from postbakke.outputs.figures import (
@@ -266,11 +266,8 @@ def load_report(store: Store, period: Period, municipality: str,
     """
     trend_start = min(period.start, IsoWeek.of(period.end).shifted(-(TREND_WEEKS - 1)).monday)
     tallies = tallies_from_rows(store.figures.letter_tallies(trend_start, period.end))
-    leaks = [ReportLetter(
-        id=r["id"], scanned_on=date.fromisoformat(r["scanned_on"]), department=r["department"],
-        sender=r["sender"], recipient_masked=r["recipient_masked"], subject=None,
-        verdict=VerdictKind.LEAK, reason=Reason(r["reason"]), stored_kind=r["kind"],
-    ) for r in store.figures.report_leaks(period.start, period.end, LEAKS_LISTED_MAX)]
+    leaks = [ReportLetter.leak_of(r)
+             for r in store.figures.report_leaks(period.start, period.end, LEAKS_LISTED_MAX)]
     groups = [LeakGroup.from_row(r) for r in store.figures.leak_groups(period.start, period.end)]
     followup_ids = store.followups.ids_between(period.start, period.end)
     shown = store.followups.find(only_open=True) + [
