@@ -89,3 +89,26 @@ def test_a_command_loads_no_image_plot_or_web_library_it_does_not_use(workspace,
                           cwd=workspace.parent, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == "[]", done.stdout[-500:]
+
+
+def test_a_reader_that_stops_early_is_no_error(workspace):
+    """`postbakke letters | head -1`: the pipe closes long before the output ends (here
+    ~150 kB); no "uventet fejl" line, no traceback."""
+    from month_letters import jobcenter_letter
+
+    from postbakke.people.filing import file_letters
+    from postbakke.store import Store, StoredFile
+
+    store = Store(workspace / "postbakke.db")
+    for f in range(20):
+        file_letters(store, StoredFile(f"h{f}", "a.pdf", None, "2026-11-18", 100, "nu"),
+                     [jobcenter_letter(f"h{f}", p, "2026-11-18", "Anne Holm", 5)
+                      for p in range(1, 101)])
+    store.close()
+    done = subprocess.run(f"{sys.executable} -m postbakke letters | head -1", shell=True,
+                          capture_output=True, text=True, timeout=60)
+    assert done.stdout.count("\n") == 1 and done.stdout.startswith("Nr ")
+    assert done.stderr == "", done.stderr
+    whole = subprocess.run([sys.executable, "-m", "postbakke", "letters"],
+                           capture_output=True, text=True, timeout=60)
+    assert len(whole.stdout) > 100_000  # more than a pipe holds: the reader did stop early

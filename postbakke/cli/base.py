@@ -117,6 +117,8 @@ class BoundaryGroup(danish.DanishGroup):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
+        except BrokenPipeError:  # the reader stopped (`postbakke letters | head`): click
+            raise  # ends quietly; nothing of ours failed
         except (Exception, KeyboardInterrupt) as error:
             obj = ctx.find_object(Context)
             if obj is not None and obj.debug:

@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from postbakke.outputs.wording import VERDICT_DA, format_table
+from postbakke.outputs.wording import VERDICT_DA, format_table, reason_da
 from postbakke.store import EXPORT_FIELDS
 
 EXPORT_FORMATS = ("table", "csv", "jsonl")
@@ -67,7 +67,8 @@ def table_lines(letters: Iterable[Row]) -> list[str]:
     rows = [
         (r["id"], r["source"], ",".join(map(str, r["pages"])), r["department"],
          r["sender"], r["recipient_masked"],
-         VERDICT_DA[r["verdict"]] + (" (kopi)" if r.get("duplicate_of") else ""), r["reason"])
+         VERDICT_DA[r["verdict"]] + (" (kopi)" if r.get("duplicate_of") else ""),
+         reason_da(r["reason"]))
         for r in letters
     ]
     if not rows:

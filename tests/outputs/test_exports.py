@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterator
 
 from postbakke.outputs.exports import NO_LETTERS, csv_lines, jsonl_lines, letter_lines
+from postbakke.outputs.wording import REASON_DA
 from postbakke.store import EXPORT_FIELDS, LetterRecord, Store, StoredFile
 
 
@@ -58,6 +59,10 @@ def test_table_shows_verdicts_in_danish(tmp_path):
     assert lines[0].split() == ["Nr", "Fil", "Sider", "Afdeling", "Afsender", "Modtager",
                                 "Vurdering", "Årsag"]
     assert "læk" in lines[2] and "til gennemsyn" in lines[3]
+    # the reason as people say it, not the export's code ("enrolled")
+    rows = list(store_with_two_letters(tmp_path / "igen").letters.export())
+    for line, row in zip(lines[2:], rows, strict=True):
+        assert REASON_DA[row["reason"]] in line and f" {row['reason']}" not in line
 
 
 def test_no_letters_gives_a_sentence_a_bare_header_or_nothing(tmp_path):
