@@ -12,14 +12,14 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from postbakke.letters.subjects import KINDS_SHOWN, letter_kind
-from postbakke.models import FollowUp, VerdictKind
+from postbakke.models import FollowUp, Outcome, VerdictKind
 from postbakke.outputs.charts import department_chart_svg, trend_chart_svg
 from postbakke.outputs.digital import DigitalCount, IsoWeek
 from postbakke.outputs.figures import (
@@ -78,6 +78,10 @@ class Report:
     closed_followups: list[FollowUpRow]
     digital_weeks: list[str] = field(default_factory=list)
     leaks_total: int | None = None  # None: `leaks` is the whole list
+    # the work station's report: the closed follow-ups counted in SQL, only the newest
+    # listed (None: `closed_followups` is the whole list)
+    closed_total: int | None = None
+    closed_counts: list[tuple[str, dict[str, int], int, int]] | None = None
 
     @property
     def leaks_count(self) -> int:
@@ -101,7 +105,7 @@ class Report:
     @property
     def followups_cut(self) -> bool:
         """Whether the HTML lists only some of the follow-ups (the rest in the CSV)."""
-        return max(len(self.open_followups), len(self.closed_followups)) > FOLLOWUPS_LISTED_MAX
+        return max(len(self.open_followups), self.closed_count) > FOLLOWUPS_LISTED_MAX
 
     @property
     def open_followups_listed(self) -> list[FollowUpRow]:
@@ -110,25 +114,38 @@ class Report:
     @property
     def closed_followups_listed(self) -> list[FollowUpRow]:
         """The newest closed ones, when not all are listed."""
-        if len(self.closed_followups) <= FOLLOWUPS_LISTED_MAX:
+        if not self.followups_cut:
             return self.closed_followups
         newest = sorted(self.closed_followups, key=lambda row: (
             row.followup.closed_at or "", row.followup.id), reverse=True)
         return newest[:FOLLOWUPS_LISTED_MAX]
 
     @property
+    def closed_count(self) -> int:
+        return len(self.closed_followups) if self.closed_total is None else self.closed_total
+
+    @property
     def closed_by_department(self) -> list[tuple[str, dict[str, int], int, int]]:
         """The closed follow-ups counted per department: (department, {outcome: n},
         follow-ups, their letters), by department."""
-        found: dict[str, tuple[dict[str, int], list[int]]] = {}
-        for row in self.closed_followups:
-            f = row.followup
-            outcomes, sums = found.setdefault(f.department or "(ukendt)", ({}, [0, 0]))
-            outcome = f.outcome.value if f.outcome else ""
-            outcomes[outcome] = outcomes.get(outcome, 0) + 1
-            sums[0] += 1
-            sums[1] += f.letters
-        return [(d, o, s[0], s[1]) for d, (o, s) in sorted(found.items())]
+        if self.closed_counts is not None:
+            return self.closed_counts
+        return count_closed((r.followup.department, r.followup.outcome, r.followup.letters)
+                            for r in self.closed_followups)
+
+
+def count_closed(rows: Iterable[tuple[str | None, str | None, int]],
+                 ) -> list[tuple[str, dict[str, int], int, int]]:
+    """(department, outcome, letters) of closed follow-ups counted per department:
+    (department, {outcome: n}, follow-ups, their letters), by department."""
+    found: dict[str, tuple[dict[str, int], list[int]]] = {}
+    for department, outcome, letters in rows:
+        outcomes, sums = found.setdefault(department or "(ukendt)", ({}, [0, 0]))
+        key = str(Outcome(outcome).value) if outcome else ""
+        outcomes[key] = outcomes.get(key, 0) + 1
+        sums[0] += 1
+        sums[1] += letters
+    return [(d, o, s[0], s[1]) for d, (o, s) in sorted(found.items())]
 
 
 def build_report(
@@ -255,14 +272,16 @@ def load_figures(store: Store, period: Period) -> PeriodFigures:
 
 
 def load_report(store: Store, period: Period, municipality: str,
-                now: datetime | None = None) -> Report:
+                now: datetime | None = None, every_followup: bool = True) -> Report:
     """Read what the report needs from the store and build it.
 
     The store counts in SQL groups (figures and trend by day and department, leaks
     by sender and kind) and lists at most LEAKS_LISTED_MAX leaks, so a year's report
     costs a few thousand rows, not one object per letter; of the follow-ups only the
     open ones and those of the period are read, with their kept figures (no letters
-    joined).
+    joined). Without `every_followup` (the work station, which writes no CSV beside
+    the page) the period's closed follow-ups are counted in SQL and only the newest
+    FOLLOWUPS_LISTED_MAX read.
     """
     trend_start = min(period.start, IsoWeek.of(period.end).shifted(-(TREND_WEEKS - 1)).monday)
     tallies = tallies_from_rows(store.figures.letter_tallies(trend_start, period.end))
@@ -270,15 +289,22 @@ def load_report(store: Store, period: Period, municipality: str,
              for r in store.figures.report_leaks(period.start, period.end, LEAKS_LISTED_MAX)]
     groups = [LeakGroup.from_row(r) for r in store.figures.leak_groups(period.start, period.end)]
     followup_ids = store.followups.ids_between(period.start, period.end)
-    shown = store.followups.find(only_open=True) + [
-        f for f in store.followups.find(
+    summary: dict[str, Any] = {}
+    if every_followup:
+        closed = [f for f in store.followups.find(
             ids=followup_ids | store.followups.closed_between(period.start, period.end))
-        if not f.is_open]
-    return build_report(
-        leaks, store.registers.digital_counts(), shown, period, municipality,
-        now or datetime.now(UTC), tallies=tallies, leak_groups=groups,
+            if not f.is_open]
+    else:
+        light = store.followups.closed_for_period(period.start, period.end)
+        closed = store.followups.find(ids=[r[0] for r in light[:FOLLOWUPS_LISTED_MAX]])
+        summary = {"closed_total": len(light),
+                   "closed_counts": count_closed((r[1], r[2], r[3]) for r in light)}
+    report = build_report(
+        leaks, store.registers.digital_counts(), store.followups.find(only_open=True) + closed,
+        period, municipality, now or datetime.now(UTC), tallies=tallies, leak_groups=groups,
         followup_ids=followup_ids, leaks_total=sum(g.n for g in groups),
     )
+    return replace(report, **summary) if summary else report
 
 
 LEAKS_CSV_COLUMNS = ("brev_nr", "dato", "afdeling", "afsender", "modtager", "slags_brev",

@@ -217,7 +217,8 @@ def report() -> Any:
     """The week's report (?uge=), or any period's, a year's too (?fra=ÅÅÅÅ-MM-DD&til=...)."""
     week = _week_arg()
     period = _report_period()
-    data = load_report(store(), period, context().settings.municipality_name)
+    data = load_report(store(), period, context().settings.municipality_name,
+                       every_followup=False)  # no CSV beside a page: they are under Opfølgninger
     record_access(store(), visitor().name, "rapport (web)", period.title)
     return document_response(render_report(data, links={
         "followups": url_for("overview.followups"), "review": url_for("station.next_letter"),

@@ -83,6 +83,18 @@ def test_the_years_report_in_the_station_counts_the_follow_ups_and_lists_the_new
                                          for tr in summary.split("<tr>")[2:])}
     assert sum(int(c[0]) for c in cells.values()) == CLOSED
     assert sum(int(c[2]) for c in cells.values()) == CLOSED // 10  # justified
+    # the station counts in SQL and reads the newest only: the same as the file's report
+    period = reports.Period.between(date(2026, 1, 1), date(2026, 12, 31))
+    every = reports.load_report(store, period, "Favrskov Kommune")
+    station = reports.load_report(store, period, "Favrskov Kommune", every_followup=False)
+    assert len(station.closed_followups) == reports.FOLLOWUPS_LISTED_MAX
+    assert station.closed_count == every.closed_count == CLOSED
+    assert station.closed_by_department == every.closed_by_department
+    assert [r.followup.id for r in station.closed_followups_listed] == [
+        r.followup.id for r in every.closed_followups_listed]
+    # no file beside a page: the rest are under Opfølgninger
+    assert every.followups_csv_name not in html
+    assert re.search(r'alle står under <a href="/opfoelgninger">Opfølgninger</a>', html)
     assert client.get("/rapport?fra=2026-13-01&til=2026-12-31").status_code == 400
     assert client.get("/rapport?fra=2026-12-31&til=2026-01-01").status_code == 400
     assert client.get("/rapport?fra=2026-01-01").status_code == 400
