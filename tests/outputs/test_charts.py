@@ -216,8 +216,10 @@ def test_department_bars_are_as_long_as_their_share_and_green_when_they_meet_the
         [0.95, 0.5, 0.85], abs=0.001)
     assert [b.attrib["fill"] for b in bars] == [  # type: ignore[union-attr]
         COLOUR_GOAL, COLOUR_JUSTIFIED, COLOUR_GOAL]
-    assert [row.find("text[@class='vaerdi']").text for row in rows] == [  # type: ignore[union-attr]
-        "95,0 %", "50,0 %", "85,0 %"]
+    values = root.findall(".//g[@class='vaerdier']/text")
+    assert [v.text for v in values] == ["95,0 %", "50,0 %", "85,0 %"]
+    assert [f(v, "x") for v in values] == pytest.approx(  # just after each bar
+        [f(b, "x") + f(b, "width") + 5 for b in bars], abs=0.02)  # type: ignore[arg-type]
     goal = root.find("line[@class='maal']")
     assert goal is not None
     assert f(goal, "x1") == pytest.approx(ticks["0 %"] + 0.85 * full, abs=0.01)
@@ -243,6 +245,17 @@ def test_a_long_department_name_is_shortened_and_whole_in_its_tooltip():
     shown = row.findall("text")[0].text or ""
     assert shown.endswith("…") and name.startswith(shown[:-1]) and len(shown) < len(name)
     assert name in (row.findtext("title") or "")
+
+
+def test_a_cpr_number_is_masked_before_a_long_name_is_shortened():
+    """Shortened first, "010203-12…" would be no whole CPR number any more: nothing would
+    mask the digits shown."""
+    name = "Ydelsesafdelingen, sager om 010203-1234 og andre"
+    svg = department_chart_svg([Figures(name, digital=9, digital_share=0.9)])
+    assert svg is not None
+    assert "010203-1" not in svg and "010203-XXXX" in svg  # the whole (masked) name in the tooltip
+    shown = department_rows(parse(svg))[0].findall("text")[0].text or ""
+    assert shown.startswith("Ydelsesafdelingen, sager om 010203-X") and shown.endswith("…")
 
 
 def test_no_department_chart_without_digital_counts():
