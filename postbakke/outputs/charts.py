@@ -21,9 +21,10 @@ from postbakke.privacy import mask_cpr_in_text
 WIDTH = 672.0
 TREND_HEIGHT = 288.0  # 3 in
 
-# Average width of a character at the charts' 11 px in a sans-serif: DejaVu Sans, the widest
-# of the usual ones (Debian's fallback), measured ~6.3 px in Chromium. It places the legend's
-# items and the column of department names; text is never measured.
+# Width of a character at the charts' 11 px in DejaVu Sans (the report's font, and the
+# widest of the usual sans-serifs), an upper bound: measured in Chromium, 5.4-6.0 px a
+# character for the legend and department names, 6.5 for "100,0 %" (capitals are wider).
+# It places the legend's items and the column of department names; text is never measured.
 CHAR_PX = 6.5
 
 COLOUR_LEAK = "#c0392b"
