@@ -35,8 +35,8 @@ COLOUR_GOAL = "#2e7d32"
 # Week labels under the trend at most (a longer trend labels every 2nd, 3rd, ... week).
 MAX_WEEK_LABELS = 13
 
-# Ticks on the trend's left axis, about: the step is the smallest "nice" one that gives
-# at most this many steps above zero.
+# About this many ticks on the trend's left axis: its step is the smallest "nice" one
+# (1, 2, 5 x 10^n) that reaches the highest week in at most this many steps.
 Y_TICKS = 5
 
 # A bar is 60 % of its week's band, at most this wide: a week's report of one to four
@@ -183,6 +183,7 @@ def department_layout(rows: Sequence[Figures]) -> dict[str, Any]:
 
 @cache
 def _environment() -> Any:
+    """One environment a process: the two templates are compiled once."""
     env = template_environment()
     env.filters["px"] = px
     env.globals.update(GOAL_LABEL=GOAL_LABEL, COLOUR_GOAL=COLOUR_GOAL,
