@@ -1,8 +1,8 @@
 """The project leader's report: per-department figures -> one self-contained HTML file or CSV.
 
 The figures are pure functions of the letters, the digital counts and the
-follow-ups (`figures.py`, easy to check by hand in a test); the charts are drawn
-by matplotlib as inline SVG (`charts.py`); the store is read only in
+follow-ups (`figures.py`, easy to check by hand in a test); the charts are our own
+inline SVG (`charts.py`); the store is read only in
 `load_report` and the file written only in `write_report`. The HTML has no
 external resource at all: it opens offline and prints on A4.
 """

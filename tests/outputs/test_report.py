@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import shutil
 from collections import Counter
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -34,6 +35,7 @@ from postbakke.outputs.report import load_report, render_html, write_report
 from postbakke.people.followup import Outcome, close_followup
 from postbakke.store import Store
 
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "reports" / "screenshots"
 MONTH = Period.between(date(2026, 11, 2), date(2026, 11, 29))  # Monday W45 .. Sunday W48
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 
@@ -254,7 +256,7 @@ def test_svg_ids_are_unique_on_the_page(month_html):
     assert len(ids) == len(set(ids))
 
 
-def test_trend_chart_is_matplotlib_svg_without_prologue():
+def test_trend_chart_is_an_inline_svg_without_prologue():
     svg = trend_chart_svg([Figures("2026-W47", paper=3, leaks=2, digital=10,
                                    digital_share=0.8)])
     assert svg.startswith("<svg") and "<?xml" not in svg and "DOCTYPE" not in svg
@@ -388,6 +390,8 @@ def test_report_renders_in_headless_chromium_offline(month_store, tmp_path):
     png = tmp_path / "rapport.png"
     shot = screenshot(path, png, tmp_path / "profil")
     assert png.exists(), shot.stderr[-2000:]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)  # to look at
+    shutil.copyfile(png, SCREENSHOTS / "rapport-maaned.png")
     image = Image.open(png).convert("L")
     assert image.size == (1240, 1754)
     histogram = image.histogram()
@@ -396,7 +400,7 @@ def test_report_renders_in_headless_chromium_offline(month_store, tmp_path):
     assert max(histogram) < image.size[0] * image.size[1] * 0.98
     dom = dump_dom(path, tmp_path / "profil")
     assert dom.returncode == 0, dom.stderr[-2000:]
-    assert dom.stdout.count("<svg") == 2 and "<path" in dom.stdout
+    assert dom.stdout.count("<svg") == 2 and "<rect" in dom.stdout and "<polyline" in dom.stdout
     assert 'data-department="Jobcenter"' in dom.stdout
     assert not re.search(r"https?://", dom.stdout)
     no_network_errors(shot.stderr, dom.stderr)
