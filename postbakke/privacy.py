@@ -237,8 +237,8 @@ def mask_cpr_in_text(text: str) -> str:
     CPR is written (CPR_GROUPINGS), valid date or not. Phone numbers (8 digits, in
     pairs), CVR numbers, dates and case numbers do not have that shape.
     """
-    if not text:
-        return text
+    if len(text) < CPR_LENGTH:  # every grouping spans 10 characters (a page's numbers,
+        return text  # short names and words are most of what a template renders)
     for _ in range(_MAX_PASSES):  # a window may end inside a group: the rest gets a pass
         masked = _mask_once(text)
         if masked == text:

@@ -175,9 +175,9 @@ def test_a_periods_tally_reads_the_days_tallies_and_the_leaks_index_with_the_sam
     reads = [step for step in plans[1] if re.match(r"(SCAN|SEARCH) letters", step)]
     assert reads == ["SEARCH letters USING COVERING INDEX idx_letters_leaks "
                      "(scanned_on>? AND scanned_on<?)"], plans[1]
-    assert sum(r["n"] for r in tally) == 200
-    assert sum(r["justified"] * r["n"] for r in tally) > 0
-    assert sorted(repr(tuple(r.values())) for r in tally) == plain_tally(store, start, end)
+    assert sum(r.n for r in tally) == 200
+    assert sum(r.justified * r.n for r in tally) > 0
+    assert sorted(repr(tuple(r)) for r in tally) == plain_tally(store, start, end)
     summary = store.figures.department_summary()
     assert [tuple(r) for r in summary] == store.db.execute(PLAIN_SUMMARY).fetchall()
 
@@ -195,7 +195,7 @@ def test_the_days_tallies_follow_every_change_of_the_letters(tmp_path):
 
     def same() -> None:
         tally = store.figures.letter_tallies(start, end)
-        assert sorted(repr(tuple(r.values())) for r in tally) == plain_tally(store, start, end)
+        assert sorted(repr(tuple(r)) for r in tally) == plain_tally(store, start, end)
         assert [tuple(r) for r in store.figures.department_summary()] == store.db.execute(
             PLAIN_SUMMARY).fetchall()
 
@@ -234,7 +234,7 @@ def test_the_days_tallies_follow_every_change_of_the_letters(tmp_path):
     same()
     assert forget_file(store, "tekst") == 40  # the first scan gone: the copies count again
     same()
-    assert sum(r["n"] for r in store.figures.letter_tallies(start, end)) == 60 + 40 + 40 + 3
+    assert sum(r.n for r in store.figures.letter_tallies(start, end)) == 60 + 40 + 40 + 3
 
 
 def test_an_old_workspace_gets_its_days_tallies_from_its_letters(tmp_path, monkeypatch):
@@ -246,7 +246,7 @@ def test_an_old_workspace_gets_its_days_tallies_from_its_letters(tmp_path, monke
     monkeypatch.setenv("POSTBAKKE_SECRET", "x" * 40)
     store = Store(tmp_path / "postbakke.db")
     tally = store.figures.letter_tallies(date(2000, 1, 1), date(2100, 1, 1))
-    assert sum(r["n"] for r in tally) == store.db.execute(
+    assert sum(r.n for r in tally) == store.db.execute(
         f"SELECT count(*) FROM letters WHERE {COUNTED}").fetchone()[0] > 0
-    assert sorted(repr(tuple(r.values())) for r in tally) == plain_tally(
+    assert sorted(repr(tuple(r)) for r in tally) == plain_tally(
         store, date(2000, 1, 1), date(2100, 1, 1))

@@ -28,6 +28,19 @@ class DepartmentCounts(NamedTuple):
     window_cpr: int
 
 
+class TallyRow(NamedTuple):
+    """Letters of one scan day, department, verdict and reason counted alike (None: an
+    unknown department), and whether they are leaks closed as justified."""
+
+    scanned_on: str
+    department: str | None
+    verdict: str
+    reason: str
+    justified: int
+    n: int
+    window_cpr: int
+
+
 class Figures(Repository):
     def department_summary(self, start: date | None = None,
                            end: date | None = None) -> list[DepartmentCounts]:
@@ -36,14 +49,14 @@ class Figures(Repository):
         Summed from `letter_tallies`: a year costs its days' tallies, not its letters."""
         found: dict[str, list[int]] = {}
         for r in self.letter_tallies(start, end):
-            counts = found.setdefault(r["department"] or UNKNOWN_DEPARTMENT, [0] * 6)
-            n, verdict, paper_right = r["n"], r["verdict"], r["reason"] == "justified_paper"
+            counts = found.setdefault(r.department or UNKNOWN_DEPARTMENT, [0] * 6)
+            n, verdict, paper_right = r.n, r.verdict, r.reason == "justified_paper"
             counts[0] += n
-            counts[1] += n * (verdict == "leak" and not r["justified"])
-            counts[2] += n * bool(r["justified"] or paper_right)
+            counts[1] += n * (verdict == "leak" and not r.justified)
+            counts[2] += n * bool(r.justified or paper_right)
             counts[3] += n * (verdict == "legitimate" and not paper_right)
             counts[4] += n * (verdict == "review")
-            counts[5] += r["window_cpr"]
+            counts[5] += r.window_cpr
         return [DepartmentCounts(d, *c) for d, c in sorted(found.items())]
 
     def tray_overview(self, days: int = 31) -> list[dict]:
@@ -109,7 +122,7 @@ class Figures(Repository):
         return [dict(zip(("department", "sender", "kind", "n"), r, strict=True)) for r in rows]
 
     def letter_tallies(self, start: date | None = None,
-                       end: date | None = None) -> list[dict]:
+                       end: date | None = None) -> list[TallyRow]:
         """Letters from `start` to `end` (None: all) counted per scan day, department,
         verdict, reason and whether justified: what the figures need, without a row per
         letter. Copies are not counted.
@@ -136,8 +149,6 @@ class Figures(Repository):
             leaks[0], leaks[1] = leaks[0] - n, leaks[1] - window
             rows.append((day, department, "leak", reason, 1, n, window))
         rows += [(*key, 0, n, window) for key, (n, window) in counts.items() if n > 0]
-        names = ("scanned_on", "department", "verdict", "reason", "justified", "n",
-                 "window_cpr")
         # day_tallies keeps an unknown department (a NULL) as '': given back as None
-        return [dict(zip(names, (*(v if v != "" else None for v in r[:4]), *r[4:]),
-                         strict=True)) for r in rows]
+        return [TallyRow._make((*(v if v != "" else None for v in r[:4]), *r[4:]))
+                for r in rows]
