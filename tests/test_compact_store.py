@@ -161,6 +161,50 @@ def test_an_old_workspace_forgets_the_outlines_of_letters_without_images(tmp_pat
                          "WHERE id != ?", ['{"subject": []}', ids[0]])
     store.close()
     store = Store(home / "postbakke.db")
-    boxes = dict(store.db.execute("SELECT id, field_boxes FROM letters").fetchall())
-    assert boxes.pop(ids[0]) == '{"subject": []}'  # its images are still there
-    assert set(boxes.values()) == {None}
+    assert store.letters.get(ids[0]).field_boxes == {"subject": []}  # its images are there
+    assert {store.letters.get(i).field_boxes is None for i in ids[1:]} == {True}
+    # kept beside the text now (schema step 16), not in the letter's own row
+    assert store.db.execute("SELECT count(*) FROM letters WHERE field_boxes IS NOT NULL "
+                            "OR recipient_block IS NOT NULL").fetchone()[0] == 0
+    assert store.db.execute("SELECT field_boxes FROM letter_texts WHERE letter_id = ?",
+                            [ids[0]]).fetchone()[0] == '{"subject": []}'
+
+
+def test_what_retention_clears_is_kept_apart_and_leaves_no_holes(workspace):
+    """The printed recipient block and the field outlines are kept beside the OCR text:
+    the text goes after `letter_text` days with the block, the outlines with the page
+    images; the row goes when both have, and the letters' own rows never shrink (a year's
+    letters had pages two-thirds empty)."""
+    from postbakke.models import RecipientBlock
+
+    workspace.mkdir(parents=True, exist_ok=True)
+    (workspace / "postbakke.toml").write_text(
+        "[retention]\nletter_text = 30\npage_images = 60\n", encoding="utf-8")
+    settings = load_settings()
+    store = Store(settings.db_path)
+    block = RecipientBlock(name="Jens Hansen", street="Skovvej 4", postcode="8370",
+                           city="Hadsten")
+    file_letters(store, StoredFile("h0", "a.pdf", None, "2026-11-16", 50, "nu"),
+                 [replace(letter("h0", p), field_boxes=BOXES, recipient_block=block)
+                  for p in range(1, 51)])
+    sizes = dict(store.db.execute(
+        "SELECT name, sum(length(CAST(recipient_block AS BLOB))) + "
+        "sum(length(CAST(field_boxes AS BLOB))) FROM (SELECT 'letters' AS name, "
+        "recipient_block, field_boxes FROM letters UNION ALL SELECT 'letter_texts', "
+        "recipient_block, field_boxes FROM letter_texts) GROUP BY name").fetchall())
+    assert sizes["letters"] is None and sizes["letter_texts"] > 50 * 200
+    assert store.letters.get(7).recipient_block == block
+    assert store.letters.get(7).field_boxes == BOXES
+    result = purge_expired(store, settings, now=datetime.now(UTC) + timedelta(days=31))
+    assert result.letters == 50
+    kept = store.letters.get(7)
+    assert kept.recipient_block is None and kept.ocr_text is None
+    assert kept.field_boxes == BOXES and kept.image_paths  # the images stay 60 days
+    assert store.db.execute(
+        "SELECT count(*) FROM letter_texts WHERE ocr_text IS NULL").fetchone()[0] == 50
+    # nothing more is due until the images are: the outlines' rows are not counted again
+    again = purge_expired(store, settings, now=datetime.now(UTC) + timedelta(days=32))
+    assert again.letters == 0
+    purge_expired(store, settings, now=datetime.now(UTC) + timedelta(days=61))
+    assert store.db.execute("SELECT count(*) FROM letter_texts").fetchone()[0] == 0
+    assert store.letters.get(7).field_boxes is None

@@ -50,10 +50,12 @@ class Copies(Repository):
             for by_recipient, recipient_values in recipients:
                 for r in self.db.execute(
                     "SELECT id, file_hash, first_page, scanned_on, recipient_pseudonym, "
-                    f"recipient_block, sender, subject FROM letters WHERE {by_sender} "
+                    "coalesce((SELECT t.recipient_block FROM letter_texts t "
+                    "WHERE t.letter_id = letters.id), recipient_block), sender, subject "
+                    f"FROM letters WHERE {by_sender} "
                     f"AND {by_recipient} AND scanned_on BETWEEN ? AND ? AND {COUNTED} "
-                    "AND (EXISTS (SELECT 1 FROM letter_texts t WHERE t.letter_id = letters.id) "
-                    "OR ocr_text IS NOT NULL)",
+                    "AND (EXISTS (SELECT 1 FROM letter_texts t WHERE t.letter_id = letters.id "
+                    "AND t.ocr_text IS NOT NULL) OR ocr_text IS NOT NULL)",
                     [*sender_values, *recipient_values, start, end],
                 ).fetchall():
                     found[r[0]] = StoredLetter(

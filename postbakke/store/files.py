@@ -49,8 +49,9 @@ class Files(Repository):
                 texts = [text_row(ids[letter.first_page], letter, created_at)
                          for letter in letters]
                 self.db.conn.executemany(
-                    "INSERT INTO letter_texts (letter_id, created_at, ocr_text) "
-                    "VALUES (:letter_id, :created_at, :ocr_text)", [t for t in texts if t])
+                    "INSERT INTO letter_texts (letter_id, created_at, ocr_text, "
+                    "recipient_block, field_boxes) VALUES (:letter_id, :created_at, "
+                    ":ocr_text, :recipient_block, :field_boxes)", [t for t in texts if t])
 
     def letter_keys(self, file_hash: str) -> list[LetterKey]:
         """The keys of a file's letters, in the order they were stored."""

@@ -115,7 +115,9 @@ def _flag(value: object) -> bool | None:
 
 def letter_row(letter: LetterRecord, created_at: str) -> dict[str, object]:
     """The `letters` row of a record: lists and dicts as JSON, free text masked. The OCR
-    text is not in it: it is kept in letter_texts (`text_row`)."""
+    text, the printed recipient block and the field outlines are not in it: retention
+    clears them, so they are kept in letter_texts (`text_row`), whose rows are deleted
+    then, instead of leaving holes in the letters' pages."""
     row: dict[str, object] = {name: getattr(letter, name) for name in _RECORD_FIELDS}
     row["pages"] = json.dumps(letter.pages)
     row["first_page"] = letter.first_page
@@ -124,8 +126,7 @@ def letter_row(letter: LetterRecord, created_at: str) -> dict[str, object]:
         flag = getattr(letter, name)
         row[name] = None if flag is None else int(flag)
     row["image_paths"] = json.dumps(letter.image_paths or [])
-    row["recipient_block"] = block_json(letter.recipient_block)
-    row["field_boxes"] = json_or_null(letter.field_boxes)
+    del row["recipient_block"], row["field_boxes"]  # kept in letter_texts (`text_row`)
     del row["duplicate_of"]
     first_copy = letter.duplicate_of
     row["duplicate_of_hash"], row["duplicate_of_page"] = first_copy or (None, None)
@@ -138,16 +139,24 @@ def letter_row(letter: LetterRecord, created_at: str) -> dict[str, object]:
 
 
 def text_row(letter_id: int, letter: LetterRecord, created_at: str) -> dict[str, object] | None:
-    """The `letter_texts` row of a stored letter's OCR text (masked); None: no text."""
-    if letter.ocr_text is None:
+    """The `letter_texts` row of a stored letter: what retention clears (the OCR text and
+    the printed recipient block after `letter_text` days, the field outlines with the page
+    images), masked; None: the letter has none of it."""
+    row = {"letter_id": letter_id, "created_at": created_at,
+           "ocr_text": masked(letter.ocr_text) if letter.ocr_text is not None else None,
+           "recipient_block": block_json(letter.recipient_block),
+           "field_boxes": json_or_null(letter.field_boxes)}
+    if row["ocr_text"] is None and row["recipient_block"] is None and row["field_boxes"] is None:
         return None
-    return {"letter_id": letter_id, "created_at": created_at,
-            "ocr_text": masked(letter.ocr_text)}
+    return row
 
 
-# SQL: a letter's columns (alias l) and its OCR text, as `letter_record` reads them (the
-# text of a letter stored before schema step 9 may still be in letters.ocr_text).
-LETTER_WITH_TEXT = ("SELECT l.*, coalesce(t.ocr_text, l.ocr_text) AS ocr_text FROM letters l "
+# SQL: a letter's columns (alias l) with what letter_texts keeps of it, as `letter_record`
+# reads them (a letter stored before schema step 11 (text) or 16 (block, outlines) may
+# still hold them in its own row).
+LETTER_WITH_TEXT = ("SELECT l.*, coalesce(t.ocr_text, l.ocr_text) AS ocr_text, "
+                    "coalesce(t.recipient_block, l.recipient_block) AS recipient_block, "
+                    "coalesce(t.field_boxes, l.field_boxes) AS field_boxes FROM letters l "
                     "LEFT JOIN letter_texts t ON t.letter_id = l.id")
 
 
@@ -181,7 +190,7 @@ class Letters(Repository):
         row = cursor.fetchone()
         if row is None:
             return None
-        # l.* holds the old column ocr_text too; the last one (the text) wins
+        # l.* holds the old columns too; the last one of each name (letter_texts') wins
         return letter_record(dict(zip([c[0] for c in cursor.description], row, strict=True)))
 
     def id_of(self, key: LetterKey) -> int | None:

@@ -31,7 +31,8 @@ class Retention(Repository):
     def letters_with_text_before(self, cutoff: str) -> list[int]:
         """Ids of letters stored by `cutoff` that still hold OCR text or names."""
         return sorted({r[0] for r in self.db.execute(
-            "SELECT letter_id FROM letter_texts WHERE created_at <= ? UNION "
+            "SELECT letter_id FROM letter_texts WHERE created_at <= ? "
+            "AND (ocr_text IS NOT NULL OR recipient_block IS NOT NULL) UNION "
             "SELECT id FROM letters INDEXED BY idx_letters_named_created_at "
             f"WHERE {_NAMED} AND created_at <= ?", [cutoff, cutoff]).fetchall()})
 
@@ -43,31 +44,34 @@ class Retention(Repository):
 
     def clear_images(self, letter_ids: list[int]) -> None:
         """Forget a letter's page images (the files are retention.py's to delete) and where
-        its fields lay on them: the outlines are drawn on the images only, and were a fifth
-        of a year's database (381 bytes a letter)."""
-        self._forget(letter_ids, "image_paths = '[]', field_boxes = NULL", text=False)
+        its fields lay on them: the outlines are drawn on the images only."""
+        self._forget(letter_ids, "image_paths = '[]', field_boxes = NULL", "field_boxes = NULL")
 
     def clear_text(self, letter_ids: list[int]) -> None:
         """Forget a letter's OCR text, subject, evidence and printed recipient block (its
-        kind of letter, kept at filing, stays). The text's row is deleted."""
+        kind of letter, kept at filing, stays)."""
         self._forget(letter_ids, "ocr_text = NULL, subject = NULL, evidence = NULL, "
-                     "recipient_block = NULL", text=True)
+                     "recipient_block = NULL", "ocr_text = NULL, recipient_block = NULL")
 
     def clear_content(self, letter_ids: list[int]) -> None:
         """Forget a letter's OCR text, page images and printed recipient block at once."""
         self._forget(letter_ids, "ocr_text = NULL, image_paths = '[]', field_boxes = NULL, "
-                     "recipient_block = NULL", text=True)
+                     "recipient_block = NULL",
+                     "ocr_text = NULL, recipient_block = NULL, field_boxes = NULL")
 
-    def _forget(self, letter_ids: list[int], assignments: str, text: bool) -> None:
-        """One write transaction: `assignments` (SQL, ours) on the letters, their text rows
-        deleted with `text`."""
+    def _forget(self, letter_ids: list[int], on_letters: str, on_texts: str) -> None:
+        """One write transaction: `on_letters` and `on_texts` (SQL assignments, ours) on the
+        letters and their letter_texts rows; a row left with nothing is deleted (so the
+        table's pages empty and go back to the file, not stay with holes)."""
         with self.connection.transaction():
             for chunk in chunks(letter_ids):
                 ids = placeholders(len(chunk))
-                if text:
-                    self.db.execute(f"DELETE FROM letter_texts WHERE letter_id IN ({ids})",
-                                    list(chunk))
-                self.db.execute(f"UPDATE letters SET {assignments} WHERE id IN ({ids})",
+                self.db.execute(f"UPDATE letter_texts SET {on_texts} WHERE letter_id IN ({ids})",
+                                list(chunk))
+                self.db.execute(
+                    f"DELETE FROM letter_texts WHERE letter_id IN ({ids}) AND ocr_text IS NULL "
+                    "AND recipient_block IS NULL AND field_boxes IS NULL", list(chunk))
+                self.db.execute(f"UPDATE letters SET {on_letters} WHERE id IN ({ids})",
                                 list(chunk))
 
     def give_back_free_pages(self) -> None:
