@@ -239,6 +239,25 @@ def mask_cpr_in_text(text: str) -> str:
     """
     if len(text) < CPR_LENGTH:  # every grouping spans 10 characters (a page's numbers,
         return text  # short names and words are most of what a template renders)
+    if text in _CLEAN:
+        return text
+    masked = _mask(text)
+    if masked == text and len(text) <= _CLEAN_LENGTH:
+        if len(_CLEAN) >= _CLEAN_MAX:
+            _CLEAN.clear()
+        _CLEAN[text] = None
+    return masked
+
+
+# Short texts known to hold no CPR number, remembered a process long: a page repeats its
+# values (departments, senders, kinds, dates; a year's report renders ~8,000). Only
+# texts masking left unchanged are kept, so no CPR number is held here.
+_CLEAN: dict[str, None] = {}
+_CLEAN_LENGTH = 120
+_CLEAN_MAX = 8192
+
+
+def _mask(text: str) -> str:
     for _ in range(_MAX_PASSES):  # a window may end inside a group: the rest gets a pass
         masked = _mask_once(text)
         if masked == text:

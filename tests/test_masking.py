@@ -137,3 +137,17 @@ def test_log_records_and_tracebacks_are_masked(caplog: pytest.LogCaptureFixture)
     text = caplog.text + "".join(r.exc_text or "" for r in caplog.records)
     assert "XXXX" in text and "1234" not in re.sub(r"line \d+", "", text)
     assert not holds_cpr(text, "0102031234")
+
+
+def test_masking_remembers_clean_values_only():
+    """A page's repeated values are looked up once; a text with a CPR number is masked
+    every time and never remembered (no CPR held in the process)."""
+    from postbakke import privacy
+
+    dirty = "Vedr. Jens, cpr.nr. 010203-1234"
+    clean = "Afgørelse om boligstøtte, uge 47"
+    for _ in range(3):
+        assert privacy.mask_cpr_in_text(dirty) == "Vedr. Jens, cpr.nr. 010203-XXXX"
+        assert privacy.mask_cpr_in_text(clean) == clean
+    assert clean in privacy._CLEAN
+    assert not any("1234" in text for text in privacy._CLEAN)
