@@ -142,18 +142,6 @@ class ReportLetter:
         return IsoWeek.of(self.scanned_on)
 
     @classmethod
-    def from_row(cls, row: Mapping) -> ReportLetter:
-        return cls(
-            id=row["id"], scanned_on=date.fromisoformat(row["scanned_on"]),
-            department=row["department"] or UNKNOWN_DEPARTMENT, sender=row["sender"],
-            recipient_masked=row["recipient_masked"], subject=row["subject"],
-            verdict=VerdictKind(row["verdict"]), reason=Reason(row["reason"]),
-            window_cpr=bool(row["window_cpr"]),
-            justified=bool(row["justified"]), followup_id=row["followup_id"],
-            stored_kind=row.get("kind"),
-        )
-
-    @classmethod
     def leak_of(cls, row: Mapping) -> ReportLetter:
         """A leak as `Store.report_leaks` lists it (no subject: its kind is kept)."""
         return cls(

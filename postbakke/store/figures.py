@@ -8,7 +8,7 @@ from datetime import date
 from typing import NamedTuple
 
 from postbakke.models import UNKNOWN_DEPARTMENT
-from postbakke.store.connection import COUNTED, Repository, justified_leak_sql, justified_sql
+from postbakke.store.connection import COUNTED, Repository, justified_sql
 
 # SQL: the letter (alias l) counts as a leak (not justified, not a copy); its WHERE implies
 # idx_letters_leaks' (schema step 15), so a query may read the leaks through it.
@@ -77,24 +77,6 @@ class Figures(Repository):
     def latest_scanned_on(self) -> date | None:
         row = self.db.execute("SELECT max(scanned_on) FROM letters").fetchone()
         return date.fromisoformat(row[0]) if row and row[0] else None
-
-    def report_letters(self, start: date, end: date) -> list[dict]:
-        """Letters scanned from `start` to `end` (the tray dates, both included), with
-        whether each is justified and its follow-up."""
-        rows = self.db.execute(
-            f"SELECT l.id, l.scanned_on, l.department, l.sender, l.recipient_masked, "
-            f"l.subject, l.verdict, l.reason, l.window_cpr, "
-            f"{justified_leak_sql('l')} AS justified, "
-            "fl.followup_id, l.kind FROM letters l "
-            "LEFT JOIN followup_letters fl ON fl.file_hash = l.file_hash "
-            "AND fl.first_page = l.first_page "
-            f"WHERE l.scanned_on BETWEEN ? AND ? AND l.{COUNTED} "
-            "ORDER BY l.scanned_on, l.id",
-            [start.isoformat(), end.isoformat()],
-        ).fetchall()
-        names = ("id", "scanned_on", "department", "sender", "recipient_masked", "subject",
-                 "verdict", "reason", "window_cpr", "justified", "followup_id", "kind")
-        return [dict(zip(names, r, strict=True)) for r in rows]
 
     def report_leaks(self, start: date, end: date, limit: int | None = None) -> Iterator[dict]:
         """The leaks scanned from `start` to `end`, as the report lists them (by day,
