@@ -78,8 +78,12 @@ def purge_expired(store: Store, settings: Settings, now: datetime | None = None,
     with_text = store.retention.letters_with_text_before(text_cutoff)
     listed += [f"brev {i}: OCR-tekst, emne, spor og modtagerblok" for i in with_text]
     if not dry_run:
-        store.retention.clear_images([i for i, _ in with_images])
-        store.retention.clear_text(with_text)
+        # the letters due for both at once (the usual case: both kept as long) are cleared
+        # in one step, their text rows deleted outright
+        both = {i for i, _ in with_images} & set(with_text)
+        store.retention.clear_content(sorted(both))
+        store.retention.clear_images([i for i, _ in with_images if i not in both])
+        store.retention.clear_text([i for i in with_text if i not in both])
         if with_text or with_images:
             store.retention.give_back_free_pages()
     orphans = _sweep_orphans(store, settings, now, remove)
