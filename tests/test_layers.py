@@ -37,7 +37,7 @@ KNOWN_CYCLES: dict[tuple[str, ...], str] = {
 # Lowest first. An entry names a module or a package (then all modules under it).
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("base", ("postbakke", "postbakke.errors", "postbakke.models", "postbakke.privacy",
-              "postbakke.settings", "postbakke.identifiers")),
+              "postbakke.settings", "postbakke.identifiers", "postbakke.clock")),
     # the settings as the tool runs with them (file + environment), and their check
     ("config", ("postbakke.config", "postbakke.config_check")),
     ("reading", ("postbakke.reading",)),

@@ -24,7 +24,7 @@ from postbakke.outputs import report as reports
 from postbakke.people.filing import file_letters
 from postbakke.people.followup import Outcome, close_followup
 from postbakke.store import LetterRecord, Store, StoredFile
-from postbakke.store.connection import COUNTED, justified_leak_sql
+from postbakke.store.connection import COUNTED, justified_sql
 
 WEEK = reports.Period.week(reports.IsoWeek.parse("2026-W47"))
 # the tables whose full read grows with the years, and the aliases the store gives them
@@ -137,6 +137,14 @@ def test_the_maskings_short_run_fast_path_holds_for_every_grouping():
     assert {sum(grouping) for grouping in CPR_GROUPINGS} == {CPR_LENGTH}
     assert mask_cpr_in_text("M 57.6 307.58 L 12 0102031234 x") == (
         "M 57.6 307.58 L 12 010203-XXXX x")
+
+
+
+
+def justified_leak_sql() -> str:
+    """1 when the letter is a leak whose follow-up was closed as justified (the counting
+    before day_tallies)."""
+    return f"(CASE WHEN letters.verdict = 'leak' THEN {justified_sql()} ELSE 0 END)"
 
 
 # the figures as they were counted from the letters themselves (before day_tallies)

@@ -6,15 +6,21 @@ page images are small generated PNGs in the workspace's page folder.
 
 from __future__ import annotations
 
+import csv
 import json
+import os
 import random
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import cv2
 import numpy as np
 from click.testing import CliRunner
+from municipality import configure_municipality
 from rapidfuzz import fuzz
+from workspace_secret import TEST_SECRET
 
 from postbakke.cli import cli
 from postbakke.config import load_settings
@@ -139,3 +145,28 @@ def with_middle_name(name: str) -> str:
         if SUGGEST_NAME <= score < NAME_MATCH:
             return changed
     raise AssertionError(f"no respelling of {name!r} falls between the thresholds")
+
+
+def scan_generated_tray(out: Path, home: Path, enrolment_rows: list[dict],
+                        timeout: int) -> dict[str, str]:
+    """A generated tray (`out`, by make_tray) taken in as a mailroom does it, by the CLI in a
+    process of its own: the enrolment register written as `enrolment_rows`, both registers
+    imported, the tray scanned on 25 November 2026. The environment the workspace is used
+    with (its home, secret and own CVR)."""
+    enrolment = out / "registers" / "enrolment.csv"
+    with enrolment.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(enrolment_rows[0]))
+        writer.writeheader()
+        writer.writerows(enrolment_rows)
+    configure_municipality(home)
+    env = {"POSTBAKKE_HOME": str(home), "POSTBAKKE_SECRET": TEST_SECRET,
+           "POSTBAKKE_OWN_CVR": "29189714"}
+    for args in (["enrolment", "import", str(enrolment)],
+                 ["staff", "import", str(out / "registers" / "staff.csv")],
+                 ["scan", "--tray", "Postrum", "--date", "2026-11-25", "--workers", "2",
+                  str(out / "tray")]):
+        done = subprocess.run([sys.executable, "-m", "postbakke", *args],
+                              env={**os.environ, **env}, capture_output=True, text=True,
+                              timeout=timeout)
+        assert done.returncode == 0, done.stdout + done.stderr
+    return env

@@ -60,6 +60,19 @@ class DigestError(PostbakkeError):
     exit_code = ExitCode.BAD_ARGS
 
 
+class NothingScanned(DigestError):
+    """No letter was scanned in the week: a "well done" to every department would be a
+    claim without evidence. `in_words` says it without the week's label (the station)."""
+
+    def __init__(self, week: IsoWeek) -> None:
+        def told(label: str) -> str:
+            return (f"der er ikke scannet nogen breve i uge {week.week} {week.year}{label}; "
+                    "ingen ugebreve lavet. Er bakkerne scannet?")
+
+        self.in_words = told("")
+        super().__init__(told(f" ({week.label})"))
+
+
 # --------------------------------------------------------------------------- figures
 
 
@@ -200,11 +213,7 @@ def load_digests(
     first = week.shifted(-(DIGEST_TREND_WEEKS - 1)).monday
     tallies = tallies_from_rows(store.figures.letter_tallies(first, week.sunday))
     if not any(week.monday <= x.scanned_on <= week.sunday for x in tallies):
-        # a "well done" to every department for a week nobody scanned would be a claim
-        # without evidence
-        raise DigestError(
-            f"der er ikke scannet nogen breve i uge {week.week} {week.year} ({week.label}); "
-            "ingen ugebreve lavet. Er bakkerne scannet?")
+        raise NothingScanned(week)
     staff = {m.department for m in store.registers.staff_members()}
     recipients = {_canonical(name, sorted(staff)): a for name, a in recipients.items()}
     leaks = [ReportLetter.leak_of(r) for r in store.figures.report_leaks(week.monday,

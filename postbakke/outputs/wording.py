@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
+from postbakke.clock import local_time
 from postbakke.letters.subjects import KINDS_SHOWN
 
 if TYPE_CHECKING:
@@ -97,16 +97,6 @@ def typed_week(text: str, this_year: int) -> tuple[int, int]:
                 raise ValueError(f"uge {week} findes ikke i {year}") from None
             return year, week
     raise ValueError(f"'{text}' er ikke en uge (skriv fx 48, uge 48 eller 2026-W48)")
-
-
-LOCAL_ZONE = ZoneInfo("Europe/Copenhagen")
-
-
-def local_time(moment: datetime) -> datetime:
-    """A moment as the clock in Copenhagen shows it (a naive one is taken as UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(LOCAL_ZONE)
 
 
 def reason_da(reason: str) -> str:

@@ -17,11 +17,11 @@ import re
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
 from rapidfuzz import fuzz
 from stdnum.dk import cvr as stdnum_cvr
 
+from postbakke.clock import local_moment
 from postbakke.deciding.match import NAME_MATCH, STREET_MATCH, normalise
 from postbakke.deciding.verdict import decide
 from postbakke.errors import DecisionConflict as DecisionConflict
@@ -53,9 +53,6 @@ _CVR_INPUT = re.compile(r"^\d{8}$")
 # A note (postponed, justified paper) is a sentence or two: the form says so, and the
 # server refuses more rather than cut what a person wrote.
 MAX_NOTE_CHARS = 500
-LOCAL_ZONE = ZoneInfo("Europe/Copenhagen")
-
-
 def checked_note(note: str, empty_message: str) -> str:
     """A person's note, trimmed: refused when empty or longer than MAX_NOTE_CHARS."""
     note = note.strip()
@@ -68,15 +65,8 @@ def checked_note(note: str, empty_message: str) -> str:
 
 def local_clock(iso: str | None) -> str:
     """An ISO time stored in UTC as the clock in Copenhagen ("10:42"); "" for none."""
-    if not iso:
-        return ""
-    try:
-        moment = datetime.fromisoformat(iso)
-    except ValueError:
-        return ""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(LOCAL_ZONE).strftime("%H:%M")
+    moment = local_moment(iso)
+    return f"{moment:%H:%M}" if moment else ""
 
 
 def make_decision(
@@ -441,8 +431,12 @@ def decision_by_look_up(letter: LetterRecord, status: Enrolment, actor: str,
                             recipient_masked=letter.recipient_masked)
     else:
         raise DecisionError("skriv CPR-nummeret (c), før du angiver, hvad opslaget viste")
-    said = "tilmeldt" if status is Enrolment.ENROLLED else "fritaget"
-    return replace(decision, looked_up=status, note=f"{said} ifølge {actor}s opslag")
+    return looked_up_as(decision, status, actor)
+
+
+def looked_up_as(decision: Decision, status: Enrolment, actor: str) -> Decision:
+    """A decision on a CPR that the person looked up in Digital Post, as theirs."""
+    return replace(decision, looked_up=status, note=f"{status.value} ifølge {actor}s opslag")
 
 
 # Whether a register entry lives at the printed address: the street as close as the

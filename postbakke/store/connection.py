@@ -157,11 +157,3 @@ def justified_sql(letters: str = "letters") -> str:
         "AND jf.status = 'closed' AND jf.outcome = 'begrundet')"
     )
 
-
-def justified_leak_sql(letters: str = "letters") -> str:
-    """SQL: 1 when the letter is a leak whose follow-up was closed as justified, else 0.
-
-    Only a leak can be justified (outputs.figures.counted_as): the CASE seeks the
-    follow-up of leaks only (~15 % of the letters) where a figure counts every letter.
-    """
-    return f"(CASE WHEN {letters}.verdict = 'leak' THEN {justified_sql(letters)} ELSE 0 END)"

@@ -11,20 +11,19 @@ from postbakke.store.letters import LETTER_WITH_TEXT, LetterKey
 class Review(Repository):
     def queue(self) -> list[int]:
         """Ids of the letters waiting for a decision: oldest tray first, postponed ones last."""
+        return self._waiting(with_postponed=True)
+
+    def undecided(self) -> list[int]:
+        """The queue a person works through: waiting letters not put off, oldest tray first."""
+        return self._waiting(with_postponed=False)
+
+    def _waiting(self, with_postponed: bool) -> list[int]:
         return [r[0] for r in self.db.execute(
             "SELECT l.id FROM letters l LEFT JOIN review_postponed p "
             "ON p.file_hash = l.file_hash AND p.first_page = l.first_page "
             f"WHERE l.verdict = 'review' AND l.{COUNTED} "
+            f"{'' if with_postponed else 'AND p.at IS NULL '}"
             "ORDER BY p.at IS NOT NULL, l.scanned_on, l.id"
-        ).fetchall()]
-
-    def undecided(self) -> list[int]:
-        """The queue a person works through: waiting letters not put off, oldest tray first."""
-        return [r[0] for r in self.db.execute(
-            "SELECT l.id FROM letters l LEFT JOIN review_postponed p "
-            "ON p.file_hash = l.file_hash AND p.first_page = l.first_page "
-            f"WHERE l.verdict = 'review' AND l.{COUNTED} AND p.at IS NULL "
-            "ORDER BY l.scanned_on, l.id"
         ).fetchall()]
 
     def postponed(self) -> list[dict]:

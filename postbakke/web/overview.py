@@ -68,13 +68,18 @@ def _week_arg() -> IsoWeek:
     """The week asked for, as people type it ("48", "uge 48", "2026-W48"), or the latest
     scanned; a week that is no week is a 400."""
     raw = request.args.get("uge", "").strip()
-    latest = store().figures.latest_scanned_on()
     if raw:
         try:
-            return IsoWeek(*typed_week(raw, (latest or date.today()).isocalendar().year))
+            return _typed_week(raw)
         except ValueError:
             abort(400)
-    return IsoWeek.of(latest or date.today())
+    return IsoWeek.of(store().figures.latest_scanned_on() or date.today())
+
+
+def _typed_week(raw: str) -> IsoWeek:
+    """A week as typed; a bare number is a week of the latest scanned tray's year."""
+    latest = store().figures.latest_scanned_on() or date.today()
+    return IsoWeek(*typed_week(raw, latest.isocalendar().year))
 
 
 @blueprint.get("/afdelinger")
@@ -95,9 +100,8 @@ def letters() -> Any:
     args = request.args
     week, problem = None, None
     if args.get("uge", "").strip():
-        latest = store().figures.latest_scanned_on() or date.today()
         try:
-            week = IsoWeek(*typed_week(args["uge"], latest.isocalendar().year))
+            week = _typed_week(args["uge"])
         except ValueError as error:
             problem = str(error)
     verdict = args.get("vurdering") or None
@@ -272,8 +276,10 @@ def digest_preview() -> Any:
     try:
         found = digest.load_digests(store(), settings, week, department)
         mailing = digest.Mailing.of(settings)
+    except digest.NothingScanned as nothing:
+        return _no_digest(week, nothing.in_words)
     except PostbakkeError as error:
-        return _no_digest(week, str(error).replace(f"({week.label})", "").replace("  ", " "))
+        return _no_digest(week, str(error))
     if department is None:
         return render_template("web/digests.html.j2", digests=found, week=week,
                                subject_of=digest.subject_of, navigation=_navigation(week))

@@ -26,6 +26,7 @@ from flask import (
     url_for,
 )
 
+from postbakke.clock import LOCAL_ZONE, local_moment
 from postbakke.deciding.match import closest_candidates
 from postbakke.errors import PostbakkeError
 from postbakke.models import Enrolment, EnrolmentEntry, IdKind, Reason
@@ -58,13 +59,8 @@ def clock(iso: str | None) -> str:
 @blueprint.app_template_filter("day_clock")
 def day_clock(iso: str | None) -> str:
     """A stored UTC time as "2026-11-25 kl. 10:42" in Copenhagen."""
-    if not iso:
-        return ""
-    moment = datetime.fromisoformat(iso)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    local = moment.astimezone(review.LOCAL_ZONE)
-    return f"{local:%Y-%m-%d} kl. {local:%H:%M}"
+    moment = local_moment(iso)
+    return f"{moment:%Y-%m-%d} kl. {moment:%H:%M}" if moment else ""
 
 
 @blueprint.get("/")
@@ -84,8 +80,8 @@ def next_letter() -> Any:
 def _end_screen() -> Any:
     """"Ingen flere breve": the day's count, and what was put off."""
     the_store = store()
-    midnight = datetime.combine(datetime.now(review.LOCAL_ZONE).date(), time(0),
-                                tzinfo=review.LOCAL_ZONE).astimezone(UTC)
+    midnight = datetime.combine(datetime.now(LOCAL_ZONE).date(), time(0),
+                                tzinfo=LOCAL_ZONE).astimezone(UTC)
     since = midnight.isoformat(timespec="seconds")
     return render_template(
         "web/station_empty.html.j2",
@@ -274,10 +270,9 @@ def _decision_from_form(action: str, form: Any, record: LetterRecord, who: str,
         typed = form.get("number", "")
         candidate = _look_up_candidate(letter_id)
         if not typed.strip() and candidate:
-            return review.Decision(
+            return review.looked_up_as(review.Decision(
                 recipient_kind=IdKind.CPR, recipient_pseudonym=candidate["pseudonym"],
-                recipient_masked=candidate["masked"], looked_up=status,
-                note=f"{status.value} ifølge {who}s opslag")
+                recipient_masked=candidate["masked"]), status, who)
         return review.decision_by_look_up(record, status, who, typed, ctx.pseudonymiser)
     if action == "none":
         return review.Decision(recipient_kind=None, note=f"ingen dansk modtager ifølge {who}")

@@ -17,15 +17,11 @@ from __future__ import annotations
 import csv
 import json
 import random
-import subprocess
-import sys
 
 import pytest
 from browser import SCREENSHOTS, launched, needs_browser, served
 from click.testing import CliRunner
-from municipality import configure_municipality
-from web_fixtures import cpr_in_clear, cpr_same_birth_date, with_middle_name
-from workspace_secret import TEST_SECRET
+from web_fixtures import cpr_in_clear, cpr_same_birth_date, scan_generated_tray, with_middle_name
 
 from postbakke.cli import cli
 from postbakke.config import load_settings
@@ -63,31 +59,11 @@ def tray(tmp_path_factory: pytest.TempPathFactory) -> dict:
             housemates.append({**row, "id": f"{other[:6]}-{other[6:]}",
                                "name": "Preben " + row["name"].split()[-1]})
     rows += housemates
-    with enrolment.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    configure_municipality(home)
-    env = {"POSTBAKKE_HOME": str(home), "POSTBAKKE_SECRET": TEST_SECRET,
-           "POSTBAKKE_OWN_CVR": "29189714"}
-    command = [sys.executable, "-m", "postbakke"]
-    for args in (["enrolment", "import", str(enrolment)],
-                 ["staff", "import", str(out / "registers" / "staff.csv")],
-                 ["scan", "--tray", "Postrum", "--date", "2026-11-25", "--workers", "2",
-                  str(out / "tray")]):
-        done = subprocess.run([*command, *args], env={**_environ(), **env},
-                              capture_output=True, text=True, timeout=300)
-        assert done.returncode == 0, done.stdout + done.stderr
+    env = scan_generated_tray(out, home, rows, timeout=300)
     return {"home": home, "env": env, "truths": truths, "moved": moved,
             "respelled": respelled, "register_cpr": register_cpr, "company": companies[0],
             "all_cprs": [t.recipient_id for t in truths if t.recipient_kind == "cpr"]
             + list(register_cpr.values()) + [h["id"].replace("-", "") for h in housemates]}
-
-
-def _environ() -> dict[str, str]:
-    import os
-
-    return dict(os.environ)
 
 
 def _queue_plan(tray: dict) -> dict[int, str]:

@@ -22,18 +22,14 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import random
 import re
 import statistics
-import subprocess
-import sys
 import time
 
 import pytest
 from browser import SCREENSHOTS, launched, needs_browser, served
-from municipality import configure_municipality
-from web_fixtures import cpr_in_clear, cpr_same_birth_date, with_middle_name
+from web_fixtures import cpr_in_clear, cpr_same_birth_date, scan_generated_tray, with_middle_name
 from workspace_secret import TEST_SECRET
 
 from postbakke.privacy import Pseudonymiser
@@ -106,21 +102,7 @@ def day(tmp_path_factory: pytest.TempPathFactory) -> dict:
             status = "fritaget" if row["status"] == "tilmeldt" else "tilmeldt"
             added.append({**row, "id": _dashed(NAMESAKE_SON_CPR), "status": status})
     rows += added
-    with enrolment.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    configure_municipality(home)
-    env = {"POSTBAKKE_HOME": str(home), "POSTBAKKE_SECRET": TEST_SECRET,
-           "POSTBAKKE_OWN_CVR": "29189714"}
-    command = [sys.executable, "-m", "postbakke"]
-    for args in (["enrolment", "import", str(enrolment)],
-                 ["staff", "import", str(out / "registers" / "staff.csv")],
-                 ["scan", "--tray", "Postrum", "--date", "2026-11-25", "--workers", "2",
-                  str(out / "tray")]):
-        done = subprocess.run([*command, *args], env={**os.environ, **env},
-                              capture_output=True, text=True, timeout=600)
-        assert done.returncode == 0, done.stdout + done.stderr
+    env = scan_generated_tray(out, home, rows, timeout=600)
     plan = {
         printed_missing[0].file: "typed-then-t", printed_missing[1].file: "f",
         scanned_missing[0].file: "t", misread.file: "x", namesake.file: "namesake",
