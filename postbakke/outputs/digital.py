@@ -20,6 +20,12 @@ from postbakke.models import DigitalCount as DigitalCount  # its home; importabl
 
 DIGITAL_COLUMNS = ("week", "department", "digital_letters")
 _WEEK_FORM = re.compile(r"^(\d{4})-W(\d{1,2})$", re.IGNORECASE)
+# A week as people type it in a filter: "48", "uge 48", "uge 48 2026", "48 2026",
+# "2026-W48", "2026 uge 48".
+_WEEK_TYPED = (
+    re.compile(r"^(?:uge\s*)?(?P<week>\d{1,2})(?:[\s/,.-]+(?P<year>\d{4}))?$", re.IGNORECASE),
+    re.compile(r"^(?P<year>\d{4})\s*-?\s*(?:w|uge\s*)(?P<week>\d{1,2})$", re.IGNORECASE),
+)
 
 
 class IsoWeek(NamedTuple):
@@ -32,11 +38,27 @@ class IsoWeek(NamedTuple):
         found = _WEEK_FORM.match(text.strip())
         if not found:
             raise ValueError(f"ugyldig uge '{text}' (skal skrives som ISO-uge, fx 2026-W47)")
-        year, week = int(found.group(1)), int(found.group(2))
+        return cls.checked(int(found.group(1)), int(found.group(2)))
+
+    @classmethod
+    def typed(cls, text: str, this_year: int) -> IsoWeek:
+        """A week as people type it in a filter ("48", "uge 48", "2026-W48"); a week number
+        alone is of `this_year`. ValueError with a Danish reason when it is no week."""
+        cleaned = " ".join(text.split())
+        for form in _WEEK_TYPED:
+            found = form.match(cleaned)
+            if found:
+                return cls.checked(int(found.group("year") or this_year),
+                                   int(found.group("week")))
+        raise ValueError(f"'{text}' er ikke en uge (skriv fx 48, uge 48 eller 2026-W48)")
+
+    @classmethod
+    def checked(cls, year: int, week: int) -> IsoWeek:
+        """The week, if the year has it; ValueError with a Danish reason otherwise."""
         try:
             date.fromisocalendar(year, week, 1)
-        except ValueError as error:
-            raise ValueError(f"uge {week} findes ikke i {year}") from error
+        except ValueError:
+            raise ValueError(f"uge {week} findes ikke i {year}") from None
         return cls(year, week)
 
     @classmethod

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
 from postbakke.clock import local_time
 from postbakke.letters.subjects import KINDS_SHOWN
+from postbakke.outputs.digital import IsoWeek
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -67,36 +67,13 @@ MONTHS_DA = [
 ]
 
 
-_WEEK_LABEL = re.compile(r"^(\d{4})-W(\d{1,2})$", re.IGNORECASE)
-# A week as people type it in a filter: "48", "uge 48", "uge 48 2026", "48 2026",
-# "2026-W48", "2026 uge 48".
-_WEEK_TYPED = (
-    re.compile(r"^(?:uge\s*)?(?P<week>\d{1,2})(?:[\s/,.-]+(?P<year>\d{4}))?$", re.IGNORECASE),
-    re.compile(r"^(?P<year>\d{4})\s*-?\s*(?:w|uge\s*)(?P<week>\d{1,2})$", re.IGNORECASE),
-)
-
-
 def week_da(label: str) -> str:
     """An ISO week's label as people say it: "2026-W47" -> "uge 47 2026"."""
-    found = _WEEK_LABEL.match(label.strip())
-    return f"uge {int(found.group(2))} {found.group(1)}" if found else label
-
-
-def typed_week(text: str, this_year: int) -> tuple[int, int]:
-    """(year, week) of a week as typed ("48", "uge 48", "2026-W48"); a week number alone is
-    of `this_year`. ValueError with a Danish reason when it is no week."""
-    cleaned = " ".join(text.split())
-    for form in _WEEK_TYPED:
-        found = form.match(cleaned)
-        if found:
-            year = int(found.group("year") or this_year)
-            week = int(found.group("week"))
-            try:
-                date.fromisocalendar(year, week, 1)
-            except ValueError:
-                raise ValueError(f"uge {week} findes ikke i {year}") from None
-            return year, week
-    raise ValueError(f"'{text}' er ikke en uge (skriv fx 48, uge 48 eller 2026-W48)")
+    try:
+        week = IsoWeek.parse(label)
+    except ValueError:
+        return label
+    return f"uge {week.week} {week.year}"
 
 
 def reason_da(reason: str) -> str:

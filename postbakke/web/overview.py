@@ -22,7 +22,7 @@ from postbakke.outputs.digital import IsoWeek
 from postbakke.outputs.figures import Period
 from postbakke.outputs.report import load_figures, load_report
 from postbakke.outputs.report import render_html as render_report
-from postbakke.outputs.wording import OUTCOME_DA, VERDICT_DA, typed_week, week_da
+from postbakke.outputs.wording import OUTCOME_DA, VERDICT_DA, week_da
 from postbakke.people.access import record_access
 from postbakke.people.duplicates import mark_new_letter
 from postbakke.people.followup import Outcome, close_followup
@@ -79,7 +79,7 @@ def _week_arg() -> IsoWeek:
 def _typed_week(raw: str) -> IsoWeek:
     """A week as typed; a bare number is a week of the latest scanned tray's year."""
     latest = store().figures.latest_scanned_on() or date.today()
-    return IsoWeek(*typed_week(raw, latest.isocalendar().year))
+    return IsoWeek.typed(raw, latest.isocalendar().year)
 
 
 @blueprint.get("/afdelinger")

@@ -17,7 +17,8 @@ from web_fixtures import OWN_CVR, make_workspace
 
 from postbakke.cli import cli
 from postbakke.config import load_settings
-from postbakke.outputs.wording import FIELD_DA, typed_week, week_da
+from postbakke.outputs.digital import IsoWeek
+from postbakke.outputs.wording import FIELD_DA, week_da
 from postbakke.web.app import create_app
 
 
@@ -66,13 +67,13 @@ def test_a_week_that_is_no_week_is_told_on_the_page(client) -> None:
     ("48/2025", (2025, 48)), ("2026 uge 3", (2026, 3)),
 ])
 def test_typed_week_forms(typed, week) -> None:
-    assert typed_week(typed, 2026) == week
+    assert IsoWeek.typed(typed, 2026) == week
 
 
 @pytest.mark.parametrize("typed", ["", "uge", "2026-W54", "4 8", "W48x"])
 def test_typed_week_refuses_what_is_no_week(typed) -> None:
     with pytest.raises(ValueError):
-        typed_week(typed, 2026)
+        IsoWeek.typed(typed, 2026)
 
 
 def test_weeks_are_named_as_people_say_them() -> None:
