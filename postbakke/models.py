@@ -68,8 +68,8 @@ class EnvelopeWindow:
 BLOCK_LINE_GAP_MM = 11.0
 # Postcode and city. OCR adds a stray mark before it ('"8850 Bjerringbro'),
 # reads the space as a dot ("8881.Thorsø") or a digit as a letter (O, l, I):
-# seen on 2 of 40 generated scans.
-_POSTCODE_LINE = re.compile(r"^\W{0,2}(?:DK[- ]?)?([0-9OoIl]{4})[\s.,]*([^\W\d_]{2,}.*)$")
+# seen on 2 of 40 generated scans; or a speck after the postcode ("8450; Hammel").
+_POSTCODE_LINE = re.compile(r"^\W{0,2}(?:DK[- ]?)?([0-9OoIl]{4})[\s.,;:]*([^\W\d_]{2,}.*)$")
 _OCR_POSTCODE_DIGITS = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1"})
 
 

@@ -236,15 +236,6 @@ def _is_return_address(text: str, municipality_name: str) -> bool:
     return score >= RETURN_ADDRESS_MATCH
 
 
-# A speck OCR reads between the postcode and the city ("8450; Hammel", "8450: Hammel").
-_POSTCODE_SPECK = re.compile(r"^(\W{0,2}(?:DK[- ]?)?[0-9OoIl]{4})\s*[;:]+(?=\s*[^\W\d_])")
-
-
-def _postcode_line(text: str) -> tuple[str, str] | None:
-    """parse_postcode_line, also with a speck read after the postcode."""
-    return parse_postcode_line(_POSTCODE_SPECK.sub(r"\1 ", text.strip()))
-
-
 def recipient_block(page: Page, municipality_name: str = "") -> RecipientBlock:
     """Name, c/o or Att. line, street, postcode and city from the window zone."""
     lines = [ln for ln in page.lines if zone_of(ln, True) == "window"]
@@ -257,18 +248,18 @@ def recipient_block(page: Page, municipality_name: str = "") -> RecipientBlock:
         if block and line.y0 - block[-1].y1 > BLOCK_LINE_GAP_MM:
             break
         if _INFO_LABEL.match(text) or ids.find_ids(text):
-            if block and any(_postcode_line(b.text) for b in block):
+            if block and any(parse_postcode_line(b.text) for b in block):
                 break
             continue  # an ID line inside the block is reported, not part of the address
         block.append(line)
-        if _postcode_line(text):
+        if parse_postcode_line(text):
             break
     if not block:
         return RecipientBlock()
     texts = [b.text.strip() for b in block]
     conf = min(b.conf for b in block) / 100.0
     postcode = city = street = None
-    found_postcode = _postcode_line(texts[-1])
+    found_postcode = parse_postcode_line(texts[-1])
     if found_postcode:
         postcode, city = found_postcode
         texts = texts[:-1]
